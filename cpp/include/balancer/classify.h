@@ -1,0 +1,62 @@
+// classify.h — what an upstream answer means for the request and for the key that made it.
+//
+// The policy is the table in GEMINI.md: dead keys are disabled, quota answers cool the key
+// down for that model, Google's own failures are retried with no penalty, and the client's
+// own mistakes (bad body, unknown model, unsupported region) never touch a key.
+//
+//   auto v = bal::classify_upstream(429, body, now_ms);
+//   if (v.retry) { /* try another key */ }
+//   if (v.action == bal::KeyAction::cooldown) { /* cool v.model-scope down until v.until_ms */ }
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace bal {
+
+enum class Outcome {
+  ok,
+  key_invalid,      // API_KEY_INVALID, expired
+  key_leaked,       // reported as leaked
+  key_suspended,    // CONSUMER_SUSPENDED
+  key_blocked,      // API_KEY_SERVICE_BLOCKED, SERVICE_DISABLED
+  quota_minute,     // 429 per-minute quota
+  quota_day,        // 429 per-day quota
+  quota_other,      // 429 without a recognisable quota id
+  unauthenticated,  // 401: credentials refused, not proven dead
+  location,         // 400 FAILED_PRECONDITION "User location is not supported"
+  client_error,     // other 4xx: the request itself
+  server_error,     // 5xx: Google's side
+};
+
+enum class KeyAction { none, cooldown, disable };
+
+struct Verdict {
+  Outcome outcome = Outcome::ok;
+  bool retry = false;         // worth another attempt (on another key) before answering
+  bool backoff = false;       // wait before retrying (server errors)
+  KeyAction action = KeyAction::none;
+  bool all_models = false;    // the cooldown applies to every model of the key
+  int64_t until_ms = 0;       // end of the cooldown
+  int64_t retry_after_ms = 0; // what the client may be told to wait
+  std::string message;        // upstream message, redacted
+  std::string status_text;    // upstream status, e.g. "RESOURCE_EXHAUSTED"
+};
+
+inline constexpr int64_t kMinCooldownMs = 1000;
+inline constexpr int64_t kMaxMinuteCooldownMs = 15 * 60 * 1000;
+inline constexpr int64_t kDefaultQuotaCooldownMs = 60 * 1000;
+inline constexpr int64_t kUnauthenticatedCooldownMs = 10 * 60 * 1000;
+
+// Classifies an upstream HTTP status and body at time `now_ms`.
+Verdict classify_upstream(int status, std::string_view body, int64_t now_ms);
+
+// Names used in events, the database and summaries ("key_invalid", "quota_day", ...).
+const char* outcome_name(Outcome o);
+bool is_dead(Outcome o);
+
+// Parses a protobuf Duration string ("28s", "1.5s", "250ms") into milliseconds; -1 if malformed.
+int64_t parse_duration_ms(std::string_view s);
+
+}  // namespace bal

@@ -1,0 +1,53 @@
+// json.h — nlohmann/json without exceptions, and the few typed accessors the core uses.
+// Every access checks the type first: the core never traps on a wrong-typed field.
+#pragma once
+
+#ifndef JSON_NOEXCEPTION
+#define JSON_NOEXCEPTION
+#endif
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bal {
+
+using json = nlohmann::json;
+
+// Parses without throwing; a discarded value (is_discarded()) means malformed input.
+inline json parse_json(std::string_view text) {
+  return json::parse(text.begin(), text.end(), nullptr, false);
+}
+
+// Serialises compactly; invalid UTF-8 in strings is replaced, never a trap.
+inline std::string dump_json(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+inline const json* get_field(const json& j, std::string_view key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+inline std::string_view get_string(const json& j, std::string_view key, std::string_view fallback = {}) {
+  const json* f = get_field(j, key);
+  if (f == nullptr || !f->is_string()) return fallback;
+  return f->get_ref<const std::string&>();
+}
+
+inline std::optional<double> get_number(const json& j, std::string_view key) {
+  const json* f = get_field(j, key);
+  if (f == nullptr || !f->is_number()) return std::nullopt;
+  return f->get<double>();
+}
+
+inline bool get_bool(const json& j, std::string_view key, bool fallback = false) {
+  const json* f = get_field(j, key);
+  if (f == nullptr || !f->is_boolean()) return fallback;
+  return f->get<bool>();
+}
+
+}  // namespace bal

@@ -1,0 +1,75 @@
+// pool.h — the isolate's snapshot of the key pool, and key selection over it.
+//
+// The snapshot comes from the KeyPool Durable Object as text, one record a line:
+//     K <id> <key> <a|d>            a key, active or disabled
+//     C <id> <model|*> <until_ms>   a cooldown of key <id> for one model (or all) until then
+// Selection is round-robin from a seeded start, so isolates spread their load differently,
+// skipping disabled keys, keys cooling down for the model, and keys already tried by the
+// request; among the rest, a key without a recent failure is preferred.
+//
+//   bal::Pool pool;
+//   pool.load(snapshot_text, seed);
+//   if (auto i = pool.select("gemini-2.5-flash", now_ms, tried)) use(pool.key(*i));
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "balancer/classify.h"
+
+namespace bal {
+
+struct Cooldown {
+  std::string model;  // "*" for every model
+  int64_t until_ms = 0;
+};
+
+struct PoolKey {
+  int64_t id = 0;
+  std::string key;
+  bool disabled = false;
+  int64_t failed_at_ms = -1;  // last failure seen by this isolate
+  std::vector<Cooldown> cooldowns;
+};
+
+struct PoolStatus {
+  size_t total = 0;
+  size_t active = 0;     // usable for the model now
+  size_t cooling = 0;    // enabled but cooling down for the model
+  size_t disabled = 0;
+  int64_t earliest_until_ms = 0;  // soonest end of a cooldown among cooling keys (0 if none)
+};
+
+class Pool {
+ public:
+  static constexpr int64_t kRecentFailureMs = 60 * 1000;
+
+  // Replaces the snapshot. Returns false (and keeps nothing) on a malformed line.
+  bool load(std::string_view text, uint64_t seed);
+
+  size_t size() const { return keys_.size(); }
+  const PoolKey& at(size_t index) const { return keys_[index]; }
+  std::optional<size_t> index_of(int64_t id) const;
+
+  bool eligible(const PoolKey& k, std::string_view model, int64_t now_ms) const;
+
+  // Picks the next key for `model`, skipping ids in `exclude`. Advances the cursor.
+  std::optional<size_t> select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude);
+
+  // Applies what a verdict says about key `id`, so this isolate stops using it at once.
+  void apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms,
+             int64_t now_ms);
+
+  PoolStatus status(std::string_view model, int64_t now_ms) const;
+
+ private:
+  std::vector<PoolKey> keys_;
+  std::unordered_map<int64_t, size_t> by_id_;
+  size_t cursor_ = 0;
+};
+
+}  // namespace bal

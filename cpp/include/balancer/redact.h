@@ -1,0 +1,19 @@
+// redact.h — removes Gemini keys from text before it is returned to a client or logged.
+//
+//   bal::redact("Consumer 'api_key:AIzaSyA...xyz' has been suspended")
+//     == "Consumer 'api_key:AIzaSy…[redacted]' has been suspended"
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace bal {
+
+// Replaces every run that starts with "AIza" and has at least 10 more key characters
+// (a whole key, or enough of one to matter) with its first six characters and a marker.
+std::string redact(std::string_view text);
+
+// True when `text` holds such a run (what redact() would change).
+bool contains_key_material(std::string_view text);
+
+}  // namespace bal

@@ -1,0 +1,56 @@
+// router.h — from an HTTP request to a Plan (plan.h): which route family, whether the caller
+// may use it, and what to do.
+//
+// Routing runs in two steps so that bodies the core does not need never cross into Wasm:
+// a first call carries only the request line and headers ("body_included": false). For a
+// route whose decision needs the body (OpenAI translation, admin writes) the plan is
+// {"action": "need_body", "max_bytes": N}; the shim reads at most N bytes and routes again
+// with the body. A native passthrough plan says "forward_body": true instead: the shim
+// sends the client's bytes upstream untouched.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "balancer/auth.h"
+#include "balancer/json.h"
+#include "balancer/plan.h"
+
+namespace bal {
+
+inline constexpr uint64_t kDefaultMaxBodyBytes = 20ull * 1024 * 1024;
+inline constexpr int64_t kSessionLifetimeMs = 12ll * 3600 * 1000;
+
+struct Config {
+  TokenSet admin_tokens;
+  TokenSet client_tokens;
+  std::string admin_secret;  // ADMIN_TOKEN itself: signs session cookies
+  bool allow_client_keys = false;
+  uint64_t max_body_bytes = kDefaultMaxBodyBytes;
+  int max_attempts = 3;
+};
+
+// Reads {admin_token, auth_tokens, allow_client_keys, max_body_bytes, max_attempts}.
+Config make_config(const json& header);
+
+struct Request {
+  std::string_view method;
+  std::string_view path;   // as sent, still percent-encoded
+  std::string_view query;  // raw, without '?'
+  json headers;            // lower-case names -> string values
+  std::string_view body;
+  bool body_included = false;
+  bool body_too_large = false;
+  int64_t now_ms = 0;
+  bool secure = false;     // https: session cookies get the Secure flag
+};
+
+Request make_request(const json& header, std::string_view body);
+
+Plan route(const Config& config, const Request& request);
+
+// Query string helpers (application/x-www-form-urlencoded: '+' is a space).
+std::string query_param(std::string_view query, std::string_view name, bool* present = nullptr);
+
+}  // namespace bal

@@ -1,0 +1,57 @@
+#include "balancer/auth.h"
+
+namespace bal {
+
+bool digest_equal(const Digest& a, const Digest& b) {
+  uint8_t diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff = static_cast<uint8_t>(diff | (a[i] ^ b[i]));
+  return diff == 0;
+}
+
+namespace {
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+}  // namespace
+
+void TokenSet::assign(std::string_view list) {
+  digests_.clear();
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string_view::npos) end = list.size();
+    std::string_view item = list.substr(start, end - start);
+    while (!item.empty() && is_blank(item.front())) item.remove_prefix(1);
+    while (!item.empty() && is_blank(item.back())) item.remove_suffix(1);
+    if (!item.empty()) digests_.push_back(sha256(item));
+    start = end + 1;
+  }
+}
+
+bool TokenSet::matches(std::string_view candidate) const {
+  if (candidate.empty()) return false;
+  const Digest d = sha256(candidate);
+  bool found = false;
+  for (const Digest& t : digests_) found = digest_equal(t, d) || found;
+  return found;
+}
+
+}  // namespace bal
+
+namespace bal {
+
+Digest hmac_sha256(std::string_view key, std::string_view message) {
+  std::string k(key.size() > 64 ? std::string(reinterpret_cast<const char*>(sha256(key).data()), 32)
+                                 : std::string(key));
+  k.resize(64, '\0');
+  std::string inner(64, '\0');
+  std::string outer(64, '\0');
+  for (size_t i = 0; i < 64; ++i) {
+    inner[i] = static_cast<char>(k[i] ^ 0x36);
+    outer[i] = static_cast<char>(k[i] ^ 0x5c);
+  }
+  inner.append(message);
+  const Digest ih = sha256(inner);
+  outer.append(reinterpret_cast<const char*>(ih.data()), ih.size());
+  return sha256(outer);
+}
+
+}  // namespace bal

@@ -1,0 +1,212 @@
+#include "balancer/classify.h"
+
+#include <algorithm>
+
+#include "balancer/json.h"
+#include "balancer/pacific.h"
+#include "balancer/redact.h"
+
+namespace bal {
+namespace {
+
+struct OutcomeName {
+  Outcome outcome;
+  const char* name;
+};
+
+constexpr OutcomeName kOutcomeNames[] = {
+    {Outcome::ok, "ok"},
+    {Outcome::key_invalid, "key_invalid"},
+    {Outcome::key_leaked, "key_leaked"},
+    {Outcome::key_suspended, "key_suspended"},
+    {Outcome::key_blocked, "key_blocked"},
+    {Outcome::quota_minute, "quota_minute"},
+    {Outcome::quota_day, "quota_day"},
+    {Outcome::quota_other, "quota_other"},
+    {Outcome::unauthenticated, "unauthenticated"},
+    {Outcome::location, "location"},
+    {Outcome::client_error, "client_error"},
+    {Outcome::server_error, "server_error"},
+};
+
+// ErrorInfo reasons that mean the key itself is dead.
+struct DeadReason {
+  std::string_view reason;
+  Outcome outcome;
+};
+
+constexpr DeadReason kDeadReasons[] = {
+    {"API_KEY_INVALID", Outcome::key_invalid},
+    {"API_KEY_EXPIRED", Outcome::key_invalid},
+    {"CONSUMER_SUSPENDED", Outcome::key_suspended},
+    {"API_KEY_SERVICE_BLOCKED", Outcome::key_blocked},
+    {"SERVICE_DISABLED", Outcome::key_blocked},
+};
+
+// Message fragments that mean the key is dead when no ErrorInfo says so.
+struct DeadMessage {
+  std::string_view fragment;
+  Outcome outcome;
+};
+
+constexpr DeadMessage kDeadMessages[] = {
+    {"reported as leaked", Outcome::key_leaked},
+    {"API key not valid", Outcome::key_invalid},
+    {"API key expired", Outcome::key_invalid},
+    {"has been suspended", Outcome::key_suspended},
+};
+
+bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
+
+struct ErrorBody {
+  std::string message;
+  std::string status;
+  std::string reason;            // ErrorInfo.reason
+  std::string quota_ids;         // QuotaFailure violations' quotaId values, joined
+  int64_t retry_delay_ms = -1;   // RetryInfo.retryDelay
+};
+
+ErrorBody read_error_body(std::string_view body) {
+  ErrorBody out;
+  json doc = parse_json(body);
+  // Some gateways wrap the error in an array.
+  if (doc.is_array() && !doc.empty()) doc = doc[0];
+  const json* err = get_field(doc, "error");
+  if (err == nullptr || !err->is_object()) {
+    out.message = std::string(body.substr(0, 512));
+    return out;
+  }
+  out.message = std::string(get_string(*err, "message"));
+  out.status = std::string(get_string(*err, "status"));
+  const json* details = get_field(*err, "details");
+  if (details == nullptr || !details->is_array()) return out;
+  for (const json& d : *details) {
+    const std::string_view type = get_string(d, "@type");
+    if (contains(type, "ErrorInfo")) {
+      out.reason = std::string(get_string(d, "reason"));
+    } else if (contains(type, "QuotaFailure")) {
+      const json* violations = get_field(d, "violations");
+      if (violations == nullptr || !violations->is_array()) continue;
+      for (const json& v : *violations) {
+        out.quota_ids += get_string(v, "quotaId");
+        out.quota_ids += ' ';
+      }
+    } else if (contains(type, "RetryInfo")) {
+      out.retry_delay_ms = parse_duration_ms(get_string(d, "retryDelay"));
+    }
+  }
+  return out;
+}
+
+Outcome dead_outcome(const ErrorBody& e) {
+  for (const DeadReason& r : kDeadReasons) {
+    if (e.reason == r.reason) return r.outcome;
+  }
+  for (const DeadMessage& m : kDeadMessages) {
+    if (contains(e.message, m.fragment)) return m.outcome;
+  }
+  return Outcome::ok;
+}
+
+void classify_quota(const ErrorBody& e, int64_t now_ms, Verdict& v) {
+  v.retry = true;
+  v.action = KeyAction::cooldown;
+  // Per-day wins: a request can break both limits, and the day is the longer wait.
+  if (contains(e.quota_ids, "PerDay")) {
+    v.outcome = Outcome::quota_day;
+    v.until_ms = next_pacific_midnight_ms(now_ms);
+  } else {
+    const int64_t delay = e.retry_delay_ms >= 0 ? e.retry_delay_ms : kDefaultQuotaCooldownMs;
+    v.outcome = contains(e.quota_ids, "PerMinute") ? Outcome::quota_minute : Outcome::quota_other;
+    v.until_ms = now_ms + std::clamp<int64_t>(delay, kMinCooldownMs, kMaxMinuteCooldownMs);
+  }
+  v.retry_after_ms = v.until_ms - now_ms;
+}
+
+}  // namespace
+
+const char* outcome_name(Outcome o) {
+  for (const OutcomeName& n : kOutcomeNames) {
+    if (n.outcome == o) return n.name;
+  }
+  return "unknown";
+}
+
+bool is_dead(Outcome o) {
+  return o == Outcome::key_invalid || o == Outcome::key_leaked || o == Outcome::key_suspended ||
+         o == Outcome::key_blocked;
+}
+
+int64_t parse_duration_ms(std::string_view s) {
+  double scale = 1000.0;
+  if (s.size() > 2 && s.substr(s.size() - 2) == "ms") {
+    scale = 1.0;
+    s.remove_suffix(2);
+  } else if (!s.empty() && s.back() == 's') {
+    s.remove_suffix(1);
+  } else {
+    return -1;
+  }
+  if (s.empty() || s.size() > 20) return -1;
+  double value = 0;
+  double frac = 0;
+  bool seen_dot = false;
+  for (char c : s) {
+    if (c == '.' && !seen_dot) {
+      seen_dot = true;
+      frac = 1;
+    } else if (c >= '0' && c <= '9') {
+      if (seen_dot) {
+        frac /= 10;
+        value += (c - '0') * frac;
+      } else {
+        value = value * 10 + (c - '0');
+      }
+    } else {
+      return -1;
+    }
+  }
+  return static_cast<int64_t>(value * scale + 0.5);
+}
+
+Verdict classify_upstream(int status, std::string_view body, int64_t now_ms) {
+  Verdict v;
+  if (status >= 200 && status < 400) return v;
+  const ErrorBody e = read_error_body(body);
+  v.message = redact(e.message);
+  v.status_text = e.status;
+
+  const Outcome dead = (status == 400 || status == 401 || status == 403) ? dead_outcome(e) : Outcome::ok;
+  if (dead != Outcome::ok) {
+    v.outcome = dead;
+    v.retry = true;
+    v.action = KeyAction::disable;
+    return v;
+  }
+  if (status == 429) {
+    classify_quota(e, now_ms, v);
+    return v;
+  }
+  if (status == 401) {
+    v.outcome = Outcome::unauthenticated;
+    v.retry = true;
+    v.action = KeyAction::cooldown;
+    v.all_models = true;
+    v.until_ms = now_ms + kUnauthenticatedCooldownMs;
+    return v;
+  }
+  if (status == 400 && e.status == "FAILED_PRECONDITION" && contains(e.message, "location")) {
+    v.outcome = Outcome::location;
+    return v;
+  }
+  if (status >= 500) {
+    v.outcome = Outcome::server_error;
+    v.retry = true;
+    v.backoff = true;
+    return v;
+  }
+  v.outcome = Outcome::client_error;
+  return v;
+}
+
+}  // namespace bal

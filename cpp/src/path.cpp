@@ -1,0 +1,81 @@
+#include "balancer/path.h"
+
+#include <string>
+
+namespace bal {
+namespace {
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = lower(c);
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool is_safe_path(std::string_view path) {
+  if (path.empty() || path.front() != '/' || path.size() > 2048) return false;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const auto c = static_cast<unsigned char>(path[i]);
+    if (c < 0x21 || c == 0x7f || c == '\\' || c == '?' || c == '#') return false;
+    if (c == '%') {
+      if (i + 2 >= path.size() || hex_value(path[i + 1]) < 0 || hex_value(path[i + 2]) < 0) return false;
+      const int v = hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]);
+      // Encoded separators, dots, backslashes and control bytes could be decoded upstream.
+      if (v == '/' || v == '.' || v == '\\' || v == '%' || v < 0x20 || v == 0x7f) return false;
+    }
+  }
+  // Empty segments ("//") and dot segments.
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view seg = path.substr(start, end - start);
+    if (seg == "." || seg == "..") return false;
+    if (seg.empty() && end != path.size()) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+std::string strip_key_param(std::string_view query, std::string* key_value) {
+  std::string out;
+  size_t start = 0;
+  while (start <= query.size() && !query.empty()) {
+    size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    const std::string_view item = query.substr(start, end - start);
+    if (item == "key" || item.substr(0, 4) == "key=") {
+      if (key_value != nullptr) *key_value = std::string(item.size() > 4 ? item.substr(4) : std::string_view{});
+    } else if (!item.empty()) {
+      if (!out.empty()) out.push_back('&');
+      out.append(item);
+    }
+    if (end == query.size()) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = hex_value(s[i + 1]);
+      const int lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+}  // namespace bal

@@ -1,0 +1,150 @@
+#include "balancer/pool.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace bal {
+namespace {
+
+// Splits off the next space-separated field of `line`.
+std::string_view next_field(std::string_view& line) {
+  const size_t sp = line.find(' ');
+  std::string_view field = line.substr(0, sp);
+  line = sp == std::string_view::npos ? std::string_view{} : line.substr(sp + 1);
+  return field;
+}
+
+bool to_int(std::string_view s, int64_t& out) {
+  if (s.empty()) return false;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool cooling_for(const PoolKey& k, std::string_view model, int64_t now_ms, int64_t* until = nullptr) {
+  bool cooling = false;
+  for (const Cooldown& c : k.cooldowns) {
+    if (c.until_ms > now_ms && (c.model == "*" || c.model == model)) {
+      if (until != nullptr && (!cooling || c.until_ms > *until)) *until = c.until_ms;
+      cooling = true;
+    }
+  }
+  return cooling;
+}
+
+}  // namespace
+
+bool Pool::load(std::string_view text, uint64_t seed) {
+  std::vector<PoolKey> keys;
+  std::unordered_map<int64_t, size_t> by_id;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    const std::string_view tag = next_field(line);
+    int64_t id = 0;
+    if (!to_int(next_field(line), id)) return false;
+    if (tag == "K") {
+      PoolKey k;
+      k.id = id;
+      k.key = std::string(next_field(line));
+      const std::string_view flags = next_field(line);
+      if (k.key.empty() || (flags != "a" && flags != "d")) return false;
+      k.disabled = flags == "d";
+      // Keep what this isolate learnt about recent failures across refreshes.
+      if (auto old = index_of(id)) k.failed_at_ms = keys_[*old].failed_at_ms;
+      by_id[id] = keys.size();
+      keys.push_back(std::move(k));
+    } else if (tag == "C") {
+      const std::string_view model = next_field(line);
+      int64_t until = 0;
+      if (model.empty() || !to_int(next_field(line), until)) return false;
+      auto it = by_id.find(id);
+      if (it == by_id.end()) return false;
+      keys[it->second].cooldowns.push_back({std::string(model), until});
+    } else {
+      return false;
+    }
+  }
+  keys_ = std::move(keys);
+  by_id_ = std::move(by_id);
+  cursor_ = keys_.empty() ? 0 : static_cast<size_t>(seed % keys_.size());
+  return true;
+}
+
+std::optional<size_t> Pool::index_of(int64_t id) const {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Pool::eligible(const PoolKey& k, std::string_view model, int64_t now_ms) const {
+  return !k.disabled && !cooling_for(k, model, now_ms);
+}
+
+std::optional<size_t> Pool::select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude) {
+  const size_t n = keys_.size();
+  std::optional<size_t> fallback;
+  for (size_t step = 0; step < n; ++step) {
+    const size_t i = (cursor_ + step) % n;
+    const PoolKey& k = keys_[i];
+    if (!eligible(k, model, now_ms)) continue;
+    if (std::find(exclude.begin(), exclude.end(), k.id) != exclude.end()) continue;
+    const bool recently_failed = k.failed_at_ms >= 0 && now_ms - k.failed_at_ms < kRecentFailureMs;
+    if (recently_failed) {
+      if (!fallback) fallback = i;
+      continue;
+    }
+    cursor_ = (i + 1) % n;
+    return i;
+  }
+  if (fallback) cursor_ = (*fallback + 1) % n;
+  return fallback;
+}
+
+void Pool::apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms,
+                 int64_t now_ms) {
+  auto index = index_of(id);
+  if (!index) return;
+  PoolKey& k = keys_[*index];
+  switch (action) {
+    case KeyAction::none:
+      return;
+    case KeyAction::disable:
+      k.disabled = true;
+      k.failed_at_ms = now_ms;
+      return;
+    case KeyAction::cooldown: {
+      k.failed_at_ms = now_ms;
+      const std::string scope = all_models || model.empty() ? std::string("*") : std::string(model);
+      for (Cooldown& c : k.cooldowns) {
+        if (c.model == scope) {
+          c.until_ms = std::max(c.until_ms, until_ms);
+          return;
+        }
+      }
+      k.cooldowns.push_back({scope, until_ms});
+      return;
+    }
+  }
+}
+
+PoolStatus Pool::status(std::string_view model, int64_t now_ms) const {
+  PoolStatus s;
+  s.total = keys_.size();
+  for (const PoolKey& k : keys_) {
+    int64_t until = 0;
+    if (k.disabled) {
+      ++s.disabled;
+    } else if (cooling_for(k, model, now_ms, &until)) {
+      ++s.cooling;
+      if (s.earliest_until_ms == 0 || until < s.earliest_until_ms) s.earliest_until_ms = until;
+    } else {
+      ++s.active;
+    }
+  }
+  return s;
+}
+
+}  // namespace bal
