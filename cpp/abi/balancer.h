@@ -41,7 +41,8 @@ enum bal_op {
   BAL_OP_REDACT = 8,           /* payload: text                                  -> payload redacted*/
   BAL_OP_TRANSLATE = 9,        /* header: {kind, ...}; payload: body             -> translated body */
   BAL_OP_POOL_EVENT = 10,      /* header: {id, model, action, until_ms}          -> {}              */
-  BAL_OP_POOL_STATUS = 11      /* header: {now_ms, model?}                        -> counts, earliest */
+  BAL_OP_POOL_STATUS = 11,     /* header: {now_ms, model?}                        -> counts, earliest */
+  BAL_OP_ERROR = 12            /* header: {family, status, message, code?}       -> respond plan    */
 };
 
 enum bal_status {

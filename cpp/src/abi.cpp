@@ -171,6 +171,15 @@ int32_t dispatch(uint32_t op, const bal::Message& m) {
       reply(pool_status_json(st.pool.status(bal::get_string(m.header, "model"), now), now));
       return BAL_OK;
     }
+    case BAL_OP_ERROR: {
+      const std::string_view f = bal::get_string(m.header, "family");
+      const bal::Family family = f == "openai" ? bal::Family::openai
+                                 : f == "gemini" ? bal::Family::gemini
+                                                 : bal::Family::admin;
+      const int status = static_cast<int>(bal::get_number(m.header, "status").value_or(500));
+      reply_plan(bal::error_plan(family, status, bal::get_string(m.header, "message"), bal::get_string(m.header, "code")));
+      return BAL_OK;
+    }
     default:
       return BAL_ERR_UNKNOWN_OP;
   }
