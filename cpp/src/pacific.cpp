@@ -63,4 +63,14 @@ int64_t next_pacific_midnight_ms(int64_t utc_ms) {
   return next_local_day * kDayMs + 7 * kHourMs;
 }
 
+int64_t pacific_day_start_ms(int64_t utc_ms) {
+  // A Pacific day lasts 23 to 25 hours: start two days back and walk forward.
+  int64_t start = next_pacific_midnight_ms(utc_ms - 2 * kDayMs);
+  while (true) {
+    const int64_t next = next_pacific_midnight_ms(start);
+    if (next > utc_ms) return start;
+    start = next;
+  }
+}
+
 }  // namespace bal

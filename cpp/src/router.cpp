@@ -6,6 +6,7 @@
 
 #include "balancer/keys.h"
 #include "balancer/openai.h"
+#include "balancer/pacific.h"
 #include "balancer/path.h"
 
 namespace bal {
@@ -410,6 +411,8 @@ Plan route_admin(const Config& c, const Request& r, std::string_view path) {
     if (m == "GET") {
       Plan p = admin_op("stats");
       p.header["hours"] = int_param(r.query, "hours", 24, 1, 168);
+      p.header["key_id"] = int_param(r.query, "key_id", 0, 0, INT64_MAX);
+      p.header["day_start_ms"] = pacific_day_start_ms(r.now_ms);
       return p;
     }
   } else {

@@ -16,4 +16,7 @@ int pacific_offset_hours(int64_t utc_ms);
 // The first instant strictly after `utc_ms` at which the Pacific calendar date changes.
 int64_t next_pacific_midnight_ms(int64_t utc_ms);
 
+// The last instant at or before `utc_ms` at which the Pacific calendar date changed.
+int64_t pacific_day_start_ms(int64_t utc_ms);
+
 }  // namespace bal

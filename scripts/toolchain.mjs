@@ -1,0 +1,42 @@
+// toolchain.mjs — the Debian packages the build needs: installed when running as root and
+// missing, otherwise named in a clear message.
+import { execFileSync, spawnSync } from 'node:child_process';
+
+export const PACKAGES = [
+  ['emscripten', 'em++'],
+  ['nlohmann-json3-dev', null, '/usr/include/nlohmann/json.hpp'],
+  ['catch2', null, '/usr/include/catch2/catch.hpp'],
+  ['cmake', 'cmake'],
+  ['g++', 'g++'],
+  ['binaryen', 'wasm-opt'],
+];
+
+function has(cmd, file) {
+  if (file) return spawnSync('test', ['-e', file]).status === 0;
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+export function missingPackages() {
+  return PACKAGES.filter(([, cmd, file]) => !has(cmd, file)).map(([name]) => name);
+}
+
+export function ensureToolchain() {
+  const missing = missingPackages();
+  if (!missing.length) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error(
+      `Missing build tools. Install them with:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`,
+    );
+    process.exit(2);
+  }
+  console.log(`Installing Debian packages: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  const still = missingPackages();
+  if (still.length) {
+    console.error(`Still missing after apt-get install: ${still.join(' ')}`);
+    process.exit(2);
+  }
+}

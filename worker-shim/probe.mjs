@@ -1,0 +1,28 @@
+// probe.mjs — checks one key with a free call (countTokens) and asks the core what the
+// answer means. A probe never runs a billable generation.
+import { OP, call } from './core.mjs';
+import { upstreamBase } from './config.mjs';
+
+export const PROBE_MODEL = 'gemini-2.5-flash';
+const PROBE_BODY = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'ping' }] }] });
+const PROBE_TIMEOUT_MS = 15000;
+const MAX_ERROR_BYTES = 64 * 1024;
+
+// Returns the core's verdict: { outcome, dead, message, ... }.
+export async function probeKey(env, key) {
+  let status = 0;
+  let body = '';
+  try {
+    const res = await fetch(`${upstreamBase(env)}/v1beta/models/${PROBE_MODEL}:countTokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
+      body: PROBE_BODY,
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    status = res.status;
+    body = res.ok ? '' : (await res.text()).slice(0, MAX_ERROR_BYTES);
+  } catch (err) {
+    return { outcome: 'network_error', dead: false, message: String(err?.name ?? 'error') };
+  }
+  return call(OP.CLASSIFY, { status, now_ms: Date.now(), model: PROBE_MODEL }, body).header;
+}

@@ -1,0 +1,307 @@
+// upstream.mjs — carries out an "upstream" plan: picks keys from the core, calls Gemini,
+// asks the core what each failure means, retries on another key before the first byte
+// reaches the client, and hands the answer back untouched or translated.
+import { OP, call, callText, CoreStream } from './core.mjs';
+import { upstreamBase } from './config.mjs';
+import { recordEvent, refreshPool } from './pool-client.mjs';
+
+const MAX_ERROR_BYTES = 256 * 1024;
+const FIRST_BYTE_TIMEOUT_MS = 120 * 1000;
+const MAX_MODEL_PAGES = 20;
+const BACKOFF_MS = [300, 800, 1500];
+
+// Response headers from Gemini that a client may see.
+const PASSED_HEADERS = [
+  'content-type',
+  'x-goog-upload-status',
+  'x-goog-upload-url',
+  'x-goog-upload-chunk-granularity',
+  'x-goog-upload-size-received',
+  'x-goog-upload-control-url',
+];
+
+const encoder = new TextEncoder();
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function requestId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function baseHeaders(plan, attempts) {
+  const h = new Headers();
+  if (plan.cors) h.set('access-control-allow-origin', plan.cors);
+  if (plan.cors) h.set('access-control-expose-headers', 'x-balancer-attempts, retry-after');
+  h.set('x-balancer-attempts', String(attempts));
+  return h;
+}
+
+// A "respond" plan from the core as a Response.
+export function planResponse(plan, payload, extraHeaders) {
+  const headers = new Headers(extraHeaders);
+  for (const [name, value] of Object.entries(plan.headers ?? {})) headers.set(name, value);
+  const status = plan.status ?? 200;
+  const body = status === 204 || status === 304 ? null : payload;
+  return new Response(body, { status, headers });
+}
+
+export function errorResponse(family, status, message, code, headers) {
+  const r = call(OP.ERROR, { family, status, message, code });
+  return planResponse(r.header, r.payload, headers);
+}
+
+async function readLimited(res, limit) {
+  const reader = res.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const parts = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      size += value.length;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const out = new Uint8Array(Math.min(size, limit));
+  let at = 0;
+  for (const p of parts) {
+    const n = Math.min(p.length, out.length - at);
+    out.set(p.subarray(0, n), at);
+    at += n;
+  }
+  return out;
+}
+
+// Calls Gemini once with `key`. Redirects are never followed: the origin stays GEMINI_API_BASE.
+async function callGemini(env, plan, key, body, signal) {
+  const url = `${upstreamBase(env)}${plan.path}${plan.query ? `?${plan.query}` : ''}`;
+  const headers = new Headers(plan.headers ?? {});
+  headers.set('x-goog-api-key', key);
+  const init = { method: plan.method, headers, redirect: 'manual', signal };
+  if (body && plan.method !== 'GET' && plan.method !== 'HEAD') init.body = body;
+  return fetch(url, init);
+}
+
+// The attempt loop. Returns a Response for the client.
+export async function runUpstream(plan, body, env, ctx, request) {
+  const tried = [];
+  const maxAttempts = plan.client_key ? 1 : plan.max_attempts ?? 3;
+  let lastError = null; // { status, bytes, verdict }
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const pick = plan.client_key ? { id: null, key: plan.client_key } : selectKey(plan, tried);
+    if (!pick) break;
+    if (pick.id !== null) tried.push(pick.id);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('upstream timeout')), FIRST_BYTE_TIMEOUT_MS);
+    request?.signal?.addEventListener?.('abort', () => controller.abort(new Error('client gone')), { once: true });
+    let res;
+    try {
+      res = await callGemini(env, plan, pick.key, body, controller.signal);
+    } catch (err) {
+      clearTimeout(timer);
+      if (request?.signal?.aborted) return new Response(null, { status: 499 });
+      noteEvent(env, ctx, plan, pick, { outcome: 'server_error', action: 'none', message: String(err?.message ?? err) });
+      lastError = { status: 502, bytes: null, verdict: { outcome: 'network', message: 'Upstream connection failed.' } };
+      if (attempt < maxAttempts) await delay(BACKOFF_MS[attempt - 1] ?? 1500);
+      continue;
+    }
+    clearTimeout(timer);
+    if (res.status < 400 && !(res.status >= 300 && res.status < 400)) {
+      return deliver(plan, res, pick, attempt, env, ctx, controller);
+    }
+    const bytes = await readLimited(res, MAX_ERROR_BYTES);
+    const verdict = call(
+      OP.CLASSIFY,
+      { status: res.status, model: plan.model, now_ms: Date.now(), ...(pick.id !== null ? { key_id: pick.id } : {}) },
+      bytes,
+    ).header;
+    noteEvent(env, ctx, plan, pick, verdict);
+    if (verdict.dead) ctx.waitUntil(refreshPool(env).catch(() => {}));
+    lastError = { status: res.status, bytes, verdict, headers: res.headers };
+    if (!verdict.retry || attempt === maxAttempts) break;
+    if (verdict.backoff) await delay(BACKOFF_MS[attempt - 1] ?? 1500);
+  }
+  return failure(plan, lastError, tried.length);
+}
+
+function selectKey(plan, tried) {
+  const r = call(OP.SELECT, { model: plan.model, now_ms: Date.now(), exclude: tried }).header;
+  return r.id == null ? null : r;
+}
+
+function noteEvent(env, ctx, plan, pick, verdict, usage) {
+  if (pick.id === null) return;
+  recordEvent(env, ctx, {
+    id: pick.id,
+    model: plan.model,
+    outcome: verdict.outcome,
+    action: verdict.action ?? 'none',
+    until_ms: verdict.until_ms ?? 0,
+    all_models: !!verdict.all_models,
+    prompt_tokens: usage?.prompt_tokens ?? 0,
+    completion_tokens: usage?.completion_tokens ?? 0,
+    error: verdict.outcome === 'ok' ? null : verdict.message || verdict.status_text || verdict.outcome,
+    at_ms: Date.now(),
+  });
+}
+
+// No attempt succeeded: the last upstream error (redacted or translated), or, when no key
+// was usable at all, 429 with the earliest cooldown end or 503 for an empty pool.
+function failure(plan, lastError, attempts) {
+  const family = plan.family;
+  if (!lastError) {
+    const pool = call(OP.POOL_STATUS, { model: plan.model, now_ms: Date.now() }).header;
+    const headers = baseHeaders(plan, attempts);
+    if (pool.cooling > 0) {
+      const seconds = Math.max(1, Math.ceil(pool.retry_after_ms / 1000));
+      headers.set('retry-after', String(seconds));
+      return errorResponse(
+        family,
+        429,
+        `Every key is rate-limited for ${plan.model || 'this request'}; retry in ${seconds} s.`,
+        'all_keys_rate_limited',
+        headers,
+      );
+    }
+    const message =
+      pool.total === 0
+        ? 'The key pool is empty: add Gemini API keys in the admin UI or with POST /api/keys.'
+        : 'No usable key: every key in the pool is disabled.';
+    return errorResponse(family, 503, message, 'no_usable_keys', headers);
+  }
+  const headers = baseHeaders(plan, attempts);
+  if (lastError.verdict.retry_after_ms > 0) {
+    headers.set('retry-after', String(Math.max(1, Math.ceil(lastError.verdict.retry_after_ms / 1000))));
+  }
+  if (!lastError.bytes) return errorResponse(family, 502, lastError.verdict.message, 'upstream_unreachable', headers);
+  if (family === 'gemini') {
+    const redacted = call(OP.REDACT, {}, lastError.bytes).payload;
+    headers.set('content-type', lastError.headers?.get('content-type') ?? 'application/json; charset=utf-8');
+    return new Response(redacted, { status: lastError.status, headers });
+  }
+  return translated(plan, lastError.status, lastError.bytes, headers, lastError.verdict).response;
+}
+
+function translated(plan, status, bytes, headers, verdict) {
+  const r = call(
+    OP.TRANSLATE,
+    {
+      ...plan.translate,
+      status,
+      now_ms: Date.now(),
+      request_id: requestId(),
+      ...(verdict?.retry_after_ms ? { retry_after_ms: verdict.retry_after_ms } : {}),
+    },
+    bytes,
+  );
+  return { response: planResponse(r.header, r.payload, headers), usage: r.header.usage };
+}
+
+async function deliver(plan, res, pick, attempts, env, ctx, controller) {
+  const headers = baseHeaders(plan, attempts);
+  if (plan.response === 'passthrough') {
+    for (const name of PASSED_HEADERS) {
+      const v = res.headers.get(name);
+      if (v) headers.set(name, name === 'x-goog-upload-url' ? rewriteUploadUrl(v, env, plan) : v);
+    }
+    noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
+    return new Response(res.body, { status: res.status, headers });
+  }
+  if (plan.response === 'sse') return streamTranslated(plan, res, pick, headers, env, ctx, controller);
+  let bytes;
+  if (plan.response === 'pages') {
+    bytes = await collectPages(plan, res, pick, env);
+  } else {
+    bytes = new Uint8Array(await res.arrayBuffer());
+  }
+  const out = translated(plan, res.status, bytes, headers);
+  noteEvent(env, ctx, plan, pick, { outcome: 'ok' }, out.usage);
+  return out.response;
+}
+
+// Follows nextPageToken (bounded) and hands the core all pages as one JSON array.
+async function collectPages(plan, first, pick, env) {
+  const pages = [await first.text()];
+  for (let page = 1; page < MAX_MODEL_PAGES; page++) {
+    let token;
+    try {
+      token = JSON.parse(pages[pages.length - 1]).nextPageToken;
+    } catch {
+      break;
+    }
+    if (!token) break;
+    const query = `${plan.query ? `${plan.query}&` : ''}pageToken=${encodeURIComponent(token)}`;
+    const res = await callGemini(env, { ...plan, query }, pick.key, null);
+    if (!res.ok) break;
+    pages.push(await res.text());
+  }
+  return encoder.encode(`[${pages.join(',')}]`);
+}
+
+// Upload sessions answer with a URL on Google's host; point it back at this Worker so the
+// client's next request comes here (and gets a pool key) instead of going to Google bare.
+function rewriteUploadUrl(value, env, plan) {
+  try {
+    const url = new URL(value);
+    const base = new URL(upstreamBase(env));
+    if (url.origin !== base.origin || !plan.origin) return value;
+    return `${plan.origin}${url.pathname}${url.search}`;
+  } catch {
+    return value;
+  }
+}
+
+// Pumps the upstream SSE body through a core stream handle. The handle is closed on every
+// path: end of stream, upstream failure (the client gets a closing error event, not a
+// hang) and client cancel (the upstream request is aborted).
+function streamTranslated(plan, res, pick, headers, env, ctx, controller) {
+  const stream = new CoreStream({ ...plan.translate, now_ms: Date.now(), request_id: requestId() });
+  const reader = res.body.getReader();
+  let done = false;
+  const finish = (out) => {
+    if (done) return;
+    done = true;
+    try {
+      const end = stream.finish();
+      if (end.payload.length) out.enqueue(end.payload);
+      const ok = end.header.ok !== false;
+      const verdict = ok ? { outcome: 'ok' } : { outcome: 'server_error', message: 'upstream stream ended early' };
+      noteEvent(env, ctx, plan, pick, verdict, end.header);
+    } finally {
+      stream.close();
+    }
+  };
+  const body = new ReadableStream({
+    async pull(out) {
+      try {
+        const chunk = await reader.read();
+        if (chunk.done) {
+          finish(out);
+          out.close();
+          return;
+        }
+        const bytes = stream.push(chunk.value);
+        if (bytes.length) out.enqueue(bytes);
+      } catch (err) {
+        console.warn(`upstream stream failed: ${err?.message ?? err}`);
+        finish(out);
+        out.close();
+      }
+    },
+    cancel() {
+      controller.abort(new Error('client gone'));
+      reader.cancel().catch(() => {});
+      if (!done) {
+        done = true;
+        stream.close();
+        noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
+      }
+    },
+  });
+  headers.set('content-type', 'text/event-stream; charset=utf-8');
+  headers.set('cache-control', 'no-cache');
+  return new Response(body, { status: 200, headers });
+}
