@@ -15,9 +15,12 @@ bool is_separator(char c) {
   return c == '\n' || c == '\r' || c == ',' || c == ';' || c == ' ' || c == '\t' || c == '\f' || c == '\v';
 }
 
-std::string_view trim_quotes(std::string_view s) {
-  while (!s.empty() && (s.front() == '"' || s.front() == '\'' || s.front() == '`')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == '"' || s.back() == '\'' || s.back() == '`')) s.remove_suffix(1);
+bool is_trimmed(char c) { return is_separator(c) || c == '"' || c == '\'' || c == '`'; }
+
+// Blanks and quotes around an entry are not part of it.
+std::string_view trim_entry(std::string_view s) {
+  while (!s.empty() && is_trimmed(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_trimmed(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -39,7 +42,7 @@ class Collector {
  public:
   explicit Collector(KeyList& out) : out_(out) {}
   void add(std::string_view entry) {
-    entry = trim_quotes(entry);
+    entry = trim_entry(entry);
     if (entry.empty()) return;
     if (++seen_ > kMaxKeysPerRequest) {
       out_.too_many = true;

@@ -1,0 +1,157 @@
+#include <catch2/catch.hpp>
+
+#include "balancer/classify.h"
+#include "balancer/pacific.h"
+
+using bal::KeyAction;
+using bal::Outcome;
+
+namespace {
+
+constexpr int64_t kNow = 1764000000000;  // 2025-11-24T16:00:00Z
+
+std::string error_body(int code, const std::string& status, const std::string& message,
+                       const std::string& details = "[]") {
+  return R"({"error":{"code":)" + std::to_string(code) + R"(,"message":")" + message + R"(","status":")" + status +
+         R"(","details":)" + details + "}}";
+}
+
+std::string error_info(const std::string& reason) {
+  return R"([{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":")" + reason +
+         R"(","domain":"googleapis.com"}])";
+}
+
+std::string quota(const std::string& quota_id, const std::string& delay) {
+  return R"([{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"m","quotaId":")" +
+         quota_id +
+         R"(","quotaDimensions":{"location":"global","model":"gemini-2.5-flash"},"quotaValue":"20"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":")" +
+         delay + R"("}])";
+}
+
+}  // namespace
+
+TEST_CASE("success needs no action", "[classify]") {
+  const auto v = bal::classify_upstream(200, "{}", kNow);
+  CHECK(v.outcome == Outcome::ok);
+  CHECK_FALSE(v.retry);
+  CHECK(v.action == KeyAction::none);
+}
+
+TEST_CASE("dead keys are disabled and retried elsewhere", "[classify]") {
+  struct Row {
+    int status;
+    std::string body;
+    Outcome outcome;
+  };
+  const std::string suspended_key = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
+  const Row rows[] = {
+      {400, error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", error_info("API_KEY_INVALID")),
+       Outcome::key_invalid},
+      {400, error_body(400, "INVALID_ARGUMENT", "API key expired. Please renew the API key.", error_info("API_KEY_INVALID")),
+       Outcome::key_invalid},
+      {400, error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."), Outcome::key_invalid},
+      {403, error_body(403, "PERMISSION_DENIED", "Your API key was reported as leaked. Please use another API key."),
+       Outcome::key_leaked},
+      {403, error_body(403, "PERMISSION_DENIED", "Permission denied: Consumer 'api_key:" + suspended_key + "' has been suspended.",
+                       error_info("CONSUMER_SUSPENDED")),
+       Outcome::key_suspended},
+      {403, error_body(403, "PERMISSION_DENIED", "Requests to this API are blocked.", error_info("API_KEY_SERVICE_BLOCKED")),
+       Outcome::key_blocked},
+  };
+  for (const Row& row : rows) {
+    const auto v = bal::classify_upstream(row.status, row.body, kNow);
+    INFO(row.body);
+    CHECK(v.outcome == row.outcome);
+    CHECK(bal::is_dead(v.outcome));
+    CHECK(v.retry);
+    CHECK(v.action == KeyAction::disable);
+    CHECK(v.message.find(suspended_key) == std::string::npos);
+  }
+}
+
+TEST_CASE("per-minute quota cools the key down for retryDelay", "[classify]") {
+  const auto v = bal::classify_upstream(
+      429, error_body(429, "RESOURCE_EXHAUSTED", "quota", quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "28s")),
+      kNow);
+  CHECK(v.outcome == Outcome::quota_minute);
+  CHECK(v.retry);
+  CHECK(v.action == KeyAction::cooldown);
+  CHECK_FALSE(v.all_models);
+  CHECK(v.until_ms == kNow + 28000);
+  CHECK(v.retry_after_ms == 28000);
+}
+
+TEST_CASE("per-minute cooldowns are bounded", "[classify]") {
+  const auto tiny = bal::classify_upstream(
+      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "0.01s")), kNow);
+  CHECK(tiny.until_ms == kNow + bal::kMinCooldownMs);
+  const auto huge = bal::classify_upstream(
+      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "86400s")), kNow);
+  CHECK(huge.until_ms == kNow + bal::kMaxMinuteCooldownMs);
+}
+
+TEST_CASE("per-day quota cools down until midnight Pacific, whatever retryDelay says", "[classify]") {
+  const auto v = bal::classify_upstream(
+      429, error_body(429, "RESOURCE_EXHAUSTED", "retry in 30s", quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s")),
+      kNow);
+  CHECK(v.outcome == Outcome::quota_day);
+  CHECK(v.action == KeyAction::cooldown);
+  CHECK(v.until_ms == bal::next_pacific_midnight_ms(kNow));
+  CHECK(v.until_ms == 1764057600000);  // 2025-11-25T08:00:00Z = midnight PST
+}
+
+TEST_CASE("a 429 without quota details still cools down briefly", "[classify]") {
+  const auto v = bal::classify_upstream(429, error_body(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted"), kNow);
+  CHECK(v.outcome == Outcome::quota_other);
+  CHECK(v.retry);
+  CHECK(v.until_ms == kNow + bal::kDefaultQuotaCooldownMs);
+}
+
+TEST_CASE("the client's own mistakes never touch a key", "[classify]") {
+  const auto location = bal::classify_upstream(
+      400, error_body(400, "FAILED_PRECONDITION", "User location is not supported for the API use."), kNow);
+  CHECK(location.outcome == Outcome::location);
+  CHECK_FALSE(location.retry);
+  CHECK(location.action == KeyAction::none);
+
+  const auto bad = bal::classify_upstream(
+      400, error_body(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unknown name \\\"foo\\\": Cannot find field."),
+      kNow);
+  CHECK(bad.outcome == Outcome::client_error);
+  CHECK_FALSE(bad.retry);
+  CHECK(bad.action == KeyAction::none);
+
+  const auto missing = bal::classify_upstream(404, error_body(404, "NOT_FOUND", "models/nope is not found"), kNow);
+  CHECK(missing.outcome == Outcome::client_error);
+  CHECK(missing.action == KeyAction::none);
+}
+
+TEST_CASE("Google's own failures are retried with backoff and no penalty", "[classify]") {
+  for (int status : {500, 502, 503, 504}) {
+    const auto v = bal::classify_upstream(status, error_body(status, "UNAVAILABLE", "The model is overloaded."), kNow);
+    CHECK(v.outcome == Outcome::server_error);
+    CHECK(v.retry);
+    CHECK(v.backoff);
+    CHECK(v.action == KeyAction::none);
+  }
+}
+
+TEST_CASE("non-JSON and empty error bodies are classified by status", "[classify]") {
+  CHECK(bal::classify_upstream(502, "<html>Bad gateway</html>", kNow).outcome == Outcome::server_error);
+  CHECK(bal::classify_upstream(400, "", kNow).outcome == Outcome::client_error);
+  CHECK(bal::classify_upstream(429, "", kNow).outcome == Outcome::quota_other);
+  const auto v = bal::classify_upstream(401, "{}", kNow);
+  CHECK(v.outcome == Outcome::unauthenticated);
+  CHECK(v.all_models);
+}
+
+TEST_CASE("durations parse as protobuf Duration strings", "[classify]") {
+  CHECK(bal::parse_duration_ms("28s") == 28000);
+  CHECK(bal::parse_duration_ms("1.5s") == 1500);
+  CHECK(bal::parse_duration_ms("0.25s") == 250);
+  CHECK(bal::parse_duration_ms("250ms") == 250);
+  CHECK(bal::parse_duration_ms("") == -1);
+  CHECK(bal::parse_duration_ms("s") == -1);
+  CHECK(bal::parse_duration_ms("12") == -1);
+  CHECK(bal::parse_duration_ms("1x2s") == -1);
+}

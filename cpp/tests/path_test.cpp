@@ -1,0 +1,38 @@
+#include <catch2/catch.hpp>
+
+#include "balancer/path.h"
+
+TEST_CASE("plain API paths are safe", "[path]") {
+  for (const char* p : {"/v1beta/models/gemini-2.5-flash:generateContent", "/v1/models", "/upload/v1beta/files",
+                        "/v1beta/models/gemini-2.5-flash%3AgenerateContent", "/api/keys", "/v1beta/files/abc-123"}) {
+    INFO(p);
+    CHECK(bal::is_safe_path(p));
+  }
+}
+
+TEST_CASE("path tricks are refused", "[path]") {
+  for (const char* p : {"", "v1beta/models", "/v1beta/../api/keys", "/v1beta/./models", "/v1beta//models",
+                        "/v1beta/%2e%2e/api", "/v1beta/%2E%2E/api", "/v1beta/models%2fx", "/v1beta/models%2F..",
+                        "/v1beta\\..\\api", "/v1beta/%5c", "/v1beta/%00", "/v1beta/%", "/v1beta/%zz", "/v1beta/a b",
+                        "/v1beta/models?x", "/v1beta/models#x", "/v1beta/%25%32%65", "/..", "/v1beta/.."}) {
+    INFO(p);
+    CHECK_FALSE(bal::is_safe_path(p));
+  }
+  CHECK_FALSE(bal::is_safe_path("/" + std::string(3000, 'a')));
+}
+
+TEST_CASE("key= is stripped from queries, other parameters kept byte for byte", "[path]") {
+  std::string value;
+  CHECK(bal::strip_key_param("alt=sse&key=abc%20d&pageSize=5", &value) == "alt=sse&pageSize=5");
+  CHECK(value == "abc%20d");
+  CHECK(bal::strip_key_param("key=a&key=b") == "");
+  CHECK(bal::strip_key_param("keyword=x&akey=y") == "keyword=x&akey=y");
+  CHECK(bal::strip_key_param("") == "");
+  CHECK(bal::strip_key_param("a=1&&b=%2F") == "a=1&b=%2F");
+}
+
+TEST_CASE("percent decoding", "[path]") {
+  CHECK(bal::percent_decode("a%20b%2Fc") == "a b/c");
+  CHECK(bal::percent_decode("%zz%4") == "%zz%4");
+  CHECK(bal::percent_decode("%e4%b8%ad") == "\xe4\xb8\xad");
+}

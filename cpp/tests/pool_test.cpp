@@ -1,0 +1,116 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+#include "balancer/pool.h"
+
+namespace {
+
+constexpr int64_t kNow = 1764000000000;
+
+std::string key_for(int i) {
+  std::string k = "AIzaSy" + std::to_string(i);
+  k.resize(39, 'k');
+  return k;
+}
+
+std::string snapshot(int n, const std::string& extra = "") {
+  std::string s;
+  for (int i = 1; i <= n; ++i) s += "K " + std::to_string(i) + " " + key_for(i) + " a\n";
+  return s + extra;
+}
+
+}  // namespace
+
+TEST_CASE("snapshots load, and malformed ones are refused whole", "[pool]") {
+  bal::Pool pool;
+  REQUIRE(pool.load(snapshot(3, "K 4 " + key_for(4) + " d\nC 2 gemini-2.5-flash 1764000060000\n"), 7));
+  CHECK(pool.size() == 4);
+  CHECK(pool.at(3).disabled);
+  REQUIRE(pool.at(1).cooldowns.size() == 1);
+  CHECK(pool.at(1).cooldowns[0].until_ms == 1764000060000);
+
+  CHECK_FALSE(pool.load("K x AIza a\n", 1));
+  CHECK_FALSE(pool.load("K 1 AIza z\n", 1));
+  CHECK_FALSE(pool.load("C 9 m 5\n", 1));
+  CHECK_FALSE(pool.load("Q 1 2 3\n", 1));
+  CHECK(pool.size() == 4);  // unchanged
+  CHECK(pool.load("", 1));
+  CHECK(pool.size() == 0);
+}
+
+TEST_CASE("selection spreads evenly over eligible keys", "[pool]") {
+  bal::Pool pool;
+  REQUIRE(pool.load(snapshot(10), 12345));
+  std::map<int64_t, int> counts;
+  for (int i = 0; i < 10000; ++i) {
+    auto pick = pool.select("gemini-2.5-flash", kNow, {});
+    REQUIRE(pick);
+    ++counts[pool.at(*pick).id];
+  }
+  REQUIRE(counts.size() == 10);
+  for (const auto& [id, n] : counts) CHECK(n == 1000);
+}
+
+TEST_CASE("different seeds start at different keys", "[pool]") {
+  std::map<int64_t, int> firsts;
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    bal::Pool pool;
+    REQUIRE(pool.load(snapshot(5), seed * 2654435761u));
+    ++firsts[pool.at(*pool.select("m", kNow, {})).id];
+  }
+  CHECK(firsts.size() == 5);
+}
+
+TEST_CASE("selection skips disabled, cooling and already-tried keys", "[pool]") {
+  bal::Pool pool;
+  REQUIRE(pool.load(snapshot(2, "K 3 " + key_for(3) + " d\nK 4 " + key_for(4) +
+                                     " a\nC 4 gemini-2.5-flash 1764000060000\nC 2 * 1764000060000\n"),
+                    0));
+  for (int i = 0; i < 20; ++i) CHECK(pool.at(*pool.select("gemini-2.5-flash", kNow, {})).id == 1);
+  // Key 4 cools down only for gemini-2.5-flash.
+  std::map<int64_t, int> other;
+  for (int i = 0; i < 20; ++i) ++other[pool.at(*pool.select("gemini-2.5-pro", kNow, {})).id];
+  CHECK(other == std::map<int64_t, int>{{1, 10}, {4, 10}});
+  CHECK_FALSE(pool.select("gemini-2.5-flash", kNow, {1}));
+  // Cooldowns end by themselves.
+  CHECK(pool.select("gemini-2.5-flash", 1764000060000, {1}));
+}
+
+TEST_CASE("verdicts apply to the snapshot at once", "[pool]") {
+  bal::Pool pool;
+  REQUIRE(pool.load(snapshot(3), 0));
+  pool.apply(1, bal::KeyAction::disable, "m", false, 0, kNow);
+  pool.apply(2, bal::KeyAction::cooldown, "m", false, kNow + 5000, kNow);
+  for (int i = 0; i < 5; ++i) CHECK(pool.at(*pool.select("m", kNow, {})).id == 3);
+  auto status = pool.status("m", kNow);
+  CHECK(status.active == 1);
+  CHECK(status.cooling == 1);
+  CHECK(status.disabled == 1);
+  CHECK(status.earliest_until_ms == kNow + 5000);
+  pool.apply(3, bal::KeyAction::cooldown, "x", true, kNow + 9000, kNow);
+  CHECK_FALSE(pool.select("m", kNow, {}));
+  status = pool.status("m", kNow);
+  CHECK(status.active == 0);
+  CHECK(status.earliest_until_ms == kNow + 5000);
+  pool.apply(99, bal::KeyAction::disable, "m", false, 0, kNow);  // unknown ids are ignored
+}
+
+TEST_CASE("keys that failed recently are used only when nothing else is left", "[pool]") {
+  bal::Pool pool;
+  REQUIRE(pool.load(snapshot(3), 0));
+  pool.apply(1, bal::KeyAction::cooldown, "m", false, kNow + 1000, kNow);
+  const int64_t later = kNow + 2000;  // key 1's cooldown is over but its failure is recent
+  for (int i = 0; i < 6; ++i) CHECK(pool.at(*pool.select("m", later, {})).id != 1);
+  CHECK(pool.at(*pool.select("m", later, {2, 3})).id == 1);
+  CHECK(pool.select("m", kNow + bal::Pool::kRecentFailureMs + 1000, {2, 3}));
+}
+
+TEST_CASE("a refreshed snapshot keeps what the isolate learnt about failures", "[pool]") {
+  bal::Pool pool;
+  REQUIRE(pool.load(snapshot(2), 0));
+  pool.apply(1, bal::KeyAction::cooldown, "m", false, kNow + 1000, kNow);
+  REQUIRE(pool.load(snapshot(2), 0));
+  CHECK(pool.at(0).failed_at_ms == kNow);
+}

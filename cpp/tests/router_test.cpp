@@ -1,0 +1,250 @@
+#include <catch2/catch.hpp>
+
+#include "balancer/router.h"
+
+using bal::json;
+
+namespace {
+
+constexpr int64_t kNow = 1764000000000;
+
+bal::Config config(const char* admin = "admin-secret", const char* clients = "tok-1,tok-2") {
+  return bal::make_config({{"admin_token", admin}, {"auth_tokens", clients}});
+}
+
+bal::Plan route(const bal::Config& c, const std::string& method, const std::string& target, json headers = json::object(),
+                const std::string& body = "", bool with_body = false) {
+  json h = {{"method", method}, {"headers", std::move(headers)}, {"now_ms", kNow}, {"body_included", with_body}};
+  const size_t q = target.find('?');
+  h["path"] = target.substr(0, q);
+  h["query"] = q == std::string::npos ? "" : target.substr(q + 1);
+  return bal::route(c, bal::make_request(h, body));
+}
+
+std::string action(const bal::Plan& p) { return std::string(bal::get_string(p.header, "action")); }
+int status(const bal::Plan& p) { return p.header.value("status", 0); }
+json body(const bal::Plan& p) { return bal::parse_json(p.payload); }
+
+const json kClient = {{"authorization", "Bearer tok-2"}};
+const json kAdmin = {{"authorization", "Bearer admin-secret"}};
+
+}  // namespace
+
+TEST_CASE("native Gemini paths pass through with a pool key", "[router]") {
+  const auto c = config();
+  struct Row {
+    std::string method, target, path, query, model;
+  };
+  const Row rows[] = {
+      {"POST", "/v1beta/models/gemini-2.5-flash:generateContent", "/v1beta/models/gemini-2.5-flash:generateContent", "",
+       "gemini-2.5-flash"},
+      {"POST", "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=tok-1",
+       "/v1beta/models/gemini-2.5-flash:streamGenerateContent", "alt=sse", "gemini-2.5-flash"},
+      {"GET", "/v1beta/models?pageSize=5", "/v1beta/models", "pageSize=5", ""},
+      {"POST", "/models/gemini-2.5-pro:countTokens", "/v1beta/models/gemini-2.5-pro:countTokens", "", "gemini-2.5-pro"},
+      {"GET", "/v1alpha/cachedContents", "/v1alpha/cachedContents", "", ""},
+      {"POST", "/v1/models/gemini-2.5-flash:generateContent", "/v1/models/gemini-2.5-flash:generateContent", "",
+       "gemini-2.5-flash"},
+      {"POST", "/upload/v1beta/files?uploadType=resumable", "/upload/v1beta/files", "uploadType=resumable", ""},
+      {"GET", "/v1beta/tunedModels/my-model", "/v1beta/tunedModels/my-model", "", "my-model"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.target);
+    const auto p = route(c, row.method, row.target, {{"x-goog-api-key", "tok-1"}, {"cookie", "a=b"}, {"content-type", "application/json"}});
+    REQUIRE(action(p) == "upstream");
+    CHECK(p.header["family"] == "gemini");
+    CHECK(p.header["path"] == row.path);
+    CHECK(p.header["query"] == row.query);
+    CHECK(p.header["model"] == row.model);
+    CHECK(p.header["forward_body"] == (row.method != "GET"));
+    CHECK(p.header["headers"] == json{{"content-type", "application/json"}});
+    CHECK(p.header["stream"] == (row.path.find("stream") != std::string::npos));
+  }
+}
+
+TEST_CASE("client tokens are accepted from the bearer header, x-goog-api-key or ?key=", "[router]") {
+  const auto c = config();
+  CHECK(action(route(c, "GET", "/v1beta/models", {{"authorization", "Bearer tok-1"}})) == "upstream");
+  CHECK(action(route(c, "GET", "/v1beta/models", {{"x-goog-api-key", "tok-2"}})) == "upstream");
+  CHECK(action(route(c, "GET", "/v1beta/models?key=tok-1")) == "upstream");
+  CHECK(action(route(c, "GET", "/v1beta/models?key=tok%2D1")) == "upstream");
+
+  const auto missing = route(c, "GET", "/v1beta/models");
+  CHECK(status(missing) == 401);
+  CHECK(body(missing)["error"]["status"] == "UNAUTHENTICATED");
+  CHECK(status(route(c, "GET", "/v1beta/models", {{"authorization", "Bearer admin-secret"}})) == 401);
+  CHECK(status(route(c, "GET", "/v1beta/models", {{"x-goog-api-key", "AIzaSyA1234567890abcdefghijklmnopqrstuv"}})) == 401);
+
+  const auto openai = route(c, "GET", "/v1/models", {{"authorization", "Bearer nope"}});
+  CHECK(status(openai) == 401);
+  CHECK(body(openai)["error"]["type"] == "authentication_error");
+  CHECK(body(openai)["error"]["code"] == "invalid_api_key");
+}
+
+TEST_CASE("client keys pass through only when allowed", "[router]") {
+  auto c = bal::make_config({{"admin_token", "a"}, {"auth_tokens", "t"}, {"allow_client_keys", true}});
+  const std::string key = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
+  const auto p = route(c, "GET", "/v1beta/models", {{"x-goog-api-key", key}});
+  REQUIRE(action(p) == "upstream");
+  CHECK(p.header["client_key"] == key);
+  CHECK_FALSE(route(c, "GET", "/v1beta/models", {{"x-goog-api-key", "t"}}).header.contains("client_key"));
+}
+
+TEST_CASE("unset secrets close their routes with a message saying how to set them", "[router]") {
+  const auto no_clients = route(config("a", ""), "GET", "/v1beta/models", {{"x-goog-api-key", "x"}});
+  CHECK(status(no_clients) == 503);
+  CHECK(body(no_clients)["error"]["message"].get<std::string>().find("wrangler secret put AUTH_TOKENS") != std::string::npos);
+  const auto no_admin = route(config("", "t"), "GET", "/api/keys", kAdmin);
+  CHECK(status(no_admin) == 503);
+  CHECK(body(no_admin)["error"]["code"] == "admin_token_unset");
+  CHECK(body(no_admin)["error"]["message"].get<std::string>().find("wrangler secret put ADMIN_TOKEN") != std::string::npos);
+}
+
+TEST_CASE("admin routes need the admin token", "[router]") {
+  const auto c = config();
+  struct Row {
+    std::string method, target, op;
+  };
+  const Row rows[] = {{"GET", "/api/keys", "keys.list"},          {"POST", "/api/keys", ""},
+                      {"DELETE", "/api/keys", ""},                {"GET", "/api/keys/check", "keys.check"},
+                      {"POST", "/api/keys/check", ""},            {"GET", "/api/keys/check/status", "keys.check_status"},
+                      {"POST", "/api/keys/enable", ""},           {"POST", "/api/keys/disable", ""},
+                      {"GET", "/api/stats", "stats"}};
+  for (const Row& row : rows) {
+    INFO(row.method << " " << row.target);
+    CHECK(status(route(c, row.method, row.target)) == 401);
+    CHECK(status(route(c, row.method, row.target, kClient)) == 401);
+    CHECK(status(route(c, row.method, row.target, {{"x-goog-api-key", "admin-secret"}})) == 401);
+    const auto p = route(c, row.method, row.target, kAdmin);
+    if (row.op.empty()) {
+      CHECK(action(p) == "need_body");
+    } else {
+      CHECK(action(p) == "admin");
+      CHECK(p.header["op"] == row.op);
+    }
+  }
+  CHECK(status(route(c, "PUT", "/api/keys", kAdmin)) == 405);
+  CHECK(status(route(c, "GET", "/api/nope", kAdmin)) == 404);
+  CHECK(body(route(c, "GET", "/api/nope", kAdmin))["error"].contains("code"));
+}
+
+TEST_CASE("adding keys parses and validates the body in the core", "[router]") {
+  const auto c = config();
+  const std::string k = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
+  auto p = route(c, "POST", "/api/keys", kAdmin, R"({"keys": [")" + k + R"(", ")" + k + R"(", "bad"]})", true);
+  REQUIRE(action(p) == "admin");
+  CHECK(p.header["keys"] == json{k});
+  CHECK(p.header["masked"] == json{"AIzaSy…stuv"});
+  CHECK(p.header["duplicates"] == 1);
+  CHECK(p.header["rejected"] == json{"bad"});
+  CHECK(status(route(c, "POST", "/api/keys", kAdmin, "{\"keys\": [", true)) == 400);
+}
+
+TEST_CASE("deleting and checking select keys by id or key", "[router]") {
+  const auto c = config();
+  auto p = route(c, "DELETE", "/api/keys", kAdmin, R"({"ids": [3, 4]})", true);
+  REQUIRE(action(p) == "admin");
+  CHECK(p.header["ids"] == json{3, 4});
+  CHECK(status(route(c, "DELETE", "/api/keys", kAdmin, R"({"ids": ["3"]})", true)) == 400);
+  CHECK(status(route(c, "DELETE", "/api/keys", kAdmin, R"({})", true)) == 400);
+  CHECK(status(route(c, "DELETE", "/api/keys", kAdmin, R"([1])", true)) == 400);
+  CHECK(status(route(c, "POST", "/api/keys/check", kAdmin, R"({"keys": ["x"]})", true)) == 400);
+  p = route(c, "POST", "/api/keys/check", kAdmin, R"({"ids": [1]})", true);
+  CHECK(p.header["op"] == "keys.check");
+}
+
+TEST_CASE("key listing reads paging and filters from the query", "[router]") {
+  const auto p = route(bal::make_config({{"admin_token", "a"}}), "GET", "/api/keys?page=3&limit=50&status=cooling&q=ab%25&sort=requests&order=desc",
+                       {{"authorization", "Bearer a"}});
+  REQUIRE(action(p) == "admin");
+  CHECK(p.header["offset"] == 100);
+  CHECK(p.header["limit"] == 50);
+  CHECK(p.header["status"] == "cooling");
+  CHECK(p.header["q"] == "ab%");
+  CHECK(p.header["sort"] == "requests");
+  CHECK(p.header["order"] == "desc");
+  const auto d = route(bal::make_config({{"admin_token", "a"}}), "GET", "/api/keys?limit=99999&status=zzz&sort=drop",
+                       {{"authorization", "Bearer a"}});
+  CHECK(d.header["limit"] == 1000);
+  CHECK(d.header["status"] == "all");
+  CHECK(d.header["sort"] == "id");
+}
+
+TEST_CASE("sessions: log in with the token, then the cookie is enough", "[router]") {
+  const auto c = config();
+  CHECK(status(route(c, "POST", "/api/session", {}, R"({"token": "wrong"})", true)) == 401);
+  const auto login = route(c, "POST", "/api/session", {}, R"({"token": "admin-secret"})", true);
+  REQUIRE(status(login) == 200);
+  const std::string cookie = login.header["headers"]["set-cookie"];
+  CHECK(cookie.find("HttpOnly") != std::string::npos);
+  CHECK(cookie.find("SameSite=Strict") != std::string::npos);
+  CHECK(cookie.find("admin-secret") == std::string::npos);
+  const std::string value = cookie.substr(0, cookie.find(';'));
+  CHECK(action(route(c, "GET", "/api/keys", {{"cookie", "x=1; " + value}})) == "admin");
+  CHECK(status(route(c, "GET", "/api/session", {{"cookie", value}})) == 200);
+  // A forged or tampered cookie is refused.
+  std::string forged = value;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  CHECK(status(route(c, "GET", "/api/keys", {{"cookie", forged}})) == 401);
+  // A cookie signed under another admin token is refused.
+  CHECK(status(route(config("other-secret"), "GET", "/api/keys", {{"cookie", value}})) == 401);
+  const auto out = route(c, "DELETE", "/api/session", {{"cookie", value}});
+  CHECK(out.header["headers"]["set-cookie"].get<std::string>().find("Max-Age=0") != std::string::npos);
+}
+
+TEST_CASE("CORS preflight for the proxy routes, none for admin", "[router]") {
+  const auto c = config();
+  const auto p = route(c, "OPTIONS", "/v1/chat/completions");
+  CHECK(status(p) == 204);
+  CHECK(p.header["headers"]["access-control-allow-origin"] == "*");
+  const std::string allowed = p.header["headers"]["access-control-allow-headers"];
+  for (const char* h : {"authorization", "content-type", "x-goog-api-key", "x-stainless-os"}) {
+    CHECK(allowed.find(h) != std::string::npos);
+  }
+  const auto a = route(c, "OPTIONS", "/api/keys");
+  CHECK(status(a) == 204);
+  CHECK_FALSE(a.header["headers"].contains("access-control-allow-origin"));
+}
+
+TEST_CASE("bad paths and unknown routes", "[router]") {
+  const auto c = config();
+  CHECK(status(route(c, "GET", "/v1beta/../api/keys", kClient)) == 400);
+  CHECK(status(route(c, "GET", "/v1beta/models%2f..%2f", kClient)) == 400);
+  CHECK(status(route(c, "GET", "/nothing", kClient)) == 404);
+  CHECK(status(route(c, "GET", "/v1beta/", kClient)) == 404);
+}
+
+TEST_CASE("bodies: asked for only where needed, and capped", "[router]") {
+  const auto c = config();
+  const auto chat = route(c, "POST", "/v1/chat/completions", kClient);
+  CHECK(action(chat) == "need_body");
+  CHECK(chat.header["max_bytes"] == bal::kDefaultMaxBodyBytes);
+  json h = {{"method", "POST"}, {"path", "/v1/chat/completions"}, {"headers", kClient}, {"body_included", true},
+            {"body_too_large", true}};
+  const auto big = bal::route(c, bal::make_request(h, ""));
+  CHECK(status(big) == 413);
+  CHECK(body(big)["error"]["type"] == "invalid_request_error");
+  h["path"] = "/v1beta/models/x:generateContent";
+  CHECK(body(bal::route(c, bal::make_request(h, "")))["error"]["code"] == 413);
+  CHECK(status(route(c, "GET", "/v1/chat/completions", kClient)) == 405);
+}
+
+TEST_CASE("configuration limits", "[router]") {
+  auto c = bal::make_config({{"admin_token", "a,b"}, {"max_body_bytes", 5000}, {"max_attempts", 4}});
+  CHECK(c.admin_tokens.empty());  // a comma-separated admin token is refused, not split
+  CHECK(c.max_body_bytes == 5000);
+  CHECK(c.max_attempts == 4);
+  c = bal::make_config({{"max_body_bytes", 1}, {"max_attempts", 99}});
+  CHECK(c.max_body_bytes == bal::kDefaultMaxBodyBytes);
+  CHECK(c.max_attempts == 3);
+}
+
+TEST_CASE("query_param decodes values", "[router]") {
+  bool present = false;
+  CHECK(bal::query_param("a=1&b=x+y%21", "b", &present) == "x y!");
+  CHECK(present);
+  CHECK(bal::query_param("a=1", "b", &present).empty());
+  CHECK_FALSE(present);
+  CHECK(bal::query_param("flag&a=1", "flag", &present).empty());
+  CHECK(present);
+}
