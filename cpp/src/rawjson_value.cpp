@@ -1,0 +1,214 @@
+// Value accessors, unescaping and the writer helpers of rawjson.h.
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include "balancer/rawjson.h"
+#include "rawjson_internal.h"
+
+namespace bal::raw {
+
+using detail::append_utf8;
+using detail::Escape;
+using detail::find_special;
+using detail::hex4;
+using detail::kEscapes;
+using detail::utf8_sequence;
+
+// ---- values -------------------------------------------------------------------------------
+
+const node* value::n() const {
+  return doc_ == nullptr ? nullptr : &doc_->at(index_);
+}
+
+kind value::type() const {
+  const node* x = n();
+  return x == nullptr ? kind::absent : x->type;
+}
+
+bool value::is_integer() const {
+  return is_number() && (n()->flags & kInteger) != 0;
+}
+bool value::has_escapes() const {
+  return is_string() && (n()->flags & kEscaped) != 0;
+}
+
+std::string_view value::raw() const {
+  const node* x = n();
+  return x == nullptr ? std::string_view() : doc_->text().substr(x->begin, x->end - x->begin);
+}
+
+std::string_view value::raw_json() const {
+  const node* x = n();
+  if (x == nullptr) return {};
+  if (x->type != kind::string) return raw();
+  return doc_->text().substr(x->begin - 1, x->end - x->begin + 2);
+}
+
+size_t value::offset() const {
+  const node* x = n();
+  if (x == nullptr) return 0;
+  return x->type == kind::string ? x->begin - 1 : x->begin;
+}
+
+std::string value::str() const {
+  std::string out;
+  if (is_string()) unescape(raw(), out);
+  return out;
+}
+
+bool value::equals(std::string_view text) const {
+  if (!is_string()) return false;
+  if (!has_escapes()) return raw() == text;
+  return str() == text;
+}
+
+std::optional<bool> value::as_bool() const {
+  if (!is_bool()) return std::nullopt;
+  return (n()->flags & kTrue) != 0;
+}
+
+std::optional<double> value::as_double() const {
+  if (!is_number()) return std::nullopt;
+  // strtod wants a terminated string; numbers are short, except for pathological ones.
+  const std::string text(raw());
+  char* end = nullptr;
+  const double d = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(d)) return std::nullopt;
+  return d;
+}
+
+std::optional<int64_t> value::as_int64() const {
+  if (!is_number()) return std::nullopt;
+  if (is_integer()) {
+    const std::string_view text = raw();
+    int64_t v = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
+    return v;
+  }
+  const std::optional<double> d = as_double();
+  // 2^63 is exact as a double; anything at or above it does not fit.
+  if (!d || *d != std::trunc(*d) || *d < -9223372036854775808.0 || *d >= 9223372036854775808.0) return std::nullopt;
+  return static_cast<int64_t>(*d);
+}
+
+value value::get(std::string_view key) const {
+  value found;
+  for (member m : members()) {
+    if (m.key.equals(key)) found = m.val;
+  }
+  return found;
+}
+
+size_t value::size() const {
+  const node* x = n();
+  return x == nullptr ? 0 : x->count;
+}
+
+item_range value::items() const {
+  return {doc_, is_array() && n()->count > 0 ? index_ + 1 : 0};
+}
+
+member_range value::members() const {
+  return {doc_, is_object() && n()->count > 0 ? index_ + 1 : 0};
+}
+
+item_iterator& item_iterator::operator++() {
+  index_ = doc_->at(index_).next;
+  return *this;
+}
+
+member_iterator& member_iterator::operator++() {
+  index_ = doc_->at(index_ + 1).next;
+  return *this;
+}
+
+// ---- text ---------------------------------------------------------------------------------
+
+void unescape(std::string_view escaped, std::string& out) {
+  size_t i = 0;
+  const size_t n = escaped.size();
+  while (i < n) {
+    const size_t slash = escaped.find('\\', i);
+    if (slash == std::string_view::npos) {
+      out.append(escaped.substr(i));
+      return;
+    }
+    out.append(escaped.substr(i, slash - i));
+    if (slash + 1 >= n) return;
+    const char c = escaped[slash + 1];
+    if (c == 'u' && slash + 6 <= n) {
+      long cp = hex4(escaped.data() + slash + 2);
+      i = slash + 6;
+      if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= n && escaped[i] == '\\' && escaped[i + 1] == 'u') {
+        const long low = hex4(escaped.data() + i + 2);
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          i += 6;
+        }
+      }
+      // Validated spans never hold a lone surrogate or a bad digit; unvalidated ones get U+FFFD.
+      if (cp < 0 || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+      append_utf8(out, static_cast<uint32_t>(cp));
+      continue;
+    }
+    for (const Escape& e : kEscapes) {
+      if (e.written == c) out += e.raw;
+    }
+    i = slash + 2;
+  }
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+  const char* p = text.data();
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const size_t stop = find_special(p, i, n);
+    out.append(p + i, stop - i);
+    if (stop >= n) return;
+    const auto c = static_cast<unsigned char>(p[stop]);
+    i = stop + 1;
+    if (c >= 0x80) {
+      const size_t len = utf8_sequence(reinterpret_cast<const unsigned char*>(p + stop), n - stop);
+      if (len == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(p + stop, len);
+        i = stop + len;
+      }
+      continue;
+    }
+    out += '\\';
+    bool short_form = false;
+    for (const Escape& e : kEscapes) {
+      if (e.raw == static_cast<char>(c) && e.raw != '/') {
+        out += e.written;
+        short_form = true;
+      }
+    }
+    if (!short_form) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+}
+
+void append_string(std::string& out, std::string_view text) {
+  out += '"';
+  append_escaped(out, text);
+  out += '"';
+}
+
+void append_raw(std::string& out, value v) {
+  if (!v.exists()) {
+    out += "null";
+    return;
+  }
+  out.append(v.raw_json());
+}
+
+}  // namespace bal::raw
