@@ -44,11 +44,12 @@ function routedHeaders(headers) {
   return out;
 }
 
-// Reads at most `max` bytes of the body; { tooLarge: true } past that.
+// Reads at most `max` bytes of the body; { tooLarge: true } past that (the rest is
+// discarded, see discardBody).
 async function readBody(request, max) {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) {
-    request.body?.cancel().catch(() => {});
+    await discardBody(request);
     return { tooLarge: true };
   }
   if (!request.body) return { bytes: new Uint8Array(0) };
@@ -60,7 +61,7 @@ async function readBody(request, max) {
     if (done) break;
     size += value.length;
     if (size > max) {
-      reader.cancel().catch(() => {});
+      await discardRest(reader, DISCARD_LIMIT);
       return { tooLarge: true };
     }
     parts.push(value);
@@ -72,6 +73,29 @@ async function readBody(request, max) {
     at += p.length;
   }
   return { bytes };
+}
+
+// Past DISCARD_LIMIT the body is cancelled instead: a huge unauthenticated upload is not
+// worth reading.
+const DISCARD_LIMIT = 1024 * 1024;
+
+async function discardBody(request) {
+  if (!request.body || request.bodyUsed) return;
+  await discardRest(request.body.getReader(), DISCARD_LIMIT);
+}
+
+async function discardRest(reader, limit) {
+  let size = 0;
+  try {
+    while (size <= limit) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      size += value.length;
+    }
+    await reader.cancel();
+  } catch {
+    // the client went away: nothing to keep usable
+  }
 }
 
 async function handle(request, env, ctx) {
@@ -99,6 +123,7 @@ async function handle(request, env, ctx) {
   }
   switch (plan.header.action) {
     case 'respond':
+      await discardBody(request);
       return planResponse(plan.header, plan.payload);
     case 'admin':
       return runAdmin(plan.header, env);

@@ -78,13 +78,15 @@ export class KeyPool extends DurableObject {
     let added = 0;
     this.storage.transactionSync(() => {
       keys.forEach((key, i) => {
-        const c = this.sql.exec(
-          'INSERT INTO keys (key, masked, added_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
-          key,
-          masked[i],
-          now,
-        );
-        added += c.rowsWritten > 0 ? 1 : 0;
+        const inserted = this.sql
+          .exec(
+            'INSERT INTO keys (key, masked, added_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id',
+            key,
+            masked[i],
+            now,
+          )
+          .toArray().length;
+        added += inserted;
       });
       if (added) this.bump();
     });
@@ -95,7 +97,7 @@ export class KeyPool extends DurableObject {
     let deleted = 0;
     this.storage.transactionSync(() => {
       for (const part of chunks(ids, MAX_IDS_PER_STATEMENT)) {
-        deleted += this.sql.exec(`DELETE FROM keys WHERE id IN (${placeholders(part.length)})`, ...part).rowsWritten;
+        deleted += this.sql.exec(`DELETE FROM keys WHERE id IN (${placeholders(part.length)}) RETURNING id`, ...part).toArray().length;
         this.sql.exec(`DELETE FROM cooldowns WHERE key_id IN (${placeholders(part.length)})`, ...part);
       }
       for (const part of chunks(keys, MAX_IDS_PER_STATEMENT)) {
@@ -104,8 +106,9 @@ export class KeyPool extends DurableObject {
           .toArray()
           .map((r) => r.id);
         for (const idPart of chunks(found, MAX_IDS_PER_STATEMENT)) {
-          deleted += this.sql.exec(`DELETE FROM keys WHERE id IN (${placeholders(idPart.length)})`, ...idPart)
-            .rowsWritten;
+          deleted += this.sql
+            .exec(`DELETE FROM keys WHERE id IN (${placeholders(idPart.length)}) RETURNING id`, ...idPart)
+            .toArray().length;
           this.sql.exec(`DELETE FROM cooldowns WHERE key_id IN (${placeholders(idPart.length)})`, ...idPart);
         }
       }
@@ -121,14 +124,14 @@ export class KeyPool extends DurableObject {
       for (const part of chunks(ids, MAX_IDS_PER_STATEMENT)) {
         updated += disabled
           ? this.sql.exec(
-              `UPDATE keys SET disabled_reason = 'manual', disabled_ms = ? WHERE id IN (${placeholders(part.length)})`,
+              `UPDATE keys SET disabled_reason = 'manual', disabled_ms = ? WHERE id IN (${placeholders(part.length)}) RETURNING id`,
               now,
               ...part,
-            ).rowsWritten
+            ).toArray().length
           : this.sql.exec(
-              `UPDATE keys SET disabled_reason = NULL, disabled_ms = NULL WHERE id IN (${placeholders(part.length)})`,
+              `UPDATE keys SET disabled_reason = NULL, disabled_ms = NULL WHERE id IN (${placeholders(part.length)}) RETURNING id`,
               ...part,
-            ).rowsWritten;
+            ).toArray().length;
         if (!disabled) this.sql.exec(`DELETE FROM cooldowns WHERE key_id IN (${placeholders(part.length)})`, ...part);
       }
       if (updated) this.bump();
@@ -263,7 +266,7 @@ export class KeyPool extends DurableObject {
               last_used_ms = MAX(COALESCE(last_used_ms, 0), ?),
               last_error = CASE WHEN ? THEN ? ELSE last_error END,
               last_error_ms = CASE WHEN ? THEN ? ELSE last_error_ms END
-       WHERE id = ?`,
+       WHERE id = ? RETURNING id`,
       ok ? 1 : 0,
       failure,
       prompt,
@@ -274,7 +277,7 @@ export class KeyPool extends DurableObject {
       failure,
       at,
       e.id,
-    ).rowsWritten;
+    ).toArray().length;
     if (!exists) return false;
     this.sql.exec(
       `INSERT INTO usage_hourly (key_id, hour_ms, requests, successes, failures, prompt_tokens, completion_tokens)
@@ -300,11 +303,11 @@ export class KeyPool extends DurableObject {
     if (e.action === 'disable') {
       return (
         this.sql.exec(
-          'UPDATE keys SET disabled_reason = ?, disabled_ms = ? WHERE id = ? AND disabled_reason IS NULL',
+          'UPDATE keys SET disabled_reason = ?, disabled_ms = ? WHERE id = ? AND disabled_reason IS NULL RETURNING id',
           e.outcome,
           at,
           e.id,
-        ).rowsWritten > 0
+        ).toArray().length > 0
       );
     }
     if (e.action === 'cooldown' && e.until_ms > Date.now()) {
@@ -483,21 +486,21 @@ export class KeyPool extends DurableObject {
     this.sql.exec('UPDATE check_items SET state = 2, outcome = ? WHERE job_id = ? AND key_id = ?', outcome, jobId, keyId);
     if (verdict.dead) {
       const n = this.sql.exec(
-        'UPDATE keys SET disabled_reason = ?, disabled_ms = ?, last_error = ?, last_error_ms = ? WHERE id = ? AND (disabled_reason IS NULL OR disabled_reason != ?)',
+        'UPDATE keys SET disabled_reason = ?, disabled_ms = ?, last_error = ?, last_error_ms = ? WHERE id = ? AND (disabled_reason IS NULL OR disabled_reason != ?) RETURNING id',
         outcome,
         Date.now(),
         verdict.message || outcome,
         Date.now(),
         keyId,
         outcome,
-      ).rowsWritten;
+      ).toArray().length;
       if (n) this.bump();
     } else if (outcome === 'ok' || outcome.startsWith('quota_')) {
       // A key disabled as dead that now answers is alive again; a manual disable stays.
       const n = this.sql.exec(
-        "UPDATE keys SET disabled_reason = NULL, disabled_ms = NULL WHERE id = ? AND disabled_reason IS NOT NULL AND disabled_reason != 'manual'",
+        "UPDATE keys SET disabled_reason = NULL, disabled_ms = NULL WHERE id = ? AND disabled_reason IS NOT NULL AND disabled_reason != 'manual' RETURNING id",
         keyId,
-      ).rowsWritten;
+      ).toArray().length;
       if (n) this.bump();
     }
   }

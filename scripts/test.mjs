@@ -1,0 +1,124 @@
+// test.mjs — `npm test`: installs what is missing, builds the core natively (plain and
+// under ASan + UBSan) and to Wasm, checks the committed Wasm is up to date, runs every
+// suite, and ends with one line "N passed, M failed" over all of them.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureToolchain } from './toolchain.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const results = []; // { suite, passed, failed, seconds }
+
+// Runs a command, echoing its output, and returns { code, output }.
+function run(cmd, args, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const echo = (stream) => (data) => {
+      output += data;
+      if (!options.quiet) stream.write(data);
+    };
+    child.stdout.on('data', echo(process.stdout));
+    child.stderr.on('data', echo(process.stderr));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+async function step(name, fn) {
+  const started = Date.now();
+  console.log(`\n=== ${name}`);
+  const r = await fn();
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  results.push({ suite: name, ...r, seconds });
+  console.log(`=== ${name}: ${r.passed} passed, ${r.failed} failed (${seconds} s)`);
+}
+
+async function mustSucceed(cmd, args, options) {
+  const r = await run(cmd, args, options);
+  if (r.code !== 0) {
+    if (options?.quiet) process.stdout.write(r.output);
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${r.code}`);
+  }
+  return r;
+}
+
+// ctest's summary: "100% tests passed, 0 tests failed out of 75".
+async function ctestSuite(buildDir, cmakeArgs) {
+  await mustSucceed('cmake', ['-S', '.', '-B', buildDir, ...cmakeArgs], { quiet: true });
+  await mustSucceed('cmake', ['--build', buildDir, '-j2'], { quiet: true });
+  const r = await run('ctest', ['--test-dir', buildDir, '--output-on-failure', '-j2'], { quiet: true });
+  const m = r.output.match(/(\d+) tests failed out of (\d+)/);
+  if (!m) {
+    process.stdout.write(r.output);
+    return { passed: 0, failed: 1 };
+  }
+  const failed = Number(m[1]);
+  const total = Number(m[2]);
+  console.log(r.output.split('\n').filter((l) => /tests passed|Failed|\*\*\*/.test(l)).join('\n'));
+  if (failed) process.stdout.write(r.output);
+  return { passed: total - failed, failed };
+}
+
+function testFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (name === 'node_modules' || name === 'fixtures' || name === 'screenshots') continue;
+    if (statSync(full).isDirectory()) out.push(...testFiles(full));
+    else if (name.endsWith('.test.mjs')) out.push(relative(root, full));
+  }
+  return out.sort();
+}
+
+// node's TAP summary: "# pass N" / "# fail M".
+async function nodeSuite() {
+  const files = testFiles(join(root, 'tests'));
+  const r = await run(process.execPath, ['--test', '--test-reporter=tap', ...files], {
+    env: { WRANGLER_SEND_METRICS: 'false' },
+    quiet: true,
+  });
+  const lines = r.output.split('\n');
+  const failures = lines.filter((l) => /^\s*not ok /.test(l));
+  console.log(lines.filter((l) => /^# (tests|suites|pass|fail|skipped|duration_ms)/.test(l)).join('\n'));
+  const pass = Number(r.output.match(/^# pass (\d+)/m)?.[1] ?? 0);
+  const fail = Number(r.output.match(/^# fail (\d+)/m)?.[1] ?? (r.code ? 1 : 0));
+  if (fail || r.code) {
+    process.stdout.write(r.output);
+    console.log(failures.join('\n'));
+  }
+  return { passed: pass, failed: fail || (r.code && !fail ? 1 : 0) };
+}
+
+async function main() {
+  const started = Date.now();
+  ensureToolchain();
+  if (!existsSync(join(root, 'node_modules', '.bin', 'wrangler'))) {
+    await mustSucceed('npm', ['ci', '--no-audit', '--no-fund']);
+  }
+  try {
+    await step('C++ unit tests (native)', () => ctestSuite('build/native', ['-DCMAKE_BUILD_TYPE=Debug']));
+    await step('C++ unit tests (ASan + UBSan)', () =>
+      ctestSuite('build/asan', ['-DCMAKE_BUILD_TYPE=Debug', '-DBALANCER_SANITIZE=ON']),
+    );
+    await step('Wasm artifact is up to date', async () => {
+      const r = await run(process.execPath, ['scripts/build.mjs', '--check'], { quiet: true });
+      const line = r.output.split('\n').filter((l) => /core\.wasm/.test(l)).pop() ?? r.output.slice(-2000);
+      console.log(line);
+      return r.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+    });
+    await step('Worker, key pool and UI tests (node --test)', nodeSuite);
+  } catch (err) {
+    console.error(`\n${err.message}`);
+    results.push({ suite: 'build', passed: 0, failed: 1, seconds: '0' });
+  }
+  const passed = results.reduce((s, r) => s + r.passed, 0);
+  const failed = results.reduce((s, r) => s + r.failed, 0);
+  console.log('\nSuites:');
+  for (const r of results) console.log(`  ${r.suite}: ${r.passed} passed, ${r.failed} failed (${r.seconds} s)`);
+  console.log(`Total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();
