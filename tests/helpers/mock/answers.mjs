@@ -1,0 +1,197 @@
+// The mock's "model": deterministic answers that a test steers with words in the last user
+// message. The answer is built once as plain parts and rendered either as one
+// GenerateContentResponse or as a list of stream events (see render.mjs).
+//
+// Steering words (case-insensitive, first match wins for the body):
+//   a functionResponse turn   → text summarising each tool result
+//   "blocked"                 → no candidates, promptFeedback.blockReason SAFETY
+//   "call tools in parallel"  → two functionCall parts
+//   "call tool NAME"          → one functionCall (NAME must be declared in tools)
+//   toolConfig mode ANY       → a call to the first allowed/declared function
+//   "unsafe"                  → a candidate with finishReason SAFETY and no content
+//   "json"                    → JSON text fitting responseSchema / responseJsonSchema
+//   "long"                    → a long reply (many stream events, CJK and emoji)
+//   "max tokens"              → the reply cut short, finishReason MAX_TOKENS
+//   anything else             → REPLIES.hello(model)
+// Independently: "think" adds a thought part when includeThoughts is on; candidateCount is
+// honoured; stopSequences and maxOutputTokens cut the text the way the service does.
+
+import { declaredFunctions } from './validate.mjs';
+import { exampleFromSchema } from './schema-example.mjs';
+
+export const REPLIES = {
+  hello: (model) => `Hello from ${model}! 你好，世界 👋🌍`,
+  thought: '**Considering the request**\nThe user wants a short answer; 先想一想 🤔 then reply.',
+  long: Array.from(
+    { length: 40 },
+    (_, i) => `Line ${i + 1}: streaming works 流式传输正常 🚀✨ — the quick brown fox.\n`,
+  ).join(''),
+  toolResult: (name, response) => `Result of ${name}: ${JSON.stringify(response)}`,
+};
+
+const CITY_NAMES = ['Paris', 'Tokyo', 'Lima'];
+
+// Whole words only, so that "along" does not ask for a long answer.
+const says = (prompt, words) => new RegExp(`\\b${words}\\b`).test(prompt);
+
+/** A rough, deterministic token count: one token per 4 UTF-8 bytes. */
+export const countTokens = (text) => (text ? Math.max(1, Math.ceil(Buffer.byteLength(text) / 4)) : 0);
+
+export function promptTokens(req) {
+  const contents = [...(req.contents || []), ...(req.systemInstruction ? [req.systemInstruction] : [])];
+  let total = 0;
+  for (const content of contents) {
+    for (const part of content.parts || []) {
+      total += part.text ? countTokens(part.text) : 8;
+    }
+  }
+  return total;
+}
+
+function lastUserContent(contents) {
+  for (let i = contents.length - 1; i >= 0; i--) {
+    if (contents[i].role !== 'model') return contents[i];
+  }
+  return { parts: [] };
+}
+
+/**
+ * Answer for a validated request. `issueSignature(name)` registers and returns a new
+ * thought signature (name is the function name, or null for a text part).
+ * Returns `{ blockReason?, candidates: [{ parts, finishReason, safetyRatings? }], usage }`.
+ */
+export function composeAnswer(req, model, issueSignature) {
+  const user = lastUserContent(req.contents);
+  const prompt = user.parts
+    .filter((p) => p.text)
+    .map((p) => p.text)
+    .join('\n')
+    .toLowerCase();
+  const usage = { prompt: promptTokens(req), cached: req.cachedContent ? 32 : 0 };
+  if (says(prompt, 'blocked') && !user.parts.some((p) => p.functionResponse)) {
+    return { blockReason: 'SAFETY', candidates: [], usage: { ...usage, candidates: 0, thoughts: 0 } };
+  }
+  const thinking = thinkingMode(req, model);
+  const count = req.generationConfig?.candidateCount || 1;
+  const candidates = Array.from({ length: count }, (_, index) =>
+    composeCandidate({ req, model, user, prompt, index, thinking, issueSignature }),
+  );
+  return { candidates, usage: { ...usage, ...outputUsage(candidates, thinking) } };
+}
+
+function thinkingMode(req, model) {
+  const config = req.generationConfig?.thinkingConfig || {};
+  const on = model.thinking && config.thinkingBudget !== 0;
+  return { on, include: on && Boolean(config.includeThoughts) };
+}
+
+function composeCandidate({ req, model, user, prompt, index, thinking, issueSignature }) {
+  const body = chooseBody(req, model, user, prompt, index);
+  const parts = [];
+  if (thinking.include && says(prompt, 'think')) parts.push({ text: REPLIES.thought, thought: true });
+  parts.push(...body.parts);
+  if (model.gemini3) signParts(body.parts, issueSignature);
+  return { parts, finishReason: body.finishReason, safetyRatings: body.safetyRatings };
+}
+
+// Gemini 3 signs the first call of a step, or the last text part when there is no call.
+function signParts(parts, issueSignature) {
+  const call = parts.find((p) => p.functionCall);
+  const target = call || parts.findLast((p) => p.text !== undefined);
+  if (target) target.thoughtSignature = issueSignature(call ? call.functionCall.name : null);
+}
+
+function chooseBody(req, model, user, prompt, index) {
+  const responses = user.parts.filter((p) => p.functionResponse).map((p) => p.functionResponse);
+  if (responses.length) {
+    return textBody(req, responses.map((r) => REPLIES.toolResult(r.name, r.response)).join('\n'));
+  }
+  const calls = plannedCalls(req, prompt);
+  if (calls) return calls;
+  if (says(prompt, 'unsafe')) {
+    const rating = { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true };
+    return { parts: [], finishReason: 'SAFETY', safetyRatings: [rating] };
+  }
+  let text = says(prompt, 'long') ? REPLIES.long : REPLIES.hello(model.id);
+  if (says(prompt, 'json')) text = jsonText(req.generationConfig || {});
+  if (index > 0) text += ` (candidate ${index + 1})`;
+  if (says(prompt, 'max tokens')) {
+    return { parts: [{ text: [...text].slice(0, 12).join('') }], finishReason: 'MAX_TOKENS' };
+  }
+  return textBody(req, text);
+}
+
+/** Applies stopSequences and maxOutputTokens to a text reply. */
+function textBody(req, text) {
+  const config = req.generationConfig || {};
+  let cut = text;
+  for (const stop of config.stopSequences || []) {
+    const at = cut.indexOf(stop);
+    if (at >= 0) cut = cut.slice(0, at);
+  }
+  const limit = config.maxOutputTokens;
+  if (limit && countTokens(cut) > limit) {
+    const chars = [...cut];
+    let kept = '';
+    for (const ch of chars) {
+      if (countTokens(kept + ch) > limit) break;
+      kept += ch;
+    }
+    return { parts: [{ text: kept }], finishReason: 'MAX_TOKENS' };
+  }
+  return { parts: [{ text: cut }], finishReason: 'STOP' };
+}
+
+function plannedCalls(req, prompt) {
+  const declared = declaredFunctions(req.tools);
+  const config = req.toolConfig?.functionCallingConfig || {};
+  if (!declared.length || config.mode === 'NONE') return null;
+  const byName = new Map(declared.map((d) => [d.name, d]));
+  let chosen = [];
+  const named = /call tool ([A-Za-z0-9_.:-]+)/.exec(prompt);
+  if (says(prompt, 'call tools in parallel')) {
+    const first = byName.get('get_weather') || declared[0];
+    chosen = [first, byName.get('get_weather') ? first : declared[1] || first];
+  } else if (named) {
+    const decl = declared.find((d) => d.name.toLowerCase() === named[1]);
+    if (!decl) {
+      return { parts: [{ text: `No function named ${named[1]} is declared.` }], finishReason: 'STOP' };
+    }
+    chosen = [decl];
+  } else if (config.mode === 'ANY') {
+    const allowed = config.allowedFunctionNames || [];
+    chosen = [allowed.length ? byName.get(allowed[0]) : declared[0]];
+  } else {
+    return null;
+  }
+  // The Gemini API finishes a function call with STOP, not with a tool-specific reason.
+  return { parts: chosen.map((decl, i) => callPart(decl, i)), finishReason: 'STOP' };
+}
+
+function callPart(decl, i) {
+  const schema = decl.parametersJsonSchema || decl.parameters;
+  const args = schema ? exampleFromSchema(schema, { strings: [CITY_NAMES[i % CITY_NAMES.length]] }) : {};
+  return { functionCall: { name: decl.name, args: args && typeof args === 'object' ? args : {} } };
+}
+
+function jsonText(config) {
+  const schema = config.responseJsonSchema || config.responseSchema;
+  if (config.responseMimeType === 'text/x.enum' && schema?.enum?.length) return schema.enum[0];
+  const value = schema ? exampleFromSchema(schema) : { answer: 'Hello', items: ['你好', '👋'] };
+  return JSON.stringify(value);
+}
+
+function outputUsage(candidates, thinking) {
+  let output = 0;
+  let thoughts = 0;
+  for (const candidate of candidates) {
+    for (const part of candidate.parts) {
+      const tokens = part.functionCall ? 6 : countTokens(part.text || '');
+      if (part.thought) thoughts += tokens;
+      else output += tokens;
+    }
+  }
+  // A thinking model thinks (and bills it) whether or not it shows the thoughts.
+  if (thinking.on && thoughts === 0) thoughts = 24;
+  return { candidates: output, thoughts: thinking.on ? thoughts : 0 };
+}
