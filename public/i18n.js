@@ -70,6 +70,7 @@ const en = {
   check_help: 'Probes each key with a free request. Dead keys (invalid, leaked, suspended) are disabled, never deleted; rate-limited keys stay in service.',
   check_all: 'Check all keys',
   check_running: 'Checking… {checked} / {total}',
+  check_starting: 'Starting the check…',
   check_never: 'No check has run yet.',
   check_done: 'Last check finished at {when} and took {took}.',
   dur_seconds: '{n} s',
@@ -96,6 +97,11 @@ const en = {
   class_quota_day: 'Daily quota',
   class_quota_other: 'Other quota',
   class_server_error: 'Server error',
+  class_unauthenticated: 'Not accepted',
+  class_location: 'Region not supported',
+  class_client_error: 'Bad request',
+  class_network_error: 'Network error',
+  class_deleted: 'Deleted meanwhile',
 
   keys_title: 'Keys',
   filter_all: 'All',
@@ -136,6 +142,7 @@ const en = {
   reason_manual: 'Disabled by you',
   cooldown_until: '{model} until {time}',
   cooldown_more: '+{n} more models',
+  all_models: 'All models',
 
   pager_range: '{from}–{to} of {total}',
   pager_page: 'Page',
@@ -238,6 +245,7 @@ const zh = {
   check_help: '用免费请求逐个探测密钥。失效的密钥（无效、泄露、被封）只会被停用，不会被删除；仅被限流的密钥照常使用。',
   check_all: '检查全部密钥',
   check_running: '检查中… {checked} / {total}',
+  check_starting: '正在启动检查…',
   check_never: '还没有做过检查。',
   check_done: '上次检查于 {when} 完成，用时 {took}。',
   dur_seconds: '{n} 秒',
@@ -264,6 +272,11 @@ const zh = {
   class_quota_day: '每日配额',
   class_quota_other: '其他配额',
   class_server_error: '服务端错误',
+  class_unauthenticated: '未通过认证',
+  class_location: '地区不受支持',
+  class_client_error: '请求有误',
+  class_network_error: '网络错误',
+  class_deleted: '检查期间已删除',
 
   keys_title: '密钥列表',
   filter_all: '全部',
@@ -304,6 +317,7 @@ const zh = {
   reason_manual: '手动停用',
   cooldown_until: '{model} 冷却至 {time}',
   cooldown_more: '另有 {n} 个模型',
+  all_models: '所有模型',
 
   pager_range: '第 {from}–{to} 条，共 {total} 条',
   pager_page: '第',
@@ -349,6 +363,14 @@ function initialLang() {
 }
 
 export function lang() { return current; }
+
+export function has(key) { return key in en; }
+
+// For names that come from the server (outcome classes, disable reasons): a translation when
+// there is one, else the name itself made readable.
+export function tName(prefix, name) {
+  return has(`${prefix}_${name}`) ? t(`${prefix}_${name}`) : String(name).replace(/_/g, ' ');
+}
 
 export function locale() { return current === 'zh' ? 'zh-CN' : 'en-US'; }
 

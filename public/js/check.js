@@ -4,21 +4,24 @@
 
 import * as api from './api.js';
 import { $, h, show } from './dom.js';
-import { fmtWhen, fmtDuration, fmtPct } from './format.js';
+import { fmtWhen, fmtDuration, fmtPct, fmtInt } from './format.js';
 import { confirmAction, toast, reportError } from './feedback.js';
-import { t } from '../i18n.js';
+import { t, tName } from '../i18n.js';
 
 const POLL_MS = 500;
 const DEAD_REASONS = new Set(['key_invalid', 'key_leaked', 'key_suspended', 'key_blocked']);
 const SUMMARY = ['ok', 'rate_limited', 'dead', 'error'];
+const GROUP_ORDER = ['ok', 'limited', 'dead', 'error'];
 const DEAD_SHOWN = 5;
 const PAGE = 500;
 const DELETE_BATCH = 1000;
 
 let job = null; // the last status object from the server
 let dead = []; // [{id, masked, disabled_reason}]
-let polling = false;
+let following = false; // a start request or status polling is in flight
 let hooks = {};
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // hooks: onChanged() after keys changed, onDeleted(ids) to drop them from the selection.
 export async function init(callbacks) {
@@ -31,38 +34,58 @@ export async function init(callbacks) {
     if (err.status !== 404) reportError(err);
   }
   render();
-  if (job?.running) poll();
+  if (job?.running) follow(job.started_ms, Promise.resolve(true));
   await loadDead();
 }
 
 // ids: the keys to check, or null for the whole pool.
-export async function start(ids) {
-  if (job?.running) return;
-  try {
-    job = await api.startCheck(ids);
-    render();
-    if (job.running) poll();
-    else finished();
-  } catch (err) {
-    reportError(err);
-  }
+export function start(ids) {
+  if (job?.running || following) return;
+  const previous = job?.started_ms ?? null;
+  job = null; // the last job's figures would read as this one's progress
+  const request = api.startCheck(ids).then(
+    (status) => {
+      job = status;
+      return true;
+    },
+    (err) => {
+      reportError(err);
+      return false;
+    },
+  );
+  follow(previous, request);
 }
 
-async function poll() {
-  if (polling) return;
-  polling = true;
-  while (job?.running) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+// The start request itself checks keys for up to ~20 s before it answers (202 if more are
+// left), so progress is polled alongside it rather than only after it returns.
+async function follow(previousStart, request) {
+  following = true;
+  render();
+  let answered = null;
+  request.then((ok) => { answered = ok; });
+  while (answered === null || (answered && job?.running)) {
+    await Promise.race([sleep(POLL_MS), request]);
+    if (answered === false || (answered && !job?.running)) break;
     try {
-      job = await api.checkStatus();
+      adopt(await api.checkStatus(), previousStart);
     } catch (err) {
       reportError(err);
       if (err.status === 401) break;
     }
     render();
   }
-  polling = false;
-  if (job && !job.running) finished();
+  following = false;
+  if (answered === false) job = await api.checkStatus().catch(() => null);
+  render();
+  if (answered) finished();
+}
+
+// A polled status counts only if it belongs to the new job and is not older than what the
+// start request already reported.
+function adopt(status, previousStart) {
+  if (!status?.started_ms || status.started_ms === previousStart) return;
+  const same = job?.started_ms === status.started_ms;
+  if (!same || !status.running || status.checked >= (job.checked ?? 0)) job = status;
 }
 
 function finished() {
@@ -111,14 +134,15 @@ async function removeDead() {
 }
 
 export function render() {
-  const running = Boolean(job?.running);
+  const running = Boolean(job?.running) || following;
   $('#check-all').disabled = running;
   $('#sel-check').disabled = running;
   const total = job?.total ?? 0;
   const checked = job?.checked ?? 0;
-  const ratio = total ? Math.min(1, checked / total) : job && !running ? 1 : 0;
+  // A finished job over zero keys is complete; no job at all shows an empty bar.
+  const ratio = total ? Math.min(1, checked / total) : job?.finished_ms ? 1 : 0;
   const bar = $('#check-progress');
-  show(bar.parentElement, Boolean(job?.running || job?.started_ms));
+  show(bar.parentElement, running || Boolean(job?.started_ms));
   bar.setAttribute('aria-valuenow', String(Math.round(ratio * 100)));
   bar.setAttribute('aria-valuetext', `${checked} / ${total}`);
   $('.progress-fill', bar).style.width = `${ratio * 100}%`;
@@ -128,6 +152,7 @@ export function render() {
 }
 
 function stateText(running, checked, total) {
+  if (running && !job?.running) return t('check_starting');
   if (!job) return t('check_never');
   if (running) return t('check_running', { checked, total });
   if (!job.finished_ms) return t('check_never');
@@ -140,10 +165,11 @@ function renderSummary() {
   show($('#check-classes'), Boolean(summary));
   if (!summary) return;
   $('#check-summary').replaceChildren(...SUMMARY.map((name) => h('div', { class: `tally tally-${name}` },
-    h('span', { class: 'tally-value' }, String(summary[name] ?? 0)), h('span', { class: 'tally-label' }, t(`sum_${name}`)))));
-  const classes = Object.entries(summary.by_class ?? {}).filter(([, n]) => n > 0);
+    h('span', { class: 'tally-value' }, fmtInt(summary[name])), h('span', { class: 'tally-label' }, t(`sum_${name}`)))));
+  const classes = Object.entries(summary.by_class ?? {}).filter(([, n]) => n > 0)
+    .sort(([a], [b]) => GROUP_ORDER.indexOf(groupOf(a)) - GROUP_ORDER.indexOf(groupOf(b)) || a.localeCompare(b));
   $('#check-classes').replaceChildren(...classes.map(([name, n]) => h('span', { class: `pill pill-class-${groupOf(name)}` },
-    `${t(`class_${name}`)} ${n}`)));
+    `${tName('class', name)} ${fmtInt(n)}`)));
 }
 
 function groupOf(name) {
@@ -161,7 +187,7 @@ function renderDead() {
   show($('#dead-remove'), n > 0);
   $('#dead-remove').textContent = t('check_dead_remove', { n });
   const list = dead.slice(0, DEAD_SHOWN).map((k) => h('li', {},
-    h('span', { class: 'mono' }, k.masked), h('span', { class: 'muted' }, t(`reason_${k.disabled_reason}`))));
+    h('span', { class: 'mono' }, k.masked), h('span', { class: 'muted' }, tName('reason', k.disabled_reason))));
   if (n > DEAD_SHOWN) list.push(h('li', { class: 'muted' }, t('check_dead_more', { n: n - DEAD_SHOWN })));
   $('#dead-list').replaceChildren(...list);
 }

@@ -3,7 +3,7 @@
 
 import { h, icon } from './dom.js';
 import { fmtInt, fmtCompact, fmtPct, fmtRelative, fmtDateTime, fmtHour, fmtWhen } from './format.js';
-import { t } from '../i18n.js';
+import { t, tName } from '../i18n.js';
 
 export const COLUMNS = [
   { id: 'key', label: 'col_key', sort: 'id', cell: keyCell },
@@ -21,16 +21,19 @@ function keyCell(key) {
   return [h('span', { class: 'mono key-masked' }, key.masked), h('span', { class: 'sub' }, `#${key.id}`)];
 }
 
+// The pool records a cooldown that covers every model under the name "*".
+const modelName = (model) => (model === '*' ? t('all_models') : model);
+
 function cooldownLines(cooldowns, now) {
   const live = (cooldowns ?? []).filter((c) => c.until_ms > now).sort((a, b) => a.until_ms - b.until_ms);
   const lines = live.slice(0, MAX_COOLDOWN_LINES).map((c) => {
     const time = fmtWhen(c.until_ms, now);
-    const reason = c.reason ? t(`class_${c.reason}`) : '';
+    const reason = c.reason ? tName('class', c.reason) : '';
     return h('span', { class: 'sub', title: [reason, fmtRelative(c.until_ms, now)].filter(Boolean).join(' · ') },
-      t('cooldown_until', { model: c.model, time }));
+      t('cooldown_until', { model: modelName(c.model), time }));
   });
   if (live.length > MAX_COOLDOWN_LINES) {
-    const rest = live.slice(MAX_COOLDOWN_LINES).map((c) => `${c.model} → ${fmtHour(c.until_ms)}`).join('\n');
+    const rest = live.slice(MAX_COOLDOWN_LINES).map((c) => `${modelName(c.model)} → ${fmtHour(c.until_ms)}`).join('\n');
     lines.push(h('span', { class: 'sub', title: rest }, t('cooldown_more', { n: live.length - MAX_COOLDOWN_LINES })));
   }
   return lines;
@@ -44,7 +47,7 @@ function statusCell(key) {
   const now = Date.now();
   const parts = [statusBadge(key.status)];
   if (key.status === 'disabled' && key.disabled_reason) {
-    parts.push(h('span', { class: 'sub' }, t(`reason_${key.disabled_reason}`)));
+    parts.push(h('span', { class: 'sub' }, tName('reason', key.disabled_reason)));
   }
   if (key.status !== 'disabled') parts.push(...cooldownLines(key.cooldowns, now));
   return parts;

@@ -142,9 +142,11 @@ test('admin UI: login, bulk add, persist, check, remove dead keys, language', { 
     });
 
     await t.test('check all keys: progress reaches 100 %, dead keys offered for removal', async () => {
+      assert.match(await page.locator('#check-state').innerText(), /No check has run yet/);
       await page.click('#check-all');
-      await page.waitForFunction(() => document.querySelector('#check-progress')?.getAttribute('aria-valuenow') === '100'
-        && !document.querySelector('#check-all').disabled, undefined, { timeout: 60_000 });
+      await page.waitForFunction(() => document.querySelector('#check-state').textContent.startsWith('Last check finished'),
+        undefined, { timeout: 60_000 });
+      assert.equal(await page.locator('#check-progress').getAttribute('aria-valuenow'), '100');
       assert.match(await page.locator('#check-pct').innerText(), /100\s?%/);
       const tallies = Object.fromEntries(await page.locator('#check-summary .tally').evaluateAll((nodes) =>
         nodes.map((n) => [n.className.replace(/.*tally-/, ''), Number(n.querySelector('.tally-value').textContent)])));

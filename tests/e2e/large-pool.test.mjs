@@ -48,10 +48,20 @@ test('a 10,000-key pool renders its first view quickly', { timeout: 300_000 }, a
     const login = await page.request.post(`${backend.url}/api/session`, { data: { token: ADMIN_TOKEN } });
     assert.equal(login.status(), 200);
 
+    // Timed inside the page: the moment the first 100 rows and the pool total are on screen,
+    // counted from the start of navigation.
+    await page.addInitScript(() => {
+      new MutationObserver((changes, observer) => {
+        const rows = document.querySelectorAll('#keys-body tr[data-id]').length;
+        if (rows === 100 && document.querySelector('#stat-total .stat-value')?.textContent === '10,000') {
+          window.firstViewMs = performance.now();
+          observer.disconnect();
+        }
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
     await page.goto(backend.url);
-    await page.waitForFunction((total) => document.querySelectorAll('#keys-body tr[data-id]').length === 100
-      && document.querySelector('#stat-total .stat-value').textContent === total, '10,000');
-    const firstView = await page.evaluate(() => performance.now());
+    await page.waitForFunction(() => window.firstViewMs !== undefined);
+    const firstView = await page.evaluate(() => window.firstViewMs);
     t.diagnostic(`first view of a ${POOL}-key pool: ${Math.round(firstView)} ms`);
     assert.ok(firstView < FIRST_VIEW_BOUND_MS, `first view took ${Math.round(firstView)} ms`);
     assert.equal(await page.locator('#stat-disabled .stat-value').innerText(), '300');
