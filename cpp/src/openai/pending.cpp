@@ -5,6 +5,4 @@ Plan plan_chat(std::string_view) { return error_plan(Family::openai, 501, "not y
 Plan plan_embeddings(std::string_view) { return error_plan(Family::openai, 501, "not yet"); }
 Plan plan_models() { return error_plan(Family::openai, 501, "not yet"); }
 Plan plan_model(std::string_view) { return error_plan(Family::openai, 501, "not yet"); }
-Plan translate_response(const json&, std::string_view) { return error_plan(Family::openai, 501, "not yet"); }
-std::unique_ptr<StreamTranslator> open_stream(const json&) { return nullptr; }
 }  // namespace bal::openai

@@ -1,0 +1,239 @@
+// streamGenerateContent?alt=sse → OpenAI chat.completion.chunk events.
+//
+// Each upstream event becomes, per candidate: a role chunk the first time the candidate is
+// seen, one chunk with its new text and reasoning, one chunk per function call (Gemini sends
+// calls whole), and a finish chunk when it carries finishReason. finish() adds the usage
+// chunk and [DONE], or an error event when the upstream stopped before finishing.
+#include <memory>
+#include <vector>
+
+#include "balancer/sse.h"
+#include "response_internal.h"
+
+namespace bal::openai {
+namespace {
+
+using namespace resp;
+
+// Gemini allows at most 8 candidates; an index beyond this is garbage, not a reason to grow.
+constexpr int64_t kMaxChoices = 64;
+
+ErrorInfo ended_early() {
+  ErrorInfo e;
+  e.message = "upstream stream ended early";
+  return e;
+}
+
+class ChatStream final : public StreamTranslator {
+ public:
+  explicit ChatStream(Context ctx) : ctx_(std::move(ctx)) {
+    prefix_ = "data: {\"id\":\"chatcmpl-";
+    prefix_ += ctx_.request_id;
+    prefix_ += "\",\"object\":\"chat.completion.chunk\",\"created\":";
+    append_int(prefix_, ctx_.created);
+    prefix_ += ",\"model\":\"";
+    prefix_ += ctx_.model;
+    prefix_ += "\",\"choices\":[";
+  }
+
+  void push(std::string_view chunk, std::string& out) override;
+  void finish(std::string& out) override;
+  json summary() const override;
+
+ private:
+  struct Choice {
+    bool started = false;
+    bool finished = false;
+    int64_t calls = 0;
+    const char* finish_reason = nullptr;
+  };
+
+  void on_event(std::string_view data, bool at_end, std::string& out);
+  void on_candidate(raw::value candidate, int64_t position, std::string& out);
+  Choice* start_choice(int64_t index, std::string& out);
+  void finish_choice(Choice& c, int64_t index, const char* reason, std::string& out);
+  void begin_chunk(int64_t index, std::string& out) const;
+  static void end_chunk(const char* finish_reason, std::string& out);
+  void fail(const ErrorInfo& e, std::string& out);
+  bool complete() const;
+
+  Context ctx_;
+  std::string prefix_;  // "data: " and the fields every chunk repeats, up to "choices":[
+  sse::Splitter splitter_;
+  raw::document doc_;  // reused: its node array keeps its capacity across events
+  Parts parts_;
+  std::vector<Choice> choices_;
+  Usage usage_;
+  int64_t call_ordinal_ = 0;
+  bool done_ = false;
+  bool failed_ = false;
+};
+
+void ChatStream::begin_chunk(int64_t index, std::string& out) const {
+  out += prefix_;
+  out += "{\"index\":";
+  append_int(out, index);
+  out += ",\"delta\":";
+}
+
+void ChatStream::end_chunk(const char* finish_reason, std::string& out) {
+  out += ",\"finish_reason\":";
+  if (finish_reason == nullptr) {
+    out += "null";
+  } else {
+    out += '"';
+    out += finish_reason;
+    out += '"';
+  }
+  out += "}]}\n\n";
+}
+
+ChatStream::Choice* ChatStream::start_choice(int64_t index, std::string& out) {
+  if (index < 0 || index >= kMaxChoices) return nullptr;
+  if (static_cast<size_t>(index) >= choices_.size()) choices_.resize(static_cast<size_t>(index) + 1);
+  Choice& c = choices_[static_cast<size_t>(index)];
+  if (!c.started) {
+    c.started = true;
+    begin_chunk(index, out);
+    out += R"({"role":"assistant","content":""})";
+    end_chunk(nullptr, out);
+  }
+  return &c;
+}
+
+void ChatStream::finish_choice(Choice& c, int64_t index, const char* reason, std::string& out) {
+  c.finished = true;
+  c.finish_reason = reason;
+  begin_chunk(index, out);
+  out += "{}";
+  end_chunk(reason, out);
+}
+
+void ChatStream::on_candidate(raw::value candidate, int64_t position, std::string& out) {
+  // proto3 leaves index 0 out of the JSON.
+  const int64_t index = candidate.get("index").as_int64().value_or(position);
+  Choice* c = start_choice(index, out);
+  if (c == nullptr || c->finished) return;
+  read_parts(candidate.get("content").get("parts"), ctx_.include_reasoning, parts_);
+  if (!parts_.content.empty() || !parts_.reasoning.empty()) {
+    begin_chunk(index, out);
+    out += '{';
+    if (!parts_.reasoning.empty()) {
+      out += "\"reasoning_content\":\"";
+      out += parts_.reasoning;
+      out += parts_.content.empty() ? "\"" : "\",";
+    }
+    if (!parts_.content.empty()) {
+      out += "\"content\":\"";
+      out += parts_.content;
+      out += '"';
+    }
+    out += '}';
+    end_chunk(nullptr, out);
+  }
+  for (raw::value call : parts_.calls) {
+    begin_chunk(index, out);
+    out += "{\"tool_calls\":[";
+    append_tool_call(out, call, ctx_, call_ordinal_++, c->calls++);
+    out += "]}";
+    end_chunk(nullptr, out);
+  }
+  const raw::value fr = candidate.get("finishReason");
+  if (!fr.is_string()) return;
+  const char* reason = finish_reason_for(fr.raw());
+  if (c->calls > 0 && std::string_view(reason) == "stop") reason = "tool_calls";
+  finish_choice(*c, index, reason, out);
+}
+
+void ChatStream::on_event(std::string_view data, bool at_end, std::string& out) {
+  if (data == "[DONE]") return;  // not Gemini's, but some relays add it
+  if (doc_.parse(data) != raw::success || !doc_.root().is_object()) {
+    // An unterminated last event that does not parse is a cut connection, not bad data.
+    fail(at_end ? ended_early() : bad_gateway("upstream sent a stream event that is not a JSON object"), out);
+    return;
+  }
+  const raw::value root = doc_.root();
+  if (const raw::value error = root.get("error"); error.is_object()) {
+    const int64_t code = error.get("code").as_int64().value_or(500);
+    fail(upstream_error(code >= 400 && code < 600 ? static_cast<int>(code) : 500, error), out);
+    return;
+  }
+  if (const raw::value usage = root.get("usageMetadata"); usage.is_object()) usage_ = read_usage(usage);
+  const raw::value candidates = root.get("candidates");
+  if (candidates.is_array() && candidates.size() > 0) {
+    int64_t position = 0;
+    for (raw::value c : candidates.items()) on_candidate(c, position++, out);
+    return;
+  }
+  // A blocked prompt: no candidates at all, and the reason in promptFeedback.
+  if (root.get("promptFeedback").get("blockReason").exists()) {
+    Choice* c = start_choice(0, out);
+    if (c != nullptr && !c->finished) finish_choice(*c, 0, "content_filter", out);
+  }
+}
+
+void ChatStream::fail(const ErrorInfo& e, std::string& out) {
+  out += "data: ";
+  append_error_body(out, e);
+  out += "\n\ndata: [DONE]\n\n";
+  done_ = true;
+  failed_ = true;
+}
+
+bool ChatStream::complete() const {
+  bool any = false;
+  for (const Choice& c : choices_) {
+    if (c.started && !c.finished) return false;
+    any = any || c.finished;
+  }
+  return any;
+}
+
+void ChatStream::push(std::string_view chunk, std::string& out) {
+  std::string_view data;
+  while (!done_ && splitter_.next(chunk, data)) on_event(data, false, out);
+  if (!done_ && splitter_.overflowed()) fail(bad_gateway("upstream stream event is too large"), out);
+}
+
+void ChatStream::finish(std::string& out) {
+  if (done_) return;
+  std::string_view data;
+  if (splitter_.flush(data)) on_event(data, true, out);
+  if (done_) return;
+  if (!complete()) {
+    fail(ended_early(), out);
+    return;
+  }
+  if (ctx_.include_usage) {
+    out += prefix_;
+    out += "],\"usage\":";
+    append_usage(out, usage_);
+    out += "}\n\n";
+  }
+  out += "data: [DONE]\n\n";
+  done_ = true;
+}
+
+json ChatStream::summary() const {
+  const char* reason = nullptr;
+  for (const Choice& c : choices_) {
+    if (c.finish_reason != nullptr) {
+      reason = c.finish_reason;
+      break;
+    }
+  }
+  return {{"prompt_tokens", usage_.prompt},
+          {"completion_tokens", usage_.completion()},
+          {"finish_reason", reason == nullptr ? json(nullptr) : json(reason)},
+          {"ok", done_ && !failed_}};
+}
+
+}  // namespace
+
+std::unique_ptr<StreamTranslator> open_stream(const json& header) {
+  Context ctx = read_context(header);
+  if (ctx.kind != "chat") return nullptr;
+  return std::make_unique<ChatStream>(std::move(ctx));
+}
+
+}  // namespace bal::openai

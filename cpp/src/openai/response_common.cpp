@@ -1,0 +1,161 @@
+// The pieces every OpenAI response translator uses: context, finish reasons, usage, and the
+// writers that move JSON spans without decoding them.
+#include <charconv>
+
+#include "response_internal.h"
+
+namespace bal::openai::resp {
+namespace {
+
+struct FinishReason {
+  std::string_view gemini;
+  const char* openai;
+};
+
+// Read top to bottom: Gemini's finishReason, what an OpenAI client is told. Anything not
+// listed (new reasons included) is "stop": the answer ended and nothing more is known.
+// A candidate that made function calls ends in "tool_calls" whatever Gemini says (it says
+// STOP); chat_response.cpp and chat_stream.cpp decide that, not this table.
+constexpr FinishReason kFinishReasons[] = {
+    {"STOP", "stop"},
+    {"MAX_TOKENS", "length"},
+    {"SAFETY", "content_filter"},
+    {"RECITATION", "content_filter"},
+    {"BLOCKLIST", "content_filter"},
+    {"PROHIBITED_CONTENT", "content_filter"},
+    {"SPII", "content_filter"},
+    {"IMAGE_SAFETY", "content_filter"},
+    {"IMAGE_PROHIBITED_CONTENT", "content_filter"},
+    {"IMAGE_RECITATION", "content_filter"},
+    {"IMAGE_OTHER", "content_filter"},
+    {"LANGUAGE", "stop"},
+    {"OTHER", "stop"},
+    {"NO_IMAGE", "stop"},
+    {"MALFORMED_FUNCTION_CALL", "stop"},
+    {"UNEXPECTED_TOOL_CALL", "stop"},
+    {"TOO_MANY_TOOL_CALLS", "stop"},
+    {"FINISH_REASON_UNSPECIFIED", "stop"},
+};
+
+std::string escaped(std::string_view text) {
+  std::string out;
+  raw::append_escaped(out, text);
+  return out;
+}
+
+int64_t count_of(raw::value usage, std::string_view name) {
+  const auto v = usage.get(name).as_int64();
+  return v && *v > 0 ? *v : 0;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// Walks validated JSON text, calling emit(c) for every byte that is not white space between
+// tokens. Inside strings everything is kept, escapes included.
+template <class Emit>
+void for_each_significant(std::string_view text, Emit&& emit) {
+  bool in_string = false;
+  bool escape = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (is_space(c)) {
+      continue;
+    } else if (c == '"') {
+      in_string = true;
+    }
+    emit(c);
+  }
+}
+
+}  // namespace
+
+Context read_context(const json& header) {
+  Context c;
+  c.kind = std::string(get_string(header, "kind"));
+  c.model = escaped(get_string(header, "model"));
+  c.request_id = escaped(get_string(header, "request_id"));
+  const double now_ms = get_number(header, "now_ms").value_or(0);
+  c.created = now_ms > 0 ? static_cast<int64_t>(now_ms / 1000) : 0;
+  const double status = get_number(header, "status").value_or(200);
+  c.status = status >= 100 && status < 1000 ? static_cast<int>(status) : 502;
+  c.include_usage = get_bool(header, "include_usage");
+  c.include_reasoning = get_bool(header, "include_reasoning");
+  c.encoding_format = std::string(get_string(header, "encoding_format", "float"));
+  c.id = std::string(get_string(header, "id"));
+  const double retry = get_number(header, "retry_after_ms").value_or(0);
+  c.retry_after_ms = retry > 0 ? static_cast<int64_t>(retry) : 0;
+  return c;
+}
+
+const char* finish_reason_for(std::string_view gemini) {
+  for (const FinishReason& f : kFinishReasons) {
+    if (f.gemini == gemini) return f.openai;
+  }
+  return "stop";
+}
+
+Usage read_usage(raw::value usage_metadata) {
+  Usage u;
+  if (!usage_metadata.is_object()) return u;
+  u.known = true;
+  u.prompt = count_of(usage_metadata, "promptTokenCount");
+  u.candidates = count_of(usage_metadata, "candidatesTokenCount");
+  u.thoughts = count_of(usage_metadata, "thoughtsTokenCount");
+  u.cached = count_of(usage_metadata, "cachedContentTokenCount");
+  return u;
+}
+
+void append_usage(std::string& out, const Usage& u) {
+  out += "{\"prompt_tokens\":";
+  append_int(out, u.prompt);
+  out += ",\"completion_tokens\":";
+  append_int(out, u.completion());
+  out += ",\"total_tokens\":";
+  append_int(out, u.prompt + u.completion());
+  out += ",\"prompt_tokens_details\":{\"cached_tokens\":";
+  append_int(out, u.cached);
+  out += "},\"completion_tokens_details\":{\"reasoning_tokens\":";
+  append_int(out, u.thoughts);
+  out += "}}";
+}
+
+json usage_summary(const Usage& u) { return {{"prompt_tokens", u.prompt}, {"completion_tokens", u.completion()}}; }
+
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_minified(std::string& out, std::string_view json_text) {
+  for_each_significant(json_text, [&out](char c) { out.push_back(c); });
+}
+
+void append_as_string(std::string& out, std::string_view json_text) {
+  out.push_back('"');
+  // Valid JSON has no raw control characters, and white space outside strings is dropped:
+  // only quotes and backslashes need escaping.
+  for_each_significant(json_text, [&out](char c) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  });
+  out.push_back('"');
+}
+
+Plan respond_raw(int status, std::string body) {
+  Plan p;
+  p.header["action"] = "respond";
+  p.header["status"] = status;
+  p.header["headers"] = {{"content-type", "application/json; charset=utf-8"}};
+  p.payload = std::move(body);
+  return p;
+}
+
+}  // namespace bal::openai::resp

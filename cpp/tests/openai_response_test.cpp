@@ -1,0 +1,208 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "balancer.h"
+#include "balancer/frame.h"
+#include "balancer/openai.h"
+#include "balancer/redact.h"
+
+namespace {
+
+using bal::json;
+
+std::vector<std::filesystem::path> fixture_files(const char* dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(FIXTURES_DIR) + "/" + dir)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+json read_fixture(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return bal::parse_json(ss.str());
+}
+
+// The upstream bodies a fixture stands for: its raw text, or its JSON both compact and
+// pretty-printed (generateContent answers arrive indented).
+std::vector<std::string> bodies_of(const json& f) {
+  if (f.contains("gemini_raw")) return {f["gemini_raw"].get<std::string>()};
+  return {f["gemini"].dump(), f["gemini"].dump(2)};
+}
+
+// A tool call's "arguments" is a JSON text: compared by meaning, since key order and
+// escapes (Gemini writes "<" as \u003c) are the upstream's to choose.
+json normalized(json j) {
+  if (j.is_object()) {
+    for (auto& [key, v] : j.items()) {
+      if (key == "arguments" && v.is_string()) {
+        v = bal::parse_json(v.get<std::string>());
+      } else {
+        v = normalized(v);
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j) v = normalized(v);
+  }
+  return j;
+}
+
+json header_of(const json& f) {
+  json h = f["translate"];
+  h["status"] = f["status"];
+  return h;
+}
+
+void check_fixture(const std::filesystem::path& path) {
+  const json f = read_fixture(path);
+  REQUIRE(f.is_object());
+  const json& expect = f["expect"];
+  for (const std::string& body : bodies_of(f)) {
+    const bal::Plan p = bal::openai::translate_response(header_of(f), body);
+    CHECK(p.header["action"] == "respond");
+    CHECK(p.header["status"] == expect["status"]);
+    CHECK(p.header["headers"]["content-type"] == "application/json; charset=utf-8");
+    const json got = bal::parse_json(p.payload);
+    REQUIRE_FALSE(got.is_discarded());
+    CHECK(normalized(got) == normalized(expect["openai"]));
+    if (expect.contains("headers")) {
+      for (const auto& [name, value] : expect["headers"].items()) CHECK(p.header["headers"][name] == value);
+    } else {
+      CHECK_FALSE(p.header["headers"].contains("retry-after"));
+    }
+    if (expect.contains("usage")) {
+      CHECK(p.header["usage"] == expect["usage"]);
+    } else {
+      CHECK_FALSE(p.header.contains("usage"));
+    }
+    CHECK_FALSE(bal::contains_key_material(p.payload));
+  }
+}
+
+bal::Plan chat(int status, std::string_view body) {
+  const json h = {{"kind", "chat"}, {"model", "m"}, {"status", status}, {"now_ms", 5000}, {"request_id", "r"}};
+  return bal::openai::translate_response(h, body);
+}
+
+}  // namespace
+
+TEST_CASE("openai responses: golden fixtures", "[openai][response]") {
+  const auto files = fixture_files("openai/responses");
+  CHECK(files.size() >= 30);
+  for (const auto& path : files) {
+    SECTION(path.stem().string()) { check_fixture(path); }
+  }
+}
+
+TEST_CASE("openai responses: every Gemini finishReason has its OpenAI counterpart", "[openai][response]") {
+  struct Row {
+    const char* gemini;
+    const char* openai;
+  };
+  const Row rows[] = {
+      {"STOP", "stop"},
+      {"MAX_TOKENS", "length"},
+      {"SAFETY", "content_filter"},
+      {"RECITATION", "content_filter"},
+      {"LANGUAGE", "stop"},
+      {"OTHER", "stop"},
+      {"BLOCKLIST", "content_filter"},
+      {"PROHIBITED_CONTENT", "content_filter"},
+      {"SPII", "content_filter"},
+      {"MALFORMED_FUNCTION_CALL", "stop"},
+      {"IMAGE_SAFETY", "content_filter"},
+      {"IMAGE_PROHIBITED_CONTENT", "content_filter"},
+      {"IMAGE_OTHER", "content_filter"},
+      {"NO_IMAGE", "stop"},
+      {"IMAGE_RECITATION", "content_filter"},
+      {"UNEXPECTED_TOOL_CALL", "stop"},
+      {"TOO_MANY_TOOL_CALLS", "stop"},
+      {"SOMETHING_NEW", "stop"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.gemini);
+    const std::string body = std::string(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":")") +
+                             r.gemini + "\"}]}";
+    const json got = bal::parse_json(chat(200, body).payload);
+    CHECK(got["choices"][0]["finish_reason"] == r.openai);
+  }
+}
+
+TEST_CASE("openai responses: odd statuses and kinds still give a well-formed answer", "[openai][response]") {
+  SECTION("a redirect is not followed: 502") {
+    const bal::Plan p = chat(302, "<html>moved</html>");
+    CHECK(p.header["status"] == 502);
+    CHECK(bal::parse_json(p.payload)["error"]["type"] == "server_error");
+  }
+  SECTION("an unknown kind is the core's own failure: 500") {
+    const bal::Plan p = bal::openai::translate_response({{"kind", "images"}, {"status", 200}}, "{}");
+    CHECK(p.header["status"] == 500);
+    CHECK(bal::parse_json(p.payload)["error"]["message"] == "unknown translation kind");
+  }
+  SECTION("a header without status is read as 200") {
+    const json h = {{"kind", "model"}, {"id", "gemini-x"}};
+    const bal::Plan p = bal::openai::translate_response(h, R"({"name":"models/gemini-x"})");
+    CHECK(p.header["status"] == 200);
+    CHECK(bal::parse_json(p.payload)["id"] == "gemini-x");
+  }
+  SECTION("a model answer without a name uses the id the client asked for") {
+    const json h = {{"kind", "model"}, {"id", "models/gemini-y"}, {"status", 200}};
+    CHECK(bal::parse_json(bal::openai::translate_response(h, "{}").payload)["id"] == "gemini-y");
+  }
+  SECTION("wrong-typed fields never reach the output as JSON") {
+    const char* body =
+        R"({"candidates":[{"content":{"parts":[{"text":"a"},{"functionCall":{"name":{"x":"}"},"args":"str","id":7}},)"
+        R"({"inlineData":{"mimeType":[1],"data":{}}}]},"finishReason":{"a":1},"index":"zero"}],)"
+        R"("usageMetadata":{"promptTokenCount":"9","candidatesTokenCount":-4}})";
+    const bal::Plan p = chat(200, body);
+    CHECK(p.header["status"] == 200);
+    const json got = bal::parse_json(p.payload);
+    REQUIRE_FALSE(got.is_discarded());
+    CHECK(got["choices"][0]["index"] == 0);
+    CHECK(got["choices"][0]["finish_reason"] == "tool_calls");
+    CHECK(got["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "");
+    CHECK(got["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] == "{}");
+    CHECK(got["usage"]["prompt_tokens"] == 0);
+  }
+}
+
+TEST_CASE("openai responses: any prefix of a body gives well-formed JSON, never a trap", "[openai][response]") {
+  for (const auto& path : fixture_files("openai/responses")) {
+    const json f = read_fixture(path);
+    const std::string body = bodies_of(f).back();
+    const json h = header_of(f);
+    for (size_t n = 0; n <= body.size(); n += 7) {
+      const bal::Plan p = bal::openai::translate_response(h, std::string_view(body).substr(0, n));
+      INFO(path.stem().string() << " cut at " << n);
+      REQUIRE_FALSE(bal::parse_json(p.payload).is_discarded());
+    }
+  }
+}
+
+TEST_CASE("openai responses: through the C ABI", "[openai][response][abi]") {
+  const json h = {{"kind", "chat"},   {"model", "gemini-2.5-flash"}, {"status", 200},
+                  {"now_ms", 2000},   {"request_id", "abc"},         {"include_reasoning", false}};
+  const std::string body = R"({"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP"}],)"
+                           R"("usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":1}})";
+  std::string in;
+  bal::encode_frame(h, body, in);
+  REQUIRE(bal_call(BAL_OP_TRANSLATE, reinterpret_cast<const uint8_t*>(in.data()), static_cast<uint32_t>(in.size())) ==
+          BAL_OK);
+  bal::Message out;
+  REQUIRE(bal::decode_frame(bal_result_data(), bal_result_size(), out));
+  CHECK(out.header["status"] == 200);
+  CHECK(out.header["usage"] == json{{"prompt_tokens", 2}, {"completion_tokens", 1}});
+  const json got = bal::parse_json(out.payload);
+  CHECK(got["id"] == "chatcmpl-abc");
+  CHECK(got["created"] == 2);
+  CHECK(got["choices"][0]["message"]["content"] == "hi");
+}

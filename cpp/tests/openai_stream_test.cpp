@@ -1,0 +1,224 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "balancer.h"
+#include "balancer/frame.h"
+#include "balancer/openai.h"
+#include "balancer/redact.h"
+
+namespace {
+
+using bal::json;
+
+std::vector<std::filesystem::path> stream_fixtures() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(FIXTURES_DIR) + "/openai/streams")) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+json read_fixture(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return bal::parse_json(ss.str());
+}
+
+// A tool call's "arguments" is a JSON text: compared by meaning (see the fixtures' README).
+json normalized(json j) {
+  if (j.is_object()) {
+    for (auto& [key, v] : j.items()) {
+      if (key == "arguments" && v.is_string()) {
+        v = bal::parse_json(v.get<std::string>());
+      } else {
+        v = normalized(v);
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j) v = normalized(v);
+  }
+  return j;
+}
+
+struct Run {
+  std::string out;
+  json summary;
+};
+
+// Feeds `sse` cut at `cuts` (ascending offsets) and finishes the stream.
+Run run(const json& header, std::string_view sse, const std::vector<size_t>& cuts) {
+  auto t = bal::openai::open_stream(header);
+  REQUIRE(t != nullptr);
+  Run r;
+  size_t at = 0;
+  for (size_t cut : cuts) {
+    t->push(sse.substr(at, cut - at), r.out);
+    at = cut;
+  }
+  t->push(sse.substr(at), r.out);
+  t->finish(r.out);
+  r.summary = t->summary();
+  return r;
+}
+
+// Splits OpenAI SSE output into its events' data, checking the framing on the way.
+std::vector<std::string> events_of(const std::string& out) {
+  std::vector<std::string> events;
+  size_t at = 0;
+  while (at < out.size()) {
+    const size_t end = out.find("\n\n", at);
+    REQUIRE(end != std::string::npos);
+    const std::string_view ev(out.data() + at, end - at);
+    REQUIRE(ev.substr(0, 6) == "data: ");
+    REQUIRE(ev.find('\n') == std::string_view::npos);
+    events.emplace_back(ev.substr(6));
+    at = end + 2;
+  }
+  return events;
+}
+
+void check_against(const json& expect, const std::string& out) {
+  const auto events = events_of(out);
+  REQUIRE(events.size() == expect.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    INFO("event " << i << ": " << events[i]);
+    if (expect[i].is_string()) {
+      CHECK(events[i] == expect[i].get<std::string>());
+    } else {
+      CHECK(normalized(bal::parse_json(events[i])) == normalized(expect[i]));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("openai streams: golden fixtures under every chunking", "[openai][stream]") {
+  const auto files = stream_fixtures();
+  CHECK(files.size() >= 20);
+  for (const auto& path : files) {
+    SECTION(path.stem().string()) {
+      const json f = read_fixture(path);
+      REQUIRE(f.is_object());
+      const std::string sse = f["sse"].get<std::string>();
+      const Run whole = run(f["translate"], sse, {});
+      check_against(f["expect"], whole.out);
+      CHECK(whole.summary == f["summary"]);
+      CHECK_FALSE(bal::contains_key_material(whole.out));
+
+      std::vector<size_t> every_byte;
+      for (size_t i = 1; i < sse.size(); ++i) every_byte.push_back(i);
+      const Run bytes = run(f["translate"], sse, every_byte);
+      CHECK(bytes.out == whole.out);
+      CHECK(bytes.summary == whole.summary);
+
+      std::mt19937 rng(20240611);
+      for (int round = 0; round < 50; ++round) {
+        std::vector<size_t> cuts;
+        if (!sse.empty()) {
+          std::uniform_int_distribution<size_t> pos(0, sse.size());
+          const size_t count = std::uniform_int_distribution<size_t>(1, 12)(rng);
+          for (size_t k = 0; k < count; ++k) cuts.push_back(pos(rng));
+          std::sort(cuts.begin(), cuts.end());
+        }
+        INFO("round " << round);
+        CHECK(run(f["translate"], sse, cuts).out == whole.out);
+      }
+    }
+  }
+}
+
+TEST_CASE("openai streams: any cut of a stream ends in [DONE], never a trap", "[openai][stream]") {
+  for (const auto& path : stream_fixtures()) {
+    const json f = read_fixture(path);
+    const std::string sse = f["sse"].get<std::string>();
+    for (size_t n = 0; n <= sse.size(); n += 5) {
+      INFO(path.stem().string() << " cut at " << n);
+      const Run r = run(f["translate"], std::string_view(sse).substr(0, n), {});
+      const auto events = events_of(r.out);
+      REQUIRE_FALSE(events.empty());
+      CHECK(events.back() == "[DONE]");
+      for (size_t i = 0; i + 1 < events.size(); ++i) REQUIRE_FALSE(bal::parse_json(events[i]).is_discarded());
+    }
+  }
+}
+
+TEST_CASE("openai streams: lifecycle", "[openai][stream]") {
+  const json h = {{"kind", "chat"}, {"model", "m"}, {"now_ms", 1000}, {"request_id", "r"}};
+
+  SECTION("only chat streams") {
+    CHECK(bal::openai::open_stream({{"kind", "embeddings"}}) == nullptr);
+    CHECK(bal::openai::open_stream(json::object()) == nullptr);
+  }
+  SECTION("nothing is emitted after the end, and finish is idempotent") {
+    auto t = bal::openai::open_stream(h);
+    std::string out;
+    t->push("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}]}\r\n\r\n", out);
+    t->finish(out);
+    const std::string done = out;
+    t->finish(out);
+    t->push("data: {\"candidates\":[]}\r\n\r\n", out);
+    CHECK(out == done);
+    CHECK(t->summary()["ok"] == true);
+  }
+  SECTION("before finish the summary is not ok") {
+    auto t = bal::openai::open_stream(h);
+    CHECK(t->summary()["ok"] == false);
+    CHECK(t->summary()["finish_reason"].is_null());
+  }
+  SECTION("an event past 16 MB is an error, and the memory is not kept") {
+    auto t = bal::openai::open_stream(h);
+    std::string out;
+    t->push("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"", out);
+    const std::string block(1 << 20, 'x');
+    for (int i = 0; i < 17; ++i) t->push(block, out);
+    const auto events = events_of(out);
+    REQUIRE(events.size() == 2);
+    CHECK(bal::parse_json(events[0])["error"]["message"] == "upstream stream event is too large");
+    CHECK(events[1] == "[DONE]");
+    CHECK(t->summary()["ok"] == false);
+  }
+}
+
+TEST_CASE("openai streams: through the C ABI", "[openai][stream][abi]") {
+  const uint32_t before = bal_stream_count();
+  std::string in;
+  bal::encode_frame({{"kind", "chat"}, {"model", "m"}, {"now_ms", 3000}, {"request_id", "q"}, {"include_usage", true}},
+                    {}, in);
+  const uint32_t handle = bal_stream_open(reinterpret_cast<const uint8_t*>(in.data()), static_cast<uint32_t>(in.size()));
+  REQUIRE(handle != 0);
+  CHECK(bal_stream_count() == before + 1);
+
+  const std::string sse =
+      "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"hi\"}]},\"finishReason\":\"STOP\"}],"
+      "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1}}\r\n\r\n";
+  std::string emitted;
+  bal::Message m;
+  REQUIRE(bal_stream_push(handle, reinterpret_cast<const uint8_t*>(sse.data()), static_cast<uint32_t>(sse.size())) ==
+          BAL_OK);
+  REQUIRE(bal::decode_frame(bal_result_data(), bal_result_size(), m));
+  emitted += m.payload;
+  REQUIRE(bal_stream_finish(handle) == BAL_OK);
+  REQUIRE(bal::decode_frame(bal_result_data(), bal_result_size(), m));
+  emitted += m.payload;
+  CHECK(m.header == json{{"prompt_tokens", 3}, {"completion_tokens", 1}, {"finish_reason", "stop"}, {"ok", true}});
+
+  const auto events = events_of(emitted);
+  REQUIRE(events.size() == 5);
+  CHECK(bal::parse_json(events[0])["id"] == "chatcmpl-q");
+  CHECK(bal::parse_json(events[3])["usage"]["total_tokens"] == 4);
+  CHECK(events[4] == "[DONE]");
+
+  bal_stream_close(handle);
+  bal_stream_close(handle);
+  CHECK(bal_stream_count() == before);
+  CHECK(bal_stream_push(handle, nullptr, 0) == BAL_ERR_BAD_HANDLE);
+}
