@@ -1,7 +1,7 @@
 // Entry point: decides between the login form and the console, and wires the panels together.
 
 import * as api from './js/api.js';
-import { $, show } from './js/dom.js';
+import { $, h, show } from './js/dom.js';
 import { reportError } from './js/feedback.js';
 import * as overview from './js/overview.js';
 import * as table from './js/keys-table.js';
@@ -39,18 +39,31 @@ function showLogin(notice = null) {
   show($('#logout'), false);
   show($('#login-view'), true);
   renderLoginNotice();
-  $('#login-token').focus();
+  ($('#login-retry').hidden ? $('#login-token') : $('#login-retry')).focus();
 }
 
 function renderLoginNotice() {
   const box = $('#login-notice');
   show(box, Boolean(loginNotice));
-  if (!loginNotice) return;
+  if (!loginNotice) {
+    show($('#login-fields'), true);
+    show($('#login-retry'), false);
+    return;
+  }
   box.className = `notice notice-${loginNotice.kind}`;
   $('#login-notice-title').textContent = loginNotice.title ? t(loginNotice.title) : '';
   show($('#login-notice-title'), Boolean(loginNotice.title));
   // Server messages are shown as sent (they say how to set the token); our own are keys.
-  $('#login-notice-text').textContent = loginNotice.raw ?? t(loginNotice.text);
+  withCode($('#login-notice-text'), loginNotice.raw ?? t(loginNotice.text));
+  // Without a configured token there is nothing to type in; offer a retry after setting it.
+  const unset = loginNotice.title === 'login_unset_title';
+  show($('#login-fields'), !unset);
+  show($('#login-retry'), unset);
+}
+
+// Shows `quoted` parts of a message (commands, file names) as code.
+function withCode(el, text) {
+  el.replaceChildren(...text.split('`').map((part, i) => (i % 2 ? h('code', {}, part) : part)));
 }
 
 function noticeFor(err) {
@@ -107,6 +120,7 @@ async function boot() {
   $('#lang-switch').addEventListener('click', switchLanguage);
   $('#logout').addEventListener('click', onLogout);
   $('#login-form').addEventListener('submit', onLogin);
+  $('#login-retry').addEventListener('click', () => location.reload());
   api.setUnauthorizedHandler(() => showLogin({ text: 'login_expired', kind: 'warn' }));
   try {
     await api.session.check();

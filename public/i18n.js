@@ -22,6 +22,7 @@ const en = {
   login_expired: 'Your session has expired. Please sign in again.',
   login_unset_title: 'The admin token is not configured',
   login_empty: 'Enter the token first.',
+  login_retry: 'Check again',
 
   stat_total: 'Keys',
   stat_active: 'Active',
@@ -86,7 +87,6 @@ const en = {
   sum_rate_limited: 'Rate-limited',
   sum_dead: 'Dead',
   sum_error: 'Errors',
-  sum_disabled: 'Disabled',
 
   class_ok: 'OK',
   class_key_invalid: 'Invalid key',
@@ -171,7 +171,8 @@ const en = {
   toast_copy_failed: 'Could not copy to the clipboard.',
   toast_deleted: { one: 'Deleted {n} key', other: 'Deleted {n} keys' },
   toast_updated: { one: 'Updated {n} key', other: 'Updated {n} keys' },
-  toast_check_started: 'Check started.',
+  toast_check_started: { one: 'Checking {n} key…', other: 'Checking {n} keys…' },
+  toast_check_done: 'Check finished: {ok} OK, {limited} rate-limited, {dead} dead, {error} errors.',
   toast_network: 'Cannot reach the server: {msg}',
   toast_error: 'Error: {msg}',
 };
@@ -197,6 +198,7 @@ const zh = {
   login_expired: '登录已过期，请重新登录。',
   login_unset_title: '尚未配置管理令牌',
   login_empty: '请先输入令牌。',
+  login_retry: '重新检查',
 
   stat_total: '密钥总数',
   stat_active: '可用',
@@ -261,7 +263,6 @@ const zh = {
   sum_rate_limited: '限流',
   sum_dead: '失效',
   sum_error: '出错',
-  sum_disabled: '已停用',
 
   class_ok: '正常',
   class_key_invalid: '密钥无效',
@@ -346,7 +347,8 @@ const zh = {
   toast_copy_failed: '无法复制到剪贴板。',
   toast_deleted: '已删除 {n} 个密钥',
   toast_updated: '已更新 {n} 个密钥',
-  toast_check_started: '检查已开始。',
+  toast_check_started: '正在检查 {n} 个密钥…',
+  toast_check_done: '检查完成：正常 {ok}，限流 {limited}，失效 {dead}，出错 {error}。',
   toast_network: '无法连接服务器：{msg}',
   toast_error: '出错了：{msg}',
 };

@@ -34,13 +34,15 @@ export async function init(callbacks) {
     if (err.status !== 404) reportError(err);
   }
   render();
-  if (job?.running) follow(job.started_ms, Promise.resolve(true));
+  if (job?.running) follow(null, Promise.resolve(true)); // a check started elsewhere
   await loadDead();
 }
 
 // ids: the keys to check, or null for the whole pool.
 export function start(ids) {
   if (job?.running || following) return;
+  // Started from the table's selection bar, far from this panel: say so where the user is.
+  if (ids) toast(t('toast_check_started', { n: ids.length }));
   const previous = job?.started_ms ?? null;
   job = null; // the last job's figures would read as this one's progress
   const request = api.startCheck(ids).then(
@@ -77,7 +79,10 @@ async function follow(previousStart, request) {
   following = false;
   if (answered === false) job = await api.checkStatus().catch(() => null);
   render();
-  if (answered) finished();
+  if (!answered) return;
+  const sum = job?.summary ?? {};
+  toast(t('toast_check_done', { ok: sum.ok ?? 0, limited: sum.rate_limited ?? 0, dead: sum.dead ?? 0, error: sum.error ?? 0 }), 'success');
+  finished();
 }
 
 // A polled status counts only if it belongs to the new job and is not older than what the

@@ -85,7 +85,10 @@ export async function load() {
 export function render() {
   renderHead();
   renderFilters();
-  if (!data) return;
+  if (!data) {
+    $('#keys-body').replaceChildren(messageRow(t('loading')));
+    return;
+  }
   const rows = data.keys.map((key) => keyRow(key, selected.has(key.id)));
   const empty = data.counts?.total ? t('empty_filter') : t('empty_pool');
   $('#keys-body').replaceChildren(...(rows.length ? rows : [messageRow(empty)]));

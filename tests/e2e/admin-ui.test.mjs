@@ -231,3 +231,25 @@ test('admin UI: login, bulk add, persist, check, remove dead keys, language', { 
     await backend.dispose();
   }
 });
+
+test('admin UI explains how to set ADMIN_TOKEN when it is missing', { timeout: 60_000 }, async (t) => {
+  const browser = await openBrowser();
+  if (browser.skip) return t.skip(browser.skip);
+  const backend = await startBackend({ adminToken: undefined });
+  try {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page, [[503, '/api/session']]);
+    await page.goto(backend.url);
+    await page.locator('#login-notice').waitFor();
+    assert.match(await page.locator('#login-notice-title').innerText(), /not configured/);
+    assert.match(await page.locator('#login-notice-text').innerText(), /wrangler secret put ADMIN_TOKEN/);
+    assert.equal(await page.locator('#app-view').isHidden(), true);
+    assert.equal(await page.locator('#login-token').isHidden(), true, 'no token field while none is configured');
+    assert.equal(await page.locator('#login-retry').isVisible(), true);
+    await screenshot(page, '09-token-unset');
+    assert.deepEqual(errors, [], 'console errors');
+  } finally {
+    await browser.dispose();
+    await backend.dispose();
+  }
+});

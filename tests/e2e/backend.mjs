@@ -33,6 +33,7 @@ export function workerAvailable() {
 }
 
 // keys: the keys the test will use, so the mock knows how each one answers.
+// Returns { kind, url (for the browser), fetch(path, init) (for set-up calls), dispose() }.
 export async function startBackend({ adminToken, keys = [] }) {
   const wanted = process.env.E2E_BACKEND;
   if (wanted !== 'fake' && workerAvailable()) {
@@ -46,6 +47,7 @@ export async function startBackend({ adminToken, keys = [] }) {
       return {
         kind: 'worker',
         url: worker.url,
+        fetch: worker.fetch,
         async dispose() {
           await worker.dispose();
           await mock.close();
@@ -57,6 +59,6 @@ export async function startBackend({ adminToken, keys = [] }) {
     }
   }
   if (wanted === 'worker') throw new Error('E2E_BACKEND=worker but tests/helpers/worker.mjs is missing');
-  const fake = await startFakeServer({ adminToken });
-  return { kind: 'fake', url: fake.url, dispose: fake.dispose, fake };
+  const fake = await startFakeServer({ adminToken: adminToken ?? null });
+  return { kind: 'fake', url: fake.url, fetch: (urlPath, init) => fetch(fake.url + urlPath, init), dispose: fake.dispose };
 }
