@@ -128,7 +128,6 @@ async function boot() {
   } catch (err) {
     showLogin(err.status === 401 ? null : noticeFor(err));
   }
-  document.body.classList.add('ready');
 }
 
 boot();

@@ -232,8 +232,8 @@ test('admin UI: login, bulk add, persist, check, remove dead keys, language', { 
   }
 });
 
-test('admin UI explains how to set ADMIN_TOKEN when it is missing', { timeout: 60_000 }, async (t) => {
-  const browser = await openBrowser();
+test('admin UI explains how to set ADMIN_TOKEN when it is missing, in the browser\'s language', { timeout: 60_000 }, async (t) => {
+  const browser = await openBrowser({ locale: 'zh-CN' });
   if (browser.skip) return t.skip(browser.skip);
   const backend = await startBackend({ adminToken: undefined });
   try {
@@ -241,7 +241,8 @@ test('admin UI explains how to set ADMIN_TOKEN when it is missing', { timeout: 6
     const errors = watchErrors(page, [[503, '/api/session']]);
     await page.goto(backend.url);
     await page.locator('#login-notice').waitFor();
-    assert.match(await page.locator('#login-notice-title').innerText(), /not configured/);
+    assert.equal(await page.locator('#login-view h1').innerText(), '登录', 'Chinese by default for a zh-CN browser');
+    assert.equal(await page.locator('#login-notice-title').innerText(), '尚未配置管理令牌');
     assert.match(await page.locator('#login-notice-text').innerText(), /wrangler secret put ADMIN_TOKEN/);
     assert.equal(await page.locator('#app-view').isHidden(), true);
     assert.equal(await page.locator('#login-token').isHidden(), true, 'no token field while none is configured');
