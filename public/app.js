@@ -12,9 +12,11 @@ import { t, lang, setLang, applyStatic } from './i18n.js';
 let started = false;
 let loginNotice = null; // {title?, text, kind} shown above the login form
 
+// After any change to the pool: every view that shows keys or counts asks again.
 function refreshAll() {
   table.load();
   overview.load();
+  check.loadDead();
 }
 
 function startConsole() {

@@ -18,12 +18,14 @@ const DELETE_BATCH = 1000;
 
 let job = null; // the last status object from the server
 let dead = []; // [{id, masked, disabled_reason}]
+let deadSequence = 0;
 let following = false; // a start request or status polling is in flight
 let hooks = {};
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// hooks: onChanged() after keys changed, onDeleted(ids) to drop them from the selection.
+// hooks: onChanged() after keys changed (the page then reloads the table, the totals and
+// loadDead()), onDeleted(ids) to drop deleted keys from the table's selection.
 export async function init(callbacks) {
   hooks = callbacks;
   $('#check-all').addEventListener('click', () => start(null));
@@ -35,7 +37,6 @@ export async function init(callbacks) {
   }
   render();
   if (job?.running) follow(null, Promise.resolve(true)); // a check started elsewhere
-  await loadDead();
 }
 
 // ids: the keys to check, or null for the whole pool.
@@ -95,23 +96,24 @@ function adopt(status, previousStart) {
 
 function finished() {
   hooks.onChanged();
-  loadDead();
 }
 
 // Collects every disabled key whose reason says it is dead, across as many pages as needed.
 export async function loadDead() {
+  const mine = ++deadSequence;
   const found = [];
   try {
     for (let page = 1; ; page += 1) {
       const res = await api.listKeys({ page, limit: PAGE, status: 'disabled', sort: 'id', order: 'asc' });
+      if (mine !== deadSequence) return; // a newer load is under way
       found.push(...res.keys.filter((k) => DEAD_REASONS.has(k.disabled_reason)));
       if (!res.keys.length || page * (res.limit || PAGE) >= res.total) break;
     }
     dead = found;
   } catch (err) {
-    reportError(err);
+    if (mine === deadSequence) reportError(err);
   }
-  renderDead();
+  if (mine === deadSequence) renderDead();
 }
 
 async function removeDead() {
@@ -135,7 +137,6 @@ async function removeDead() {
   }
   hooks.onDeleted(ids);
   hooks.onChanged();
-  loadDead();
 }
 
 export function render() {
