@@ -157,7 +157,7 @@ test('admin UI: login, bulk add, persist, check, remove dead keys, language', { 
       assert.equal(await page.locator('#dead-remove').innerText(), 'Remove 3 dead keys');
       await page.waitForFunction(() => document.querySelector('#stat-disabled .stat-value').textContent === '3');
       await assertNoFullKeys(page, 'check');
-      await page.locator('#check-card').scrollIntoViewIfNeeded();
+      await page.waitForTimeout(400); // let the progress bar's width transition finish
       await screenshot(page, '03-checked');
     });
 
