@@ -1,0 +1,109 @@
+// POST /v1/chat/completions → a Gemini generateContent / streamGenerateContent plan.
+//
+// The body is read once with rawjson and the Gemini body is written in the same pass,
+// copying texts and base64 data as the client escaped them. Fields OpenAI defines but Gemini
+// lacks (user, metadata, store, parallel_tool_calls, ...) and unknown fields are dropped:
+// Gemini answers 400 to any field it does not know.
+#include "balancer/openai.h"
+#include "request_internal.h"
+
+namespace bal::openai {
+namespace {
+
+using req::ChatState;
+using req::JsonOut;
+using req::present;
+
+constexpr std::string_view kSearchSuffix = "-search";
+
+bool read_model(raw::value root, ChatState& st) {
+  std::string id;
+  if (!req::read_model(root, st.err, st.client_model, id)) return false;
+  // "gemini-2.5-flash-search": the model, with Google Search grounding.
+  if (id.size() > kSearchSuffix.size() &&
+      id.compare(id.size() - kSearchSuffix.size(), kSearchSuffix.size(), kSearchSuffix) == 0) {
+    id.resize(id.size() - kSearchSuffix.size());
+    st.search = true;
+  }
+  st.model = std::move(id);
+  st.traits = req::model_traits(st.model);
+  return true;
+}
+
+bool read_options(raw::value root, ChatState& st) {
+  raw::value stream = present(root.get("stream"));
+  if (stream.exists() && !stream.is_bool()) return st.err.fail("stream must be a boolean.", "stream", "invalid_type");
+  st.stream = stream.as_bool().value_or(false);
+  raw::value options = present(root.get("stream_options"));
+  if (options.exists() && !options.is_object()) {
+    return st.err.fail("stream_options must be an object.", "stream_options", "invalid_type");
+  }
+  st.include_usage = present(options.get("include_usage")).as_bool().value_or(false);
+  // Google's extension: "google" at the top level (the OpenAI SDKs merge extra_body there),
+  // or literally under "extra_body".
+  st.google = present(root.get("google"));
+  if (!st.google.exists()) st.google = present(present(root.get("extra_body")).get("google"));
+  if (st.google.exists() && !st.google.is_object()) {
+    return st.err.fail("extra_body.google must be an object.", "extra_body.google", "invalid_type");
+  }
+  return true;
+}
+
+bool write_body(raw::value root, ChatState& st, std::string& body) {
+  JsonOut out(body);
+  std::string system;
+  JsonOut system_out(system);
+  req::Turns contents(out, true);
+  req::Turns system_turns(system_out, false);
+  out.begin_object().key("contents").begin_array();
+  if (!req::write_messages(root.get("messages"), st, contents, system_turns)) return false;
+  out.end_array();
+  if (!system_turns.empty()) out.key("systemInstruction").raw(system);
+  if (!req::write_tools(root, st, out) || !req::write_google_extras(st, out) ||
+      !req::write_generation_config(root, st, out)) {
+    return false;
+  }
+  out.end_object();
+  return true;
+}
+
+Plan upstream_plan(const ChatState& st, std::string body) {
+  Plan p;
+  p.header["action"] = "upstream";
+  p.header["family"] = "openai";
+  p.header["op"] = "chat";
+  p.header["model"] = st.model;
+  p.header["method"] = "POST";
+  p.header["path"] = "/v1beta/models/" + st.model + (st.stream ? ":streamGenerateContent" : ":generateContent");
+  p.header["query"] = st.stream ? "alt=sse" : "";
+  p.header["headers"] = {{"content-type", "application/json"}};
+  p.header["response"] = st.stream ? "sse" : "json";
+  p.header["translate"] = {{"kind", "chat"},
+                           {"model", st.client_model},
+                           {"stream", st.stream},
+                           {"include_usage", st.include_usage},
+                           {"include_reasoning", st.include_reasoning},
+                           {"n", st.n}};
+  p.payload = std::move(body);
+  return p;
+}
+
+}  // namespace
+
+Plan plan_chat(std::string_view body) {
+  raw::document doc;
+  if (doc.parse(body) != raw::success) return req::parse_failure_plan(doc);
+  const raw::value root = doc.root();
+  ChatState st;
+  if (!root.is_object()) {
+    st.err.fail("The request body must be a JSON object.", {}, "invalid_type");
+    return req::failure_plan(st.err);
+  }
+  if (!read_model(root, st) || !read_options(root, st)) return req::failure_plan(st.err);
+  std::string out;
+  out.reserve(body.size() + 256);
+  if (!write_body(root, st, out)) return req::failure_plan(st.err);
+  return upstream_plan(st, std::move(out));
+}
+
+}  // namespace bal::openai

@@ -1,0 +1,229 @@
+// OpenAI messages → Gemini contents and systemInstruction.
+//
+// system and developer messages, wherever they stand, become the system instruction in
+// order. user → "user"; assistant → "model" (text, then functionCall parts); tool results →
+// functionResponse parts in a "user" turn. Consecutive parts of one role share a turn, so
+// the results of parallel tool calls travel together as Gemini expects.
+#include "request_internal.h"
+
+namespace bal::openai::req {
+namespace {
+
+enum class Role { system, user, assistant, tool, function };
+
+struct RoleName {
+  std::string_view name;
+  Role role;
+};
+
+constexpr RoleName kRoles[] = {
+    {"system", Role::system},       {"developer", Role::system}, {"user", Role::user},
+    {"assistant", Role::assistant}, {"tool", Role::tool},        {"function", Role::function},  // legacy
+};
+
+// Gemini 3 checks that the model's function calls carry the thought signature it issued, and
+// answers 400 otherwise. Clients that drop extra_content (most SDKs do) would fail on every
+// tool round trip; Google documents this value for calls whose signature is not available.
+constexpr std::string_view kSkipSignature = "skip_thought_signature_validator";
+
+struct ToolCall {
+  std::string id;
+  std::string name;
+};
+
+class MessageWriter {
+ public:
+  MessageWriter(ChatState& st, Turns& contents, Turns& system) : st_(st), contents_(contents), system_(system) {}
+  bool write(raw::value m, size_t i);
+
+ private:
+  bool assistant(raw::value m, const std::string& where);
+  bool tool_call(raw::value call, bool first, const std::string& where);
+  bool tool_result(raw::value m, const std::string& where, bool legacy);
+  bool response(raw::value content, const std::string& where, JsonOut& out);
+
+  ChatState& st_;
+  Turns& contents_;
+  Turns& system_;
+  std::vector<ToolCall> calls_;  // every assistant tool call so far, for tool results' names
+};
+
+bool MessageWriter::write(raw::value m, size_t i) {
+  const std::string where = indexed("messages", i);
+  if (!m.is_object()) return st_.err.fail(where + " must be an object.", where, "invalid_type");
+  raw::value role = m.get("role");
+  const RoleName* found = nullptr;
+  for (const RoleName& r : kRoles) {
+    if (role.equals(r.name)) found = &r;
+  }
+  if (found == nullptr) {
+    return st_.err.fail(where + ".role: unsupported role '" + role.str() + "'.", where + ".role", "invalid_value");
+  }
+  switch (found->role) {
+    case Role::system:
+      return write_content(m.get("content"), "", false, system_, st_.err, where);
+    case Role::user:
+      if (!present(m.get("content")).exists()) {
+        return st_.err.fail(where + ".content is required.", where + ".content", "missing_required_parameter");
+      }
+      return write_content(m.get("content"), "user", true, contents_, st_.err, where);
+    case Role::assistant:
+      return assistant(m, where);
+    case Role::tool:
+      return tool_result(m, where, false);
+    case Role::function:
+      return tool_result(m, where, true);
+  }
+  return true;
+}
+
+bool MessageWriter::assistant(raw::value m, const std::string& where) {
+  if (!write_content(m.get("content"), "model", false, contents_, st_.err, where)) return false;
+  raw::value calls = present(m.get("tool_calls"));
+  if (calls.exists() && !calls.is_array()) {
+    return st_.err.fail(where + ".tool_calls must be an array.", where + ".tool_calls", "invalid_type");
+  }
+  size_t j = 0;
+  for (raw::value call : calls.items()) {
+    if (!tool_call(call, j == 0, indexed(where + ".tool_calls", j))) return false;
+    ++j;
+  }
+  raw::value legacy = present(m.get("function_call"));
+  if (legacy.exists() && j == 0) return tool_call(m, true, where);
+  return true;
+}
+
+// One tool call (or a legacy function_call, whose "function_call" stands where "function" is).
+bool MessageWriter::tool_call(raw::value call, bool first, const std::string& where) {
+  const bool legacy = !call.get("function").exists() && call.get("function_call").exists();
+  raw::value fn = call.get(legacy ? "function_call" : "function");
+  const std::string at = where + (legacy ? ".function_call" : ".function");
+  raw::value name = fn.get("name");
+  if (!name.is_string() || name.raw().empty()) {
+    return st_.err.fail(at + ".name is required.", at + ".name", "missing_required_parameter");
+  }
+  raw::value args = present(fn.get("arguments"));
+  raw::document parsed;
+  std::string decoded;
+  std::string_view args_json = "{}";
+  if (args.is_object()) {
+    args_json = args.raw_json();
+  } else if (args.is_string() && args.raw().find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    decoded = args.str();
+    if (parsed.parse(decoded) != raw::success || !parsed.root().is_object()) {
+      return st_.err.fail(at + ".arguments must be a JSON object encoded as a string.", at + ".arguments");
+    }
+    args_json = parsed.root().raw_json();
+  } else if (args.exists() && !args.is_string()) {
+    return st_.err.fail(at + ".arguments must be a string.", at + ".arguments", "invalid_type");
+  }
+  raw::value id = legacy ? raw::value() : call.get("id");
+  raw::value signature = call.get("extra_content").get("google").get("thought_signature");
+  JsonOut& out = contents_.part("model");
+  out.begin_object().key("functionCall").begin_object();
+  if (id.is_string() && !id.raw().empty()) out.key("id").raw_string(id);
+  out.key("name").raw_string(name).key("args").raw(args_json).end_object();
+  if (signature.is_string() && !signature.raw().empty()) {
+    out.key("thoughtSignature").raw_string(signature);
+  } else if (first && st_.traits.thinking == Thinking::level) {
+    out.key("thoughtSignature").string(kSkipSignature);
+  }
+  out.end_object();
+  calls_.push_back({id.str(), name.str()});
+  return true;
+}
+
+bool MessageWriter::tool_result(raw::value m, const std::string& where, bool legacy) {
+  std::string name;
+  raw::value id = m.get("tool_call_id");
+  if (legacy) {
+    name = m.get("name").str();
+    if (name.empty()) return st_.err.fail(where + ".name is required.", where + ".name", "missing_required_parameter");
+  } else {
+    if (!id.is_string()) {
+      return st_.err.fail(where + ".tool_call_id is required.", where + ".tool_call_id", "missing_required_parameter");
+    }
+    const std::string wanted = id.str();
+    for (auto it = calls_.rbegin(); it != calls_.rend() && name.empty(); ++it) {
+      if (it->id == wanted) name = it->name;
+    }
+    if (name.empty()) {
+      return st_.err.fail(
+          where + ".tool_call_id '" + wanted + "' does not match a tool call of an earlier assistant message.",
+          where + ".tool_call_id");
+    }
+  }
+  std::string body;
+  JsonOut response_out(body);
+  if (!response(m.get("content"), where, response_out)) return false;
+  JsonOut& out = contents_.part("user");
+  out.begin_object().key("functionResponse").begin_object();
+  if (!legacy) out.key("id").raw_string(id);
+  out.key("name").string(name).key("response").raw(body).end_object().end_object();
+  return true;
+}
+
+// Gemini wants an object: a result that is a JSON object goes as it is, anything else is
+// wrapped as {"result": "<text>"}.
+bool MessageWriter::response(raw::value content, const std::string& where, JsonOut& out) {
+  content = present(content);
+  if (content.is_string()) {
+    const std::string_view span = content.raw();
+    const size_t first = span.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || span[first] != '{') {
+      out.begin_object().key("result").raw_string(content).end_object();
+      return true;
+    }
+  }
+  std::string text;
+  if (!content_text(content, text, st_.err, where)) return false;
+  raw::document doc;
+  if (doc.parse(text) == raw::success && doc.root().is_object()) {
+    out.raw(doc.root().raw_json());
+  } else {
+    out.begin_object().key("result").string(text).end_object();
+  }
+  return true;
+}
+
+}  // namespace
+
+JsonOut& Turns::part(std::string_view role) {
+  if (!open_ || role != role_) {
+    if (open_) out_.end_array().end_object();
+    out_.begin_object();
+    if (with_role_) out_.key("role").string(role);
+    out_.key("parts").begin_array();
+    open_ = true;
+    role_ = role;
+  }
+  ++count_;
+  return out_;
+}
+
+void Turns::close() {
+  if (open_) out_.end_array().end_object();
+  open_ = false;
+}
+
+bool write_messages(raw::value messages, ChatState& st, Turns& contents, Turns& system) {
+  messages = present(messages);
+  if (!messages.exists()) {
+    return st.err.fail("messages is required.", "messages", "missing_required_parameter");
+  }
+  if (!messages.is_array()) return st.err.fail("messages must be an array.", "messages", "invalid_type");
+  if (messages.size() == 0) return st.err.fail("messages must not be empty.", "messages", "invalid_value");
+  MessageWriter writer(st, contents, system);
+  size_t i = 0;
+  for (raw::value m : messages.items()) {
+    if (!writer.write(m, i++)) return false;
+  }
+  contents.close();
+  system.close();
+  if (contents.empty()) {
+    return st.err.fail("messages must include a user or assistant message with content.", "messages");
+  }
+  return true;
+}
+
+}  // namespace bal::openai::req

@@ -1,0 +1,206 @@
+// OpenAI message content → Gemini parts: text, image_url, input_audio, file.
+//
+// Remote image URLs: only data: URLs are accepted, and an http(s) URL is a clear 400. The
+// core does no I/O, and fetching arbitrary URLs from the Worker would make the proxy a
+// server-side request forgery tool and bill its subrequests for other people's downloads.
+#include "request_internal.h"
+
+namespace bal::openai::req {
+namespace {
+
+struct Extension {
+  std::string_view suffix;
+  std::string_view mime;
+};
+
+// MIME types for a `file` part sent as bare base64, by file name. OpenAI's file inputs are
+// PDFs, so that is the default.
+constexpr Extension kExtensions[] = {
+    {".pdf", "application/pdf"},   {".txt", "text/plain"},   {".md", "text/markdown"},   {".html", "text/html"},
+    {".htm", "text/html"},         {".csv", "text/csv"},     {".xml", "text/xml"},       {".rtf", "text/rtf"},
+    {".json", "application/json"}, {".py", "text/x-python"}, {".js", "text/javascript"}, {".css", "text/css"},
+    {".png", "image/png"},         {".jpg", "image/jpeg"},   {".jpeg", "image/jpeg"},    {".webp", "image/webp"},
+    {".gif", "image/gif"},         {".heic", "image/heic"},  {".heif", "image/heif"},    {".wav", "audio/wav"},
+    {".mp3", "audio/mp3"},         {".aac", "audio/aac"},    {".ogg", "audio/ogg"},      {".flac", "audio/flac"},
+    {".mp4", "video/mp4"},         {".mov", "video/mov"},    {".webm", "video/webm"},
+};
+
+std::string_view mime_for_filename(std::string_view name) {
+  for (const Extension& e : kExtensions) {
+    if (name.size() >= e.suffix.size()) {
+      std::string_view tail = name.substr(name.size() - e.suffix.size());
+      bool same = true;
+      for (size_t i = 0; i < tail.size() && same; ++i) {
+        const char c = tail[i] >= 'A' && tail[i] <= 'Z' ? static_cast<char>(tail[i] - 'A' + 'a') : tail[i];
+        same = c == e.suffix[i];
+      }
+      if (same) return e.mime;
+    }
+  }
+  return "application/pdf";
+}
+
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+
+void write_inline(Turns& turns, std::string_view role, std::string_view mime, std::string_view escaped_data) {
+  JsonOut& out = turns.part(role);
+  out.begin_object().key("inlineData").begin_object();
+  out.key("mimeType").string(mime);
+  out.key("data").escaped(escaped_data);
+  out.end_object().end_object();
+}
+
+bool write_text(raw::value text, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
+  if (!text.is_string()) return err.fail(where + " must be a string.", where, "invalid_type");
+  // Gemini refuses empty text parts; an empty text adds nothing.
+  if (!text.raw().empty()) turns.part(role).begin_object().key("text").raw_string(text).end_object();
+  return true;
+}
+
+bool write_image(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
+  raw::value image = part.get("image_url");
+  raw::value url = image.is_string() ? image : image.get("url");
+  const std::string param = where + (image.is_string() ? ".image_url" : ".image_url.url");
+  if (!url.is_string()) return err.fail(param + " must be a string.", param, "invalid_type");
+  DataUrl data;
+  if (parse_data_url(url, data)) {
+    write_inline(turns, role, data.mime, data.data());
+    return true;
+  }
+  const std::string head = url.str().substr(0, 8);
+  if (starts_with(head, "http://") || starts_with(head, "https://")) {
+    return err.fail(
+        "Remote image URLs are not supported: send the image inline as a data URL "
+        "(data:<mime type>;base64,<data>).",
+        param, "unsupported_value");
+  }
+  return err.fail(param + " must be a base64 data URL (data:<mime type>;base64,<data>).", param);
+}
+
+bool write_audio(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
+  raw::value audio = part.get("input_audio");
+  raw::value data = audio.get("data");
+  if (!data.is_string())
+    return err.fail(where + ".input_audio.data must be a base64 string.", where + ".input_audio.data");
+  DataUrl url;
+  if (parse_data_url(data, url)) {
+    write_inline(turns, role, url.mime, url.data());
+    return true;
+  }
+  const std::string format = audio.get("format").str();
+  bool ok = !format.empty() && format.size() <= 16;
+  for (const char c : format) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
+  if (!ok)
+    return err.fail("input_audio.format must name an audio format such as wav or mp3.", where + ".input_audio.format");
+  if (data.has_escapes()) {
+    std::string escaped;
+    raw::append_escaped(escaped, data.str());
+    write_inline(turns, role, "audio/" + format, escaped);
+  } else {
+    write_inline(turns, role, "audio/" + format, data.raw());
+  }
+  return true;
+}
+
+bool write_file(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
+  raw::value file = part.get("file");
+  raw::value data = present(file.get("file_data"));
+  if (!data.exists()) {
+    if (present(file.get("file_id")).exists()) {
+      return err.fail("Uploaded file ids are not supported: send the file inline in file.file_data.",
+                      where + ".file.file_id", "unsupported_value");
+    }
+    return err.fail(where + ".file.file_data is required.", where + ".file.file_data", "missing_required_parameter");
+  }
+  if (!data.is_string())
+    return err.fail(where + ".file.file_data must be a string.", where + ".file.file_data", "invalid_type");
+  DataUrl url;
+  if (parse_data_url(data, url)) {
+    write_inline(turns, role, url.mime, url.data());
+    return true;
+  }
+  const std::string_view mime = mime_for_filename(file.get("filename").str());
+  if (data.has_escapes()) {
+    std::string escaped;
+    raw::append_escaped(escaped, data.str());
+    write_inline(turns, role, mime, escaped);
+  } else {
+    write_inline(turns, role, mime, data.raw());
+  }
+  return true;
+}
+
+using PartWriter = bool (*)(raw::value, std::string_view, Turns&, Failure&, const std::string&);
+
+struct PartType {
+  std::string_view type;
+  bool media;  // allowed only where media is (user turns)
+  PartWriter write;
+};
+
+bool write_text_part(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
+  return write_text(part.get("text"), role, turns, err, where + ".text");
+}
+
+bool write_refusal_part(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
+  return write_text(part.get("refusal"), role, turns, err, where + ".refusal");
+}
+
+constexpr PartType kPartTypes[] = {
+    {"text", false, write_text_part}, {"refusal", false, write_refusal_part},
+    {"image_url", true, write_image}, {"input_audio", true, write_audio},
+    {"file", true, write_file},
+};
+
+}  // namespace
+
+bool write_content(raw::value content, std::string_view role, bool media, Turns& turns, Failure& err,
+                   const std::string& where) {
+  content = present(content);
+  if (!content.exists()) return true;
+  if (content.is_string()) return write_text(content, role, turns, err, where + ".content");
+  if (!content.is_array()) {
+    return err.fail(where + ".content must be a string or an array of content parts.", where + ".content",
+                    "invalid_type");
+  }
+  size_t j = 0;
+  for (raw::value part : content.items()) {
+    const std::string at = indexed(where + ".content", j++);
+    raw::value type = part.get("type");
+    const PartType* found = nullptr;
+    for (const PartType& t : kPartTypes) {
+      if (type.equals(t.type) && (media || !t.media)) found = &t;
+    }
+    if (found == nullptr) {
+      return err.fail(at + ".type: unsupported content part type '" + type.str() + "' for this message.", at + ".type",
+                      "unsupported_value");
+    }
+    if (!found->write(part, role, turns, err, at)) return false;
+  }
+  return true;
+}
+
+bool content_text(raw::value content, std::string& text, Failure& err, const std::string& where) {
+  content = present(content);
+  if (!content.exists()) return true;
+  if (content.is_string()) {
+    text = content.str();
+    return true;
+  }
+  if (!content.is_array()) {
+    return err.fail(where + ".content must be a string or an array of text parts.", where + ".content", "invalid_type");
+  }
+  size_t j = 0;
+  for (raw::value part : content.items()) {
+    const std::string at = indexed(where + ".content", j++);
+    if (!part.get("type").equals("text") || !part.get("text").is_string()) {
+      return err.fail(at + " must be a text part.", at, "invalid_type");
+    }
+    text += part.get("text").str();
+  }
+  return true;
+}
+
+}  // namespace bal::openai::req

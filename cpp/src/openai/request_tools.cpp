@@ -1,0 +1,158 @@
+// OpenAI tools and tool_choice → Gemini tools (functionDeclarations, googleSearch) and
+// toolConfig. parallel_tool_calls is ignored: Gemini decides how many calls to make.
+#include "request_internal.h"
+
+namespace bal::openai::req {
+namespace {
+
+// Tool names that ask for Google Search grounding instead of a function the client runs.
+constexpr std::string_view kSearchNames[] = {"google_search", "googleSearch"};
+
+struct ChoiceMode {
+  std::string_view openai;
+  std::string_view gemini;
+};
+constexpr ChoiceMode kChoiceModes[] = {{"auto", "AUTO"}, {"none", "NONE"}, {"required", "ANY"}};
+
+constexpr size_t kMaxFunctionName = 64;
+
+bool is_search_name(const raw::value& v) {
+  for (std::string_view n : kSearchNames) {
+    if (v.equals(n)) return true;
+  }
+  return false;
+}
+
+// Gemini's rule: a letter or '_' first, then letters, digits, '_', '-', '.', ':'.
+bool valid_function_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxFunctionName) return false;
+  if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_')) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+class ToolWriter {
+ public:
+  explicit ToolWriter(ChatState& st) : st_(st), out_(decls_) { out_.begin_array(); }
+  bool tool(raw::value t, const std::string& where);
+  bool function(raw::value fn, const std::string& where);
+  bool choice(raw::value root, JsonOut& out);
+  void write(JsonOut& out);
+
+ private:
+  ChatState& st_;
+  std::string decls_;
+  JsonOut out_;
+  std::vector<std::string> names_;
+};
+
+bool ToolWriter::tool(raw::value t, const std::string& where) {
+  raw::value type = t.get("type");
+  if (is_search_name(type)) {
+    st_.search = true;
+    return true;
+  }
+  if (!type.equals("function")) {
+    return st_.err.fail(where + ".type: unsupported tool type '" + type.str() + "'.", where + ".type",
+                        "unsupported_value");
+  }
+  return function(t.get("function"), where + ".function");
+}
+
+bool ToolWriter::function(raw::value fn, const std::string& where) {
+  if (!fn.is_object()) return st_.err.fail(where + " must be an object.", where, "invalid_type");
+  raw::value name = fn.get("name");
+  if (is_search_name(name)) {
+    st_.search = true;
+    return true;
+  }
+  const std::string decoded = name.str();
+  if (!valid_function_name(decoded)) {
+    return st_.err.fail(
+        where + ".name must start with a letter or '_' and hold at most 64 of a-z, A-Z, 0-9, _, -, . and :.",
+        where + ".name");
+  }
+  raw::value description = present(fn.get("description"));
+  raw::value parameters = present(fn.get("parameters"));
+  if (description.exists() && !description.is_string()) {
+    return st_.err.fail(where + ".description must be a string.", where + ".description", "invalid_type");
+  }
+  if (parameters.exists() && !parameters.is_object()) {
+    return st_.err.fail(where + ".parameters must be a JSON Schema object.", where + ".parameters", "invalid_type");
+  }
+  out_.begin_object().key("name").string(decoded);
+  if (description.exists()) out_.key("description").raw_string(description);
+  const ConvertedSchema schema = convert_schema(parameters, false);
+  if (schema.form == SchemaForm::openapi) out_.key("parameters").raw(schema.json);
+  if (schema.form == SchemaForm::json_schema) out_.key("parametersJsonSchema").raw(schema.json);
+  out_.end_object();
+  names_.push_back(decoded);
+  return true;
+}
+
+bool ToolWriter::choice(raw::value root, JsonOut& out) {
+  raw::value choice = present(root.get("tool_choice"));
+  if (!choice.exists() || names_.empty()) return true;
+  std::string_view mode;
+  std::string allowed;
+  if (choice.is_string()) {
+    for (const ChoiceMode& m : kChoiceModes) {
+      if (choice.equals(m.openai)) mode = m.gemini;
+    }
+  } else if (choice.is_object() && choice.get("type").equals("function")) {
+    raw::value name = choice.get("function").get("name");
+    allowed = (name.exists() ? name : choice.get("name")).str();
+    for (const std::string& n : names_) {
+      if (n == allowed) mode = "ANY";
+    }
+    if (mode.empty()) {
+      return st_.err.fail("tool_choice names function '" + allowed + "', which is not in tools.",
+                          "tool_choice.function.name");
+    }
+  }
+  if (mode.empty()) {
+    return st_.err.fail("tool_choice must be auto, none, required or {\"type\": \"function\", ...}.", "tool_choice");
+  }
+  out.key("toolConfig").begin_object().key("functionCallingConfig").begin_object().key("mode").string(mode);
+  if (!allowed.empty()) out.key("allowedFunctionNames").begin_array().string(allowed).end_array();
+  out.end_object().end_object();
+  return true;
+}
+
+void ToolWriter::write(JsonOut& out) {
+  out_.end_array();
+  if (names_.empty() && !st_.search) return;
+  out.key("tools").begin_array();
+  if (!names_.empty()) out.begin_object().key("functionDeclarations").raw(decls_).end_object();
+  if (st_.search) out.begin_object().key("googleSearch").raw("{}").end_object();
+  out.end_array();
+}
+
+}  // namespace
+
+bool write_tools(raw::value root, ChatState& st, JsonOut& out) {
+  ToolWriter writer(st);
+  raw::value tools = present(root.get("tools"));
+  if (tools.exists() && !tools.is_array()) return st.err.fail("tools must be an array.", "tools", "invalid_type");
+  size_t i = 0;
+  for (raw::value t : tools.items()) {
+    if (!writer.tool(t, indexed("tools", i++))) return false;
+  }
+  // The deprecated "functions" list: bare function objects.
+  raw::value functions = present(root.get("functions"));
+  if (functions.exists() && !functions.is_array()) {
+    return st.err.fail("functions must be an array.", "functions", "invalid_type");
+  }
+  i = 0;
+  for (raw::value fn : functions.items()) {
+    if (!writer.function(fn, indexed("functions", i++))) return false;
+  }
+  writer.write(out);
+  return writer.choice(root, out);
+}
+
+}  // namespace bal::openai::req
