@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -99,7 +98,9 @@ TEST_CASE("openai responses: golden fixtures", "[openai][response]") {
   const auto files = fixture_files("openai/responses");
   CHECK(files.size() >= 30);
   for (const auto& path : files) {
-    SECTION(path.stem().string()) { check_fixture(path); }
+    SECTION(path.stem().string()) {
+      check_fixture(path);
+    }
   }
 }
 
@@ -130,8 +131,8 @@ TEST_CASE("openai responses: every Gemini finishReason has its OpenAI counterpar
   };
   for (const Row& r : rows) {
     INFO(r.gemini);
-    const std::string body = std::string(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":")") +
-                             r.gemini + "\"}]}";
+    const std::string body =
+        std::string(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":")") + r.gemini + "\"}]}";
     const json got = bal::parse_json(chat(200, body).payload);
     CHECK(got["choices"][0]["finish_reason"] == r.openai);
   }
@@ -189,8 +190,8 @@ TEST_CASE("openai responses: any prefix of a body gives well-formed JSON, never 
 }
 
 TEST_CASE("openai responses: through the C ABI", "[openai][response][abi]") {
-  const json h = {{"kind", "chat"},   {"model", "gemini-2.5-flash"}, {"status", 200},
-                  {"now_ms", 2000},   {"request_id", "abc"},         {"include_reasoning", false}};
+  const json h = {{"kind", "chat"}, {"model", "gemini-2.5-flash"}, {"status", 200},
+                  {"now_ms", 2000}, {"request_id", "abc"},         {"include_reasoning", false}};
   const std::string body = R"({"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP"}],)"
                            R"("usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":1}})";
   std::string in;

@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -161,7 +160,8 @@ TEST_CASE("openai streams: lifecycle", "[openai][stream]") {
   SECTION("nothing is emitted after the end, and finish is idempotent") {
     auto t = bal::openai::open_stream(h);
     std::string out;
-    t->push("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}]}\r\n\r\n", out);
+    t->push("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}]}\r\n\r\n",
+            out);
     t->finish(out);
     const std::string done = out;
     t->finish(out);
@@ -193,7 +193,8 @@ TEST_CASE("openai streams: through the C ABI", "[openai][stream][abi]") {
   std::string in;
   bal::encode_frame({{"kind", "chat"}, {"model", "m"}, {"now_ms", 3000}, {"request_id", "q"}, {"include_usage", true}},
                     {}, in);
-  const uint32_t handle = bal_stream_open(reinterpret_cast<const uint8_t*>(in.data()), static_cast<uint32_t>(in.size()));
+  const uint32_t handle =
+      bal_stream_open(reinterpret_cast<const uint8_t*>(in.data()), static_cast<uint32_t>(in.size()));
   REQUIRE(handle != 0);
   CHECK(bal_stream_count() == before + 1);
 

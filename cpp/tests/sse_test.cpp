@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "balancer/sse.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "balancer/sse.h"
 
 namespace {
 
@@ -26,33 +25,54 @@ std::vector<std::string> split(std::string_view input, const std::vector<size_t>
   return events;
 }
 
-std::vector<std::string> whole(std::string_view input) { return split(input, {}); }
+std::vector<std::string> whole(std::string_view input) {
+  return split(input, {});
+}
 
 }  // namespace
 
 TEST_CASE("sse: events end with a blank line in any line-ending style", "[sse]") {
   using V = std::vector<std::string>;
-  SECTION("CRLF, as the real service sends") { CHECK(whole("data: a\r\n\r\ndata: b\r\n\r\n") == V{"a", "b"}); }
-  SECTION("LF") { CHECK(whole("data: a\n\ndata: b\n\n") == V{"a", "b"}); }
-  SECTION("CR alone") { CHECK(whole("data: a\r\rdata: b\r\r") == V{"a", "b"}); }
-  SECTION("mixed") { CHECK(whole("data: a\r\n\ndata: b\n\r\n") == V{"a", "b"}); }
+  SECTION("CRLF, as the real service sends") {
+    CHECK(whole("data: a\r\n\r\ndata: b\r\n\r\n") == V{"a", "b"});
+  }
+  SECTION("LF") {
+    CHECK(whole("data: a\n\ndata: b\n\n") == V{"a", "b"});
+  }
+  SECTION("CR alone") {
+    CHECK(whole("data: a\r\rdata: b\r\r") == V{"a", "b"});
+  }
+  SECTION("mixed") {
+    CHECK(whole("data: a\r\n\ndata: b\n\r\n") == V{"a", "b"});
+  }
 }
 
 TEST_CASE("sse: field parsing follows the specification", "[sse]") {
   using V = std::vector<std::string>;
-  SECTION("several data lines join with LF") { CHECK(whole("data: {\"a\":\ndata: 1}\n\n") == V{"{\"a\":\n1}"}); }
-  SECTION("only one leading space is removed") { CHECK(whole("data:x\n\ndata:  y\n\n") == V{"x", " y"}); }
-  SECTION("a bare 'data' line is an empty data line") { CHECK(whole("data\ndata: z\n\n") == V{"\nz"}); }
+  SECTION("several data lines join with LF") {
+    CHECK(whole("data: {\"a\":\ndata: 1}\n\n") == V{"{\"a\":\n1}"});
+  }
+  SECTION("only one leading space is removed") {
+    CHECK(whole("data:x\n\ndata:  y\n\n") == V{"x", " y"});
+  }
+  SECTION("a bare 'data' line is an empty data line") {
+    CHECK(whole("data\ndata: z\n\n") == V{"\nz"});
+  }
   SECTION("comments and other fields are ignored") {
     CHECK(whole(": keep-alive\nevent: message\nid: 7\nretry: 10\ndata: q\n\n") == V{"q"});
   }
-  SECTION("an event without data is not dispatched") { CHECK(whole("event: ping\n\n\n\ndata: r\n\n") == V{"r"}); }
-  SECTION("a field name must match exactly") { CHECK(whole("database: no\ndata: yes\n\n") == V{"yes"}); }
+  SECTION("an event without data is not dispatched") {
+    CHECK(whole("event: ping\n\n\n\ndata: r\n\n") == V{"r"});
+  }
+  SECTION("a field name must match exactly") {
+    CHECK(whole("database: no\ndata: yes\n\n") == V{"yes"});
+  }
 }
 
 TEST_CASE("sse: chunk boundaries anywhere give the same events", "[sse]") {
   const std::string input =
-      "data: {\"t\":\"h\xC3\xA9llo \xF0\x9F\x98\x80\"}\r\n\r\n: c\r\ndata: line1\r\ndata: line2\r\n\r\ndata: end\r\n\r\n";
+      "data: {\"t\":\"h\xC3\xA9llo \xF0\x9F\x98\x80\"}\r\n\r\n: c\r\ndata: line1\r\ndata: line2\r\n\r\ndata: "
+      "end\r\n\r\n";
   const auto expected = whole(input);
   REQUIRE(expected.size() == 3);
   for (size_t i = 0; i <= input.size(); ++i) {

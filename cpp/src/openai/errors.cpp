@@ -68,17 +68,20 @@ int64_t retry_delay_ms(raw::value error) {
 }
 
 // Rounded up, so a client never retries a moment too early, and at least one second.
-int64_t retry_after_seconds(int64_t ms) { return ms <= 1000 ? 1 : (ms + 999) / 1000; }
+int64_t retry_after_seconds(int64_t ms) {
+  return ms <= 1000 ? 1 : (ms + 999) / 1000;
+}
 
 }  // namespace
 
 ErrorInfo upstream_error(int status, raw::value error) {
   ErrorInfo e = mapped(status);
-  e.message = redact(error.get("message").str());
-  if (e.message.empty()) {
+  std::string message = error.get("message").str();
+  if (message.empty()) {
     const std::string name = error.get("status").str();
-    e.message = generic_message(status, name.empty() ? "" : " (" + name + ")");
+    message = generic_message(status, name.empty() ? "" : " (" + name + ")");
   }
+  e.message = redact(message);
   e.retry_after_ms = retry_delay_ms(error);
   return e;
 }

@@ -26,8 +26,7 @@ Plan translate_response(const json& header, std::string_view body) {
   const resp::Context ctx = resp::read_context(header);
   if (ctx.status >= 400) return resp::error_response(ctx, resp::upstream_error(ctx.status, body));
   if (ctx.status < 200 || ctx.status >= 300) {
-    return resp::error_response(
-        ctx, resp::bad_gateway("upstream answered with HTTP " + std::to_string(ctx.status)));
+    return resp::error_response(ctx, resp::bad_gateway("upstream answered with HTTP " + std::to_string(ctx.status)));
   }
   for (const KindTranslator& t : kTranslators) {
     if (t.kind == ctx.kind) return t.translate(ctx, body);

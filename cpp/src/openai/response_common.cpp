@@ -48,7 +48,9 @@ int64_t count_of(raw::value usage, std::string_view name) {
   return v && *v > 0 ? *v : 0;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 // Walks validated JSON text, calling emit(c) for every byte that is not white space between
 // tokens. Inside strings everything is kept, escapes included.
@@ -126,7 +128,9 @@ void append_usage(std::string& out, const Usage& u) {
   out += "}}";
 }
 
-json usage_summary(const Usage& u) { return {{"prompt_tokens", u.prompt}, {"completion_tokens", u.completion()}}; }
+json usage_summary(const Usage& u) {
+  return {{"prompt_tokens", u.prompt}, {"completion_tokens", u.completion()}};
+}
 
 void append_int(std::string& out, int64_t v) {
   char buf[24];

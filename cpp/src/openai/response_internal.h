@@ -55,7 +55,9 @@ json usage_summary(const Usage& u);
 
 // A string value's escaped contents; empty for anything else, so a wrong-typed field can
 // never splice arbitrary JSON into the output.
-inline std::string_view escaped_span(raw::value v) { return v.is_string() ? v.raw() : std::string_view(); }
+inline std::string_view escaped_span(raw::value v) {
+  return v.is_string() ? v.raw() : std::string_view();
+}
 
 void append_int(std::string& out, int64_t v);
 // Appends a JSON value's text with the white space between tokens removed (non-stream
