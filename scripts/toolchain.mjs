@@ -9,6 +9,9 @@ export const PACKAGES = [
   ['cmake', 'cmake'],
   ['g++', 'g++'],
   ['binaryen', 'wasm-opt'],
+  // The admin UI's end-to-end test runs in Debian's Chromium; CJK fonts render its Chinese.
+  ['chromium', null, '/usr/bin/chromium'],
+  ['fonts-noto-cjk', null, '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc'],
 ];
 
 function has(cmd, file) {

@@ -23,6 +23,7 @@ export const OP = Object.freeze({
   POOL_EVENT: 10,
   POOL_STATUS: 11,
   ERROR: 12,
+  USAGE: 13,
 });
 
 const encoder = new TextEncoder();

@@ -8,7 +8,7 @@ import { recordEvent, refreshPool } from './pool-client.mjs';
 const MAX_ERROR_BYTES = 256 * 1024;
 const FIRST_BYTE_TIMEOUT_MS = 120 * 1000;
 const MAX_MODEL_PAGES = 20;
-const BACKOFF_MS = [300, 800, 1500];
+const BACKOFF_MS = [300, 1000];
 
 // Response headers from Gemini that a client may see.
 const PASSED_HEADERS = [
@@ -85,14 +85,24 @@ async function callGemini(env, plan, key, body, signal) {
   return fetch(url, init);
 }
 
-// The attempt loop. Returns a Response for the client.
+// The attempt loop. Returns a Response for the client. A dead or limited key costs the
+// client little (Google answers at once), so each is retried on another key up to
+// plan.max_attempts; Google's own failures are retried at most MAX_SERVER_RETRIES times with
+// backoff; and no new attempt starts after ATTEMPT_BUDGET_MS.
+const MAX_SERVER_RETRIES = 2;
+const ATTEMPT_BUDGET_MS = 30 * 1000;
+
 export async function runUpstream(plan, body, env, ctx, request) {
+  const started = Date.now();
   const tried = [];
-  const maxAttempts = plan.client_key ? 1 : plan.max_attempts ?? 3;
+  const maxAttempts = plan.client_key ? 1 : plan.max_attempts ?? 8;
+  let serverFailures = 0;
+  let attempts = 0;
   let lastError = null; // { status, bytes, verdict }
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+  while (attempts < maxAttempts && Date.now() - started < ATTEMPT_BUDGET_MS) {
     const pick = plan.client_key ? { id: null, key: plan.client_key } : selectKey(plan, tried);
     if (!pick) break;
+    attempts++;
     if (pick.id !== null) tried.push(pick.id);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('upstream timeout')), FIRST_BYTE_TIMEOUT_MS);
@@ -105,13 +115,12 @@ export async function runUpstream(plan, body, env, ctx, request) {
       if (request?.signal?.aborted) return new Response(null, { status: 499 });
       noteEvent(env, ctx, plan, pick, { outcome: 'server_error', action: 'none', message: String(err?.message ?? err) });
       lastError = { status: 502, bytes: null, verdict: { outcome: 'network', message: 'Upstream connection failed.' } };
-      if (attempt < maxAttempts) await delay(BACKOFF_MS[attempt - 1] ?? 1500);
+      if (++serverFailures > MAX_SERVER_RETRIES) break;
+      await delay(BACKOFF_MS[serverFailures - 1]);
       continue;
     }
     clearTimeout(timer);
-    if (res.status < 400 && !(res.status >= 300 && res.status < 400)) {
-      return deliver(plan, res, pick, attempt, env, ctx, controller);
-    }
+    if (res.status < 300) return deliver(plan, res, pick, attempts, env, ctx, controller);
     const bytes = await readLimited(res, MAX_ERROR_BYTES);
     const verdict = call(
       OP.CLASSIFY,
@@ -121,10 +130,13 @@ export async function runUpstream(plan, body, env, ctx, request) {
     noteEvent(env, ctx, plan, pick, verdict);
     if (verdict.dead) ctx.waitUntil(refreshPool(env).catch(() => {}));
     lastError = { status: res.status, bytes, verdict, headers: res.headers };
-    if (!verdict.retry || attempt === maxAttempts) break;
-    if (verdict.backoff) await delay(BACKOFF_MS[attempt - 1] ?? 1500);
+    if (!verdict.retry) break;
+    if (verdict.backoff) {
+      if (++serverFailures > MAX_SERVER_RETRIES) break;
+      await delay(BACKOFF_MS[serverFailures - 1]);
+    }
   }
-  return failure(plan, lastError, tried.length);
+  return failure(plan, lastError, attempts);
 }
 
 function selectKey(plan, tried) {
@@ -207,8 +219,7 @@ async function deliver(plan, res, pick, attempts, env, ctx, controller) {
       const v = res.headers.get(name);
       if (v) headers.set(name, name === 'x-goog-upload-url' ? rewriteUploadUrl(v, env, plan) : v);
     }
-    noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
-    return new Response(res.body, { status: res.status, headers });
+    return new Response(passthroughBody(plan, res, pick, env, ctx, controller), { status: res.status, headers });
   }
   if (plan.response === 'sse') return streamTranslated(plan, res, pick, headers, env, ctx, controller);
   let bytes;
@@ -254,51 +265,141 @@ function rewriteUploadUrl(value, env, plan) {
   }
 }
 
-// Pumps the upstream SSE body through a core stream handle. The handle is closed on every
-// path: end of stream, upstream failure (the client gets a closing error event, not a
-// hang) and client cancel (the upstream request is aborted).
-function streamTranslated(plan, res, pick, headers, env, ctx, controller) {
-  const stream = new CoreStream({ ...plan.translate, now_ms: Date.now(), request_id: requestId() });
-  const reader = res.body.getReader();
-  let done = false;
-  const finish = (out) => {
-    if (done) return;
-    done = true;
-    try {
-      const end = stream.finish();
-      if (end.payload.length) out.enqueue(end.payload);
-      const ok = end.header.ok !== false;
-      const verdict = ok ? { outcome: 'ok' } : { outcome: 'server_error', message: 'upstream stream ended early' };
-      noteEvent(env, ctx, plan, pick, verdict, end.header);
-    } finally {
-      stream.close();
-    }
-  };
-  const body = new ReadableStream({
+// Moves an upstream body to the client chunk by chunk; `hooks.chunk(bytes)` returns what to
+// send for each chunk, `hooks.end(out, error)` runs exactly once when the upstream ends or
+// fails, `hooks.cancel()` when the client goes away (the upstream request is aborted).
+function pump(body, controller, hooks) {
+  const reader = body.getReader();
+  let ended = false;
+  return new ReadableStream({
+    // Reads until there is something to send: a pull that enqueues nothing is not always
+    // called again, which would leave the client waiting forever.
     async pull(out) {
-      try {
-        const chunk = await reader.read();
-        if (chunk.done) {
-          finish(out);
-          out.close();
+      for (;;) {
+        let chunk;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          ended = true;
+          hooks.end(out, err);
           return;
         }
-        const bytes = stream.push(chunk.value);
-        if (bytes.length) out.enqueue(bytes);
-      } catch (err) {
-        console.warn(`upstream stream failed: ${err?.message ?? err}`);
-        finish(out);
-        out.close();
+        if (chunk.done) {
+          ended = true;
+          hooks.end(out, null);
+          return;
+        }
+        let bytes;
+        try {
+          bytes = hooks.chunk(chunk.value);
+        } catch (err) {
+          ended = true;
+          controller.abort(err);
+          reader.cancel().catch(() => {});
+          hooks.end(out, err);
+          return;
+        }
+        if (bytes.length) {
+          out.enqueue(bytes);
+          return;
+        }
       }
     },
     cancel() {
       controller.abort(new Error('client gone'));
       reader.cancel().catch(() => {});
-      if (!done) {
-        done = true;
-        stream.close();
-        noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
+      if (!ended) {
+        ended = true;
+        hooks.cancel();
       }
+    },
+  });
+}
+
+const USAGE_TAIL_BYTES = 16 * 1024;
+
+// Only JSON and SSE answers can be checked for a proper end (media downloads cannot).
+function looksLikeJson(res) {
+  const type = res.headers.get('content-type') ?? '';
+  return /json|event-stream/i.test(type);
+}
+
+// A native body goes to the client untouched; only its last few KB are kept, for the token
+// counts in the final usageMetadata. A failure mid-body errors the client's stream so the
+// client can tell the answer is incomplete.
+function passthroughBody(plan, res, pick, env, ctx, controller) {
+  if (!res.body) {
+    noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
+    return null;
+  }
+  let tail = new Uint8Array(0);
+  return pump(res.body, controller, {
+    chunk(bytes) {
+      const keep = Math.min(USAGE_TAIL_BYTES, tail.length + bytes.length);
+      const next = new Uint8Array(keep);
+      const fromBytes = Math.min(bytes.length, keep);
+      next.set(tail.subarray(tail.length - (keep - fromBytes)), 0);
+      next.set(bytes.subarray(bytes.length - fromBytes), keep - fromBytes);
+      tail = next;
+      return bytes;
+    },
+    end(out, error) {
+      const sse = /event-stream/i.test(res.headers.get('content-type') ?? '');
+      let usage = null;
+      let complete = !error;
+      try {
+        const found = call(OP.USAGE, { sse }, tail).header;
+        if (found.found) usage = found;
+        if (complete && looksLikeJson(res)) complete = found.complete;
+      } catch (err) {
+        console.warn(`usage not read: ${err?.message ?? err}`);
+      }
+      if (complete) {
+        out.close();
+        noteEvent(env, ctx, plan, pick, { outcome: 'ok' }, usage);
+        return;
+      }
+      // Cut short: the key is not to blame, but the client must be able to tell.
+      noteEvent(env, ctx, plan, pick, { outcome: 'server_error', message: 'upstream answer cut short' }, usage);
+      if (!sse) {
+        out.error(error ?? new Error('upstream answer cut short'));
+        return;
+      }
+      const r = call(OP.ERROR, { family: 'gemini', status: 502, message: 'The upstream stream ended before the answer was complete.' });
+      out.enqueue(encoder.encode('\r\n\r\ndata: '));
+      out.enqueue(r.payload);
+      out.enqueue(encoder.encode('\r\n\r\n'));
+      out.close();
+    },
+    cancel() {
+      noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
+    },
+  });
+}
+
+// Pumps the upstream SSE body through a core stream handle. The handle is closed on every
+// path: end of stream, upstream failure (the client gets a closing error event, not a
+// hang) and client cancel.
+function streamTranslated(plan, res, pick, headers, env, ctx, controller) {
+  const stream = new CoreStream({ ...plan.translate, now_ms: Date.now(), request_id: requestId() });
+  const body = pump(res.body, controller, {
+    chunk: (bytes) => stream.push(bytes),
+    end(out, error) {
+      if (error) console.warn(`upstream stream failed: ${error?.message ?? error}`);
+      try {
+        const end = stream.finish();
+        if (end.payload.length) out.enqueue(end.payload);
+        const ok = end.header.ok !== false;
+        const verdict = ok ? { outcome: 'ok' } : { outcome: 'server_error', message: 'upstream stream ended early' };
+        noteEvent(env, ctx, plan, pick, verdict, end.header);
+      } finally {
+        stream.close();
+        out.close();
+      }
+    },
+    cancel() {
+      stream.close();
+      noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
     },
   });
   headers.set('content-type', 'text/event-stream; charset=utf-8');

@@ -69,6 +69,7 @@ bool Pool::load(std::string_view text, uint64_t seed) {
   }
   keys_ = std::move(keys);
   by_id_ = std::move(by_id);
+  models_.clear();
   cursor_ = keys_.empty() ? 0 : static_cast<size_t>(seed % keys_.size());
   return true;
 }
@@ -83,24 +84,68 @@ bool Pool::eligible(const PoolKey& k, std::string_view model, int64_t now_ms) co
   return !k.disabled && !cooling_for(k, model, now_ms);
 }
 
-std::optional<size_t> Pool::select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude) {
-  const size_t n = keys_.size();
-  std::optional<size_t> fallback;
-  for (size_t step = 0; step < n; ++step) {
-    const size_t i = (cursor_ + step) % n;
-    const PoolKey& k = keys_[i];
-    if (!eligible(k, model, now_ms)) continue;
-    if (std::find(exclude.begin(), exclude.end(), k.id) != exclude.end()) continue;
-    const bool recently_failed = k.failed_at_ms >= 0 && now_ms - k.failed_at_ms < kRecentFailureMs;
-    if (recently_failed) {
-      if (!fallback) fallback = i;
-      continue;
-    }
-    cursor_ = (i + 1) % n;
-    return i;
+bool Pool::recently_failed(const PoolKey& k, int64_t now_ms) {
+  return k.failed_at_ms >= 0 && now_ms - k.failed_at_ms < kRecentFailureMs;
+}
+
+void Pool::refresh(ModelIndex& m, const std::string& model, size_t i, int64_t now_ms) {
+  const bool usable = eligible(keys_[i], model, now_ms);
+  m.usable.set(i, usable);
+  m.ready.set(i, usable && !recently_failed(keys_[i], now_ms));
+}
+
+void Pool::schedule(ModelIndex& m, size_t i, int64_t now_ms) {
+  const PoolKey& k = keys_[i];
+  for (const Cooldown& c : k.cooldowns) {
+    if (c.until_ms > now_ms) m.wakes.push({c.until_ms, i});
   }
-  if (fallback) cursor_ = (*fallback + 1) % n;
-  return fallback;
+  if (recently_failed(k, now_ms)) m.wakes.push({k.failed_at_ms + kRecentFailureMs, i});
+}
+
+Pool::ModelIndex& Pool::index_for(const std::string& model, int64_t now_ms) {
+  auto it = models_.find(model);
+  if (it == models_.end()) {
+    it = models_.emplace(model, ModelIndex{FlagTree(keys_.size()), FlagTree(keys_.size()), {}}).first;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      refresh(it->second, model, i, now_ms);
+      schedule(it->second, i, now_ms);
+    }
+  }
+  ModelIndex& m = it->second;
+  while (!m.wakes.empty() && m.wakes.top().at_ms <= now_ms) {
+    const size_t i = m.wakes.top().index;
+    m.wakes.pop();
+    refresh(m, model, i, now_ms);
+  }
+  return m;
+}
+
+// The first set flag from the cursor on (wrapping) whose key the request has not tried.
+std::optional<size_t> Pool::first_allowed(const FlagTree& t, const std::vector<int64_t>& exclude) const {
+  size_t from = cursor_;
+  for (size_t tries = 0; tries <= exclude.size() && tries < t.count(); ++tries) {
+    const size_t i = t.next_from(from);
+    if (i >= t.size()) return std::nullopt;
+    if (std::find(exclude.begin(), exclude.end(), keys_[i].id) == exclude.end()) return i;
+    from = i + 1 >= t.size() ? 0 : i + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> Pool::select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude) {
+  if (keys_.empty()) return std::nullopt;
+  ModelIndex& m = index_for(std::string(model), now_ms);
+  std::optional<size_t> pick = first_allowed(m.ready, exclude);
+  if (!pick) pick = first_allowed(m.usable, exclude);
+  if (pick) cursor_ = (*pick + 1) % keys_.size();
+  return pick;
+}
+
+void Pool::touched(size_t i, int64_t now_ms) {
+  for (auto& [model, m] : models_) {
+    refresh(m, model, i, now_ms);
+    schedule(m, i, now_ms);
+  }
 }
 
 void Pool::apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms,
@@ -114,20 +159,22 @@ void Pool::apply(int64_t id, KeyAction action, std::string_view model, bool all_
     case KeyAction::disable:
       k.disabled = true;
       k.failed_at_ms = now_ms;
-      return;
+      break;
     case KeyAction::cooldown: {
       k.failed_at_ms = now_ms;
       const std::string scope = all_models || model.empty() ? std::string("*") : std::string(model);
+      bool found = false;
       for (Cooldown& c : k.cooldowns) {
         if (c.model == scope) {
           c.until_ms = std::max(c.until_ms, until_ms);
-          return;
+          found = true;
         }
       }
-      k.cooldowns.push_back({scope, until_ms});
-      return;
+      if (!found) k.cooldowns.push_back({scope, until_ms});
+      break;
     }
   }
+  touched(*index, now_ms);
 }
 
 PoolStatus Pool::status(std::string_view model, int64_t now_ms) const {

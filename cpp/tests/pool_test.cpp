@@ -114,3 +114,78 @@ TEST_CASE("a refreshed snapshot keeps what the isolate learnt about failures", "
   REQUIRE(pool.load(snapshot(2), 0));
   CHECK(pool.at(0).failed_at_ms == kNow);
 }
+
+TEST_CASE("flag trees find the next set flag with wrap-around", "[pool]") {
+  bal::FlagTree t(10);
+  CHECK(t.next_from(0) == 10);
+  t.set(3, true);
+  t.set(7, true);
+  t.set(7, true);
+  CHECK(t.count() == 2);
+  CHECK(t.next_from(0) == 3);
+  CHECK(t.next_from(3) == 3);
+  CHECK(t.next_from(4) == 7);
+  CHECK(t.next_from(8) == 3);
+  CHECK(t.next_from(10) == 3);
+  t.set(3, false);
+  CHECK(t.next_from(0) == 7);
+  CHECK(t.count_before(8) == 1);
+}
+
+TEST_CASE("indexed selection agrees with a plain scan under random verdicts", "[pool]") {
+  constexpr int kKeys = 200;
+  bal::Pool pool;
+  REQUIRE(pool.load(snapshot(kKeys), 99));
+  uint64_t rng = 12345;
+  auto next = [&rng]() {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return rng >> 33;
+  };
+  const char* models[] = {"a", "b", "c"};
+  int64_t now = kNow;
+  for (int step = 0; step < 5000; ++step) {
+    now += static_cast<int64_t>(next() % 3000);
+    const char* model = models[next() % 3];
+    const int64_t id = static_cast<int64_t>(next() % kKeys) + 1;
+    switch (next() % 8) {
+      case 0:
+        pool.apply(id, bal::KeyAction::cooldown, model, false, now + static_cast<int64_t>(next() % 120000), now);
+        break;
+      case 1:
+        pool.apply(id, bal::KeyAction::cooldown, model, true, now + static_cast<int64_t>(next() % 60000), now);
+        break;
+      case 2:
+        if (next() % 10 == 0) pool.apply(id, bal::KeyAction::disable, model, false, 0, now);
+        break;
+      default:
+        break;
+    }
+    const auto pick = pool.select(model, now, {});
+    const auto status = pool.status(model, now);
+    if (!pick) {
+      CHECK(status.active == 0);
+      continue;
+    }
+    const bal::PoolKey& k = pool.at(*pick);
+    REQUIRE(pool.eligible(k, model, now));
+    // A key with a recent failure is only picked when every usable key has one.
+    if (bal::Pool::recently_failed(k, now)) {
+      for (size_t i = 0; i < pool.size(); ++i) {
+        if (pool.eligible(pool.at(i), model, now)) CHECK(bal::Pool::recently_failed(pool.at(i), now));
+      }
+    }
+  }
+}
+
+TEST_CASE("a pool of 10000 keys with one usable key still picks it at once", "[pool]") {
+  bal::Pool pool;
+  std::string extra;
+  for (int i = 1; i <= 9999; ++i) extra += "C " + std::to_string(i) + " m 1764000600000\n";
+  REQUIRE(pool.load(snapshot(10000, extra), 5));
+  for (int i = 0; i < 1000; ++i) {
+    auto pick = pool.select("m", kNow, {});
+    REQUIRE(pick);
+    CHECK(pool.at(*pick).id == 10000);
+  }
+  CHECK(pool.at(*pool.select("m", 1764000600000, {10000})).id != 10000);
+}

@@ -278,3 +278,29 @@ test('oversized bodies get 413 and path tricks 400, and the Worker keeps serving
     await env.close();
   }
 });
+
+test('native answers record their token usage against the key', async () => {
+  const key = testKey('usage');
+  const env = await setup({ keys: [key] });
+  try {
+    for (const path of [GENERATE, STREAM]) {
+      const res = await env.client(path, { method: 'POST', body: generateBody('Hello') });
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
+    const list = await eventually(async () => {
+      const r = await env.adminJson('/api/keys');
+      return r.body.keys[0].requests === 2 ? r : null;
+    });
+    assert.ok(list, 'both requests recorded');
+    const k = list.body.keys[0];
+    assert.equal(k.successes, 2);
+    assert.ok(k.prompt_tokens > 0, 'prompt tokens recorded');
+    assert.ok(k.completion_tokens > 0, 'completion tokens recorded');
+    const stats = await env.adminJson('/api/stats?hours=1');
+    assert.equal(stats.body.totals.requests, 2);
+    assert.equal(stats.body.hours.at(-1).requests, 2);
+  } finally {
+    await env.close();
+  }
+});

@@ -5,7 +5,10 @@
 //     C <id> <model|*> <until_ms>   a cooldown of key <id> for one model (or all) until then
 // Selection is round-robin from a seeded start, so isolates spread their load differently,
 // skipping disabled keys, keys cooling down for the model, and keys already tried by the
-// request; among the rest, a key without a recent failure is preferred.
+// request; among the rest, a key without a recent failure is preferred. Each model gets an
+// index (two flag trees: usable, and usable without a recent failure) built on its first
+// pick and kept current as verdicts arrive and cooldowns end, so a pick costs O(log n)
+// however many keys are cooling down.
 //
 //   bal::Pool pool;
 //   pool.load(snapshot_text, seed);
@@ -13,13 +16,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "balancer/classify.h"
+#include "balancer/fenwick.h"
 
 namespace bal {
 
@@ -56,6 +62,7 @@ class Pool {
   std::optional<size_t> index_of(int64_t id) const;
 
   bool eligible(const PoolKey& k, std::string_view model, int64_t now_ms) const;
+  static bool recently_failed(const PoolKey& k, int64_t now_ms);
 
   // Picks the next key for `model`, skipping ids in `exclude`. Advances the cursor.
   std::optional<size_t> select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude);
@@ -67,8 +74,27 @@ class Pool {
   PoolStatus status(std::string_view model, int64_t now_ms) const;
 
  private:
+  // When key `index` may change state for a model: a cooldown or a failure's recency ends.
+  struct Wake {
+    int64_t at_ms;
+    size_t index;
+    bool operator>(const Wake& o) const { return at_ms > o.at_ms; }
+  };
+  struct ModelIndex {
+    FlagTree usable;  // enabled and not cooling down for the model
+    FlagTree ready;   // usable, and no recent failure
+    std::priority_queue<Wake, std::vector<Wake>, std::greater<Wake>> wakes;
+  };
+
+  ModelIndex& index_for(const std::string& model, int64_t now_ms);
+  void refresh(ModelIndex& m, const std::string& model, size_t i, int64_t now_ms);
+  void schedule(ModelIndex& m, size_t i, int64_t now_ms);
+  std::optional<size_t> first_allowed(const FlagTree& t, const std::vector<int64_t>& exclude) const;
+  void touched(size_t i, int64_t now_ms);
+
   std::vector<PoolKey> keys_;
   std::unordered_map<int64_t, size_t> by_id_;
+  std::unordered_map<std::string, ModelIndex> models_;
   size_t cursor_ = 0;
 };
 

@@ -1,0 +1,48 @@
+#include <catch2/catch.hpp>
+
+#include "balancer/usage.h"
+
+TEST_CASE("usage comes from the last complete usageMetadata", "[usage]") {
+  const std::string sse =
+      "data: {\"candidates\":[],\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1}}\r\n\r\n"
+      "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"}{\\\"\"}]}}],\"usageMetadata\":"
+      "{\"promptTokenCount\":7,\"candidatesTokenCount\":20,\"thoughtsTokenCount\":5,\"cachedContentTokenCount\":2,"
+      "\"totalTokenCount\":32}}\r\n\r\n";
+  const auto u = bal::usage_from_tail(sse);
+  REQUIRE(u);
+  CHECK(u->prompt_tokens == 7);
+  CHECK(u->completion_tokens == 25);
+  CHECK(u->thoughts_tokens == 5);
+  CHECK(u->cached_tokens == 2);
+}
+
+TEST_CASE("a cut-off last usageMetadata falls back to an earlier one", "[usage]") {
+  const std::string tail =
+      "\"usageMetadata\":{\"promptTokenCount\":4,\"candidatesTokenCount\":2}}\n"
+      "data: {\"usageMetadata\":{\"promptTokenCount\":9,\"candi";
+  const auto u = bal::usage_from_tail(tail);
+  REQUIRE(u);
+  CHECK(u->prompt_tokens == 4);
+}
+
+TEST_CASE("no usage in the tail", "[usage]") {
+  CHECK_FALSE(bal::usage_from_tail(""));
+  CHECK_FALSE(bal::usage_from_tail("{\"candidates\":[]}"));
+  CHECK_FALSE(bal::usage_from_tail("\"usageMetadata\": 5"));
+  CHECK_FALSE(bal::usage_from_tail("\"usageMetadata\": {\"a\": [1, 2"));
+}
+
+TEST_CASE("complete and truncated answers", "[usage]") {
+  const std::string last = "data: {\"candidates\":[{\"finishReason\":\"STOP\"}]}";
+  CHECK(bal::answer_complete("data: {\"a\":1}\r\n\r\n" + last + "\r\n\r\n", true));
+  CHECK(bal::answer_complete(last + "\n\n", true));
+  CHECK(bal::answer_complete("data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"}}\r\n\r\n", true));
+  CHECK_FALSE(bal::answer_complete(last, true));
+  CHECK_FALSE(bal::answer_complete(last + "\r\n", true));
+  CHECK_FALSE(bal::answer_complete(last + "\r\n\r\ndata: {\"candidates\":[{\"content\":1}]}\r\n\r\n", true));
+  CHECK_FALSE(bal::answer_complete("", true));
+  CHECK(bal::answer_complete("{\"candidates\":[]}\n", false));
+  CHECK(bal::answer_complete("[{\"a\":1}]", false));
+  CHECK_FALSE(bal::answer_complete("{\"candidates\":[", false));
+  CHECK_FALSE(bal::answer_complete("", false));
+}

@@ -1,0 +1,132 @@
+// Failover across a mixed pool: dead keys are disabled after a try or two, limited keys
+// cool down, and the client never sees any of it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLIENT, eventually, generateBody, setup, testKey } from './support.mjs';
+
+const POOL = {
+  good: ['good-1', 'good-2', 'good-3', 'good-4'].map(testKey),
+  invalid: ['invalid-1', 'invalid-2'].map(testKey),
+  leaked: [testKey('leaked-1')],
+  suspended: [testKey('suspended-1')],
+  day: ['day-1', 'day-2'].map(testKey),
+  minute: ['minute-1', 'minute-2'].map(testKey),
+};
+
+function behaviours() {
+  const b = {};
+  for (const k of POOL.invalid) b[k] = 'invalid';
+  for (const k of POOL.leaked) b[k] = 'leaked';
+  for (const k of POOL.suspended) b[k] = 'suspended';
+  for (const k of POOL.day) b[k] = 'quota_day';
+  for (const k of POOL.minute) b[k] = { kind: 'quota_minute', retryDelay: '120s' };
+  return b;
+}
+
+// One of four request shapes, in turn: native and OpenAI, streamed and not.
+function request(env, i) {
+  const openaiHeaders = { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' };
+  const chat = (stream) => ({
+    model: 'gemini-2.5-flash',
+    stream,
+    messages: [{ role: 'user', content: `Request ${i}` }],
+  });
+  switch (i % 4) {
+    case 0:
+      return env.client('/v1beta/models/gemini-2.5-flash:generateContent', { method: 'POST', body: generateBody(`n ${i}`) });
+    case 1:
+      return env.client('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', {
+        method: 'POST',
+        body: generateBody(`s ${i}`),
+      });
+    case 2:
+      return fetch(`${env.url}/v1/chat/completions`, { method: 'POST', headers: openaiHeaders, body: JSON.stringify(chat(false)) });
+    default:
+      return fetch(`${env.url}/v1/chat/completions`, { method: 'POST', headers: openaiHeaders, body: JSON.stringify(chat(true)) });
+  }
+}
+
+test('200 mixed requests over a pool with dead and limited keys all succeed', async () => {
+  const env = await setup({ mockOptions: { keys: behaviours() } });
+  try {
+    const all = Object.values(POOL).flat();
+    assert.equal((await env.addKeys(all)).body.added, 12);
+    let attempts = 0;
+    const CONCURRENCY = 4;
+    for (let start = 0; start < 200; start += CONCURRENCY) {
+      const batch = await Promise.all(
+        Array.from({ length: CONCURRENCY }, async (_, j) => {
+          const res = await request(env, start + j);
+          const text = await res.text();
+          return { status: res.status, attempts: Number(res.headers.get('x-balancer-attempts')), text };
+        }),
+      );
+      for (const r of batch) {
+        assert.equal(r.status, 200, r.text.slice(0, 300));
+        attempts += r.attempts;
+      }
+    }
+    const mean = attempts / 200;
+    console.log(`# mean upstream attempts per request: ${mean.toFixed(3)}`);
+    assert.ok(mean < 1.5, `mean attempts ${mean}`);
+
+    const uses = (k) => env.mock.requests.filter((q) => q.key === k).length;
+    for (const k of [...POOL.invalid, ...POOL.leaked, ...POOL.suspended]) {
+      assert.ok(uses(k) <= 3, `dead key used ${uses(k)} times`);
+    }
+    for (const k of [...POOL.day, ...POOL.minute]) {
+      assert.ok(uses(k) <= 3, `limited key used ${uses(k)} times`);
+    }
+    const goodUses = POOL.good.map(uses);
+    assert.ok(Math.min(...goodUses) >= 30, `good keys share the load: ${goodUses}`);
+
+    const list = await eventually(async () => {
+      const r = await env.adminJson('/api/keys?limit=100');
+      return r.body.counts.disabled === 4 && r.body.counts.cooling === 4 ? r : null;
+    });
+    assert.ok(list, 'four keys disabled and four cooling down');
+    const reasons = list.body.keys.filter((k) => k.status === 'disabled').map((k) => k.disabled_reason).sort();
+    assert.deepEqual(reasons, ['key_invalid', 'key_invalid', 'key_leaked', 'key_suspended']);
+    const stats = await eventually(async () => {
+      const r = await env.adminJson('/api/stats?hours=1');
+      return r.body.totals.successes === 200 ? r : null;
+    });
+    assert.ok(stats, 'every success recorded once');
+  } finally {
+    await env.close();
+  }
+});
+
+test('a mid-stream upstream disconnect ends the client stream, and the Worker serves on', async () => {
+  const key = testKey('mid-stream');
+  const env = await setup({ keys: [key], mockOptions: { disconnectMidStream: 2 } });
+  try {
+    const native = await env.client('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', {
+      method: 'POST',
+      body: generateBody('long'),
+    });
+    assert.equal(native.status, 200);
+    const events = (await native.text()).split('\r\n\r\n').filter((e) => e.trim());
+    const last = JSON.parse(events.at(-1).slice('data: '.length));
+    assert.equal(last.error.code, 502, 'the native stream ends with an error event');
+
+    const openai = await fetch(`${env.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: 'long' }] }),
+    });
+    assert.equal(openai.status, 200);
+    const text = await openai.text();
+    assert.match(text, /"error"/);
+    assert.ok(text.trimEnd().endsWith('data: [DONE]'));
+
+    env.mock.reset();
+    const ok = await env.client('/v1beta/models/gemini-2.5-flash:generateContent', { method: 'POST', body: generateBody() });
+    assert.equal(ok.status, 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    const list = await env.adminJson('/api/keys');
+    assert.equal(list.body.keys[0].status, 'active', 'a broken stream never blames the key');
+  } finally {
+    await env.close();
+  }
+});
