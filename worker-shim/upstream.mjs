@@ -93,6 +93,8 @@ const MAX_SERVER_RETRIES = 2;
 const ATTEMPT_BUDGET_MS = 30 * 1000;
 
 export async function runUpstream(plan, body, env, ctx, request) {
+  const cached = cachedModelList(plan);
+  if (cached) return cached;
   const started = Date.now();
   const tried = [];
   const maxAttempts = plan.client_key ? 1 : plan.max_attempts ?? 8;
@@ -230,7 +232,25 @@ async function deliver(plan, res, pick, attempts, env, ctx, controller) {
   }
   const out = translated(plan, res.status, bytes, headers);
   noteEvent(env, ctx, plan, pick, { outcome: 'ok' }, out.usage);
+  if (plan.response === 'pages' && out.response.status === 200) {
+    const body = await out.response.arrayBuffer();
+    modelList = { at: Date.now(), body, headers: out.response.headers };
+    return new Response(body, { status: 200, headers: out.response.headers });
+  }
   return out.response;
+}
+
+// The model list changes rarely and every client asks for it on start: each isolate keeps
+// the translated list for MODEL_LIST_TTL_MS.
+const MODEL_LIST_TTL_MS = 60 * 1000;
+let modelList = null;
+
+export function cachedModelList(plan) {
+  if (plan.response !== 'pages' || plan.client_key || !modelList) return null;
+  if (Date.now() - modelList.at > MODEL_LIST_TTL_MS) return null;
+  const headers = new Headers(modelList.headers);
+  headers.set('x-balancer-attempts', '0');
+  return new Response(modelList.body, { status: 200, headers });
 }
 
 // Follows nextPageToken (bounded) and hands the core all pages as one JSON array.
