@@ -15,6 +15,9 @@ const CHECK_BATCH = 40;          // probes per step: within the free plan's 50 s
 const CHECK_CONCURRENCY = 6;     // and its 6 simultaneous connections
 const CHECK_CLAIM_MS = 60 * 1000; // a claimed probe not answered by then is tried again
 const MAX_IDS_PER_STATEMENT = 90; // SQLite bound-parameter limit is 100
+const MAX_CREATED_PER_EVENT = 100;
+// Files live 48 hours; cached contents as long as their TTL, which the pool does not see.
+const AFFINITY_KEEP_MS = 7 * 24 * HOUR_MS;
 
 const SORT_COLUMNS = {
   id: 'id',
@@ -65,6 +68,9 @@ export class KeyPool extends DurableObject {
       }
       for (const r of this.sql.exec('SELECT key_id, model, until_ms FROM cooldowns WHERE until_ms > ?', now)) {
         lines.push(`C ${r.key_id} ${r.model} ${r.until_ms}`);
+      }
+      for (const r of this.sql.exec('SELECT a.key_id, a.resource FROM affinity a JOIN keys k ON k.id = a.key_id')) {
+        lines.push(`A ${r.key_id} ${r.resource}`);
       }
       this.snapshotCache = { version, text: lines.join('\n') };
     }
@@ -247,6 +253,7 @@ export class KeyPool extends DurableObject {
       this.sql.exec('DELETE FROM reported_batches WHERE at_ms < ?', now - BATCH_KEEP_MS);
       this.sql.exec('DELETE FROM usage_hourly WHERE hour_ms < ?', now - USAGE_KEEP_MS);
       this.sql.exec('DELETE FROM cooldowns WHERE until_ms < ?', now - HOUR_MS);
+      this.sql.exec('DELETE FROM affinity WHERE created_ms < ?', now - AFFINITY_KEEP_MS);
     });
     return { version: this.version(), duplicate };
   }
@@ -279,6 +286,18 @@ export class KeyPool extends DurableObject {
       e.id,
     ).toArray().length;
     if (!exists) return false;
+    let changed = false;
+    for (const resource of (e.created ?? []).slice(0, MAX_CREATED_PER_EVENT)) {
+      if (typeof resource !== 'string' || !/^(files|cachedContents)\/[A-Za-z0-9_-]{1,128}$/.test(resource)) continue;
+      this.sql.exec(
+        `INSERT INTO affinity (resource, key_id, created_ms) VALUES (?, ?, ?)
+         ON CONFLICT (resource) DO UPDATE SET key_id = excluded.key_id, created_ms = excluded.created_ms`,
+        resource,
+        e.id,
+        at,
+      );
+      changed = true;
+    }
     this.sql.exec(
       `INSERT INTO usage_hourly (key_id, hour_ms, requests, successes, failures, prompt_tokens, completion_tokens)
        VALUES (?, ?, 1, ?, ?, ?, ?)
@@ -302,6 +321,7 @@ export class KeyPool extends DurableObject {
     }
     if (e.action === 'disable') {
       return (
+        changed ||
         this.sql.exec(
           'UPDATE keys SET disabled_reason = ?, disabled_ms = ? WHERE id = ? AND disabled_reason IS NULL RETURNING id',
           e.outcome,
@@ -322,7 +342,7 @@ export class KeyPool extends DurableObject {
       );
       return true;
     }
-    return false;
+    return changed;
   }
 
   // ---- statistics ----------------------------------------------------------------------

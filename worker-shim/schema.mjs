@@ -63,6 +63,13 @@ export const MIGRATIONS = [
      PRIMARY KEY (job_id, key_id)
    );
    CREATE INDEX check_items_state ON check_items (job_id, state);`,
+  // 4: which key created which file or cached content (only that key's project can use it)
+  `CREATE TABLE affinity (
+     resource TEXT PRIMARY KEY,
+     key_id INTEGER NOT NULL REFERENCES keys(id) ON DELETE CASCADE,
+     created_ms INTEGER NOT NULL
+   );
+   CREATE INDEX affinity_key ON affinity (key_id);`,
 ];
 
 // Applies the migrations not yet applied. SQL calls are synchronous, so this runs whole

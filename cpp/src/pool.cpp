@@ -36,6 +36,7 @@ bool cooling_for(const PoolKey& k, std::string_view model, int64_t now_ms, int64
 bool Pool::load(std::string_view text, uint64_t seed) {
   std::vector<PoolKey> keys;
   std::unordered_map<int64_t, size_t> by_id;
+  std::vector<std::pair<std::string, int64_t>> resources;
   while (!text.empty()) {
     const size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
@@ -56,6 +57,10 @@ bool Pool::load(std::string_view text, uint64_t seed) {
       if (auto old = index_of(id)) k.failed_at_ms = keys_[*old].failed_at_ms;
       by_id[id] = keys.size();
       keys.push_back(std::move(k));
+    } else if (tag == "A") {
+      const std::string_view resource = next_field(line);
+      if (resource.empty() || by_id.find(id) == by_id.end()) return false;
+      resources.emplace_back(std::string(resource), id);
     } else if (tag == "C") {
       const std::string_view model = next_field(line);
       int64_t until = 0;
@@ -70,6 +75,8 @@ bool Pool::load(std::string_view text, uint64_t seed) {
   keys_ = std::move(keys);
   by_id_ = std::move(by_id);
   models_.clear();
+  affinity_.clear_resources();
+  for (const auto& [resource, id] : resources) affinity_.add_resource(resource, id);
   cursor_ = keys_.empty() ? 0 : static_cast<size_t>(seed % keys_.size());
   return true;
 }
@@ -132,8 +139,16 @@ std::optional<size_t> Pool::first_allowed(const FlagTree& t, const std::vector<i
   return std::nullopt;
 }
 
-std::optional<size_t> Pool::select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude) {
+std::optional<size_t> Pool::select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude,
+                                   std::optional<int64_t> prefer) {
   if (keys_.empty()) return std::nullopt;
+  if (prefer) {
+    const auto i = index_of(*prefer);
+    if (i && eligible(keys_[*i], model, now_ms) &&
+        std::find(exclude.begin(), exclude.end(), *prefer) == exclude.end()) {
+      return i;
+    }
+  }
   ModelIndex& m = index_for(std::string(model), now_ms);
   std::optional<size_t> pick = first_allowed(m.ready, exclude);
   if (!pick) pick = first_allowed(m.usable, exclude);

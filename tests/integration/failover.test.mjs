@@ -130,3 +130,32 @@ test('a mid-stream upstream disconnect ends the client stream, and the Worker se
     await env.close();
   }
 });
+
+test('concurrent reports from two isolates lose nothing and a retried batch counts once', async () => {
+  const key = testKey('reports');
+  const env = await setup({ keys: [key] });
+  try {
+    const ns = await env.worker.mf.getDurableObjectNamespace('KEY_POOL');
+    const id = (await env.adminJson('/api/keys')).body.keys[0].id;
+    const event = (i) => ({ id, model: 'gemini-2.5-flash', outcome: 'ok', action: 'none', prompt_tokens: 2, completion_tokens: 3, at_ms: Date.now() + i });
+    // Two isolates, each with its own stub, 20 batches of 10 events each, all at once.
+    const isolates = [ns.get(ns.idFromName('pool')), ns.get(ns.idFromName('pool'))];
+    const sends = [];
+    for (let b = 0; b < 20; b++) {
+      const events = Array.from({ length: 10 }, (_, i) => event(b * 10 + i));
+      sends.push(isolates[b % 2].report(`batch-${b}`, events));
+    }
+    // A batch whose answer was lost is sent again by the other isolate: counted once.
+    sends.push(isolates[1].report('batch-0', Array.from({ length: 10 }, (_, i) => event(i))));
+    const answers = await Promise.all(sends);
+    assert.equal(answers.filter((a) => a.duplicate).length, 1);
+    const list = await env.adminJson('/api/keys');
+    const k = list.body.keys[0];
+    assert.equal(k.requests, 200);
+    assert.equal(k.successes, 200);
+    assert.equal(k.prompt_tokens, 400);
+    assert.equal(k.completion_tokens, 600);
+  } finally {
+    await env.close();
+  }
+});

@@ -304,3 +304,20 @@ test('native answers record their token usage against the key', async () => {
     await env.close();
   }
 });
+
+test('an unreachable upstream gets a bounded retry, then a 502, and no key is blamed', async () => {
+  const env = await setup({ keys: [testKey('unreachable')], workerOptions: { geminiBase: 'http://127.0.0.1:9' } });
+  try {
+    const started = Date.now();
+    const res = await env.client(GENERATE, { method: 'POST', body: generateBody() });
+    assert.equal(res.status, 502);
+    assert.equal((await res.json()).error.status, 'UNAVAILABLE');
+    assert.equal(res.headers.get('x-balancer-attempts'), '3', 'two retries after the first failure');
+    assert.ok(Date.now() - started < 10000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const list = await env.adminJson('/api/keys');
+    assert.equal(list.body.keys[0].status, 'active');
+  } finally {
+    await env.close();
+  }
+});

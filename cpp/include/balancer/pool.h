@@ -3,6 +3,7 @@
 // The snapshot comes from the KeyPool Durable Object as text, one record a line:
 //     K <id> <key> <a|d>            a key, active or disabled
 //     C <id> <model|*> <until_ms>   a cooldown of key <id> for one model (or all) until then
+//     A <id> <resource>             key <id> created "files/x" or "cachedContents/y" (affinity.h)
 // Selection is round-robin from a seeded start, so isolates spread their load differently,
 // skipping disabled keys, keys cooling down for the model, and keys already tried by the
 // request; among the rest, a key without a recent failure is preferred. Each model gets an
@@ -24,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "balancer/affinity.h"
 #include "balancer/classify.h"
 #include "balancer/fenwick.h"
 
@@ -64,8 +66,13 @@ class Pool {
   bool eligible(const PoolKey& k, std::string_view model, int64_t now_ms) const;
   static bool recently_failed(const PoolKey& k, int64_t now_ms);
 
-  // Picks the next key for `model`, skipping ids in `exclude`. Advances the cursor.
-  std::optional<size_t> select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude);
+  // Picks the next key for `model`, skipping ids in `exclude`. Advances the cursor. A usable
+  // `prefer` key (affinity) is taken first, without moving the cursor.
+  std::optional<size_t> select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude,
+                               std::optional<int64_t> prefer = std::nullopt);
+
+  Affinity& affinity() { return affinity_; }
+  const Affinity& affinity() const { return affinity_; }
 
   // Applies what a verdict says about key `id`, so this isolate stops using it at once.
   void apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms,
@@ -95,6 +102,7 @@ class Pool {
   std::vector<PoolKey> keys_;
   std::unordered_map<int64_t, size_t> by_id_;
   std::unordered_map<std::string, ModelIndex> models_;
+  Affinity affinity_;
   size_t cursor_ = 0;
 };
 
