@@ -24,6 +24,7 @@ export const OP = Object.freeze({
   POOL_STATUS: 11,
   ERROR: 12,
   USAGE: 13,
+  LEARN: 14,
 });
 
 const encoder = new TextEncoder();

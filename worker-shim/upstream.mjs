@@ -8,7 +8,6 @@ import { recordEvent, refreshPool } from './pool-client.mjs';
 const MAX_ERROR_BYTES = 256 * 1024;
 const FIRST_BYTE_TIMEOUT_MS = 120 * 1000;
 const MAX_MODEL_PAGES = 20;
-const BACKOFF_MS = [300, 1000];
 
 // Response headers from Gemini that a client may see.
 const PASSED_HEADERS = [
@@ -85,13 +84,8 @@ async function callGemini(env, plan, key, body, signal) {
   return fetch(url, init);
 }
 
-// The attempt loop. Returns a Response for the client. A dead or limited key costs the
-// client little (Google answers at once), so each is retried on another key up to
-// plan.max_attempts; Google's own failures are retried at most MAX_SERVER_RETRIES times with
-// backoff; and no new attempt starts after ATTEMPT_BUDGET_MS.
-const MAX_SERVER_RETRIES = 2;
-const ATTEMPT_BUDGET_MS = 30 * 1000;
-
+// The attempt loop: the core picks each key and decides, after each failure, whether and
+// when to try again (classify.h: next_step). Returns a Response for the client.
 export async function runUpstream(plan, body, env, ctx, request) {
   const cached = cachedModelList(plan);
   if (cached) return cached;
@@ -101,54 +95,76 @@ export async function runUpstream(plan, body, env, ctx, request) {
   let serverFailures = 0;
   let attempts = 0;
   let lastError = null; // { status, bytes, verdict }
-  while (attempts < maxAttempts && Date.now() - started < ATTEMPT_BUDGET_MS) {
-    const pick = plan.client_key ? { id: null, key: plan.client_key } : selectKey(plan, tried);
+  for (;;) {
+    // A retry after Google's own failure may reuse a key already tried: any key will do.
+    const pick = plan.client_key
+      ? { id: null, key: plan.client_key }
+      : selectKey(plan, tried) ?? (lastError?.verdict.backoff ? selectKey(plan, []) : null);
     if (!pick) break;
     attempts++;
     if (pick.id !== null) tried.push(pick.id);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('upstream timeout')), FIRST_BYTE_TIMEOUT_MS);
     request?.signal?.addEventListener?.('abort', () => controller.abort(new Error('client gone')), { once: true });
-    let res;
+    let res = null;
     try {
       res = await callGemini(env, plan, pick.key, body, controller.signal);
     } catch (err) {
-      clearTimeout(timer);
       if (request?.signal?.aborted) return new Response(null, { status: 499 });
-      noteEvent(env, ctx, plan, pick, { outcome: 'server_error', action: 'none', message: String(err?.message ?? err) });
-      lastError = { status: 502, bytes: null, verdict: { outcome: 'network', message: 'Upstream connection failed.' } };
-      if (++serverFailures > MAX_SERVER_RETRIES) break;
-      await delay(BACKOFF_MS[serverFailures - 1]);
-      continue;
+      console.warn(`upstream call failed: ${err?.message ?? err}`);
+    } finally {
+      clearTimeout(timer);
     }
-    clearTimeout(timer);
-    if (res.status < 300) return deliver(plan, res, pick, attempts, env, ctx, controller);
-    const bytes = await readLimited(res, MAX_ERROR_BYTES);
+    if (res && res.status < 300) return deliver(plan, res, pick, attempts, env, ctx, controller);
+    const bytes = res ? await readLimited(res, MAX_ERROR_BYTES) : null;
     const verdict = call(
       OP.CLASSIFY,
-      { status: res.status, model: plan.model, now_ms: Date.now(), ...(pick.id !== null ? { key_id: pick.id } : {}) },
+      {
+        status: res?.status ?? 0,
+        model: plan.model,
+        now_ms: Date.now(),
+        attempts,
+        max_attempts: maxAttempts,
+        server_failures: serverFailures,
+        elapsed_ms: Date.now() - started,
+        ...(pick.id !== null ? { key_id: pick.id } : {}),
+      },
       bytes,
     ).header;
+    serverFailures = verdict.server_failures;
     noteEvent(env, ctx, plan, pick, verdict);
     if (verdict.dead) ctx.waitUntil(refreshPool(env).catch(() => {}));
-    lastError = { status: res.status, bytes, verdict, headers: res.headers };
+    lastError = { status: res?.status ?? 502, bytes, verdict, headers: res?.headers };
     if (!verdict.retry) break;
-    if (verdict.backoff) {
-      if (++serverFailures > MAX_SERVER_RETRIES) break;
-      await delay(BACKOFF_MS[serverFailures - 1]);
-    }
+    if (verdict.delay_ms) await delay(verdict.delay_ms);
   }
   return failure(plan, lastError, attempts);
 }
 
 function selectKey(plan, tried) {
-  const r = call(OP.SELECT, { model: plan.model, now_ms: Date.now(), exclude: tried }).header;
+  const head = { model: plan.model, now_ms: Date.now(), exclude: tried };
+  if (plan.prefer_key != null) head.prefer = plan.prefer_key;
+  const r = call(OP.SELECT, head).header;
   return r.id == null ? null : r;
 }
 
-function noteEvent(env, ctx, plan, pick, verdict, usage) {
+// Lets the core remember what an answer made with this key names (a created file or cache,
+// thought signatures), so later requests naming them use the same key. New resources are
+// reported with the key event, for every isolate to learn from the pool snapshot.
+function learn(pick, bytes) {
+  if (pick.id === null || !bytes?.length) return [];
+  try {
+    return call(OP.LEARN, { key_id: pick.id }, bytes).header.created;
+  } catch (err) {
+    console.warn(`affinity not learnt: ${err?.message ?? err}`);
+    return [];
+  }
+}
+
+function noteEvent(env, ctx, plan, pick, verdict, usage, created = []) {
   if (pick.id === null) return;
   recordEvent(env, ctx, {
+    ...(created.length ? { created } : {}),
     id: pick.id,
     model: plan.model,
     outcome: verdict.outcome,
@@ -231,7 +247,7 @@ async function deliver(plan, res, pick, attempts, env, ctx, controller) {
     bytes = new Uint8Array(await res.arrayBuffer());
   }
   const out = translated(plan, res.status, bytes, headers);
-  noteEvent(env, ctx, plan, pick, { outcome: 'ok' }, out.usage);
+  noteEvent(env, ctx, plan, pick, { outcome: 'ok' }, out.usage, learn(pick, bytes));
   if (plan.response === 'pages' && out.response.status === 200) {
     const body = await out.response.arrayBuffer();
     modelList = { at: Date.now(), body, headers: out.response.headers };
@@ -338,6 +354,16 @@ function pump(body, controller, hooks) {
 
 const USAGE_TAIL_BYTES = 16 * 1024;
 
+// The last USAGE_TAIL_BYTES of what has passed so far.
+function keepTail(tail, bytes) {
+  const keep = Math.min(USAGE_TAIL_BYTES, tail.length + bytes.length);
+  const next = new Uint8Array(keep);
+  const fromBytes = Math.min(bytes.length, keep);
+  next.set(tail.subarray(tail.length - (keep - fromBytes)), 0);
+  next.set(bytes.subarray(bytes.length - fromBytes), keep - fromBytes);
+  return next;
+}
+
 // Only JSON and SSE answers can be checked for a proper end (media downloads cannot).
 function looksLikeJson(res) {
   const type = res.headers.get('content-type') ?? '';
@@ -355,12 +381,7 @@ function passthroughBody(plan, res, pick, env, ctx, controller) {
   let tail = new Uint8Array(0);
   return pump(res.body, controller, {
     chunk(bytes) {
-      const keep = Math.min(USAGE_TAIL_BYTES, tail.length + bytes.length);
-      const next = new Uint8Array(keep);
-      const fromBytes = Math.min(bytes.length, keep);
-      next.set(tail.subarray(tail.length - (keep - fromBytes)), 0);
-      next.set(bytes.subarray(bytes.length - fromBytes), keep - fromBytes);
-      tail = next;
+      tail = keepTail(tail, bytes);
       return bytes;
     },
     end(out, error) {
@@ -376,7 +397,7 @@ function passthroughBody(plan, res, pick, env, ctx, controller) {
       }
       if (complete) {
         out.close();
-        noteEvent(env, ctx, plan, pick, { outcome: 'ok' }, usage);
+        noteEvent(env, ctx, plan, pick, { outcome: 'ok' }, usage, learn(pick, tail));
         return;
       }
       // Cut short: the key is not to blame, but the client must be able to tell.
@@ -402,8 +423,12 @@ function passthroughBody(plan, res, pick, env, ctx, controller) {
 // hang) and client cancel.
 function streamTranslated(plan, res, pick, headers, env, ctx, controller) {
   const stream = new CoreStream({ ...plan.translate, now_ms: Date.now(), request_id: requestId() });
+  let tail = new Uint8Array(0);
   const body = pump(res.body, controller, {
-    chunk: (bytes) => stream.push(bytes),
+    chunk(bytes) {
+      tail = keepTail(tail, bytes);
+      return stream.push(bytes);
+    },
     end(out, error) {
       if (error) console.warn(`upstream stream failed: ${error?.message ?? error}`);
       try {
@@ -411,7 +436,7 @@ function streamTranslated(plan, res, pick, headers, env, ctx, controller) {
         if (end.payload.length) out.enqueue(end.payload);
         const ok = end.header.ok !== false;
         const verdict = ok ? { outcome: 'ok' } : { outcome: 'server_error', message: 'upstream stream ended early' };
-        noteEvent(env, ctx, plan, pick, verdict, end.header);
+        noteEvent(env, ctx, plan, pick, verdict, end.header, ok ? learn(pick, tail) : []);
       } finally {
         stream.close();
         out.close();

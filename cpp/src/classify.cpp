@@ -172,6 +172,13 @@ int64_t parse_duration_ms(std::string_view s) {
 Verdict classify_upstream(int status, std::string_view body, int64_t now_ms) {
   Verdict v;
   if (status >= 200 && status < 400) return v;
+  if (status == 0) {
+    v.outcome = Outcome::server_error;
+    v.retry = true;
+    v.backoff = true;
+    v.message = "Upstream connection failed.";
+    return v;
+  }
   const ErrorBody e = read_error_body(body);
   v.message = redact(e.message);
   v.status_text = e.status;
@@ -207,6 +214,20 @@ Verdict classify_upstream(int status, std::string_view body, int64_t now_ms) {
   }
   v.outcome = Outcome::client_error;
   return v;
+}
+
+NextStep next_step(const Verdict& v, const AttemptState& s) {
+  static constexpr int64_t kBackoffMs[] = {300, 1000};
+  NextStep out;
+  if (!v.retry || s.attempts >= s.max_attempts || s.elapsed_ms >= kAttemptBudgetMs) return out;
+  if (v.backoff) {
+    if (s.server_failures > kMaxServerRetries) return out;
+    const int i = s.server_failures < 1 ? 0 : s.server_failures - 1;
+    out.delay_ms = kBackoffMs[i < 2 ? i : 1];
+    if (s.elapsed_ms + out.delay_ms >= kAttemptBudgetMs) return out;
+  }
+  out.retry = true;
+  return out;
 }
 
 }  // namespace bal

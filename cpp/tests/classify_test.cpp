@@ -155,3 +155,43 @@ TEST_CASE("durations parse as protobuf Duration strings", "[classify]") {
   CHECK(bal::parse_duration_ms("12") == -1);
   CHECK(bal::parse_duration_ms("1x2s") == -1);
 }
+
+TEST_CASE("a connection that fails before any answer is Google's side", "[classify]") {
+  const auto v = bal::classify_upstream(0, "", kNow);
+  CHECK(v.outcome == Outcome::server_error);
+  CHECK(v.retry);
+  CHECK(v.backoff);
+  CHECK(v.action == KeyAction::none);
+}
+
+TEST_CASE("retry budgeting: keys up to max_attempts, server errors twice, a time budget", "[classify]") {
+  const auto dead = bal::classify_upstream(
+      400, error_body(400, "INVALID_ARGUMENT", "API key not valid.", error_info("API_KEY_INVALID")), kNow);
+  const auto server = bal::classify_upstream(503, error_body(503, "UNAVAILABLE", "overloaded"), kNow);
+  const auto client = bal::classify_upstream(400, error_body(400, "INVALID_ARGUMENT", "bad"), kNow);
+
+  struct Row {
+    const bal::Verdict* v;
+    bal::AttemptState s;
+    bool retry;
+    int64_t delay_ms;
+  };
+  const Row rows[] = {
+      {&dead, {1, 8, 0, 0}, true, 0},
+      {&dead, {7, 8, 0, 0}, true, 0},
+      {&dead, {8, 8, 0, 0}, false, 0},
+      {&dead, {2, 8, 0, bal::kAttemptBudgetMs}, false, 0},
+      {&server, {1, 8, 1, 0}, true, 300},
+      {&server, {2, 8, 2, 400}, true, 1000},
+      {&server, {3, 8, 3, 1500}, false, 0},
+      {&server, {1, 8, 1, bal::kAttemptBudgetMs - 100}, false, 300},
+      {&server, {1, 1, 1, 0}, false, 0},
+      {&client, {1, 8, 0, 0}, false, 0},
+  };
+  for (const Row& r : rows) {
+    INFO("attempts " << r.s.attempts << " server failures " << r.s.server_failures << " elapsed " << r.s.elapsed_ms);
+    const auto step = bal::next_step(*r.v, r.s);
+    CHECK(step.retry == r.retry);
+    if (step.retry) CHECK(step.delay_ms == r.delay_ms);
+  }
+}

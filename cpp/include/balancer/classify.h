@@ -49,8 +49,31 @@ inline constexpr int64_t kMaxMinuteCooldownMs = 15 * 60 * 1000;
 inline constexpr int64_t kDefaultQuotaCooldownMs = 60 * 1000;
 inline constexpr int64_t kUnauthenticatedCooldownMs = 10 * 60 * 1000;
 
-// Classifies an upstream HTTP status and body at time `now_ms`.
+// Classifies an upstream HTTP status and body at time `now_ms`. Status 0 stands for a
+// connection that failed before any answer (Google's side or the network: retried).
 Verdict classify_upstream(int status, std::string_view body, int64_t now_ms);
+
+// How far one request has gone through its attempts.
+struct AttemptState {
+  int attempts = 1;         // upstream calls made so far, this one included
+  int max_attempts = 8;     // keys one request may try
+  int server_failures = 1;  // Google-side failures so far, this one included if it was one
+  int64_t elapsed_ms = 0;   // since the request's first attempt started
+};
+
+inline constexpr int kMaxServerRetries = 2;
+inline constexpr int64_t kAttemptBudgetMs = 30 * 1000;
+
+struct NextStep {
+  bool retry = false;
+  int64_t delay_ms = 0;  // wait before the next attempt
+};
+
+// Whether to try again after `v`: a dead or limited key costs the client little (Google
+// answers at once), so another key is tried up to max_attempts; Google's own failures are
+// retried at most kMaxServerRetries times, with growing backoff; and no attempt starts after
+// kAttemptBudgetMs.
+NextStep next_step(const Verdict& v, const AttemptState& s);
 
 // Names used in events, the database and summaries ("key_invalid", "quota_day", ...).
 const char* outcome_name(Outcome o);
