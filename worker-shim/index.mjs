@@ -9,11 +9,15 @@ import { errorResponse, planResponse, runUpstream } from './upstream.mjs';
 
 export { KeyPool } from './key-pool.mjs';
 
-// The request headers the core looks at; no other header reaches it (or Gemini).
+// The request headers the core looks at; no other header reaches it. Of these, only the
+// core's own allowlist (router.cpp) is ever forwarded to Gemini: never the credentials, the
+// cookie, the Origin or the client's address.
 const ROUTED_HEADERS = [
   'authorization',
   'x-goog-api-key',
   'cookie',
+  'origin',
+  'cf-connecting-ip',
   'content-type',
   'accept',
   'x-goog-api-client',
@@ -45,7 +49,8 @@ function routedHeaders(headers) {
 }
 
 // Reads at most `max` bytes of the body; { tooLarge: true } past that (the rest is
-// discarded, see discardBody).
+// discarded, see discardBody), { unreadable: true } when the body breaks off or its
+// framing is malformed (a client error, answered 400, not an internal one).
 async function readBody(request, max) {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) {
@@ -57,7 +62,13 @@ async function readBody(request, max) {
   const parts = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch {
+      return { unreadable: true };
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.length;
     if (size > max) {
@@ -113,10 +124,14 @@ async function handle(request, env, ctx) {
   let body = null;
   if (plan.header.action === 'need_body' || plan.header.forward_body) {
     const read = await readBody(request, plan.header.max_bytes);
-    if (read.tooLarge) {
-      plan = call(OP.ROUTE, { ...head, body_included: true, body_too_large: true });
+    if (read.tooLarge || read.unreadable) {
+      const flags = { body_too_large: !!read.tooLarge, body_unreadable: !!read.unreadable };
+      plan = call(OP.ROUTE, { ...head, body_included: true, ...flags });
     } else if (plan.header.action === 'need_body') {
+      // The core reads the body (a translation, an admin write, or a native request that may
+      // name a file only one key can reach); a native plan then forwards these same bytes.
       plan = call(OP.ROUTE, { ...head, body_included: true }, read.bytes);
+      body = read.bytes;
     } else {
       body = read.bytes;
     }
@@ -130,11 +145,34 @@ async function handle(request, env, ctx) {
     case 'upstream': {
       if (!plan.header.client_key) await ensurePool(env, ctx);
       const upstreamPlan = { ...plan.header, origin: url.origin };
-      return runUpstream(upstreamPlan, plan.header.forward_body ? body : plan.payload, env, ctx, request);
+      const res = await runUpstream(upstreamPlan, plan.header.forward_body ? body : plan.payload, env, ctx, request);
+      return finishUpstream(plan.header, res);
     }
     default:
       throw new Error(`unknown plan action ${plan.header.action}`);
   }
+}
+
+// The answer to a proxied request: marked as depending on Origin when CORS_ORIGINS is a
+// list (so no cache hands one origin's answer to another), and logged when it failed on
+// this side (no usable key, every key limited, Google unreachable). The log line names the
+// route and status only: never a key, a token or a body.
+function finishUpstream(plan, res) {
+  if (plan.vary) {
+    try {
+      res.headers.append('vary', plan.vary);
+    } catch {
+      res = new Response(res.body, res); // immutable headers: copy the response
+      res.headers.append('vary', plan.vary);
+    }
+  }
+  if (res.status >= 500 || res.status === 429) {
+    const attempts = res.headers.get('x-balancer-attempts') ?? '0';
+    // The path names a model the client chose: keep it on one line.
+    const path = String(plan.path).replace(/[^\x21-\x7e]/g, '?').slice(0, 200);
+    console.warn(`${plan.family} ${plan.method} ${path}: ${res.status} after ${attempts} attempt(s)`);
+  }
+  return res;
 }
 
 export default {

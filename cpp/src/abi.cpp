@@ -22,6 +22,7 @@ using bal::json;
 
 struct State {
   bal::Config config;
+  bal::RouterState router;
   bal::Pool pool;
   std::string result;
   std::unordered_map<uint32_t, std::unique_ptr<bal::openai::StreamTranslator>> streams;
@@ -137,7 +138,7 @@ int32_t dispatch(uint32_t op, const bal::Message& m) {
       reply({{"admin_set", !st.config.admin_tokens.empty()}, {"clients_set", !st.config.client_tokens.empty()}});
       return BAL_OK;
     case BAL_OP_ROUTE:
-      reply_plan(bal::route(st.config, bal::make_request(m.header, m.payload)));
+      reply_plan(bal::route(st.config, bal::make_request(m.header, m.payload), st.router));
       return BAL_OK;
     case BAL_OP_POOL_LOAD: {
       const auto seed = static_cast<uint64_t>(bal::get_number(m.header, "seed").value_or(0));

@@ -15,7 +15,9 @@ bool is_separator(char c) {
   return c == '\n' || c == '\r' || c == ',' || c == ';' || c == ' ' || c == '\t' || c == '\f' || c == '\v';
 }
 
-bool is_trimmed(char c) { return is_separator(c) || c == '"' || c == '\'' || c == '`'; }
+bool is_trimmed(char c) {
+  return is_separator(c) || c == '"' || c == '\'' || c == '`';
+}
 
 // Blanks and quotes around an entry are not part of it.
 std::string_view trim_entry(std::string_view s) {
@@ -116,7 +118,18 @@ KeyList parse_key_list(std::string_view body) {
   while (first < body.size() && is_separator(body[first])) ++first;
   const char lead = first < body.size() ? body[first] : '\0';
   if (lead == '{' || lead == '[') {
-    const json doc = parse_json(body);
+    // A list too long to be worth building is refused as too many, like a long text list.
+    switch (check_json_shape(body)) {
+      case JsonShape::too_many_items:
+        out.too_many = true;
+        return out;
+      case JsonShape::too_deep:
+        out.bad_json = true;
+        return out;
+      case JsonShape::ok:
+        break;
+    }
+    const json doc = json::parse(body.begin(), body.end(), nullptr, false);
     if (doc.is_discarded()) {
       out.bad_json = true;
       return out;

@@ -5,7 +5,9 @@
 namespace bal {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -20,7 +22,9 @@ bool is_safe_path(std::string_view path) {
   if (path.empty() || path.front() != '/' || path.size() > 2048) return false;
   for (size_t i = 0; i < path.size(); ++i) {
     const auto c = static_cast<unsigned char>(path[i]);
-    if (c < 0x21 || c == 0x7f || c == '\\' || c == '?' || c == '#') return false;
+    // Raw bytes past ASCII never come from a URL parser (it percent-encodes them), so they
+    // mean the path was built by hand.
+    if (c < 0x21 || c >= 0x7f || c == '\\' || c == '?' || c == '#') return false;
     if (c == '%') {
       if (i + 2 >= path.size() || hex_value(path[i + 1]) < 0 || hex_value(path[i + 2]) < 0) return false;
       const int v = hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]);

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "balancer/auth.h"
+
+#include <catch2/catch.hpp>
 
 using bal::sha256;
 using bal::to_hex;
@@ -52,4 +52,27 @@ TEST_CASE("digest_equal spots a difference in any byte", "[auth]") {
     CHECK_FALSE(bal::digest_equal(a, b));
   }
   CHECK(bal::digest_equal(a, sha256("x")));
+}
+
+TEST_CASE("token sets take candidates of any size and content", "[auth]") {
+  bal::TokenSet tokens;
+  tokens.assign("secret");
+  CHECK_FALSE(tokens.matches(std::string(1 << 20, 's')));
+  CHECK_FALSE(tokens.matches(std::string("secret\0", 7)));
+  CHECK_FALSE(tokens.matches("secret\r\n"));
+  CHECK_FALSE(tokens.matches("\xff\xfe"));
+  CHECK(tokens.matches("secret"));
+}
+
+TEST_CASE("digest_equal reads every byte: a first-byte and a last-byte difference look the same", "[auth]") {
+  // Timing cannot be asserted reliably in a unit test; what can be is that the comparison
+  // has no early exit: the result only depends on the OR of all differences.
+  const bal::Digest a = sha256("a");
+  bal::Digest first = a, last = a, all = a;
+  first[0] ^= 0x80;
+  last[31] ^= 0x01;
+  for (auto& b : all) b = static_cast<uint8_t>(~b);
+  CHECK_FALSE(bal::digest_equal(a, first));
+  CHECK_FALSE(bal::digest_equal(a, last));
+  CHECK_FALSE(bal::digest_equal(a, all));
 }

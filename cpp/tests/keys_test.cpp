@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "balancer/keys.h"
+
+#include <catch2/catch.hpp>
 
 namespace {
 const std::string kA = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
@@ -71,4 +71,26 @@ TEST_CASE("key lists: more than the limit is refused", "[keys]") {
 TEST_CASE("extract_keys finds keys inside free text", "[keys]") {
   const std::string text = "GEMINI_API_KEY=" + kA + "\nother: " + kB + "x " + kC + "," + kA;
   CHECK(bal::extract_keys(text) == std::vector<std::string>{kA, kC});
+}
+
+TEST_CASE("key lists: huge or deeply nested JSON is refused before it is built", "[keys]") {
+  std::string huge = "[";
+  for (int i = 0; i < 200000; ++i) huge += "\"x\",";
+  huge += "\"x\"]";
+  const auto r = bal::parse_key_list(huge);
+  CHECK(r.too_many);
+  CHECK(r.keys.empty());
+  CHECK(bal::parse_key_list(std::string(100000, '[')).bad_json);
+  CHECK(bal::parse_key_list("{\"keys\": " + std::string(70, '[') + std::string(70, ']') + "}").bad_json);
+  // Nested arrays within the depth limit are reported item by item, not trusted.
+  const auto nested = bal::parse_key_list(R"({"keys": [[")" + kA + R"("], {"k": 1}, 7]})");
+  CHECK(nested.keys.empty());
+  CHECK(nested.rejected.size() == 3);
+}
+
+TEST_CASE("key lists: hostile text never traps and never echoes a long entry whole", "[keys]") {
+  const std::string blob(1 << 20, 'A');
+  const auto r = bal::parse_key_list(blob + std::string("\n\xff\xfe\x00 ", 5) + kA);
+  CHECK(r.keys == std::vector<std::string>{kA});
+  for (const std::string& shown : r.rejected) CHECK(shown.size() < 64);
 }

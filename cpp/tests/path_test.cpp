@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "balancer/path.h"
+
+#include <catch2/catch.hpp>
 
 TEST_CASE("plain API paths are safe", "[path]") {
   for (const char* p : {"/v1beta/models/gemini-2.5-flash:generateContent", "/v1/models", "/upload/v1beta/files",
@@ -11,10 +11,26 @@ TEST_CASE("plain API paths are safe", "[path]") {
 }
 
 TEST_CASE("path tricks are refused", "[path]") {
-  for (const char* p : {"", "v1beta/models", "/v1beta/../api/keys", "/v1beta/./models", "/v1beta//models",
-                        "/v1beta/%2e%2e/api", "/v1beta/%2E%2E/api", "/v1beta/models%2fx", "/v1beta/models%2F..",
-                        "/v1beta\\..\\api", "/v1beta/%5c", "/v1beta/%00", "/v1beta/%", "/v1beta/%zz", "/v1beta/a b",
-                        "/v1beta/models?x", "/v1beta/models#x", "/v1beta/%25%32%65", "/..", "/v1beta/.."}) {
+  for (const char* p : {"",
+                        "v1beta/models",
+                        "/v1beta/../api/keys",
+                        "/v1beta/./models",
+                        "/v1beta//models",
+                        "/v1beta/%2e%2e/api",
+                        "/v1beta/%2E%2E/api",
+                        "/v1beta/models%2fx",
+                        "/v1beta/models%2F..",
+                        "/v1beta\\..\\api",
+                        "/v1beta/%5c",
+                        "/v1beta/%00",
+                        "/v1beta/%",
+                        "/v1beta/%zz",
+                        "/v1beta/a b",
+                        "/v1beta/models?x",
+                        "/v1beta/models#x",
+                        "/v1beta/%25%32%65",
+                        "/..",
+                        "/v1beta/.."}) {
     INFO(p);
     CHECK_FALSE(bal::is_safe_path(p));
   }
@@ -35,4 +51,30 @@ TEST_CASE("percent decoding", "[path]") {
   CHECK(bal::percent_decode("a%20b%2Fc") == "a b/c");
   CHECK(bal::percent_decode("%zz%4") == "%zz%4");
   CHECK(bal::percent_decode("%e4%b8%ad") == "\xe4\xb8\xad");
+}
+
+TEST_CASE("encoded and absolute forms of traversal are refused", "[path]") {
+  for (const char* p : {"//evil.example/v1beta/models",
+                        "http://evil.example/v1beta",
+                        "https:/x",
+                        "/v1beta/models/%2e",
+                        "/v1beta/models/.%2e/x",
+                        "/v1beta/models/%2E./x",
+                        "/v1beta/%5C..%5Capi",
+                        "/v1beta/%u002e%u002e",
+                        "/v1beta/models/x%0d%0aHost:%20evil",
+                        "/v1beta/models/x\r\nHost: evil",
+                        "/v1beta/models/\t",
+                        "/v1beta/models/%7f",
+                        "/v1beta/models/\x7f",
+                        "/v1beta/models/x%",
+                        "/v1beta/models/x%2",
+                        "/v1beta/models/\xc3\xa9",
+                        "/v1beta/models/x//y",
+                        "/v1beta/models/x/./y",
+                        "/v1beta/models/x/../y",
+                        "/v1beta/models/%252e%252e"}) {
+    INFO(p);
+    CHECK_FALSE(bal::is_safe_path(p));
+  }
 }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "balancer/redact.h"
+
+#include <catch2/catch.hpp>
 
 TEST_CASE("redaction removes whole and partial keys", "[redact]") {
   const std::string key = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
@@ -22,4 +22,34 @@ TEST_CASE("redaction leaves ordinary text alone", "[redact]") {
   CHECK(bal::redact("AIzaShort") == "AIzaShort");
   CHECK(bal::redact("no keys here, AIza!") == "no keys here, AIza!");
   CHECK_FALSE(bal::contains_key_material("AIza123456789"));
+}
+
+TEST_CASE("redaction hides the value of api_key: and api_key= forms, whatever it looks like", "[redact]") {
+  CHECK(bal::redact("Consumer 'api_key:0123456789abcdef' has been suspended") ==
+        "Consumer 'api_key:…[redacted]' has been suspended");
+  CHECK(bal::redact("API_KEY=sk_live_abcdefgh&x=1") == "API_KEY=…[redacted]&x=1");
+  CHECK(bal::redact("Api_Key:abcdefgh") == "Api_Key:…[redacted]");
+  // Short values are not keys; the AIza rule keeps its prefix.
+  CHECK(bal::redact("api_key:abc") == "api_key:abc");
+  CHECK(bal::redact("api_key:AIzaSyA1234567890abcdefghijklmnopqrstuv'") == "api_key:AIzaSy…[redacted]'");
+  CHECK(bal::redact("api_key:AIzaShort99") == "api_key:…[redacted]");
+  CHECK(bal::contains_key_material("containerInfo: api_key:zzzzzzzzzz"));
+  CHECK_FALSE(bal::contains_key_material("api_key: spaced-out"));
+}
+
+TEST_CASE("redaction is idempotent and catches keys in JSON, URLs and error details", "[redact]") {
+  const std::string key = "AIzaSyB_-0123456789abcdefghijklmnopqrstu";
+  const std::string body = R"({"error":{"code":403,"message":"Permission denied: Consumer 'api_key:)" + key +
+                           R"(' has been suspended.","details":[{"metadata":{"containerInfo":"api_key:)" + key +
+                           R"(","consumer":"projects/1"}}]}})";
+  const std::string once = bal::redact(body);
+  CHECK(once.find(key) == std::string::npos);
+  CHECK(once.find(key.substr(6)) == std::string::npos);
+  CHECK(bal::redact(once) == once);
+  CHECK_FALSE(bal::contains_key_material(once));
+  for (const std::string& text :
+       {"https://x/v1beta/models?key=" + key, "\"" + key + "\"", key + "\n" + key, "x-goog-api-key: " + key}) {
+    INFO(text);
+    CHECK(bal::redact(text).find(key) == std::string::npos);
+  }
 }

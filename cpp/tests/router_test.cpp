@@ -236,7 +236,7 @@ TEST_CASE("configuration limits", "[router]") {
   CHECK(c.max_attempts == 4);
   c = bal::make_config({{"max_body_bytes", 1}, {"max_attempts", 99}});
   CHECK(c.max_body_bytes == bal::kDefaultMaxBodyBytes);
-  CHECK(c.max_attempts == 3);
+  CHECK(c.max_attempts == 8);
 }
 
 TEST_CASE("query_param decodes values", "[router]") {

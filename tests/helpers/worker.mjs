@@ -54,6 +54,8 @@ export function workerBindings({ geminiBase, adminToken, authTokens, vars = {} }
  *                        relative to it (defaults 'worker-shim/index.mjs' and 'public')
  *   compatibilityFlags   default none
  *   log                  a Miniflare Log (e.g. new Log(LogLevel.DEBUG)) to see workerd output
+ *   handleRuntimeStdio   (stdout, stderr) => void: the workerd process's output streams, where
+ *                        the Worker's console lines go (default: printed to this process)
  * Returns { url, mf, fetch(path, init), dispose() }. Prefer `fetch` over a plain fetch of
  * `url` (see the comment on it); `url` is for clients that must use real HTTP.
  */
@@ -65,6 +67,7 @@ export async function startWorker(options = {}) {
     assetsDir = 'public',
     compatibilityFlags = [],
     log,
+    handleRuntimeStdio,
   } = options;
   const mf = new Miniflare({
     host: '127.0.0.1',
@@ -84,6 +87,7 @@ export async function startWorker(options = {}) {
     assets: { directory: path.join(root, assetsDir), routerConfig: { has_user_worker: true } },
     cf: false,
     ...(log ? { log } : {}),
+    ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),
   });
   let base;
   try {

@@ -22,10 +22,13 @@ const ADMIN_ROUTES = [
 test('admin routes refuse missing, wrong and client credentials', async () => {
   const env = await setup();
   try {
+    let address = 0;
     for (const [method, path] of ADMIN_ROUTES) {
-      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${CLIENT}` }, { 'x-goog-api-key': ADMIN }]) {
+      for (const creds of [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${CLIENT}` }, { 'x-goog-api-key': ADMIN }]) {
+        // One address per probe: ten wrong tokens from one address lock it out (tests/security).
+        const headers = { ...creds, 'cf-connecting-ip': `198.51.100.${++address}` };
         const res = await fetch(`${env.url}${path}`, { method, headers, body: method === 'GET' ? undefined : '{}' });
-        assert.equal(res.status, 401, `${method} ${path} ${JSON.stringify(headers)}`);
+        assert.equal(res.status, 401, `${method} ${path} ${JSON.stringify(creds)}`);
         const body = await res.json();
         assert.equal(typeof body.error.message, 'string');
         assert.equal(body.error.code, 'unauthorized');

@@ -16,10 +16,29 @@ namespace bal {
 
 using json = nlohmann::json;
 
-// Parses without throwing; a discarded value (is_discarded()) means malformed input.
-inline json parse_json(std::string_view text) {
+// Bounds checked before a parse: nlohmann builds the whole tree in memory and copies and
+// dumps it recursively, so a body of 100000 '[' or a million-item array would exhaust the
+// Wasm stack or heap. Real request and error bodies stay far inside these.
+struct JsonLimits {
+  uint32_t max_depth = 64;         // arrays/objects nested deeper are refused (the root counts)
+  uint32_t max_items = 100000;     // elements of one array, or members of one object
+};
+
+enum class JsonShape { ok, too_deep, too_many_items };
+
+// A linear scan (strings and escapes skipped) that checks `text` against `limits` without
+// building anything. Malformed JSON is left for the parser to refuse.
+JsonShape check_json_shape(std::string_view text, const JsonLimits& limits = {});
+
+// Parses without throwing; a discarded value (is_discarded()) means malformed input, or
+// input beyond `limits`.
+inline json parse_json(std::string_view text, const JsonLimits& limits = {}) {
+  if (check_json_shape(text, limits) != JsonShape::ok) return json(json::value_t::discarded);
   return json::parse(text.begin(), text.end(), nullptr, false);
 }
+
+// True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool is_valid_utf8(std::string_view text);
 
 // Serialises compactly; invalid UTF-8 in strings is replaced, never a trap.
 inline std::string dump_json(const json& j) {

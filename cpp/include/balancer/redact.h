@@ -9,8 +9,11 @@
 
 namespace bal {
 
-// Replaces every run that starts with "AIza" and has at least 10 more key characters
-// (a whole key, or enough of one to matter) with its first six characters and a marker.
+// Replaces
+//   - every run that starts with "AIza" and has at least 10 more key characters (a whole
+//     key, or enough of one to matter) with its first six characters and a marker, and
+//   - the value after "api_key:" or "api_key=" (any case; Google's consumer names and some
+//     logs use these forms) when it is at least 8 key characters, whatever it looks like.
 std::string redact(std::string_view text);
 
 // True when `text` holds such a run (what redact() would change).

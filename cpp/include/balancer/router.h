@@ -6,7 +6,12 @@
 // route whose decision needs the body (OpenAI translation, admin writes) the plan is
 // {"action": "need_body", "max_bytes": N}; the shim reads at most N bytes and routes again
 // with the body. A native passthrough plan says "forward_body": true instead: the shim
-// sends the client's bytes upstream untouched.
+// sends the client's bytes upstream untouched. A body past max_bytes, or one that cannot be
+// read, is routed again with "body_too_large" or "body_unreadable" and answered in the
+// route family's format.
+//
+// Proxy plans carry their CORS decision: "respond" plans as headers, "upstream" plans as
+// {"cors": allowed origin, "vary": "origin"} for the shim to put on the answer.
 #pragma once
 
 #include <cstdint>
@@ -14,13 +19,19 @@
 #include <string_view>
 
 #include "balancer/auth.h"
+#include "balancer/cors.h"
 #include "balancer/json.h"
 #include "balancer/plan.h"
+#include "balancer/ratelimit.h"
 
 namespace bal {
 
 inline constexpr uint64_t kDefaultMaxBodyBytes = 20ull * 1024 * 1024;
 inline constexpr int64_t kSessionLifetimeMs = 12ll * 3600 * 1000;
+
+// Wrong admin tokens (POST /api/session, or a wrong admin bearer) per client address: ten at
+// once, earned back at ten a minute; once they run out, that address gets 429 for 5 minutes.
+inline constexpr RateRule kAdminFailureRule{10, 60'000, 5 * 60'000};
 
 struct Config {
   TokenSet admin_tokens;
@@ -28,10 +39,13 @@ struct Config {
   std::string admin_secret;  // ADMIN_TOKEN itself: signs session cookies
   bool allow_client_keys = false;
   uint64_t max_body_bytes = kDefaultMaxBodyBytes;
-  int max_attempts = 3;
+  int max_attempts = 8;                // keys tried per request (server errors are retried at most twice)
+  CorsPolicy cors;                     // CORS_ORIGINS, for the proxy routes
+  uint32_t rate_limit_per_minute = 0;  // per client token and isolate; 0: no limit
 };
 
-// Reads {admin_token, auth_tokens, allow_client_keys, max_body_bytes, max_attempts}.
+// Reads {admin_token, auth_tokens, allow_client_keys, max_body_bytes, max_attempts,
+// cors_origins, rate_limit_per_minute}.
 Config make_config(const json& header);
 
 struct Request {
@@ -41,13 +55,23 @@ struct Request {
   json headers;            // lower-case names -> string values
   std::string_view body;
   bool body_included = false;
-  bool body_too_large = false;
+  bool body_too_large = false;   // the shim stopped reading past max_bytes
+  bool body_unreadable = false;  // the body could not be read (cut off, malformed chunking)
   int64_t now_ms = 0;
-  bool secure = false;     // https: session cookies get the Secure flag
+  bool secure = false;  // https: session cookies get the Secure flag
 };
 
 Request make_request(const json& header, std::string_view body);
 
+// What routing remembers between requests of one isolate (kept by abi.cpp).
+struct RouterState {
+  RateLimiter admin_failures;  // keyed by address_bucket(cf-connecting-ip)
+  RateLimiter clients;         // keyed by the SHA-256 of the client's token
+};
+
+Plan route(const Config& config, const Request& request, RouterState& state);
+
+// Routes with a fresh state: no limit carries over from one call to the next.
 Plan route(const Config& config, const Request& request);
 
 // Query string helpers (application/x-www-form-urlencoded: '+' is a space).

@@ -1,0 +1,33 @@
+// router_internal.h — what router.cpp and router_admin.cpp share.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "balancer/router.h"
+
+namespace bal::detail {
+
+inline bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+
+inline std::string_view header(const Request& r, std::string_view name) {
+  return get_string(r.headers, name);
+}
+
+// The credentials of "Authorization: Bearer T" (the scheme in any case), or "".
+std::string_view bearer(const Request& r);
+
+Plan need_body(const Config& c);
+
+// The answer when the request's body was too large or could not be read; nullopt otherwise.
+std::optional<Plan> body_refusal(Family family, const Request& r);
+
+// `p` with a Retry-After header of `wait_ms`, rounded up to whole seconds.
+Plan with_retry_after(Plan p, int64_t wait_ms);
+
+Plan route_admin(const Config& c, const Request& r, std::string_view path, RouterState& state);
+
+}  // namespace bal::detail

@@ -1,0 +1,277 @@
+// The router's defences: failed-login limits, per-token rate limits, CORS origins, and
+// hostile admin bodies.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "balancer/router.h"
+
+using bal::json;
+
+namespace {
+
+constexpr int64_t kNow = 1764000000000;
+const std::string kKey = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
+
+struct Harness {
+  bal::Config config;
+  bal::RouterState state;
+
+  bal::Plan call(const std::string& method, const std::string& target, json headers = json::object(),
+                 const std::string& body = "", bool with_body = false, int64_t now = kNow) {
+    json h = {{"method", method}, {"headers", std::move(headers)}, {"now_ms", now}, {"body_included", with_body}};
+    const size_t q = target.find('?');
+    h["path"] = target.substr(0, q);
+    h["query"] = q == std::string::npos ? "" : target.substr(q + 1);
+    return bal::route(config, bal::make_request(h, body), state);
+  }
+  bal::Plan login(const std::string& token, const std::string& ip, int64_t now = kNow) {
+    return call("POST", "/api/session", {{"cf-connecting-ip", ip}}, json{{"token", token}}.dump(), true, now);
+  }
+};
+
+Harness harness(json extra = json::object()) {
+  json h = {{"admin_token", "admin-secret"}, {"auth_tokens", "tok-1,tok-2"}};
+  h.update(extra);
+  return Harness{bal::make_config(h), {}};
+}
+
+int status(const bal::Plan& p) {
+  return p.header.value("status", 0);
+}
+std::string action(const bal::Plan& p) {
+  return std::string(bal::get_string(p.header, "action"));
+}
+json body(const bal::Plan& p) {
+  return bal::parse_json(p.payload);
+}
+std::string hdr(const bal::Plan& p, const char* name) {
+  const json* hs = bal::get_field(p.header, "headers");
+  return hs == nullptr ? "" : std::string(bal::get_string(*hs, name));
+}
+
+}  // namespace
+
+TEST_CASE("ten wrong admin tokens from one address lock it out for five minutes", "[router][limits]") {
+  auto h = harness();
+  for (int i = 0; i < 10; ++i) CHECK(status(h.login("wrong", "203.0.113.9")) == 401);
+  const auto locked = h.login("wrong", "203.0.113.9");
+  CHECK(status(locked) == 429);
+  CHECK(hdr(locked, "retry-after") == "300");
+  CHECK(body(locked)["error"]["code"] == "too_many_failures");
+  // Even the right token is refused from there: otherwise guessing would go on.
+  CHECK(status(h.login("admin-secret", "203.0.113.9")) == 429);
+  CHECK(status(h.call("GET", "/api/keys",
+                      {{"cf-connecting-ip", "203.0.113.9"}, {"authorization", "Bearer admin-secret"}})) == 429);
+  // The lock is asked about before the body is read.
+  CHECK(status(h.call("POST", "/api/session", {{"cf-connecting-ip", "203.0.113.9"}})) == 429);
+  // Another address is not affected, and a session made there works from the locked one.
+  const auto ok = h.login("admin-secret", "198.51.100.1");
+  REQUIRE(status(ok) == 200);
+  const std::string cookie = hdr(ok, "set-cookie").substr(0, hdr(ok, "set-cookie").find(';'));
+  CHECK(action(h.call("GET", "/api/keys", {{"cf-connecting-ip", "203.0.113.9"}, {"cookie", cookie}})) == "admin");
+  // Five minutes later the address may try again.
+  CHECK(status(h.login("admin-secret", "203.0.113.9", kNow + 300'000)) == 200);
+}
+
+TEST_CASE("wrong admin bearers count as failures; missing credentials and bad bodies do not", "[router][limits]") {
+  auto h = harness();
+  const json ip = {{"cf-connecting-ip", "2001:db8:1:2::5"}};
+  for (int i = 0; i < 30; ++i) CHECK(status(h.call("GET", "/api/keys", ip)) == 401);
+  for (const char* bad : {"not json", "[]", R"({"token": 5})", R"({"token": null})", "{}", "\xff"}) {
+    INFO(bad);
+    const auto p = h.call("POST", "/api/session", ip, bad, true);
+    CHECK(status(p) == 400);
+    CHECK(body(p)["error"]["code"] == "invalid_body");
+  }
+  json wrong = ip;
+  wrong["authorization"] = "Bearer tok-1";  // a client token is a wrong admin token
+  for (int i = 0; i < 10; ++i) CHECK(status(h.call(i % 2 ? "POST" : "GET", "/api/keys", wrong)) == 401);
+  // The same /64 is the same bucket.
+  CHECK(status(h.call("GET", "/api/stats", {{"cf-connecting-ip", "2001:db8:1:2::77"}})) == 429);
+  CHECK(status(h.call("GET", "/api/stats", {{"cf-connecting-ip", "2001:db8:1:3::77"}})) == 401);
+}
+
+TEST_CASE("without cf-connecting-ip every caller shares one failure bucket", "[router][limits]") {
+  auto h = harness();
+  for (int i = 0; i < 10; ++i) CHECK(status(h.call("GET", "/api/keys", {{"authorization", "Bearer x"}})) == 401);
+  CHECK(status(h.call("GET", "/api/keys", {{"authorization", "Bearer admin-secret"}})) == 429);
+  CHECK(action(h.call("GET", "/api/keys",
+                      {{"authorization", "Bearer admin-secret"}, {"cf-connecting-ip", "192.0.2.1"}})) == "admin");
+  // The routing helper without a state limits nothing.
+  const auto c = h.config;
+  for (int i = 0; i < 20; ++i) {
+    json r = {{"method", "GET"}, {"path", "/api/keys"}, {"headers", {{"authorization", "Bearer x"}}}, {"now_ms", kNow}};
+    CHECK(status(bal::route(c, bal::make_request(r, ""))) == 401);
+  }
+}
+
+TEST_CASE("RATE_LIMIT_PER_MINUTE limits each client token, in each family's format", "[router][limits]") {
+  auto h = harness({{"rate_limit_per_minute", 3}});
+  const json t1 = {{"x-goog-api-key", "tok-1"}};
+  for (int i = 0; i < 3; ++i) CHECK(action(h.call("GET", "/v1beta/models", t1)) == "upstream");
+  const auto native = h.call("GET", "/v1beta/models", t1);
+  CHECK(status(native) == 429);
+  CHECK(hdr(native, "retry-after") == "20");
+  CHECK(hdr(native, "access-control-allow-origin") == "*");
+  CHECK(body(native)["error"]["status"] == "RESOURCE_EXHAUSTED");
+  const auto openai = h.call("GET", "/v1/models", {{"authorization", "Bearer tok-1"}});
+  CHECK(status(openai) == 429);
+  CHECK(body(openai)["error"]["type"] == "rate_limit_error");
+  CHECK(body(openai)["error"]["code"] == "rate_limit_exceeded");
+  // The same token by ?key= is the same client; another token has its own budget.
+  CHECK(status(h.call("GET", "/v1beta/models?key=tok-1")) == 429);
+  CHECK(action(h.call("GET", "/v1beta/models", {{"x-goog-api-key", "tok-2"}})) == "upstream");
+  // Wrong tokens are refused before any budget is spent.
+  CHECK(status(h.call("GET", "/v1beta/models", {{"x-goog-api-key", "nope"}})) == 401);
+  // 20 s later one more request is allowed.
+  CHECK(action(h.call("GET", "/v1beta/models", t1, "", false, kNow + 20'000)) == "upstream");
+}
+
+TEST_CASE("a request routed twice (body asked for) is counted once", "[router][limits]") {
+  auto h = harness({{"rate_limit_per_minute", 2}});
+  const json t = {{"authorization", "Bearer tok-2"}};
+  for (int i = 0; i < 2; ++i) {
+    CHECK(action(h.call("POST", "/v1/chat/completions", t)) == "need_body");
+    CHECK(action(h.call("POST", "/v1/chat/completions", t, "{}", true)) != "need_body");
+    CHECK(status(h.call("POST", "/v1/chat/completions", t, "{}", true)) != 429);
+  }
+  CHECK(status(h.call("POST", "/v1/chat/completions", t)) == 429);
+}
+
+TEST_CASE("client keys have their own per-client budget", "[router][limits]") {
+  auto h = harness({{"rate_limit_per_minute", 1}, {"allow_client_keys", true}});
+  CHECK(h.call("GET", "/v1beta/models", {{"x-goog-api-key", kKey}}).header["client_key"] == kKey);
+  CHECK(status(h.call("GET", "/v1beta/models", {{"x-goog-api-key", kKey}})) == 429);
+  CHECK(action(h.call("GET", "/v1beta/models", {{"x-goog-api-key", "tok-1"}})) == "upstream");
+}
+
+TEST_CASE("no rate limit unless configured", "[router][limits]") {
+  auto h = harness();
+  for (int i = 0; i < 500; ++i)
+    REQUIRE(action(h.call("GET", "/v1beta/models", {{"x-goog-api-key", "tok-1"}})) == "upstream");
+  CHECK(h.state.clients.size() == 0);
+  CHECK(bal::make_config({{"rate_limit_per_minute", -5}}).rate_limit_per_minute == 0);
+  CHECK(bal::make_config({{"rate_limit_per_minute", "60"}}).rate_limit_per_minute == 0);
+}
+
+TEST_CASE("CORS_ORIGINS: listed origins reflected with vary, others get no CORS headers", "[router][cors]") {
+  auto h = harness({{"cors_origins", "https://app.example, https://chat.example"}});
+  const json from_app = {{"origin", "https://app.example"}, {"x-goog-api-key", "tok-1"}};
+  const json from_evil = {{"origin", "https://evil.example"}, {"x-goog-api-key", "tok-1"}};
+  const auto up = h.call("GET", "/v1beta/models", from_app);
+  CHECK(up.header["cors"] == "https://app.example");
+  CHECK(up.header["vary"] == "origin");
+  const auto up_evil = h.call("GET", "/v1beta/models", from_evil);
+  CHECK_FALSE(up_evil.header.contains("cors"));
+  CHECK(up_evil.header["vary"] == "origin");
+  const auto err = h.call("GET", "/v1/models", {{"origin", "https://chat.example"}});
+  CHECK(status(err) == 401);
+  CHECK(hdr(err, "access-control-allow-origin") == "https://chat.example");
+  CHECK(hdr(err, "vary") == "origin");
+  CHECK(hdr(h.call("GET", "/v1/models", {{"origin", "https://evil.example"}}), "access-control-allow-origin").empty());
+
+  const auto pre = h.call("OPTIONS", "/v1/chat/completions", {{"origin", "https://app.example"}});
+  CHECK(status(pre) == 204);
+  CHECK(hdr(pre, "access-control-allow-origin") == "https://app.example");
+  CHECK_FALSE(hdr(pre, "access-control-allow-headers").empty());
+  const auto pre_evil = h.call("OPTIONS", "/v1/chat/completions", {{"origin", "https://evil.example"}});
+  CHECK(status(pre_evil) == 204);
+  CHECK(hdr(pre_evil, "access-control-allow-origin").empty());
+  CHECK(hdr(pre_evil, "access-control-allow-headers").empty());
+}
+
+TEST_CASE("CORS: default is * without vary; admin routes never get CORS headers", "[router][cors]") {
+  auto h = harness();
+  const auto up = h.call("GET", "/v1beta/models", {{"origin", "https://x.example"}, {"x-goog-api-key", "tok-1"}});
+  CHECK(up.header["cors"] == "*");
+  CHECK_FALSE(up.header.contains("vary"));
+  auto listed = harness({{"cors_origins", "https://app.example"}});
+  for (auto* hs : {&h, &listed}) {
+    for (const char* method : {"GET", "OPTIONS"}) {
+      const auto p =
+          hs->call(method, "/api/keys", {{"origin", "https://app.example"}, {"authorization", "Bearer admin-secret"}});
+      const json* headers = bal::get_field(p.header, "headers");
+      if (headers == nullptr) continue;
+      for (const auto& [name, value] : headers->items()) CHECK(name.rfind("access-control-", 0) != 0);
+    }
+  }
+}
+
+TEST_CASE("hostile admin bodies get admin-format 400s or 413s, never a trap", "[router][limits]") {
+  auto h = harness();
+  const json admin = {{"authorization", "Bearer admin-secret"}};
+  struct Row {
+    std::string method, path, body;
+    int status;
+  };
+  std::string many_ids = "{\"ids\": [";
+  for (int i = 0; i < 150000; ++i) many_ids += "1,";
+  many_ids += "1]}";
+  std::string many_keys = "[";
+  for (int i = 0; i < 150000; ++i) many_keys += "\"k\",";
+  many_keys += "\"k\"]";
+  const Row rows[] = {
+      {"POST", "/api/keys", std::string(100000, '['), 400},
+      {"POST", "/api/keys", "{\"keys\": " + std::string(5000, '[') + "}", 400},
+      {"DELETE", "/api/keys", std::string(100000, '{'), 400},
+      {"POST", "/api/keys/enable", many_ids, 400},
+      {"POST", "/api/keys", many_keys, 413},
+      {"POST", "/api/keys", R"({"keys": 5})", 400},
+      {"POST", "/api/keys", R"({"keys": null})", 400},
+      {"POST", "/api/keys", "{\"keys\": [\"" + kKey + "\"]}\xff", 400},
+      {"POST", "/api/keys", "AIza\xc0\xaf", 400},
+      {"DELETE", "/api/keys", R"({"ids": [1.5]})", 400},
+      {"DELETE", "/api/keys", R"({"ids": [-1]})", 400},
+      {"DELETE", "/api/keys", R"({"ids": "1"})", 400},
+      {"DELETE", "/api/keys", R"({"ids": [99999999999999999999999]})", 400},
+      {"POST", "/api/keys/check", R"({"ids": {}})", 400},
+      {"POST", "/api/keys/disable", "", 400},
+  };
+  for (const Row& row : rows) {
+    INFO(row.method << " " << row.path << " " << row.body.substr(0, 40));
+    const auto p = h.call(row.method, row.path, admin, row.body, true);
+    CHECK(status(p) == row.status);
+    CHECK(body(p)["error"]["code"].is_string());
+  }
+}
+
+TEST_CASE("bodies that cannot be read get a 400 in the route family's format", "[router][limits]") {
+  auto h = harness();
+  const json proxy = {{"x-goog-api-key", "tok-1"}};
+  struct Row {
+    std::string method, path;
+    json headers;
+    std::string family;
+  };
+  const Row rows[] = {{"POST", "/v1/chat/completions", proxy, "openai"},
+                      {"POST", "/v1beta/models/x:generateContent", proxy, "gemini"},
+                      {"POST", "/api/keys", {{"authorization", "Bearer admin-secret"}}, "admin"},
+                      {"POST", "/api/session", json::object(), "admin"}};
+  for (const Row& row : rows) {
+    INFO(row.path);
+    json r = {{"method", row.method}, {"path", row.path},      {"headers", row.headers},
+              {"now_ms", kNow},       {"body_included", true}, {"body_unreadable", true}};
+    const auto p = bal::route(h.config, bal::make_request(r, ""), h.state);
+    CHECK(status(p) == 400);
+    const json e = body(p)["error"];
+    if (row.family == "openai") CHECK(e["code"] == "bad_body");
+    if (row.family == "gemini") CHECK(e["status"] == "INVALID_ARGUMENT");
+    if (row.family == "admin") CHECK(e["code"] == "bad_body");
+  }
+}
+
+TEST_CASE("only the Gemini API's methods are forwarded", "[router][limits]") {
+  auto h = harness();
+  const json t = {{"x-goog-api-key", "tok-1"}};
+  for (const char* m : {"GET", "POST", "PUT", "PATCH", "DELETE"})
+    CHECK(action(h.call(m, "/v1beta/files/abc", t)) == "upstream");
+  for (const char* m : {"TRACE", "TRACK", "HEAD", "CONNECT", "PROPFIND", "FOO"}) {
+    INFO(m);
+    const auto p = h.call(m, "/v1beta/files/abc", t);
+    CHECK(status(p) == 405);
+    CHECK(hdr(p, "allow") == "GET, POST, PUT, PATCH, DELETE");
+    CHECK(body(p)["error"]["code"] == 405);
+    // Without a token the answer is the same 401 as for any method.
+    CHECK(status(h.call(m, "/v1beta/files/abc")) == 401);
+  }
+}
