@@ -17,6 +17,8 @@ export async function probeKey(env, key) {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
       body: PROBE_BODY,
+      // A redirect would carry the key's header to wherever it points: never follow one.
+      redirect: 'manual',
       signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
     });
     status = res.status;
