@@ -34,14 +34,9 @@ export function coreConfig(env) {
 const DEFAULT_FIRST_BYTE_MS = 300 * 1000;
 const DEFAULT_IDLE_MS = 120 * 1000;
 
-function positive(value, fallback) {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
 export function timeouts(env) {
   return {
-    firstByteMs: positive(env.UPSTREAM_TIMEOUT_MS, DEFAULT_FIRST_BYTE_MS),
-    idleMs: positive(env.STREAM_IDLE_TIMEOUT_MS, DEFAULT_IDLE_MS),
+    firstByteMs: positive(env.UPSTREAM_TIMEOUT_MS) ?? DEFAULT_FIRST_BYTE_MS,
+    idleMs: positive(env.STREAM_IDLE_TIMEOUT_MS) ?? DEFAULT_IDLE_MS,
   };
 }

@@ -260,6 +260,7 @@ export class KeyPool extends DurableObject {
 
   // Returns true when the event changes what isolates must know (disable, cooldown).
   applyEvent(e) {
+    if (e.count === false) return this.applyStreamEnd(e);
     const ok = e.outcome === 'ok';
     const counted = e.outcome !== 'client_error' && e.outcome !== 'location';
     const prompt = Math.max(0, Math.floor(e.prompt_tokens || 0));
@@ -286,18 +287,7 @@ export class KeyPool extends DurableObject {
       e.id,
     ).toArray().length;
     if (!exists) return false;
-    let changed = false;
-    for (const resource of (e.created ?? []).slice(0, MAX_CREATED_PER_EVENT)) {
-      if (typeof resource !== 'string' || !/^(files|cachedContents)\/[A-Za-z0-9_-]{1,128}$/.test(resource)) continue;
-      this.sql.exec(
-        `INSERT INTO affinity (resource, key_id, created_ms) VALUES (?, ?, ?)
-         ON CONFLICT (resource) DO UPDATE SET key_id = excluded.key_id, created_ms = excluded.created_ms`,
-        resource,
-        e.id,
-        at,
-      );
-      changed = true;
-    }
+    const changed = this.rememberCreated(e, at);
     this.sql.exec(
       `INSERT INTO usage_hourly (key_id, hour_ms, requests, successes, failures, prompt_tokens, completion_tokens)
        VALUES (?, ?, 1, ?, ?, ?, ?)
@@ -341,6 +331,58 @@ export class KeyPool extends DurableObject {
         e.outcome,
       );
       return true;
+    }
+    return changed;
+  }
+
+  // The end of a streamed answer already counted when it started: tokens, created resources,
+  // and the error if it was cut short; no counts, no key action.
+  applyStreamEnd(e) {
+    const prompt = Math.max(0, Math.floor(e.prompt_tokens || 0));
+    const completion = Math.max(0, Math.floor(e.completion_tokens || 0));
+    const at = e.at_ms || Date.now();
+    const failed = e.outcome !== 'ok';
+    const exists = this.sql.exec(
+      `UPDATE keys SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
+              last_error = CASE WHEN ? THEN ? ELSE last_error END,
+              last_error_ms = CASE WHEN ? THEN ? ELSE last_error_ms END
+       WHERE id = ? RETURNING id`,
+      prompt,
+      completion,
+      failed ? 1 : 0,
+      e.error ? String(e.error).slice(0, 500) : e.outcome,
+      failed ? 1 : 0,
+      at,
+      e.id,
+    ).toArray().length;
+    if (!exists) return false;
+    if (prompt || completion) {
+      this.sql.exec(
+        `INSERT INTO usage_hourly (key_id, hour_ms, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key_id, hour_ms) DO UPDATE SET prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+           completion_tokens = completion_tokens + excluded.completion_tokens`,
+        e.id,
+        Math.floor(at / HOUR_MS) * HOUR_MS,
+        prompt,
+        completion,
+      );
+    }
+    return this.rememberCreated(e, at);
+  }
+
+  // Remembers resources an answer created (affinity.h); true when isolates must learn of them.
+  rememberCreated(e, at) {
+    let changed = false;
+    for (const resource of (e.created ?? []).slice(0, MAX_CREATED_PER_EVENT)) {
+      if (typeof resource !== 'string' || !/^(files|cachedContents)\/[A-Za-z0-9_-]{1,128}$/.test(resource)) continue;
+      this.sql.exec(
+        `INSERT INTO affinity (resource, key_id, created_ms) VALUES (?, ?, ?)
+         ON CONFLICT (resource) DO UPDATE SET key_id = excluded.key_id, created_ms = excluded.created_ms`,
+        resource,
+        e.id,
+        at,
+      );
+      changed = true;
     }
     return changed;
   }

@@ -2,11 +2,10 @@
 // asks the core what each failure means, retries on another key before the first byte
 // reaches the client, and hands the answer back untouched or translated.
 import { OP, call, callText, CoreStream } from './core.mjs';
-import { upstreamBase } from './config.mjs';
+import { timeouts, upstreamBase } from './config.mjs';
 import { recordEvent, refreshPool } from './pool-client.mjs';
 
 const MAX_ERROR_BYTES = 256 * 1024;
-const FIRST_BYTE_TIMEOUT_MS = 120 * 1000;
 const MAX_MODEL_PAGES = 20;
 
 // Response headers from Gemini that a client may see.
@@ -104,7 +103,7 @@ export async function runUpstream(plan, body, env, ctx, request) {
     attempts++;
     if (pick.id !== null) tried.push(pick.id);
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('upstream timeout')), FIRST_BYTE_TIMEOUT_MS);
+    const timer = setTimeout(() => controller.abort(new Error('upstream timeout')), timeouts(env).firstByteMs);
     request?.signal?.addEventListener?.('abort', () => controller.abort(new Error('client gone')), { once: true });
     let res = null;
     try {
@@ -164,6 +163,7 @@ function learn(pick, bytes) {
 function noteEvent(env, ctx, plan, pick, verdict, usage, created = []) {
   if (pick.id === null) return;
   recordEvent(env, ctx, {
+    ...(verdict.count === false ? { count: false } : {}),
     ...(created.length ? { created } : {}),
     id: pick.id,
     model: plan.model,
@@ -176,6 +176,13 @@ function noteEvent(env, ctx, plan, pick, verdict, usage, created = []) {
     error: verdict.outcome === 'ok' ? null : verdict.message || verdict.status_text || verdict.outcome,
     at_ms: Date.now(),
   });
+}
+
+// A streamed answer is counted as a use when it starts (a client that leaves takes the request's
+// context with it, and nothing could be recorded after that); its tokens, what it created and
+// any failure at the end follow as an event that adds to the figures without counting again.
+function noteStreamEnd(env, ctx, plan, pick, verdict, usage, created) {
+  noteEvent(env, ctx, plan, pick, { ...verdict, count: false }, usage, created);
 }
 
 // No attempt succeeded: the last upstream error (redacted or translated), or, when no key
@@ -247,7 +254,9 @@ async function deliver(plan, res, pick, attempts, env, ctx, controller) {
     bytes = new Uint8Array(await res.arrayBuffer());
   }
   const out = translated(plan, res.status, bytes, headers);
-  noteEvent(env, ctx, plan, pick, { outcome: 'ok' }, out.usage, learn(pick, bytes));
+  // A 200 whose body cannot be read (HTML, empty, cut short) is Google's side, not the key's.
+  const verdict = out.response.status >= 500 ? { outcome: 'server_error', message: 'unreadable upstream answer' } : { outcome: 'ok' };
+  noteEvent(env, ctx, plan, pick, verdict, out.usage, verdict.outcome === 'ok' ? learn(pick, bytes) : []);
   if (plan.response === 'pages' && out.response.status === 200) {
     const body = await out.response.arrayBuffer();
     modelList = { at: Date.now(), body, headers: out.response.headers };
@@ -304,9 +313,28 @@ function rewriteUploadUrl(value, env, plan) {
 // Moves an upstream body to the client chunk by chunk; `hooks.chunk(bytes)` returns what to
 // send for each chunk, `hooks.end(out, error)` runs exactly once when the upstream ends or
 // fails, `hooks.cancel()` when the client goes away (the upstream request is aborted).
-function pump(body, controller, hooks) {
+function pump(body, controller, hooks, idleMs) {
   const reader = body.getReader();
   let ended = false;
+  // An upstream that goes quiet mid-answer is cut off after idleMs, like one that drops.
+  const read = () =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new Error('upstream stalled');
+        controller.abort(err);
+        reject(err);
+      }, idleMs);
+      reader.read().then(
+        (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
   return new ReadableStream({
     // Reads until there is something to send: a pull that enqueues nothing is not always
     // called again, which would leave the client waiting forever.
@@ -314,7 +342,7 @@ function pump(body, controller, hooks) {
       for (;;) {
         let chunk;
         try {
-          chunk = await reader.read();
+          chunk = await read();
         } catch (err) {
           ended = true;
           hooks.end(out, err);
@@ -374,10 +402,8 @@ function looksLikeJson(res) {
 // counts in the final usageMetadata. A failure mid-body errors the client's stream so the
 // client can tell the answer is incomplete.
 function passthroughBody(plan, res, pick, env, ctx, controller) {
-  if (!res.body) {
-    noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
-    return null;
-  }
+  noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
+  if (!res.body) return null;
   let tail = new Uint8Array(0);
   return pump(res.body, controller, {
     chunk(bytes) {
@@ -397,11 +423,11 @@ function passthroughBody(plan, res, pick, env, ctx, controller) {
       }
       if (complete) {
         out.close();
-        noteEvent(env, ctx, plan, pick, { outcome: 'ok' }, usage, learn(pick, tail));
+        noteStreamEnd(env, ctx, plan, pick, { outcome: 'ok' }, usage, learn(pick, tail));
         return;
       }
       // Cut short: the key is not to blame, but the client must be able to tell.
-      noteEvent(env, ctx, plan, pick, { outcome: 'server_error', message: 'upstream answer cut short' }, usage);
+      noteStreamEnd(env, ctx, plan, pick, { outcome: 'server_error', message: 'upstream answer cut short' }, usage, []);
       if (!sse) {
         out.error(error ?? new Error('upstream answer cut short'));
         return;
@@ -412,10 +438,8 @@ function passthroughBody(plan, res, pick, env, ctx, controller) {
       out.enqueue(encoder.encode('\r\n\r\n'));
       out.close();
     },
-    cancel() {
-      noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
-    },
-  });
+    cancel() {},
+  }, timeouts(env).idleMs);
 }
 
 // Pumps the upstream SSE body through a core stream handle. The handle is closed on every
@@ -423,6 +447,7 @@ function passthroughBody(plan, res, pick, env, ctx, controller) {
 // hang) and client cancel.
 function streamTranslated(plan, res, pick, headers, env, ctx, controller) {
   const stream = new CoreStream({ ...plan.translate, now_ms: Date.now(), request_id: requestId() });
+  noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
   let tail = new Uint8Array(0);
   const body = pump(res.body, controller, {
     chunk(bytes) {
@@ -436,7 +461,7 @@ function streamTranslated(plan, res, pick, headers, env, ctx, controller) {
         if (end.payload.length) out.enqueue(end.payload);
         const ok = end.header.ok !== false;
         const verdict = ok ? { outcome: 'ok' } : { outcome: 'server_error', message: 'upstream stream ended early' };
-        noteEvent(env, ctx, plan, pick, verdict, end.header, ok ? learn(pick, tail) : []);
+        noteStreamEnd(env, ctx, plan, pick, verdict, end.header, ok ? learn(pick, tail) : []);
       } finally {
         stream.close();
         out.close();
@@ -444,9 +469,8 @@ function streamTranslated(plan, res, pick, headers, env, ctx, controller) {
     },
     cancel() {
       stream.close();
-      noteEvent(env, ctx, plan, pick, { outcome: 'ok' });
     },
-  });
+  }, timeouts(env).idleMs);
   headers.set('content-type', 'text/event-stream; charset=utf-8');
   headers.set('cache-control', 'no-cache');
   return new Response(body, { status: 200, headers });

@@ -42,7 +42,9 @@ enum bal_op {
   BAL_OP_TRANSLATE = 9,        /* header: {kind, ...}; payload: body             -> translated body */
   BAL_OP_POOL_EVENT = 10,      /* header: {id, model, action, until_ms}          -> {}              */
   BAL_OP_POOL_STATUS = 11,     /* header: {now_ms, model?}                        -> counts, earliest */
-  BAL_OP_ERROR = 12            /* header: {family, status, message, code?}       -> respond plan    */
+  BAL_OP_ERROR = 12,           /* header: {family, status, message, code?}       -> respond plan    */
+  BAL_OP_USAGE = 13,           /* header: {sse}; payload: an answer's tail      -> usage, complete */
+  BAL_OP_LEARN = 14            /* header: {key_id}; payload: an answer (or tail) -> {created: [...]}*/
 };
 
 enum bal_status {

@@ -15,6 +15,7 @@
 #include "balancer/pool.h"
 #include "balancer/redact.h"
 #include "balancer/router.h"
+#include "balancer/usage.h"
 
 namespace {
 
@@ -71,7 +72,9 @@ void op_select(const json& h) {
   }
   const std::string model(bal::get_string(h, "model"));
   const int64_t now = now_of(h);
-  if (auto i = st.pool.select(model, now, exclude)) {
+  std::optional<int64_t> prefer;
+  if (auto p = bal::get_number(h, "prefer")) prefer = static_cast<int64_t>(*p);
+  if (auto i = st.pool.select(model, now, exclude, prefer)) {
     const bal::PoolKey& k = st.pool.at(*i);
     reply({{"id", k.id}, {"key", k.key}});
     return;
@@ -87,9 +90,18 @@ void op_classify(const json& h, std::string_view body) {
     state().pool.apply(static_cast<int64_t>(*id), v.action, bal::get_string(h, "model"), v.all_models, v.until_ms,
                        now);
   }
+  bal::AttemptState attempt;
+  attempt.attempts = static_cast<int>(bal::get_number(h, "attempts").value_or(1));
+  attempt.max_attempts = static_cast<int>(bal::get_number(h, "max_attempts").value_or(1));
+  attempt.server_failures = static_cast<int>(bal::get_number(h, "server_failures").value_or(0)) +
+                            (v.backoff ? 1 : 0);
+  attempt.elapsed_ms = static_cast<int64_t>(bal::get_number(h, "elapsed_ms").value_or(0));
+  const bal::NextStep step = bal::next_step(v, attempt);
   reply({{"outcome", bal::outcome_name(v.outcome)},
          {"dead", bal::is_dead(v.outcome)},
-         {"retry", v.retry},
+         {"retry", step.retry},
+         {"delay_ms", step.delay_ms},
+         {"server_failures", attempt.server_failures},
          {"backoff", v.backoff},
          {"action", action_name(v.action)},
          {"all_models", v.all_models},
@@ -130,6 +142,29 @@ void op_pool_event(const json& h) {
   reply(json::object());
 }
 
+// Sends a request that names a file, a cached content or a thought signature to the key
+// that made it. A native body is needed for that only while such things are known.
+bal::Plan with_affinity(bal::Plan plan, const bal::Message& m) {
+  State& st = state();
+  if (st.pool.affinity().empty() || bal::get_string(plan.header, "action") != "upstream") return plan;
+  const bool forwarded = bal::get_bool(plan.header, "forward_body");
+  if (forwarded && !bal::get_bool(m.header, "body_included")) {
+    bal::Plan again;
+    again.header = {{"action", "need_body"}, {"max_bytes", plan.header.value("max_bytes", st.config.max_body_bytes)}};
+    return again;
+  }
+  const std::string_view body = forwarded ? m.payload : std::string_view(plan.payload);
+  if (auto id = st.pool.affinity().key_for(bal::get_string(plan.header, "path"), body)) plan.header["prefer_key"] = *id;
+  return plan;
+}
+
+void op_learn(const json& h, std::string_view answer) {
+  std::vector<std::string> created;
+  const auto id = bal::get_number(h, "key_id");
+  if (id) state().pool.affinity().learn(answer, static_cast<int64_t>(*id), &created);
+  reply({{"created", created}});
+}
+
 int32_t dispatch(uint32_t op, const bal::Message& m) {
   State& st = state();
   switch (op) {
@@ -138,7 +173,7 @@ int32_t dispatch(uint32_t op, const bal::Message& m) {
       reply({{"admin_set", !st.config.admin_tokens.empty()}, {"clients_set", !st.config.client_tokens.empty()}});
       return BAL_OK;
     case BAL_OP_ROUTE:
-      reply_plan(bal::route(st.config, bal::make_request(m.header, m.payload), st.router));
+      reply_plan(with_affinity(bal::route(st.config, bal::make_request(m.header, m.payload), st.router), m));
       return BAL_OK;
     case BAL_OP_POOL_LOAD: {
       const auto seed = static_cast<uint64_t>(bal::get_number(m.header, "seed").value_or(0));
@@ -179,6 +214,21 @@ int32_t dispatch(uint32_t op, const bal::Message& m) {
                                                  : bal::Family::admin;
       const int status = static_cast<int>(bal::get_number(m.header, "status").value_or(500));
       reply_plan(bal::error_plan(family, status, bal::get_string(m.header, "message"), bal::get_string(m.header, "code")));
+      return BAL_OK;
+    }
+    case BAL_OP_LEARN:
+      op_learn(m.header, m.payload);
+      return BAL_OK;
+    case BAL_OP_USAGE: {
+      const auto u = bal::usage_from_tail(m.payload);
+      json out = u ? json{{"found", true},
+                          {"prompt_tokens", u->prompt_tokens},
+                          {"completion_tokens", u->completion_tokens},
+                          {"cached_tokens", u->cached_tokens},
+                          {"reasoning_tokens", u->thoughts_tokens}}
+                   : json{{"found", false}};
+      out["complete"] = bal::answer_complete(m.payload, bal::get_bool(m.header, "sse"));
+      reply(out);
       return BAL_OK;
     }
     default:

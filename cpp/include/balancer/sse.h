@@ -41,6 +41,7 @@ class Splitter {
   // Handles one complete line; returns true when it closes an event that has data.
   bool take_line(std::string_view line);
   bool over_limit(size_t extra);
+  void overflow();
 
   size_t max_event_bytes_;
   std::string line_;   // a line cut by a chunk boundary

@@ -14,12 +14,16 @@ size_t line_end(std::string_view s) {
 
 bool Splitter::over_limit(size_t extra) {
   if (line_.size() + data_.size() + extra <= max_event_bytes_) return false;
+  overflow();
+  return true;
+}
+
+void Splitter::overflow() {
   // Give the memory back at once: the stream is finished as far as we are concerned.
   overflowed_ = true;
   std::string().swap(line_);
   std::string().swap(data_);
   has_data_ = false;
-  return true;
 }
 
 bool Splitter::take_line(std::string_view line) {
@@ -35,7 +39,11 @@ bool Splitter::take_line(std::string_view line) {
   if (line.substr(0, colon) != "data") return false;
   std::string_view value = colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
   if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  if (over_limit(value.size() + 1)) return false;
+  // `value` may point into line_, which is about to be dropped: count it once.
+  if (data_.size() + value.size() + 1 > max_event_bytes_) {
+    overflow();
+    return false;
+  }
   if (has_data_) data_.push_back('\n');
   data_.append(value);
   has_data_ = true;
