@@ -74,7 +74,8 @@ function testFiles(dir) {
 // node's TAP summary: "# pass N" / "# fail M".
 async function nodeSuite() {
   const files = testFiles(join(root, 'tests'));
-  const r = await run(process.execPath, ['--test', '--test-reporter=tap', ...files], {
+  // The loader lets tests import worker-shim/core.mjs (and so core.wasm) the way Workers do.
+  const r = await run(process.execPath, ['--import', './scripts/wasm-loader.mjs', '--test', '--test-reporter=tap', ...files], {
     env: { WRANGLER_SEND_METRICS: 'false' },
     quiet: true,
   });
