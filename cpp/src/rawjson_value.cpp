@@ -17,27 +17,6 @@ using detail::utf8_sequence;
 
 // ---- values -------------------------------------------------------------------------------
 
-const node* value::n() const {
-  return doc_ == nullptr ? nullptr : &doc_->at(index_);
-}
-
-kind value::type() const {
-  const node* x = n();
-  return x == nullptr ? kind::absent : x->type;
-}
-
-bool value::is_integer() const {
-  return is_number() && (n()->flags & kInteger) != 0;
-}
-bool value::has_escapes() const {
-  return is_string() && (n()->flags & kEscaped) != 0;
-}
-
-std::string_view value::raw() const {
-  const node* x = n();
-  return x == nullptr ? std::string_view() : doc_->text().substr(x->begin, x->end - x->begin);
-}
-
 std::string_view value::raw_json() const {
   const node* x = n();
   if (x == nullptr) return {};
@@ -57,9 +36,7 @@ std::string value::str() const {
   return out;
 }
 
-bool value::equals(std::string_view text) const {
-  if (!is_string()) return false;
-  if (!has_escapes()) return raw() == text;
+bool value::equals_escaped(std::string_view text) const {
   return str() == text;
 }
 
@@ -68,8 +45,44 @@ std::optional<bool> value::as_bool() const {
   return (n()->flags & kTrue) != 0;
 }
 
+namespace {
+
+// Exact powers of ten a double holds.
+constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+// Short decimals ("0.7", "-12.5", "1024") without strtod, whose long-double arithmetic is slow
+// in Wasm: an integer mantissa of at most 15 digits divided by an exact power of ten is
+// correctly rounded (both are exact doubles; Clinger's fast path). False for anything else.
+bool fast_decimal(std::string_view text, double& out) {
+  size_t i = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) ++i;
+  uint64_t mantissa = 0;
+  int digits = 0;
+  int scale = 0;
+  bool fraction = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.') {
+      fraction = true;
+      continue;
+    }
+    if (c < '0' || c > '9' || ++digits > 15) return false;  // exponents, long numbers: strtod
+    mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
+    if (fraction) ++scale;
+  }
+  const double m = static_cast<double>(mantissa);
+  out = scale == 0 ? m : m / kPow10[scale];
+  if (negative) out = -out;
+  return true;
+}
+
+}  // namespace
+
 std::optional<double> value::as_double() const {
   if (!is_number()) return std::nullopt;
+  double fast = 0;
+  if (fast_decimal(raw(), fast)) return fast;
   // strtod wants a terminated string; numbers are short, except for pathological ones.
   const std::string text(raw());
   char* end = nullptr;
@@ -99,11 +112,6 @@ value value::get(std::string_view key) const {
     if (m.key.equals(key)) found = m.val;
   }
   return found;
-}
-
-size_t value::size() const {
-  const node* x = n();
-  return x == nullptr ? 0 : x->count;
 }
 
 item_range value::items() const {
@@ -158,6 +166,10 @@ void unescape(std::string_view escaped, std::string& out) {
     }
     i = slash + 2;
   }
+}
+
+bool needs_escaping(std::string_view text) {
+  return find_special(text.data(), 0, text.size()) < text.size();
 }
 
 void append_escaped(std::string& out, std::string_view text) {

@@ -1,6 +1,8 @@
 #include "balancer/rawjson.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "balancer/json.h"
@@ -264,6 +266,11 @@ TEST_CASE("rawjson writer escapes and repairs", "[rawjson]") {
   CHECK(out == "ok\\ufffd\\ufffd(");
   document doc;
   CHECK(doc.parse("\"" + out + "\"") == success);
+  CHECK_FALSE(needs_escaping("plain ASCII text, 123 {}[]:/"));
+  CHECK(needs_escaping("quote\""));
+  CHECK(needs_escaping("back\\slash"));
+  CHECK(needs_escaping("tab\t"));
+  CHECK(needs_escaping("caf\xC3\xA9"));
   std::string decoded;
   unescape("x\\u00e9\\ud83d\\ude00\\n", decoded);
   CHECK(decoded == "x\xC3\xA9\xF0\x9F\x98\x80\n");
@@ -289,4 +296,48 @@ TEST_CASE("rawjson agrees with nlohmann on validity of mutated documents", "[raw
     }
   }
   CHECK(disagreements == 0);
+}
+
+TEST_CASE("rawjson as_double agrees with strtod", "[rawjson]") {
+  const char* const numbers[] = {"0",
+                                 "-0",
+                                 "0.7",
+                                 "0.1",
+                                 "-12.5",
+                                 "1024",
+                                 "0.3",
+                                 "2.675",
+                                 "1e3",
+                                 "1.5E-7",
+                                 "123456789012345",
+                                 "9007199254740993",
+                                 "0.000000000000001",
+                                 "3.141592653589793",
+                                 "-2",
+                                 "1e400",
+                                 "123.456e2",
+                                 "0.30000000000000004"};
+  for (const char* text : numbers) {
+    INFO(text);
+    document doc;
+    REQUIRE(doc.parse(text) == success);
+    const double expected = std::strtod(text, nullptr);
+    if (std::isfinite(expected)) {
+      REQUIRE(doc.root().as_double().has_value());
+      CHECK(*doc.root().as_double() == expected);
+      CHECK(std::signbit(*doc.root().as_double()) == std::signbit(expected));
+    } else {
+      CHECK_FALSE(doc.root().as_double().has_value());
+    }
+  }
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const std::string text = std::to_string(x % 100000000) + "." + std::to_string((x >> 30) % 10000000);
+    document doc;
+    REQUIRE(doc.parse(text) == success);
+    REQUIRE(*doc.root().as_double() == std::strtod(text.c_str(), nullptr));
+  }
 }

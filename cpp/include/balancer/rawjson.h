@@ -104,6 +104,7 @@ class value {
   std::string str() const;
   // True when this is a string whose decoded contents equal `text` (no allocation).
   bool equals(std::string_view text) const;
+  bool equals_escaped(std::string_view text) const;  // the slow path of equals()
   bool has_escapes() const;
 
   std::optional<double> as_double() const;
@@ -201,9 +202,46 @@ class document {
   size_t error_offset_ = 0;
 };
 
+// The small accessors are inline: lookups run them for every member of every object.
+inline const node* value::n() const {
+  return doc_ == nullptr ? nullptr : &doc_->at(index_);
+}
+
+inline kind value::type() const {
+  const node* x = n();
+  return x == nullptr ? kind::absent : x->type;
+}
+
+inline bool value::is_integer() const {
+  return is_number() && (n()->flags & kInteger) != 0;
+}
+inline bool value::has_escapes() const {
+  return is_string() && (n()->flags & kEscaped) != 0;
+}
+
+inline std::string_view value::raw() const {
+  const node* x = n();
+  return x == nullptr ? std::string_view() : doc_->text().substr(x->begin, x->end - x->begin);
+}
+
+inline bool value::equals(std::string_view text) const {
+  const node* x = n();
+  if (x == nullptr || x->type != kind::string) return false;
+  if ((x->flags & kEscaped) != 0) return equals_escaped(text);
+  return x->end - x->begin == text.size() && doc_->text().substr(x->begin, text.size()) == text;
+}
+
+inline size_t value::size() const {
+  const node* x = n();
+  return x == nullptr ? 0 : x->count;
+}
+
 // Decodes the escaped contents of a validated string span, appending to `out`.
 void unescape(std::string_view escaped, std::string& out);
 
+// True when `text` holds a byte that append_escaped() would not copy as it is: '"', '\\', a
+// control character, or a non-ASCII byte (checked, and replaced when invalid).
+bool needs_escaping(std::string_view text);
 // Appends `text` JSON-escaped, without quotes. Invalid UTF-8 becomes U+FFFD, so the output is
 // always valid JSON.
 void append_escaped(std::string& out, std::string_view text);

@@ -49,8 +49,8 @@ bool read_options(raw::value root, ChatState& st) {
   return true;
 }
 
-bool write_body(raw::value root, ChatState& st, std::string& body) {
-  JsonOut out(body);
+bool write_body(raw::value root, ChatState& st, std::string& body, size_t expected) {
+  JsonOut out(body, expected);
   std::string system;
   JsonOut system_out(system);
   req::Turns contents(out, true);
@@ -58,7 +58,7 @@ bool write_body(raw::value root, ChatState& st, std::string& body) {
   out.begin_object().key("contents").begin_array();
   if (!req::write_messages(root.get("messages"), st, contents, system_turns)) return false;
   out.end_array();
-  if (!system_turns.empty()) out.key("systemInstruction").raw(system);
+  if (!system_turns.empty()) out.key("systemInstruction").raw(system_out.view());
   if (!req::write_tools(root, st, out) || !req::write_google_extras(st, out) ||
       !req::write_generation_config(root, st, out)) {
     return false;
@@ -101,8 +101,8 @@ Plan plan_chat(std::string_view body) {
   }
   if (!read_model(root, st) || !read_options(root, st)) return req::failure_plan(st.err);
   std::string out;
-  out.reserve(body.size() + 256);
-  if (!write_body(root, st, out)) return req::failure_plan(st.err);
+  // The Gemini body is about the size of the OpenAI one: one allocation, no regrowth.
+  if (!write_body(root, st, out, body.size() + 256)) return req::failure_plan(st.err);
   return upstream_plan(st, std::move(out));
 }
 

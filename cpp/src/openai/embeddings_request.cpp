@@ -2,6 +2,8 @@
 //
 // Always the batch method, even for one input: one request shape, and Gemini answers the
 // embeddings in request order, which is the order OpenAI promises.
+#include <optional>
+
 #include "balancer/openai.h"
 #include "request_internal.h"
 
@@ -53,13 +55,14 @@ bool check_input(raw::value input, EmbeddingsRequest& r) {
   if (input.size() > kMaxInputs) {
     return r.err.fail("input holds more than 100 items, the most Gemini embeds in one request.", "input");
   }
+  const req::Path all("input");
   size_t i = 0;
   for (raw::value item : input.items()) {
     if (item.is_number() || item.is_array()) {
-      return r.err.fail("Token id inputs are not supported: send text.", req::indexed("input", i), "unsupported_value");
+      return r.err.fail("Token id inputs are not supported: send text.", req::Path(all, i).str(), "unsupported_value");
     }
     if (!item.is_string()) {
-      return r.err.fail("input must be a string or an array of strings.", req::indexed("input", i), "invalid_type");
+      return r.err.fail("input must be a string or an array of strings.", req::Path(all, i).str(), "invalid_type");
     }
     ++i;
   }
@@ -109,17 +112,18 @@ Plan plan_embeddings(std::string_view body) {
     return req::failure_plan(r.err);
   }
   std::string out;
-  out.reserve(body.size() + 128);
-  JsonOut w(out);
-  w.begin_object().key("requests").begin_array();
-  if (input.is_string()) {
-    write_request(input, r, w);
-    r.count = 1;
-  } else {
-    for (raw::value item : input.items()) write_request(item, r, w);
-    r.count = input.size();
+  {
+    JsonOut w(out, body.size() + 128 * (input.size() + 1));
+    w.begin_object().key("requests").begin_array();
+    if (input.is_string()) {
+      write_request(input, r, w);
+      r.count = 1;
+    } else {
+      for (raw::value item : input.items()) write_request(item, r, w);
+      r.count = input.size();
+    }
+    w.end_array().end_object();
   }
-  w.end_array().end_object();
   return upstream_plan(r, std::move(out));
 }
 

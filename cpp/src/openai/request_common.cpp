@@ -1,6 +1,7 @@
 // Shared pieces of the OpenAI request translators: the writer, request errors, model ids and
 // traits, data: URLs.
 #include <charconv>
+#include <cstring>
 
 #include "request_internal.h"
 
@@ -8,55 +9,99 @@ namespace bal::openai::req {
 
 // ---- writer -------------------------------------------------------------------------------
 
+JsonOut::JsonOut(std::string& s, size_t expected) : s_(s), len_(s.size()) {
+  grow(expected);
+}
+
+void JsonOut::grow(size_t n) {
+  const size_t want = len_ + n;
+  size_t cap = cap_ < 64 ? 64 : cap_ * 2;
+  if (cap < want) cap = want;
+  s_.resize(cap);
+  buf_ = s_.data();
+  cap_ = cap;
+}
+
+void JsonOut::put(std::string_view v) {
+  if (cap_ - len_ < v.size()) grow(v.size());
+  std::memcpy(buf_ + len_, v.data(), v.size());
+  len_ += v.size();
+}
+
 void JsonOut::separate() {
   if (after_key_) {
     after_key_ = false;
     return;
   }
-  if (!has_items_.empty()) {
-    if (has_items_.back()) s_ += ',';
-    has_items_.back() = true;
-  }
+  if (depth_ == 0 || depth_ > 64) return;
+  const uint64_t bit = uint64_t{1} << (depth_ - 1);
+  if (has_items_ & bit) put(',');
+  has_items_ |= bit;
+}
+
+void JsonOut::open(char c) {
+  separate();
+  put(c);
+  ++depth_;
+  if (depth_ <= 64) has_items_ &= ~(uint64_t{1} << (depth_ - 1));
+}
+
+void JsonOut::close(char c) {
+  put(c);
+  --depth_;
 }
 
 JsonOut& JsonOut::begin_object() {
-  separate();
-  s_ += '{';
-  has_items_.push_back(false);
+  open('{');
   return *this;
 }
 
 JsonOut& JsonOut::end_object() {
-  s_ += '}';
-  has_items_.pop_back();
+  close('}');
   return *this;
 }
 
 JsonOut& JsonOut::begin_array() {
-  separate();
-  s_ += '[';
-  has_items_.push_back(false);
+  open('[');
   return *this;
 }
 
 JsonOut& JsonOut::end_array() {
-  s_ += ']';
-  has_items_.pop_back();
+  close(']');
   return *this;
 }
 
 JsonOut& JsonOut::key(std::string_view name) {
   separate();
-  s_ += '"';
-  s_ += name;
-  s_ += "\":";
+  put('"');
+  put(name);
+  put('"');
+  put(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonOut& JsonOut::raw_key(raw::value name) {
+  separate();
+  put('"');
+  put(name.raw());
+  put('"');
+  put(':');
   after_key_ = true;
   return *this;
 }
 
 JsonOut& JsonOut::string(std::string_view text) {
   separate();
-  raw::append_string(s_, text);
+  put('"');
+  if (raw::needs_escaping(text)) {
+    std::string escaped;
+    raw::append_escaped(escaped, text);
+    put(escaped);
+  } else {
+    put(text);
+  }
+  put('"');
   return *this;
 }
 
@@ -66,15 +111,15 @@ JsonOut& JsonOut::raw_string(raw::value v) {
 
 JsonOut& JsonOut::escaped(std::string_view text) {
   separate();
-  s_ += '"';
-  s_ += text;
-  s_ += '"';
+  put('"');
+  put(text);
+  put('"');
   return *this;
 }
 
 JsonOut& JsonOut::raw(std::string_view json) {
   separate();
-  s_ += json;
+  put(json);
   return *this;
 }
 
@@ -82,22 +127,26 @@ JsonOut& JsonOut::number(int64_t v) {
   separate();
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  s_.append(buf, r.ptr);
+  put(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
   return *this;
 }
 
 JsonOut& JsonOut::boolean(bool v) {
   separate();
-  s_ += v ? "true" : "false";
+  put(v ? std::string_view("true") : std::string_view("false"));
   return *this;
 }
 
-std::string indexed(std::string_view base, size_t i, std::string_view rest) {
-  std::string s(base);
-  s += '[';
-  s += std::to_string(i);
-  s += ']';
-  s += rest;
+std::string Path::str() const {
+  std::string s = parent_ != nullptr ? parent_->str() : std::string();
+  if (indexed_) {
+    s += '[';
+    s += std::to_string(index_);
+    s += ']';
+  } else {
+    if (!s.empty()) s += '.';
+    s += name_;
+  }
   return s;
 }
 
@@ -110,6 +159,14 @@ bool Failure::fail(std::string msg, std::string param_path, std::string_view err
   param = std::move(param_path);
   code = std::string(error_code);
   return false;
+}
+
+bool Failure::fail_at(const Path& at, std::string_view what, std::string_view error_code) {
+  std::string where = at.str();
+  std::string msg = where;
+  msg += ' ';
+  msg += what;
+  return fail(std::move(msg), std::move(where), error_code);
 }
 
 Plan failure_plan(const Failure& f) {

@@ -58,11 +58,11 @@ bool write_numbers(raw::value root, ChatState& st, JsonOut& out) {
   for (const NumberField& f : kNumberFields) {
     raw::value v = present(root.get(f.openai));
     if (!v.exists() || (!f.superseded_by.empty() && present(root.get(f.superseded_by)).exists())) continue;
-    const std::string name(f.openai);
     const std::optional<double> d = v.as_double();
-    if (!d) return st.err.fail(name + " must be a number.", name, "invalid_type");
-    if (f.integer && !v.as_int64()) return st.err.fail(name + " must be an integer.", name, "invalid_type");
-    if (*d < f.min || *d > f.max) return st.err.fail(name + " is out of range.", name, "invalid_value");
+    const Path at(f.openai);
+    if (!d) return st.err.fail_at(at, "must be a number.", "invalid_type");
+    if (f.integer && !v.as_int64()) return st.err.fail_at(at, "must be an integer.", "invalid_type");
+    if (*d < f.min || *d > f.max) return st.err.fail_at(at, "is out of range.", "invalid_value");
     out.key(f.gemini);
     if (f.integer) {
       out.number(*v.as_int64());
@@ -226,7 +226,7 @@ bool write_generation_config(raw::value root, ChatState& st, JsonOut& out) {
     return false;
   }
   g.end_object();
-  if (config != "{}") out.key("generationConfig").raw(config);
+  if (g.view() != "{}") out.key("generationConfig").raw(g.view());
   return true;
 }
 

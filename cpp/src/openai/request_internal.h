@@ -15,27 +15,67 @@
 
 namespace bal::openai::req {
 
-// A compact JSON writer that places the commas. Keys are literal ASCII names.
+// A compact JSON writer that places the commas. It writes straight into the string's buffer
+// through a cursor: libc++'s std::string members are compiled out of line in Wasm, so a call
+// per character costs more than the copying itself. The string holds exactly what was
+// written once the writer is gone; view() reads it before that. Keys are literal ASCII names.
 class JsonOut {
  public:
-  explicit JsonOut(std::string& s) : s_(s) {}
+  // Appends to `s`; `expected` is a size hint for the first allocation.
+  explicit JsonOut(std::string& s, size_t expected = 64);
+  ~JsonOut() { s_.resize(len_); }
+  JsonOut(const JsonOut&) = delete;
+  JsonOut& operator=(const JsonOut&) = delete;
+
   JsonOut& begin_object();
   JsonOut& end_object();
   JsonOut& begin_array();
   JsonOut& end_array();
   JsonOut& key(std::string_view name);
+  JsonOut& raw_key(raw::value name);        // a key copied as the client escaped it
   JsonOut& string(std::string_view text);   // unescaped text, escaped here
   JsonOut& raw_string(raw::value v);        // a string value's escaped span, requoted
   JsonOut& escaped(std::string_view text);  // text already escaped as JSON string contents
   JsonOut& raw(std::string_view json);      // any complete JSON text
   JsonOut& number(int64_t v);
   JsonOut& boolean(bool v);
+  std::string_view view() const { return {buf_, len_}; }
 
  private:
+  void put(char c) {
+    if (len_ == cap_) grow(1);
+    buf_[len_++] = c;
+  }
+  void put(std::string_view v);
+  void grow(size_t n);
   void separate();
+  void open(char c);
+  void close(char c);
+
   std::string& s_;
-  std::vector<bool> has_items_;
+  char* buf_ = nullptr;
+  size_t len_ = 0;
+  size_t cap_ = 0;
+  uint64_t has_items_ = 0;  // bit d: the container open at depth d already holds an item
+  uint32_t depth_ = 0;
   bool after_key_ = false;
+};
+
+// Where a value sits in the request ("messages[2].content[0].image_url.url"): a chain of
+// frames on the stack, spelled out only when an error names it. A Path refers to its parent:
+// keep parents alive (named locals, not temporaries).
+class Path {
+ public:
+  explicit Path(std::string_view root) : name_(root) {}
+  Path(const Path& parent, std::string_view field) : parent_(&parent), name_(field) {}
+  Path(const Path& parent, size_t index) : parent_(&parent), index_(index), indexed_(true) {}
+  std::string str() const;
+
+ private:
+  const Path* parent_ = nullptr;
+  std::string_view name_;
+  size_t index_ = 0;
+  bool indexed_ = false;
 };
 
 // A client error: the first one found ends the translation.
@@ -47,6 +87,8 @@ struct Failure {
 
   // Records the error and returns false, so call sites read `return err.fail(...)`.
   bool fail(std::string msg, std::string param_path = {}, std::string_view error_code = "invalid_value");
+  // "<path> <what>", with the path as the error's param.
+  bool fail_at(const Path& at, std::string_view what, std::string_view error_code = "invalid_value");
 };
 
 // A 400 invalid_request_error in OpenAI's format, param and code included.
@@ -92,7 +134,6 @@ bool parse_data_url(raw::value url, DataUrl& out);
 inline raw::value present(raw::value v) {
   return v.is_null() ? raw::value() : v;
 }
-std::string indexed(std::string_view base, size_t i, std::string_view rest = {});
 
 // ---- chat ---------------------------------------------------------------------------------
 
@@ -131,12 +172,11 @@ class Turns {
 // messages → "contents" (written to `out`) and the system instruction's parts (`system`).
 bool write_messages(raw::value messages, ChatState& st, Turns& contents, Turns& system);
 
-// One message's content: a string, or an array of parts. `media` allows image, audio and
-// file parts (user turns); otherwise only text (and refusal) parts are accepted.
-bool write_content(raw::value content, std::string_view role, bool media, Turns& turns, Failure& err,
-                   const std::string& where);
+// One message's content (`at` names it): a string, or an array of parts. `media` allows
+// image, audio and file parts (user turns); otherwise only text (and refusal) parts.
+bool write_content(raw::value content, std::string_view role, bool media, Turns& turns, Failure& err, const Path& at);
 // The decoded text of a string or an array of text parts ("" for null).
-bool content_text(raw::value content, std::string& text, Failure& err, const std::string& where);
+bool content_text(raw::value content, std::string& text, Failure& err, const Path& at);
 
 bool write_tools(raw::value root, ChatState& st, JsonOut& out);
 bool write_generation_config(raw::value root, ChatState& st, JsonOut& out);

@@ -34,13 +34,13 @@ struct ToolCall {
 class MessageWriter {
  public:
   MessageWriter(ChatState& st, Turns& contents, Turns& system) : st_(st), contents_(contents), system_(system) {}
-  bool write(raw::value m, size_t i);
+  bool write(raw::value m, const Path& at);
 
  private:
-  bool assistant(raw::value m, const std::string& where);
-  bool tool_call(raw::value call, bool first, const std::string& where);
-  bool tool_result(raw::value m, const std::string& where, bool legacy);
-  bool response(raw::value content, const std::string& where, JsonOut& out);
+  bool assistant(raw::value m, const Path& at);
+  bool tool_call(raw::value call, bool first, const Path& at);
+  bool tool_result(raw::value m, const Path& at, bool legacy);
+  bool response(raw::value content, const Path& at, JsonOut& out);
 
   ChatState& st_;
   Turns& contents_;
@@ -48,81 +48,87 @@ class MessageWriter {
   std::vector<ToolCall> calls_;  // every assistant tool call so far, for tool results' names
 };
 
-bool MessageWriter::write(raw::value m, size_t i) {
-  const std::string where = indexed("messages", i);
-  if (!m.is_object()) return st_.err.fail(where + " must be an object.", where, "invalid_type");
+bool MessageWriter::write(raw::value m, const Path& at) {
+  if (!m.is_object()) return st_.err.fail_at(at, "must be an object.", "invalid_type");
   raw::value role = m.get("role");
   const RoleName* found = nullptr;
   for (const RoleName& r : kRoles) {
     if (role.equals(r.name)) found = &r;
   }
-  if (found == nullptr) {
-    return st_.err.fail(where + ".role: unsupported role '" + role.str() + "'.", where + ".role", "invalid_value");
-  }
+  if (found == nullptr) return st_.err.fail_at(Path(at, "role"), "'" + role.str() + "' is not a supported role.");
+  const Path content(at, "content");
   switch (found->role) {
     case Role::system:
-      return write_content(m.get("content"), "", false, system_, st_.err, where);
+      return write_content(m.get("content"), "", false, system_, st_.err, content);
     case Role::user:
       if (!present(m.get("content")).exists()) {
-        return st_.err.fail(where + ".content is required.", where + ".content", "missing_required_parameter");
+        return st_.err.fail_at(content, "is required.", "missing_required_parameter");
       }
-      return write_content(m.get("content"), "user", true, contents_, st_.err, where);
+      return write_content(m.get("content"), "user", true, contents_, st_.err, content);
     case Role::assistant:
-      return assistant(m, where);
+      return assistant(m, at);
     case Role::tool:
-      return tool_result(m, where, false);
+      return tool_result(m, at, false);
     case Role::function:
-      return tool_result(m, where, true);
+      return tool_result(m, at, true);
   }
   return true;
 }
 
-bool MessageWriter::assistant(raw::value m, const std::string& where) {
-  if (!write_content(m.get("content"), "model", false, contents_, st_.err, where)) return false;
+bool MessageWriter::assistant(raw::value m, const Path& at) {
+  if (!write_content(m.get("content"), "model", false, contents_, st_.err, Path(at, "content"))) return false;
   raw::value calls = present(m.get("tool_calls"));
-  if (calls.exists() && !calls.is_array()) {
-    return st_.err.fail(where + ".tool_calls must be an array.", where + ".tool_calls", "invalid_type");
-  }
+  const Path calls_at(at, "tool_calls");
+  if (calls.exists() && !calls.is_array()) return st_.err.fail_at(calls_at, "must be an array.", "invalid_type");
   size_t j = 0;
   for (raw::value call : calls.items()) {
-    if (!tool_call(call, j == 0, indexed(where + ".tool_calls", j))) return false;
+    if (!tool_call(call, j == 0, Path(calls_at, j))) return false;
     ++j;
   }
   raw::value legacy = present(m.get("function_call"));
-  if (legacy.exists() && j == 0) return tool_call(m, true, where);
+  if (legacy.exists() && j == 0) return tool_call(m, true, at);
+  return true;
+}
+
+// The JSON text of a tool call's arguments: an object, sent as a string (or, leniently, as an
+// object). `parsed` and `decoded` hold what the returned view points into.
+bool arguments_json(raw::value args, raw::document& parsed, std::string& decoded, std::string_view& json, Failure& err,
+                    const Path& at) {
+  args = present(args);
+  json = "{}";
+  if (args.is_object()) {
+    json = args.raw_json();
+  } else if (args.is_string() && args.raw().find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    decoded = args.str();
+    if (parsed.parse(decoded) != raw::success || !parsed.root().is_object()) {
+      return err.fail_at(at, "must be a JSON object encoded as a string.");
+    }
+    json = parsed.root().raw_json();
+  } else if (args.exists() && !args.is_string()) {
+    return err.fail_at(at, "must be a string.", "invalid_type");
+  }
   return true;
 }
 
 // One tool call (or a legacy function_call, whose "function_call" stands where "function" is).
-bool MessageWriter::tool_call(raw::value call, bool first, const std::string& where) {
+bool MessageWriter::tool_call(raw::value call, bool first, const Path& at) {
   const bool legacy = !call.get("function").exists() && call.get("function_call").exists();
   raw::value fn = call.get(legacy ? "function_call" : "function");
-  const std::string at = where + (legacy ? ".function_call" : ".function");
+  const Path fn_at(at, legacy ? "function_call" : "function");
   raw::value name = fn.get("name");
   if (!name.is_string() || name.raw().empty()) {
-    return st_.err.fail(at + ".name is required.", at + ".name", "missing_required_parameter");
+    return st_.err.fail_at(Path(fn_at, "name"), "is required.", "missing_required_parameter");
   }
-  raw::value args = present(fn.get("arguments"));
   raw::document parsed;
   std::string decoded;
-  std::string_view args_json = "{}";
-  if (args.is_object()) {
-    args_json = args.raw_json();
-  } else if (args.is_string() && args.raw().find_first_not_of(" \t\r\n") != std::string_view::npos) {
-    decoded = args.str();
-    if (parsed.parse(decoded) != raw::success || !parsed.root().is_object()) {
-      return st_.err.fail(at + ".arguments must be a JSON object encoded as a string.", at + ".arguments");
-    }
-    args_json = parsed.root().raw_json();
-  } else if (args.exists() && !args.is_string()) {
-    return st_.err.fail(at + ".arguments must be a string.", at + ".arguments", "invalid_type");
-  }
+  std::string_view args;
+  if (!arguments_json(fn.get("arguments"), parsed, decoded, args, st_.err, Path(fn_at, "arguments"))) return false;
   raw::value id = legacy ? raw::value() : call.get("id");
   raw::value signature = call.get("extra_content").get("google").get("thought_signature");
   JsonOut& out = contents_.part("model");
   out.begin_object().key("functionCall").begin_object();
   if (id.is_string() && !id.raw().empty()) out.key("id").raw_string(id);
-  out.key("name").raw_string(name).key("args").raw(args_json).end_object();
+  out.key("name").raw_string(name).key("args").raw(args).end_object();
   if (signature.is_string() && !signature.raw().empty()) {
     out.key("thoughtSignature").raw_string(signature);
   } else if (first && st_.traits.thinking == Thinking::level) {
@@ -133,39 +139,36 @@ bool MessageWriter::tool_call(raw::value call, bool first, const std::string& wh
   return true;
 }
 
-bool MessageWriter::tool_result(raw::value m, const std::string& where, bool legacy) {
+bool MessageWriter::tool_result(raw::value m, const Path& at, bool legacy) {
   std::string name;
   raw::value id = m.get("tool_call_id");
+  const Path id_at(at, "tool_call_id");
   if (legacy) {
     name = m.get("name").str();
-    if (name.empty()) return st_.err.fail(where + ".name is required.", where + ".name", "missing_required_parameter");
+    if (name.empty()) return st_.err.fail_at(Path(at, "name"), "is required.", "missing_required_parameter");
   } else {
-    if (!id.is_string()) {
-      return st_.err.fail(where + ".tool_call_id is required.", where + ".tool_call_id", "missing_required_parameter");
-    }
+    if (!id.is_string()) return st_.err.fail_at(id_at, "is required.", "missing_required_parameter");
     const std::string wanted = id.str();
     for (auto it = calls_.rbegin(); it != calls_.rend() && name.empty(); ++it) {
       if (it->id == wanted) name = it->name;
     }
     if (name.empty()) {
-      return st_.err.fail(
-          where + ".tool_call_id '" + wanted + "' does not match a tool call of an earlier assistant message.",
-          where + ".tool_call_id");
+      return st_.err.fail_at(id_at, "'" + wanted + "' does not match a tool call of an earlier assistant message.");
     }
   }
   std::string body;
   JsonOut response_out(body);
-  if (!response(m.get("content"), where, response_out)) return false;
+  if (!response(m.get("content"), Path(at, "content"), response_out)) return false;
   JsonOut& out = contents_.part("user");
   out.begin_object().key("functionResponse").begin_object();
   if (!legacy) out.key("id").raw_string(id);
-  out.key("name").string(name).key("response").raw(body).end_object().end_object();
+  out.key("name").string(name).key("response").raw(response_out.view()).end_object().end_object();
   return true;
 }
 
 // Gemini wants an object: a result that is a JSON object goes as it is, anything else is
 // wrapped as {"result": "<text>"}.
-bool MessageWriter::response(raw::value content, const std::string& where, JsonOut& out) {
+bool MessageWriter::response(raw::value content, const Path& at, JsonOut& out) {
   content = present(content);
   if (content.is_string()) {
     const std::string_view span = content.raw();
@@ -176,7 +179,7 @@ bool MessageWriter::response(raw::value content, const std::string& where, JsonO
     }
   }
   std::string text;
-  if (!content_text(content, text, st_.err, where)) return false;
+  if (!content_text(content, text, st_.err, at)) return false;
   raw::document doc;
   if (doc.parse(text) == raw::success && doc.root().is_object()) {
     out.raw(doc.root().raw_json());
@@ -214,9 +217,10 @@ bool write_messages(raw::value messages, ChatState& st, Turns& contents, Turns& 
   if (!messages.is_array()) return st.err.fail("messages must be an array.", "messages", "invalid_type");
   if (messages.size() == 0) return st.err.fail("messages must not be empty.", "messages", "invalid_value");
   MessageWriter writer(st, contents, system);
+  const Path all("messages");
   size_t i = 0;
   for (raw::value m : messages.items()) {
-    if (!writer.write(m, i++)) return false;
+    if (!writer.write(m, Path(all, i++))) return false;
   }
   contents.close();
   system.close();

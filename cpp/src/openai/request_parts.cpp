@@ -52,18 +52,18 @@ void write_inline(Turns& turns, std::string_view role, std::string_view mime, st
   out.end_object().end_object();
 }
 
-bool write_text(raw::value text, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
-  if (!text.is_string()) return err.fail(where + " must be a string.", where, "invalid_type");
+bool write_text(raw::value text, std::string_view role, Turns& turns, Failure& err, const Path& at) {
+  if (!text.is_string()) return err.fail_at(at, "must be a string.", "invalid_type");
   // Gemini refuses empty text parts; an empty text adds nothing.
   if (!text.raw().empty()) turns.part(role).begin_object().key("text").raw_string(text).end_object();
   return true;
 }
 
-bool write_image(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
+bool write_image(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
   raw::value image = part.get("image_url");
   raw::value url = image.is_string() ? image : image.get("url");
-  const std::string param = where + (image.is_string() ? ".image_url" : ".image_url.url");
-  if (!url.is_string()) return err.fail(param + " must be a string.", param, "invalid_type");
+  const Path url_at(at, image.is_string() ? "image_url" : "image_url.url");
+  if (!url.is_string()) return err.fail_at(url_at, "must be a string.", "invalid_type");
   DataUrl data;
   if (parse_data_url(url, data)) {
     write_inline(turns, role, data.mime, data.data());
@@ -74,16 +74,27 @@ bool write_image(raw::value part, std::string_view role, Turns& turns, Failure& 
     return err.fail(
         "Remote image URLs are not supported: send the image inline as a data URL "
         "(data:<mime type>;base64,<data>).",
-        param, "unsupported_value");
+        url_at.str(), "unsupported_value");
   }
-  return err.fail(param + " must be a base64 data URL (data:<mime type>;base64,<data>).", param);
+  return err.fail_at(url_at, "must be a base64 data URL (data:<mime type>;base64,<data>).");
 }
 
-bool write_audio(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
+// Base64 data that is not a data: URL, with the MIME type the part implies.
+void write_bare_base64(raw::value data, std::string_view mime, std::string_view role, Turns& turns) {
+  if (!data.has_escapes()) {
+    write_inline(turns, role, mime, data.raw());
+    return;
+  }
+  std::string escaped;
+  raw::append_escaped(escaped, data.str());
+  write_inline(turns, role, mime, escaped);
+}
+
+bool write_audio(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
   raw::value audio = part.get("input_audio");
   raw::value data = audio.get("data");
-  if (!data.is_string())
-    return err.fail(where + ".input_audio.data must be a base64 string.", where + ".input_audio.data");
+  const Path data_at(at, "input_audio.data");
+  if (!data.is_string()) return err.fail_at(data_at, "must be a base64 string.", "invalid_type");
   DataUrl url;
   if (parse_data_url(data, url)) {
     write_inline(turns, role, url.mime, url.data());
@@ -92,47 +103,33 @@ bool write_audio(raw::value part, std::string_view role, Turns& turns, Failure& 
   const std::string format = audio.get("format").str();
   bool ok = !format.empty() && format.size() <= 16;
   for (const char c : format) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
-  if (!ok)
-    return err.fail("input_audio.format must name an audio format such as wav or mp3.", where + ".input_audio.format");
-  if (data.has_escapes()) {
-    std::string escaped;
-    raw::append_escaped(escaped, data.str());
-    write_inline(turns, role, "audio/" + format, escaped);
-  } else {
-    write_inline(turns, role, "audio/" + format, data.raw());
-  }
+  if (!ok) return err.fail_at(Path(at, "input_audio.format"), "must name an audio format such as wav or mp3.");
+  write_bare_base64(data, "audio/" + format, role, turns);
   return true;
 }
 
-bool write_file(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
+bool write_file(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
   raw::value file = part.get("file");
   raw::value data = present(file.get("file_data"));
+  const Path data_at(at, "file.file_data");
   if (!data.exists()) {
     if (present(file.get("file_id")).exists()) {
       return err.fail("Uploaded file ids are not supported: send the file inline in file.file_data.",
-                      where + ".file.file_id", "unsupported_value");
+                      Path(at, "file.file_id").str(), "unsupported_value");
     }
-    return err.fail(where + ".file.file_data is required.", where + ".file.file_data", "missing_required_parameter");
+    return err.fail_at(data_at, "is required.", "missing_required_parameter");
   }
-  if (!data.is_string())
-    return err.fail(where + ".file.file_data must be a string.", where + ".file.file_data", "invalid_type");
+  if (!data.is_string()) return err.fail_at(data_at, "must be a string.", "invalid_type");
   DataUrl url;
   if (parse_data_url(data, url)) {
     write_inline(turns, role, url.mime, url.data());
     return true;
   }
-  const std::string_view mime = mime_for_filename(file.get("filename").str());
-  if (data.has_escapes()) {
-    std::string escaped;
-    raw::append_escaped(escaped, data.str());
-    write_inline(turns, role, mime, escaped);
-  } else {
-    write_inline(turns, role, mime, data.raw());
-  }
+  write_bare_base64(data, mime_for_filename(file.get("filename").str()), role, turns);
   return true;
 }
 
-using PartWriter = bool (*)(raw::value, std::string_view, Turns&, Failure&, const std::string&);
+using PartWriter = bool (*)(raw::value, std::string_view, Turns&, Failure&, const Path&);
 
 struct PartType {
   std::string_view type;
@@ -140,12 +137,12 @@ struct PartType {
   PartWriter write;
 };
 
-bool write_text_part(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
-  return write_text(part.get("text"), role, turns, err, where + ".text");
+bool write_text_part(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
+  return write_text(part.get("text"), role, turns, err, Path(at, "text"));
 }
 
-bool write_refusal_part(raw::value part, std::string_view role, Turns& turns, Failure& err, const std::string& where) {
-  return write_text(part.get("refusal"), role, turns, err, where + ".refusal");
+bool write_refusal_part(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
+  return write_text(part.get("refusal"), role, turns, err, Path(at, "refusal"));
 }
 
 constexpr PartType kPartTypes[] = {
@@ -156,47 +153,41 @@ constexpr PartType kPartTypes[] = {
 
 }  // namespace
 
-bool write_content(raw::value content, std::string_view role, bool media, Turns& turns, Failure& err,
-                   const std::string& where) {
+bool write_content(raw::value content, std::string_view role, bool media, Turns& turns, Failure& err, const Path& at) {
   content = present(content);
   if (!content.exists()) return true;
-  if (content.is_string()) return write_text(content, role, turns, err, where + ".content");
-  if (!content.is_array()) {
-    return err.fail(where + ".content must be a string or an array of content parts.", where + ".content",
-                    "invalid_type");
-  }
+  if (content.is_string()) return write_text(content, role, turns, err, at);
+  if (!content.is_array()) return err.fail_at(at, "must be a string or an array of content parts.", "invalid_type");
   size_t j = 0;
   for (raw::value part : content.items()) {
-    const std::string at = indexed(where + ".content", j++);
+    const Path part_at(at, j++);
     raw::value type = part.get("type");
     const PartType* found = nullptr;
     for (const PartType& t : kPartTypes) {
       if (type.equals(t.type) && (media || !t.media)) found = &t;
     }
     if (found == nullptr) {
-      return err.fail(at + ".type: unsupported content part type '" + type.str() + "' for this message.", at + ".type",
-                      "unsupported_value");
+      return err.fail_at(Path(part_at, "type"), "'" + type.str() + "' is not a supported content part type here.",
+                         "unsupported_value");
     }
-    if (!found->write(part, role, turns, err, at)) return false;
+    if (!found->write(part, role, turns, err, part_at)) return false;
   }
   return true;
 }
 
-bool content_text(raw::value content, std::string& text, Failure& err, const std::string& where) {
+bool content_text(raw::value content, std::string& text, Failure& err, const Path& at) {
   content = present(content);
   if (!content.exists()) return true;
   if (content.is_string()) {
     text = content.str();
     return true;
   }
-  if (!content.is_array()) {
-    return err.fail(where + ".content must be a string or an array of text parts.", where + ".content", "invalid_type");
-  }
+  if (!content.is_array()) return err.fail_at(at, "must be a string or an array of text parts.", "invalid_type");
   size_t j = 0;
   for (raw::value part : content.items()) {
-    const std::string at = indexed(where + ".content", j++);
+    const Path part_at(at, j++);
     if (!part.get("type").equals("text") || !part.get("text").is_string()) {
-      return err.fail(at + " must be a text part.", at, "invalid_type");
+      return err.fail_at(part_at, "must be a text part.", "invalid_type");
     }
     text += part.get("text").str();
   }

@@ -38,8 +38,8 @@ bool valid_function_name(std::string_view name) {
 class ToolWriter {
  public:
   explicit ToolWriter(ChatState& st) : st_(st), out_(decls_) { out_.begin_array(); }
-  bool tool(raw::value t, const std::string& where);
-  bool function(raw::value fn, const std::string& where);
+  bool tool(raw::value t, const Path& at);
+  bool function(raw::value fn, const Path& at);
   bool choice(raw::value root, JsonOut& out);
   void write(JsonOut& out);
 
@@ -50,21 +50,20 @@ class ToolWriter {
   std::vector<std::string> names_;
 };
 
-bool ToolWriter::tool(raw::value t, const std::string& where) {
+bool ToolWriter::tool(raw::value t, const Path& at) {
   raw::value type = t.get("type");
   if (is_search_name(type)) {
     st_.search = true;
     return true;
   }
   if (!type.equals("function")) {
-    return st_.err.fail(where + ".type: unsupported tool type '" + type.str() + "'.", where + ".type",
-                        "unsupported_value");
+    return st_.err.fail_at(Path(at, "type"), "'" + type.str() + "' is not a supported tool type.", "unsupported_value");
   }
-  return function(t.get("function"), where + ".function");
+  return function(t.get("function"), Path(at, "function"));
 }
 
-bool ToolWriter::function(raw::value fn, const std::string& where) {
-  if (!fn.is_object()) return st_.err.fail(where + " must be an object.", where, "invalid_type");
+bool ToolWriter::function(raw::value fn, const Path& at) {
+  if (!fn.is_object()) return st_.err.fail_at(at, "must be an object.", "invalid_type");
   raw::value name = fn.get("name");
   if (is_search_name(name)) {
     st_.search = true;
@@ -72,17 +71,16 @@ bool ToolWriter::function(raw::value fn, const std::string& where) {
   }
   const std::string decoded = name.str();
   if (!valid_function_name(decoded)) {
-    return st_.err.fail(
-        where + ".name must start with a letter or '_' and hold at most 64 of a-z, A-Z, 0-9, _, -, . and :.",
-        where + ".name");
+    return st_.err.fail_at(Path(at, "name"),
+                           "must start with a letter or '_' and hold at most 64 of a-z, A-Z, 0-9, _, -, . and :.");
   }
   raw::value description = present(fn.get("description"));
   raw::value parameters = present(fn.get("parameters"));
   if (description.exists() && !description.is_string()) {
-    return st_.err.fail(where + ".description must be a string.", where + ".description", "invalid_type");
+    return st_.err.fail_at(Path(at, "description"), "must be a string.", "invalid_type");
   }
   if (parameters.exists() && !parameters.is_object()) {
-    return st_.err.fail(where + ".parameters must be a JSON Schema object.", where + ".parameters", "invalid_type");
+    return st_.err.fail_at(Path(at, "parameters"), "must be a JSON Schema object.", "invalid_type");
   }
   out_.begin_object().key("name").string(decoded);
   if (description.exists()) out_.key("description").raw_string(description);
@@ -127,7 +125,7 @@ void ToolWriter::write(JsonOut& out) {
   out_.end_array();
   if (names_.empty() && !st_.search) return;
   out.key("tools").begin_array();
-  if (!names_.empty()) out.begin_object().key("functionDeclarations").raw(decls_).end_object();
+  if (!names_.empty()) out.begin_object().key("functionDeclarations").raw(out_.view()).end_object();
   if (st_.search) out.begin_object().key("googleSearch").raw("{}").end_object();
   out.end_array();
 }
@@ -138,18 +136,20 @@ bool write_tools(raw::value root, ChatState& st, JsonOut& out) {
   ToolWriter writer(st);
   raw::value tools = present(root.get("tools"));
   if (tools.exists() && !tools.is_array()) return st.err.fail("tools must be an array.", "tools", "invalid_type");
+  const Path tools_at("tools");
   size_t i = 0;
   for (raw::value t : tools.items()) {
-    if (!writer.tool(t, indexed("tools", i++))) return false;
+    if (!writer.tool(t, Path(tools_at, i++))) return false;
   }
   // The deprecated "functions" list: bare function objects.
   raw::value functions = present(root.get("functions"));
   if (functions.exists() && !functions.is_array()) {
     return st.err.fail("functions must be an array.", "functions", "invalid_type");
   }
+  const Path functions_at("functions");
   i = 0;
   for (raw::value fn : functions.items()) {
-    if (!writer.function(fn, indexed("functions", i++))) return false;
+    if (!writer.function(fn, Path(functions_at, i++))) return false;
   }
   writer.write(out);
   return writer.choice(root, out);

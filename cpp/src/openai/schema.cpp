@@ -2,29 +2,26 @@
 //
 // Gemini takes a schema two ways: `parameters` / `responseSchema`, an OpenAPI subset that
 // rejects additionalProperties, $schema, strict, $ref, const and friends with a 400; or
-// `parametersJsonSchema` / `responseJsonSchema`, real JSON Schema, which newer models honour
-// but which gives the model no property ordering hints and is not what older models were
-// tuned on. The rule, per schema:
+// `parametersJsonSchema` / `responseJsonSchema`, real JSON Schema, which gives the model no
+// property ordering and is newer than the models' OpenAPI path. The rule, per schema:
 //   - clean it into the OpenAPI subset when every keyword translates exactly or is an
 //     annotation whose loss changes nothing Gemini enforces (additionalProperties, $schema,
 //     strict, $id, $comment, examples, readOnly...). Exact translations: const "x" → enum
 //     ["x"]; type ["T","null"] and anyOf [..., {type: null}] → nullable; $ref to $defs /
 //     definitions → inlined; allOf with one entry → merged; types upper-cased.
 //   - otherwise (oneOf, not, if/then, patternProperties, recursive or external $ref, non-string
-//     enums, free-form objects, tuples...) send the original as JSON Schema, only stripped of
-//     `$schema` and `strict`, which are not schema constraints.
+//     enums, free-form objects, arrays without items, tuples...) send the original as JSON
+//     Schema, stripped only of `$schema` and `strict`, which constrain nothing.
 // A top-level object schema with no properties is a function without parameters: omitted.
-#include <iterator>
-
-#include "balancer/json.h"
+//
+// Both forms are written in one streaming pass over the raw reader (no DOM): agents send
+// dozens of tools per request.
 #include "request_internal.h"
 
 namespace bal::openai::req {
 namespace {
 
-using ojson = nlohmann::ordered_json;
-
-enum class Rule { keep, drop, special };
+enum class Rule { keep, drop, type, format, enumeration, constant, any_of, all_of, ref, items, properties };
 
 struct Keyword {
   std::string_view name;
@@ -33,19 +30,19 @@ struct Keyword {
 
 // Every keyword the cleaner knows. Anything else makes the schema go as JSON Schema.
 constexpr Keyword kKeywords[] = {
-    {"type", Rule::special},
-    {"format", Rule::special},
-    {"enum", Rule::special},
-    {"const", Rule::special},
-    {"anyOf", Rule::special},
-    {"allOf", Rule::special},
-    {"$ref", Rule::special},
-    {"items", Rule::special},
-    {"properties", Rule::special},
-    {"title", Rule::keep},
+    {"type", Rule::type},
+    {"properties", Rule::properties},
+    {"items", Rule::items},
     {"description", Rule::keep},
-    {"nullable", Rule::keep},
     {"required", Rule::keep},
+    {"enum", Rule::enumeration},
+    {"const", Rule::constant},
+    {"format", Rule::format},
+    {"anyOf", Rule::any_of},
+    {"allOf", Rule::all_of},
+    {"$ref", Rule::ref},
+    {"title", Rule::keep},
+    {"nullable", Rule::keep},
     {"minItems", Rule::keep},
     {"maxItems", Rule::keep},
     {"minProperties", Rule::keep},
@@ -58,13 +55,13 @@ constexpr Keyword kKeywords[] = {
     {"default", Rule::keep},
     {"example", Rule::keep},
     {"propertyOrdering", Rule::keep},
+    {"additionalProperties", Rule::drop},
     {"$schema", Rule::drop},
-    {"$id", Rule::drop},
-    {"$comment", Rule::drop},
+    {"strict", Rule::drop},
     {"$defs", Rule::drop},
     {"definitions", Rule::drop},
-    {"strict", Rule::drop},
-    {"additionalProperties", Rule::drop},
+    {"$id", Rule::drop},
+    {"$comment", Rule::drop},
     {"unevaluatedProperties", Rule::drop},
     {"examples", Rule::drop},
     {"readOnly", Rule::drop},
@@ -87,266 +84,358 @@ struct FormatName {
 constexpr FormatName kFormats[] = {{"STRING", "enum"},   {"STRING", "date-time"}, {"NUMBER", "float"},
                                    {"NUMBER", "double"}, {"INTEGER", "int32"},    {"INTEGER", "int64"}};
 
-const Keyword* find_keyword(std::string_view name) {
-  for (const Keyword& k : kKeywords) {
-    if (k.name == name) return &k;
-  }
-  return nullptr;
-}
-
-std::string_view openapi_type(std::string_view t) {
-  for (const TypeName& n : kTypes) {
-    if (n.json_schema == t) return n.openapi;
-  }
-  return {};
-}
-
-class Cleaner {
- public:
-  Cleaner(const ojson& root, bool for_response) : root_(root), for_response_(for_response) {}
-  // The cleaned schema; `exact()` is false when it could not be cleaned faithfully.
-  ojson clean(const ojson& s, bool top);
-  bool exact() const { return exact_; }
-
- private:
-  bool give_up() { return exact_ = false; }
-  void merge_into(ojson& out, const ojson& s, bool top);
-  void apply_type(ojson& out, const ojson& type);
-  void apply_enum(ojson& out, const ojson& values, bool is_const);
-  void apply_any_of(ojson& out, const ojson& branches);
-  void apply_ref(ojson& out, const ojson& ref);
-  void apply_properties(ojson& out, const ojson& props);
-  void finish(ojson& out, bool top);
-
-  const ojson& root_;
-  bool for_response_;
-  bool exact_ = true;
-  std::vector<std::string> refs_;  // $refs being inlined, to catch recursion
-  // Inlining $refs can multiply a schema's size; past this many schemas it goes as JSON Schema.
-  int budget_ = 2000;
-};
-
-ojson Cleaner::clean(const ojson& s, bool top) {
-  ojson out = ojson::object();
-  if (!s.is_object() || --budget_ < 0) {
-    give_up();
-    return out;
-  }
-  merge_into(out, s, top);
-  finish(out, top);
-  return out;
-}
-
-// Cleans the keywords of `s` into `out`; keys already in `out` are overwritten.
-void Cleaner::merge_into(ojson& out, const ojson& s, bool top) {
-  for (auto it = s.begin(); it != s.end() && exact_; ++it) {
-    const std::string& name = it.key();
-    const ojson& v = it.value();
-    const Keyword* k = find_keyword(name);
-    if (k == nullptr) {
-      give_up();
-    } else if (k->rule == Rule::keep) {
-      out[name] = v;
-    } else if (k->rule == Rule::special) {
-      if (name == "type") apply_type(out, v);
-      if (name == "format" && v.is_string()) out["format"] = v;
-      if (name == "enum" || name == "const") apply_enum(out, name == "const" ? ojson::array({v}) : v, name == "const");
-      if (name == "anyOf") apply_any_of(out, v);
-      if (name == "allOf") {
-        if (!v.is_array() || v.size() != 1) give_up();
-        if (exact_) merge_into(out, v[0], top);
-      }
-      if (name == "$ref") apply_ref(out, v);
-      if (name == "items") {
-        if (!v.is_object()) give_up();  // tuples have no OpenAPI form
-        if (exact_) out["items"] = clean(v, false);
-      }
-      if (name == "properties") apply_properties(out, v);
-    }
-  }
-}
-
-void Cleaner::apply_type(ojson& out, const ojson& type) {
-  std::string_view single;
-  bool nullable = false;
-  if (type.is_string()) {
-    single = type.get_ref<const std::string&>();
-  } else if (type.is_array()) {
-    for (const ojson& t : type) {
-      if (!t.is_string()) return (void)give_up();
-      if (t == "null") {
-        nullable = true;
-      } else if (single.empty()) {
-        single = t.get_ref<const std::string&>();
-      } else {
-        return (void)give_up();  // a true union of types
-      }
-    }
-  }
-  const std::string_view mapped = openapi_type(single);
-  if (mapped.empty()) return (void)give_up();
-  out["type"] = mapped;
-  if (nullable) out["nullable"] = true;
-}
-
-void Cleaner::apply_enum(ojson& out, const ojson& values, bool is_const) {
-  if (!values.is_array() || values.empty()) return (void)give_up();
-  ojson strings = ojson::array();
-  for (const ojson& v : values) {
-    if (v.is_null() && !is_const) {
-      out["nullable"] = true;
-    } else if (v.is_string()) {
-      strings.push_back(v);
-    } else {
-      return (void)give_up();  // Gemini's enum holds strings only
-    }
-  }
-  if (strings.empty()) return (void)give_up();
-  out["enum"] = std::move(strings);
-}
-
-void Cleaner::apply_any_of(ojson& out, const ojson& branches) {
-  if (!branches.is_array() || branches.empty()) return (void)give_up();
-  ojson kept = ojson::array();
-  bool nullable = false;
-  for (const ojson& b : branches) {
-    if (b.is_object() && b.size() == 1 && b.contains("type") && b["type"] == "null") {
-      nullable = true;
-      continue;
-    }
-    kept.push_back(clean(b, false));
-  }
-  if (kept.empty()) return (void)give_up();
-  if (kept.size() == 1) {
-    for (auto it = kept[0].begin(); it != kept[0].end(); ++it) {
-      if (!out.contains(it.key())) out[it.key()] = it.value();
-    }
-  } else {
-    out["anyOf"] = std::move(kept);
-  }
-  if (nullable) out["nullable"] = true;
-}
-
-void Cleaner::apply_ref(ojson& out, const ojson& ref) {
-  if (!ref.is_string()) return (void)give_up();
-  const std::string& path = ref.get_ref<const std::string&>();
-  constexpr std::string_view kPrefixes[] = {"#/$defs/", "#/definitions/"};
-  for (std::string_view prefix : kPrefixes) {
-    if (path.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string name = path.substr(prefix.size());
-    const std::string container(prefix.substr(2, prefix.size() - 3));
-    if (name.find('/') != std::string::npos || !root_.contains(container) || !root_[container].is_object() ||
-        !root_[container].contains(name)) {
-      break;
-    }
-    for (const std::string& open : refs_) {
-      if (open == path) return (void)give_up();  // recursive: only JSON Schema can say it
-    }
-    refs_.push_back(path);
-    const ojson resolved = clean(root_[container][name], false);
-    refs_.pop_back();
-    for (auto it = resolved.begin(); it != resolved.end(); ++it) {
-      if (!out.contains(it.key())) out[it.key()] = it.value();
-    }
-    return;
-  }
-  give_up();
-}
-
-void Cleaner::apply_properties(ojson& out, const ojson& props) {
-  if (!props.is_object()) return (void)give_up();
-  ojson cleaned = ojson::object();
-  for (auto it = props.begin(); it != props.end() && exact_; ++it) cleaned[it.key()] = clean(it.value(), false);
-  out["properties"] = std::move(cleaned);
-}
-
-// Rules that need the whole schema: implied types, formats, free-form objects, ordering.
-void Cleaner::finish(ojson& out, bool top) {
-  if (!exact_) return;
-  if (!out.contains("type")) {
-    if (out.contains("properties")) out["type"] = "OBJECT";
-    if (out.contains("enum")) out["type"] = "STRING";
-    if (out.contains("items")) out["type"] = "ARRAY";
-  }
-  if (!out.contains("type") && !out.contains("anyOf")) return (void)give_up();  // "any value"
-  const ojson type = out.contains("type") ? out["type"] : ojson();
-  if (out.contains("enum") && type != "STRING") return (void)give_up();
-  if (out.contains("format")) {
-    bool known = false;
-    for (const FormatName& f : kFormats) known = known || (type == f.type && out["format"] == f.format);
-    if (!known) out.erase("format");
-  }
-  if (type == "OBJECT") {
-    const bool has_props = out.contains("properties") && !out["properties"].empty();
-    if (!has_props && !top) return (void)give_up();  // a free-form object
-    if (!has_props) out.erase("properties");
-    if (has_props && for_response_ && !out.contains("propertyOrdering") && out["properties"].size() > 1) {
-      ojson order = ojson::array();
-      for (auto it = out["properties"].begin(); it != out["properties"].end(); ++it) order.push_back(it.key());
-      out["propertyOrdering"] = std::move(order);
-    }
-  }
-}
-
 // Keywords whose value is one schema, a list of schemas, or a map of names to schemas.
 constexpr std::string_view kSchemaKeys[] = {
     "items", "additionalProperties", "unevaluatedProperties", "not", "if", "then", "else", "contains", "propertyNames"};
 constexpr std::string_view kSchemaListKeys[] = {"anyOf", "oneOf", "allOf", "prefixItems"};
 constexpr std::string_view kSchemaMapKeys[] = {"properties", "$defs", "definitions", "patternProperties"};
 
-bool listed(std::string_view name, const std::string_view* first, const std::string_view* last) {
-  for (; first != last; ++first) {
-    if (*first == name) return true;
+constexpr int kMaxDepth = 40;      // nested schemas, $refs included: bounds the native stack
+constexpr int kMaxSchemas = 2000;  // inlining $refs can multiply a schema; past this, JSON Schema
+constexpr size_t kMaxSources = 8;  // a schema plus what $ref / allOf / anyOf merge into it
+
+const Keyword* find_keyword(raw::value key) {
+  for (const Keyword& k : kKeywords) {
+    if (key.equals(k.name)) return &k;
+  }
+  return nullptr;
+}
+
+template <size_t N>
+bool listed(raw::value key, const std::string_view (&names)[N]) {
+  for (std::string_view n : names) {
+    if (key.equals(n)) return true;
   }
   return false;
 }
 
-// `$schema` and `strict` out of every schema position (never out of a default or an
-// example), for the JSON Schema form.
-void strip_meta(ojson& s) {
-  if (!s.is_object()) return;
-  s.erase("$schema");
-  s.erase("strict");
-  for (auto it = s.begin(); it != s.end(); ++it) {
-    const std::string& k = it.key();
-    ojson& v = it.value();
-    if (listed(k, std::begin(kSchemaKeys), std::end(kSchemaKeys))) {
-      strip_meta(v);
-    } else if (v.is_array() && listed(k, std::begin(kSchemaListKeys), std::end(kSchemaListKeys))) {
-      for (ojson& sub : v) strip_meta(sub);
-    } else if (v.is_object() && listed(k, std::begin(kSchemaMapKeys), std::end(kSchemaMapKeys))) {
-      for (ojson& sub : v) strip_meta(sub);
-    }
+// One schema's keywords: its own object first, then what $ref, a one-entry allOf or a
+// one-branch anyOf merge into it. A keyword takes its value from the first object having it.
+struct Sources {
+  raw::value list[kMaxSources];
+  size_t count = 0;
+  raw::value any_of;  // an anyOf with several non-null branches
+  bool nullable = false;
+
+  bool push(raw::value s) {
+    if (!s.is_object() || count == kMaxSources) return false;
+    list[count++] = s;
+    return true;
   }
+  raw::value find(std::string_view key) const {
+    for (size_t i = 0; i < count; ++i) {
+      raw::value v = list[i].get(key);
+      if (v.exists()) return v;
+    }
+    return {};
+  }
+};
+
+// Output keys already written for one schema object: merged sources never repeat a key.
+class Written {
+ public:
+  bool add(std::string_view key) {
+    for (size_t i = 0; i < count_; ++i) {
+      if (keys_[i] == key) return false;
+    }
+    if (count_ < kCapacity) keys_[count_++] = key;
+    return true;
+  }
+
+ private:
+  static constexpr size_t kCapacity = 48;
+  std::string_view keys_[kCapacity];
+  size_t count_ = 0;
+};
+
+bool is_null_branch(raw::value b) {
+  return b.get("type").equals("null");
 }
 
-bool free_form(const ojson& s) {
-  if (!s.contains("additionalProperties")) return false;
-  const ojson& a = s["additionalProperties"];
-  return a.is_object() || a == true;
+class Cleaner {
+ public:
+  Cleaner(raw::value root, bool for_response) : root_(root), for_response_(for_response) {}
+  // Writes `s` cleaned; false when it has no exact OpenAPI form (the output is then junk).
+  bool schema(raw::value s, JsonOut& out, bool top);
+  bool top_without_properties() const { return top_without_properties_; }
+
+ private:
+  bool collect(Sources& src);
+  bool resolve(raw::value ref, Sources& src);
+  bool any_of(raw::value branches, Sources& src);
+  bool body(const Sources& src, JsonOut& out, bool top);
+  bool member(raw::member m, const Keyword& k, const Sources& src, std::string_view type, bool& nullable,
+              Written& written, JsonOut& out);
+  bool write_enum(raw::value values, bool is_const, bool& nullable, JsonOut& out);
+
+  raw::value root_;
+  bool for_response_;
+  bool top_without_properties_ = false;
+  int depth_ = 0;
+  int budget_ = kMaxSchemas;
+  std::vector<std::string> refs_;  // $refs being inlined, to catch recursion
+};
+
+bool Cleaner::schema(raw::value s, JsonOut& out, bool top) {
+  if (!s.is_object() || --budget_ < 0 || depth_ >= kMaxDepth) return false;
+  ++depth_;
+  const size_t open_refs = refs_.size();
+  Sources src;
+  const bool ok = src.push(s) && collect(src) && body(src, out, top);
+  refs_.resize(open_refs);
+  --depth_;
+  return ok;
+}
+
+bool Cleaner::collect(Sources& src) {
+  for (size_t i = 0; i < src.count; ++i) {
+    for (raw::member m : src.list[i].members()) {
+      const Keyword* k = find_keyword(m.key);
+      if (k == nullptr) return false;
+      if (k->rule == Rule::ref && !resolve(m.val, src)) return false;
+      if (k->rule == Rule::any_of && !any_of(m.val, src)) return false;
+      if (k->rule == Rule::all_of) {
+        if (!m.val.is_array() || m.val.size() != 1 || !src.push(*m.val.items().begin())) return false;
+      }
+    }
+  }
+  return true;
+}
+
+// "#/$defs/Name" or "#/definitions/Name", not already being inlined.
+bool Cleaner::resolve(raw::value ref, Sources& src) {
+  const std::string path = ref.str();
+  constexpr std::string_view kPrefixes[] = {"#/$defs/", "#/definitions/"};
+  for (std::string_view prefix : kPrefixes) {
+    if (path.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string_view name = std::string_view(path).substr(prefix.size());
+    if (name.find_first_of("/~%") != std::string_view::npos) return false;
+    const raw::value target = root_.get(prefix.substr(2, prefix.size() - 3)).get(name);
+    for (const std::string& open : refs_) {
+      if (open == path) return false;  // recursive: only JSON Schema can say it
+    }
+    refs_.push_back(path);
+    return src.push(target);
+  }
+  return false;
+}
+
+bool Cleaner::any_of(raw::value branches, Sources& src) {
+  if (!branches.is_array()) return false;
+  size_t kept = 0;
+  raw::value last;
+  for (raw::value b : branches.items()) {
+    if (is_null_branch(b)) {
+      src.nullable = true;
+    } else {
+      ++kept;
+      last = b;
+    }
+  }
+  if (kept == 0) return false;
+  if (kept == 1) return src.push(last);
+  if (!src.any_of.exists()) src.any_of = branches;
+  return true;
+}
+
+// The OpenAPI type of a "type" value; `nullable` set for ["T", "null"].
+std::string_view openapi_type(raw::value type, bool& nullable) {
+  raw::value single;
+  if (type.is_string()) {
+    single = type;
+  } else if (type.is_array()) {
+    for (raw::value t : type.items()) {
+      if (t.equals("null")) {
+        nullable = true;
+      } else if (single.exists()) {
+        return {};  // a true union of types
+      } else {
+        single = t;
+      }
+    }
+  }
+  for (const TypeName& n : kTypes) {
+    if (single.equals(n.json_schema)) return n.openapi;
+  }
+  return {};
+}
+
+bool Cleaner::body(const Sources& src, JsonOut& out, bool top) {
+  bool nullable = src.nullable;
+  std::string_view type;
+  if (raw::value t = src.find("type"); t.exists()) {
+    type = openapi_type(t, nullable);
+    if (type.empty()) return false;
+  } else if (src.find("properties").exists()) {
+    type = "OBJECT";
+  } else if (src.find("enum").exists() || src.find("const").exists()) {
+    type = "STRING";
+  } else if (src.find("items").exists()) {
+    type = "ARRAY";
+  } else if (!src.any_of.exists()) {
+    return false;  // "any value"
+  }
+  const raw::value props = src.find("properties");
+  if (props.exists() && !props.is_object()) return false;
+  if (type == "OBJECT" && props.size() == 0) {
+    if (!top) return false;  // a free-form object
+    top_without_properties_ = true;
+  }
+  if (type == "ARRAY" && !src.find("items").exists()) return false;  // Gemini requires items
+  if ((src.find("enum").exists() || src.find("const").exists()) && type != "STRING") return false;
+  Written written;
+  out.begin_object();
+  for (size_t i = 0; i < src.count; ++i) {
+    for (raw::member m : src.list[i].members()) {
+      if (!member(m, *find_keyword(m.key), src, type, nullable, written, out)) return false;
+    }
+  }
+  if (!type.empty() && written.add("type")) out.key("type").string(type);
+  if (nullable && written.add("nullable")) out.key("nullable").boolean(true);
+  if (for_response_ && type == "OBJECT" && props.size() > 1 && written.add("propertyOrdering")) {
+    out.key("propertyOrdering").begin_array();
+    for (raw::member p : props.members()) out.raw_string(p.key);
+    out.end_array();
+  }
+  out.end_object();
+  return true;
+}
+
+bool Cleaner::member(raw::member m, const Keyword& k, const Sources& src, std::string_view type, bool& nullable,
+                     Written& written, JsonOut& out) {
+  switch (k.rule) {
+    case Rule::keep:
+      if (written.add(k.name)) out.key(k.name).raw(m.val.raw_json());
+      return true;
+    case Rule::type:
+      if (written.add("type")) out.key("type").string(type);
+      return true;
+    case Rule::format:
+      for (const FormatName& f : kFormats) {
+        if (type == f.type && m.val.equals(f.format) && written.add("format")) out.key("format").raw_string(m.val);
+      }
+      return true;
+    case Rule::enumeration:
+    case Rule::constant:
+      return !written.add("enum") || write_enum(m.val, k.rule == Rule::constant, nullable, out);
+    case Rule::items:
+      if (!written.add("items")) return true;
+      out.key("items");
+      return schema(m.val, out, false);  // a tuple (array of schemas) has no OpenAPI form
+    case Rule::properties:
+      if (m.val.size() == 0 || !written.add("properties")) return true;
+      out.key("properties").begin_object();
+      for (raw::member p : m.val.members()) {
+        out.raw_key(p.key);
+        if (!schema(p.val, out, false)) return false;
+      }
+      out.end_object();
+      return true;
+    case Rule::any_of:
+      if (m.val.index() != src.any_of.index() || !src.any_of.exists() || !written.add("anyOf")) return true;
+      out.key("anyOf").begin_array();
+      for (raw::value b : m.val.items()) {
+        if (!is_null_branch(b) && !schema(b, out, false)) return false;
+      }
+      out.end_array();
+      return true;
+    case Rule::drop:
+    case Rule::all_of:
+    case Rule::ref:
+      return true;  // dropped, or merged by collect()
+  }
+  return true;
+}
+
+// Gemini's enum holds strings only; a null among the values means nullable.
+bool Cleaner::write_enum(raw::value values, bool is_const, bool& nullable, JsonOut& out) {
+  if (!is_const && (!values.is_array() || values.size() == 0)) return false;
+  size_t strings = 0;
+  out.key("enum").begin_array();
+  auto one = [&](raw::value v) {
+    if (v.is_null() && !is_const) {
+      nullable = true;
+      return true;
+    }
+    if (!v.is_string()) return false;
+    out.raw_string(v);
+    ++strings;
+    return true;
+  };
+  if (is_const) {
+    if (!one(values)) return false;
+  } else {
+    for (raw::value v : values.items()) {
+      if (!one(v)) return false;
+    }
+  }
+  out.end_array();
+  return strings > 0;
+}
+
+// The schema as JSON Schema, without `$schema` and `strict` in any schema position (never
+// touching a default, an example or a property name).
+void copy_json_schema(raw::value s, JsonOut& out) {
+  if (!s.is_object()) {
+    out.raw(s.raw_json());
+    return;
+  }
+  out.begin_object();
+  for (raw::member m : s.members()) {
+    if (m.key.equals("$schema") || m.key.equals("strict")) continue;
+    out.raw_key(m.key);
+    if (listed(m.key, kSchemaKeys)) {
+      copy_json_schema(m.val, out);
+    } else if (m.val.is_array() && listed(m.key, kSchemaListKeys)) {
+      out.begin_array();
+      for (raw::value sub : m.val.items()) copy_json_schema(sub, out);
+      out.end_array();
+    } else if (m.val.is_object() && listed(m.key, kSchemaMapKeys)) {
+      out.begin_object();
+      for (raw::member sub : m.val.members()) {
+        out.raw_key(sub.key);
+        copy_json_schema(sub.val, out);
+      }
+      out.end_object();
+    } else {
+      out.raw(m.val.raw_json());
+    }
+  }
+  out.end_object();
+}
+
+bool free_form(raw::value s) {
+  raw::value a = s.get("additionalProperties");
+  return a.is_object() || a.as_bool().value_or(false);
 }
 
 }  // namespace
 
 ConvertedSchema convert_schema(raw::value schema, bool for_response) {
   ConvertedSchema result;
-  if (!schema.is_object()) return result;
-  const std::string_view text = schema.raw_json();
-  ojson original = ojson::parse(text.begin(), text.end(), nullptr, false);
-  if (original.is_discarded()) return result;
-  Cleaner cleaner(original, for_response);
-  const ojson cleaned = cleaner.clean(original, true);
-  const bool no_params =
-      cleaner.exact() && cleaned.contains("type") && cleaned["type"] == "OBJECT" && !cleaned.contains("properties");
-  if (no_params && !free_form(original)) return result;
-  if (cleaner.exact() && !no_params) {
-    result.form = SchemaForm::openapi;
-    result.json = cleaned.dump(-1, ' ', false, ojson::error_handler_t::replace);
+  if (!schema.is_object() || schema.size() == 0) return result;  // {}: no parameters
+  bool exact = false;
+  bool no_properties = false;
+  {
+    JsonOut out(result.json, schema.raw_json().size() + 64);
+    Cleaner cleaner(schema, for_response);
+    exact = cleaner.schema(schema, out, true);
+    no_properties = cleaner.top_without_properties();
+  }
+  if (exact && no_properties && !free_form(schema)) {
+    result.json.clear();
     return result;
   }
-  strip_meta(original);
+  if (exact && !no_properties) {
+    result.form = SchemaForm::openapi;
+    return result;
+  }
+  result.json.clear();
+  {
+    JsonOut out(result.json, schema.raw_json().size());
+    copy_json_schema(schema, out);
+  }
   result.form = SchemaForm::json_schema;
-  result.json = original.dump(-1, ' ', false, ojson::error_handler_t::replace);
   return result;
 }
 
