@@ -102,6 +102,15 @@ async function main() {
     await step('C++ unit tests (ASan + UBSan)', () =>
       ctestSuite('build/asan', ['-DCMAKE_BUILD_TYPE=Debug', '-DBALANCER_SANITIZE=ON']),
     );
+    // libFuzzer targets (cpp/fuzz): replays the committed corpus and fuzzes each target briefly.
+    await step('Fuzz targets: corpus replay + smoke run (libFuzzer, ASan + UBSan)', async () => {
+      const r = await run(process.execPath, ['scripts/fuzz.mjs', '--smoke', '--seconds', '8'], { quiet: true });
+      const m = r.output.match(/^fuzz: (\d+) passed, (\d+) failed/m);
+      const table = r.output.split('\n').filter((l) => /^(fuzz targets built|target |\w+ +\d+ +\d+ +\d+ )/.test(l));
+      console.log(table.join('\n'));
+      if (!m || r.code) process.stdout.write(r.output.slice(-6000));
+      return m ? { passed: Number(m[1]), failed: Number(m[2]) } : { passed: 0, failed: 1 };
+    });
     await step('Wasm artifact is up to date', async () => {
       const r = await run(process.execPath, ['scripts/build.mjs', '--check'], { quiet: true });
       const line = r.output.split('\n').filter((l) => /core\.wasm/.test(l)).pop() ?? r.output.slice(-2000);

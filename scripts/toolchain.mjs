@@ -12,6 +12,9 @@ export const PACKAGES = [
   // The admin UI's end-to-end test runs in Debian's Chromium; CJK fonts render its Chinese.
   ['chromium', null, '/usr/bin/chromium'],
   ['fonts-noto-cjk', null, '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc'],
+  // The fuzz targets (cpp/fuzz, npm run fuzz): clang with libFuzzer and the sanitizer runtimes.
+  ['clang-14', 'clang++-14'],
+  ['libclang-rt-14-dev', null, '/usr/lib/llvm-14/lib/clang/14.0.6/include/fuzzer/FuzzedDataProvider.h'],
 ];
 
 function has(cmd, file) {
