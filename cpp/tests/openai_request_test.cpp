@@ -156,3 +156,120 @@ TEST_CASE("mutated chat requests always give a well-formed plan", "[openai][requ
   }
   CHECK(upstream > 0);
 }
+
+namespace {
+
+// The function declaration plan_chat makes of one tool with `parameters`.
+json declaration_for(const std::string& parameters) {
+  const std::string body = R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],)"
+                           R"("tools":[{"type":"function","function":{"name":"f","parameters":)" +
+                           parameters + "}}]}";
+  const Plan p = bal::openai::plan_chat(body);
+  REQUIRE(bal::get_string(p.header, "action") == "upstream");
+  bal::raw::document strict;
+  REQUIRE(strict.parse(p.payload) == bal::raw::success);
+  return bal::parse_json(p.payload)["tools"][0]["functionDeclarations"][0];
+}
+
+}  // namespace
+
+TEST_CASE("tool schemas: cleaned when exact, JSON Schema otherwise", "[openai][request][schema]") {
+  SECTION("several anyOf branches and null: anyOf plus nullable") {
+    const json d = declaration_for(
+        R"({"type":"object","properties":{"v":{"anyOf":[{"type":"string"},{"type":"integer"},{"type":"null"}]}}})");
+    CHECK(d["parameters"]["properties"]["v"] ==
+          json::parse(R"({"anyOf":[{"type":"STRING"},{"type":"INTEGER"}],"nullable":true})"));
+  }
+  SECTION("a $ref inside a nullable anyOf is inlined") {
+    const json d = declaration_for(
+        R"({"type":"object","$defs":{"P":{"type":"object","properties":{"x":{"type":"number"}}}},)"
+        R"("properties":{"p":{"anyOf":[{"$ref":"#/$defs/P"},{"type":"null"}],"description":"point"}}})");
+    CHECK(
+        d["parameters"]["properties"]["p"] ==
+        json::parse(R"({"type":"OBJECT","properties":{"x":{"type":"NUMBER"}},"nullable":true,"description":"point"})"));
+  }
+  SECTION("property names that look like keywords stay names") {
+    const json d = declaration_for(
+        R"({"type":"object","properties":{"type":{"type":"string"},"items":{"type":"integer"},"caf\u00e9":{"type":"boolean"}}})");
+    CHECK(d["parameters"]["properties"] ==
+          json::parse(R"({"type":{"type":"STRING"},"items":{"type":"INTEGER"},"café":{"type":"BOOLEAN"}})"));
+  }
+  SECTION("no exact form: tuples, integer enums, free-form objects, arrays without items, unknown keywords") {
+    const char* const schemas[] = {
+        R"({"type":"object","properties":{"t":{"type":"array","items":[{"type":"string"}]}}})",
+        R"({"type":"object","properties":{"n":{"type":"integer","enum":[1,2,3]}}})",
+        R"({"type":"object","properties":{"m":{"type":"object"}}})",
+        R"({"type":"object","properties":{"a":{"type":"array"}}})",
+        R"({"type":"object","properties":{"s":{"type":"string","not":{"const":"x"}}}})",
+        R"({"type":"object","properties":{"u":{"type":["string","integer"]}}})",
+        R"({"type":"object","properties":{"c":{"const":5}}})",
+        R"({"type":"object","properties":{"e":{"$ref":"https://example.com/schema.json"}}})",
+    };
+    for (const char* s : schemas) {
+      INFO(s);
+      const json d = declaration_for(s);
+      CHECK_FALSE(d.contains("parameters"));
+      CHECK(d["parametersJsonSchema"] == json::parse(s));
+    }
+  }
+  SECTION("the JSON Schema form loses $schema and strict only in schema positions") {
+    const json d = declaration_for(
+        R"({"$schema":"x","strict":true,"type":"object","properties":{"a":{"oneOf":[{"type":"string","strict":1}],)"
+        R"("default":{"strict":1,"$schema":"kept"}},"strict":{"type":"boolean"}}})");
+    CHECK(d["parametersJsonSchema"] ==
+          json::parse(R"({"type":"object","properties":{"a":{"oneOf":[{"type":"string"}],)"
+                      R"("default":{"strict":1,"$schema":"kept"}},"strict":{"type":"boolean"}}})"));
+  }
+  SECTION("functions without parameters") {
+    CHECK_FALSE(declaration_for("{}").contains("parameters"));
+    CHECK_FALSE(declaration_for(R"({"type":"object"})").contains("parameters"));
+    CHECK_FALSE(declaration_for(R"({"type":"object","properties":{}})").contains("parametersJsonSchema"));
+    CHECK(declaration_for(R"({"type":"object","additionalProperties":true})")["parametersJsonSchema"] ==
+          json::parse(R"({"type":"object","additionalProperties":true})"));
+  }
+  SECTION("exponential $ref inlining and deep nesting fall back instead of exploding") {
+    std::string defs = R"({"type":"object","properties":{"root":{"$ref":"#/$defs/d0"}},"$defs":{)";
+    for (int i = 0; i < 30; ++i) {
+      const std::string next = "#/$defs/d" + std::to_string(i + 1);
+      defs += "\"d" + std::to_string(i) + R"(":{"type":"object","properties":{"a":{"$ref":")" + next +
+              R"("},"b":{"$ref":")" + next + "\"}}},";
+    }
+    defs += R"("d30":{"type":"string"}}})";
+    CHECK(declaration_for(defs).contains("parametersJsonSchema"));
+    // 25 nested levels are cleaned; a chain of 45 through $refs passes the cleaner's depth limit.
+    std::string deep;
+    for (int i = 0; i < 25; ++i) deep += R"({"type":"object","properties":{"x":)";
+    deep += R"({"type":"string"})";
+    for (int i = 0; i < 25; ++i) deep += "}}";
+    CHECK(declaration_for(deep).contains("parameters"));
+    deep = R"({"type":"object","properties":{"x":{"$ref":"#/$defs/d0"}},"$defs":{)";
+    for (int i = 0; i < 45; ++i) {
+      deep += "\"d" + std::to_string(i) + R"(":{"type":"object","properties":{"x":{"$ref":"#/$defs/d)" +
+              std::to_string(i + 1) + "\"}}},";
+    }
+    deep += R"("d45":{"type":"string"}}})";
+    CHECK(declaration_for(deep).contains("parametersJsonSchema"));
+  }
+}
+
+TEST_CASE("response schemas", "[openai][request][schema]") {
+  const std::string body =
+      R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema",)"
+      R"("json_schema":{"name":"list","schema":{"type":"array","items":{"type":"object","properties":{"b":{"type":"string"},)"
+      R"("a":{"type":"integer"}},"required":["b","a"],"additionalProperties":false}}}}})";
+  const Plan p = bal::openai::plan_chat(body);
+  const json config = bal::parse_json(p.payload)["generationConfig"];
+  CHECK(config["responseMimeType"] == "application/json");
+  CHECK(config["responseSchema"] ==
+        json::parse(R"({"type":"ARRAY","items":{"type":"OBJECT","properties":{"b":{"type":"STRING"},)"
+                    R"("a":{"type":"INTEGER"}},"required":["b","a"],"propertyOrdering":["b","a"]}})"));
+}
+
+TEST_CASE("embeddings: at most 100 inputs, Gemini's batch limit", "[openai][request]") {
+  std::string body = R"({"model":"text-embedding-004","input":[)";
+  for (int i = 0; i < 101; ++i) body += std::string(i ? "," : "") + "\"t\"";
+  body += "]}";
+  const Plan p = bal::openai::plan_embeddings(body);
+  CHECK(p.header["status"] == 400);
+  CHECK(bal::parse_json(p.payload)["error"]["param"] == "input");
+}

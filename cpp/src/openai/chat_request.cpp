@@ -39,6 +39,8 @@ bool read_options(raw::value root, ChatState& st) {
     return st.err.fail("stream_options must be an object.", "stream_options", "invalid_type");
   }
   st.include_usage = present(options.get("include_usage")).as_bool().value_or(false);
+  // OpenAI's own way to ask a chat model to search the web.
+  if (present(root.get("web_search_options")).is_object()) st.search = true;
   // Google's extension: "google" at the top level (the OpenAI SDKs merge extra_body there),
   // or literally under "extra_body".
   st.google = present(root.get("google"));

@@ -170,28 +170,27 @@ bool read_effort(raw::value root, ChatState& st, ThinkingChoice& t) {
 bool read_google_thinking(ChatState& st, ThinkingChoice& t) {
   raw::value cfg = google_field(st, "thinking_config", "thinkingConfig");
   if (!cfg.exists()) return true;
-  if (!cfg.is_object())
-    return st.err.fail("google.thinking_config must be an object.", "thinking_config", "invalid_type");
-  ChatState& s = st;
-  raw::value budget = present(cfg.get("thinking_budget"));
-  if (!budget.exists()) budget = present(cfg.get("thinkingBudget"));
-  raw::value level = present(cfg.get("thinking_level"));
-  if (!level.exists()) level = present(cfg.get("thinkingLevel"));
-  raw::value include = present(cfg.get("include_thoughts"));
-  if (!include.exists()) include = present(cfg.get("includeThoughts"));
+  const Path at("extra_body.google.thinking_config");
+  if (!cfg.is_object()) return st.err.fail_at(at, "must be an object.", "invalid_type");
+  auto field = [&cfg](std::string_view snake, std::string_view camel) {
+    raw::value v = present(cfg.get(snake));
+    return v.exists() ? v : present(cfg.get(camel));
+  };
+  const raw::value budget = field("thinking_budget", "thinkingBudget");
+  const raw::value level = field("thinking_level", "thinkingLevel");
+  const raw::value include = field("include_thoughts", "includeThoughts");
   if (budget.exists()) {
-    if (!budget.as_int64()) return s.err.fail("thinking_budget must be an integer.", "thinking_budget", "invalid_type");
+    if (!budget.as_int64()) return st.err.fail_at(Path(at, "thinking_budget"), "must be an integer.", "invalid_type");
     t.budget = *budget.as_int64();
     t.level.clear();
   }
   if (level.exists()) {
-    if (!level.is_string()) return s.err.fail("thinking_level must be a string.", "thinking_level", "invalid_type");
+    if (!level.is_string()) return st.err.fail_at(Path(at, "thinking_level"), "must be a string.", "invalid_type");
     t.level = level.str();
     t.budget.reset();  // never both
   }
   if (include.exists()) {
-    if (!include.is_bool())
-      return s.err.fail("include_thoughts must be a boolean.", "include_thoughts", "invalid_type");
+    if (!include.is_bool()) return st.err.fail_at(Path(at, "include_thoughts"), "must be a boolean.", "invalid_type");
     t.include = *include.as_bool();
   }
   return true;
@@ -235,13 +234,17 @@ bool write_google_extras(ChatState& st, JsonOut& out) {
   if (safety.exists()) {
     bool ok = safety.is_array();
     for (raw::value s : safety.items()) ok = ok && s.is_object();
-    if (!ok) return st.err.fail("safety_settings must be an array of objects.", "safety_settings", "invalid_type");
+    if (!ok) {
+      return st.err.fail_at(Path("extra_body.google.safety_settings"), "must be an array of objects.", "invalid_type");
+    }
     // Already Gemini's own format (its JSON accepts snake_case and camelCase names).
     out.key("safetySettings").raw(safety.raw_json());
   }
   raw::value cached = google_field(st, "cached_content", "cachedContent");
   if (cached.exists()) {
-    if (!cached.is_string()) return st.err.fail("cached_content must be a string.", "cached_content", "invalid_type");
+    if (!cached.is_string()) {
+      return st.err.fail_at(Path("extra_body.google.cached_content"), "must be a string.", "invalid_type");
+    }
     out.key("cachedContent").raw_string(cached);
   }
   return true;
