@@ -22,8 +22,8 @@ constexpr RoleName kRoles[] = {
 };
 
 // Gemini 3 checks that the model's function calls carry the thought signature it issued, and
-// answers 400 otherwise. Clients that drop extra_content (most SDKs do) would fail on every
-// tool round trip; Google documents this value for calls whose signature is not available.
+// answers 400 otherwise. A client that drops extra_content would fail on every tool round
+// trip; Google documents this value for calls whose signature is not available.
 constexpr std::string_view kSkipSignature = "skip_thought_signature_validator";
 
 struct ToolCall {
