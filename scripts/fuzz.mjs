@@ -106,7 +106,8 @@ function stats(output) {
 async function fuzzTarget(t, o) {
   const corpus = join(corpusRoot, t);
   mkdirSync(corpus, { recursive: true });
-  const fresh = freshDir(sub('new', t));
+  // A smoke run (npm test) may overlap a long run: it keeps its new inputs apart.
+  const fresh = freshDir(sub(o.smoke ? 'smoke-new' : 'new', t));
   const artifacts = sub('artifacts', t);
   mkdirSync(artifacts, { recursive: true });
   const args = [

@@ -35,9 +35,11 @@ State& state() {
   return s;
 }
 
-int64_t now_of(const json& h) {
-  auto v = bal::get_number(h, "now_ms");
-  return v ? static_cast<int64_t>(*v) : 0;
+int64_t now_of(const json& h) { return bal::get_int(h, "now_ms", 0, -bal::kMaxTimeMs, bal::kMaxTimeMs); }
+
+// Statuses and attempt counts: small numbers, kept small so that adding to them cannot overflow.
+int small_int_of(const json& h, std::string_view key, int fallback) {
+  return static_cast<int>(bal::get_int(h, key, fallback, -1'000'000, 1'000'000));
 }
 
 void reply(const json& header, std::string_view payload = {}) { bal::encode_frame(header, payload, state().result); }
@@ -83,19 +85,18 @@ void op_select(const json& h) {
 }
 
 void op_classify(const json& h, std::string_view body) {
-  const int status = static_cast<int>(bal::get_number(h, "status").value_or(0));
+  const int status = small_int_of(h, "status", 0);
   const int64_t now = now_of(h);
   const bal::Verdict v = bal::classify_upstream(status, body, now);
-  if (auto id = bal::get_number(h, "key_id")) {
-    state().pool.apply(static_cast<int64_t>(*id), v.action, bal::get_string(h, "model"), v.all_models, v.until_ms,
+  if (bal::get_number(h, "key_id")) {
+    state().pool.apply(bal::get_int(h, "key_id", 0), v.action, bal::get_string(h, "model"), v.all_models, v.until_ms,
                        now);
   }
   bal::AttemptState attempt;
-  attempt.attempts = static_cast<int>(bal::get_number(h, "attempts").value_or(1));
-  attempt.max_attempts = static_cast<int>(bal::get_number(h, "max_attempts").value_or(1));
-  attempt.server_failures = static_cast<int>(bal::get_number(h, "server_failures").value_or(0)) +
-                            (v.backoff ? 1 : 0);
-  attempt.elapsed_ms = static_cast<int64_t>(bal::get_number(h, "elapsed_ms").value_or(0));
+  attempt.attempts = small_int_of(h, "attempts", 1);
+  attempt.max_attempts = small_int_of(h, "max_attempts", 1);
+  attempt.server_failures = small_int_of(h, "server_failures", 0) + (v.backoff ? 1 : 0);
+  attempt.elapsed_ms = bal::get_int(h, "elapsed_ms", 0, -bal::kMaxTimeMs, bal::kMaxTimeMs);
   const bal::NextStep step = bal::next_step(v, attempt);
   reply({{"outcome", bal::outcome_name(v.outcome)},
          {"dead", bal::is_dead(v.outcome)},
@@ -136,9 +137,8 @@ void op_pool_event(const json& h) {
   const bal::KeyAction a = action == "disable"    ? bal::KeyAction::disable
                            : action == "cooldown" ? bal::KeyAction::cooldown
                                                   : bal::KeyAction::none;
-  state().pool.apply(static_cast<int64_t>(bal::get_number(h, "id").value_or(0)), a, bal::get_string(h, "model"),
-                     bal::get_bool(h, "all_models"), static_cast<int64_t>(bal::get_number(h, "until_ms").value_or(0)),
-                     now_of(h));
+  state().pool.apply(bal::get_int(h, "id", 0), a, bal::get_string(h, "model"), bal::get_bool(h, "all_models"),
+                     bal::get_int(h, "until_ms", 0, -bal::kMaxTimeMs, bal::kMaxTimeMs), now_of(h));
   reply(json::object());
 }
 
@@ -176,7 +176,7 @@ int32_t dispatch(uint32_t op, const bal::Message& m) {
       reply_plan(with_affinity(bal::route(st.config, bal::make_request(m.header, m.payload), st.router), m));
       return BAL_OK;
     case BAL_OP_POOL_LOAD: {
-      const auto seed = static_cast<uint64_t>(bal::get_number(m.header, "seed").value_or(0));
+      const auto seed = static_cast<uint64_t>(bal::get_int(m.header, "seed", 0));
       const bool ok = st.pool.load(m.payload, seed);
       reply({{"ok", ok}, {"count", st.pool.size()}});
       return BAL_OK;
@@ -212,7 +212,7 @@ int32_t dispatch(uint32_t op, const bal::Message& m) {
       const bal::Family family = f == "openai" ? bal::Family::openai
                                  : f == "gemini" ? bal::Family::gemini
                                                  : bal::Family::admin;
-      const int status = static_cast<int>(bal::get_number(m.header, "status").value_or(500));
+      const int status = small_int_of(m.header, "status", 500);
       reply_plan(bal::error_plan(family, status, bal::get_string(m.header, "message"), bal::get_string(m.header, "code")));
       return BAL_OK;
     }

@@ -166,7 +166,11 @@ int64_t parse_duration_ms(std::string_view s) {
       return -1;
     }
   }
-  return static_cast<int64_t>(value * scale + 0.5);
+  // A protobuf Duration spans at most 315,576,000,000 s (10,000 years); anything longer is
+  // malformed, and would not fit the cast below.
+  const double ms = value * scale;
+  if (ms > 315'576'000'000'000.0) return -1;
+  return static_cast<int64_t>(ms + 0.5);
 }
 
 Verdict classify_upstream(int status, std::string_view body, int64_t now_ms) {

@@ -286,7 +286,9 @@ Config make_config(const json& h) {
   c.admin_secret = std::string(admin);
   c.client_tokens.assign(get_string(h, "auth_tokens"));
   c.allow_client_keys = get_bool(h, "allow_client_keys");
-  if (auto v = get_number(h, "max_body_bytes"); v && *v >= 1024) c.max_body_bytes = static_cast<uint64_t>(*v);
+  if (get_number(h, "max_body_bytes").value_or(0) >= 1024) {
+    c.max_body_bytes = static_cast<uint64_t>(get_int(h, "max_body_bytes", 0, 1024, kMaxSafeInteger));
+  }
   if (auto v = get_number(h, "max_attempts"); v && *v >= 1 && *v <= 20) c.max_attempts = static_cast<int>(*v);
   c.cors.assign(get_string(h, "cors_origins"));
   if (auto v = get_number(h, "rate_limit_per_minute"); v && *v >= 1 && *v <= 1e6) {
@@ -306,7 +308,7 @@ Request make_request(const json& h, std::string_view body) {
   r.body_too_large = get_bool(h, "body_too_large");
   r.body_unreadable = get_bool(h, "body_unreadable");
   r.secure = get_bool(h, "secure");
-  if (auto now = get_number(h, "now_ms")) r.now_ms = static_cast<int64_t>(*now);
+  r.now_ms = get_int(h, "now_ms", 0, -kMaxTimeMs, kMaxTimeMs);
   return r;
 }
 

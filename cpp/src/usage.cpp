@@ -28,10 +28,8 @@ size_t object_end(std::string_view s, size_t open) {
   return std::string_view::npos;
 }
 
-int64_t count(const json& u, std::string_view name) {
-  const auto v = get_number(u, name);
-  return v && *v > 0 ? static_cast<int64_t>(*v) : 0;
-}
+// Clamped: an upstream may send any number, and the counts are added together.
+int64_t count(const json& u, std::string_view name) { return get_int(u, name, 0, 0, kMaxSafeInteger); }
 
 }  // namespace
 

@@ -106,6 +106,27 @@ TEST_CASE("stream handles: unknown ones are refused, counts stay balanced", "[ab
   CHECK(bal_stream_count() == before);
 }
 
+TEST_CASE("numbers in headers past any integer's range are clamped (fuzz regression)", "[abi]") {
+  // tests/fuzz-corpus/abi/regression-huge-numbers: casting these to integers was undefined behaviour.
+  const auto v = run(BAL_OP_CLASSIFY, {{"status", 1e300},
+                                       {"now_ms", -1e300},
+                                       {"attempts", 1e300},
+                                       {"server_failures", 1e300},
+                                       {"elapsed_ms", 1e300},
+                                       {"key_id", 1e300}});
+  CHECK(v.rc == BAL_OK);
+  CHECK(v.header["retry"] == false);
+  const auto t = run(BAL_OP_TRANSLATE, {{"kind", "chat"}, {"status", 429}, {"now_ms", 1.7e22}, {"retry_after_ms", 1e300}},
+                     R"({"error":{"message":"slow"}})");
+  CHECK(t.rc == BAL_OK);
+  CHECK(t.header["headers"]["retry-after"] == "8640000000000");
+  CHECK(run(BAL_OP_POOL_EVENT, {{"id", -1e300}, {"until_ms", 1e300}, {"now_ms", 1e300}}).rc == BAL_OK);
+  CHECK(run(BAL_OP_POOL_LOAD, {{"seed", -5}}, "").rc == BAL_OK);
+  CHECK(run(BAL_OP_ERROR, {{"family", "openai"}, {"status", 1e300}}).rc == BAL_OK);
+  CHECK(run(BAL_OP_CONFIGURE, {{"max_body_bytes", 1e300}}).rc == BAL_OK);
+  CHECK(run(BAL_OP_ROUTE, {{"method", "GET"}, {"path", "/api/stats"}, {"now_ms", 1e300}}).rc == BAL_OK);
+}
+
 TEST_CASE("alloc and free", "[abi]") {
   void* p = bal_alloc(0);
   REQUIRE(p != nullptr);

@@ -156,6 +156,15 @@ TEST_CASE("durations parse as protobuf Duration strings", "[classify]") {
   CHECK(bal::parse_duration_ms("1x2s") == -1);
 }
 
+TEST_CASE("durations longer than a protobuf Duration allows are malformed (fuzz regression)", "[classify]") {
+  // tests/fuzz-corpus/classify/regression-huge-duration: 1e23 ms did not fit the cast to int64.
+  CHECK(bal::parse_duration_ms("99999999999999999999s") == -1);
+  CHECK(bal::parse_duration_ms("315576000000s") == 315576000000000);
+  const auto v = bal::classify_upstream(
+      429, R"({"error":{"details":[{"@type":"RetryInfo","retryDelay":"99999999999999999999s"}]}})", kNow);
+  CHECK(v.until_ms == kNow + bal::kDefaultQuotaCooldownMs);
+}
+
 TEST_CASE("a connection that fails before any answer is Google's side", "[classify]") {
   const auto v = bal::classify_upstream(0, "", kNow);
   CHECK(v.outcome == Outcome::server_error);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "balancer/json.h"
 #include "balancer/usage.h"
 
 TEST_CASE("usage comes from the last complete usageMetadata", "[usage]") {
@@ -45,4 +46,14 @@ TEST_CASE("complete and truncated answers", "[usage]") {
   CHECK(bal::answer_complete("[{\"a\":1}]", false));
   CHECK_FALSE(bal::answer_complete("{\"candidates\":[", false));
   CHECK_FALSE(bal::answer_complete("", false));
+}
+
+TEST_CASE("counts far past int64 are clamped, not cast (fuzz regression)", "[usage]") {
+  // tests/fuzz-corpus/usage/regression-huge-counts: 1e300 and 9e18 + 9e18 were undefined behaviour.
+  const auto u = bal::usage_from_tail(
+      R"({"usageMetadata": {"promptTokenCount": 1e300, "candidatesTokenCount": 9e18, "thoughtsTokenCount": 9e18}})");
+  REQUIRE(u);
+  CHECK(u->prompt_tokens == bal::kMaxSafeInteger);
+  CHECK(u->completion_tokens == 2 * bal::kMaxSafeInteger);
+  CHECK(bal::usage_from_tail(R"({"usageMetadata": {"promptTokenCount": -1e300}})")->prompt_tokens == 0);
 }

@@ -63,6 +63,25 @@ inline std::optional<double> get_number(const json& j, std::string_view key) {
   return f->get<double>();
 }
 
+// JavaScript times (Date.now()): a Date holds at most ±8.64e15 ms, which leaves room to add any
+// cooldown or lifetime to a time without overflowing int64.
+inline constexpr int64_t kMaxTimeMs = 8'640'000'000'000'000;
+// The largest integer a JavaScript number holds exactly: counts the core hands back.
+inline constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;
+
+// A number field as an integer, clamped to [lo, hi]; `fallback` when absent or not a number.
+// A header is whatever JSON the caller sent, and casting a double outside the integer's range
+// is undefined behaviour (1e300 is a valid JSON number).
+inline int64_t get_int(const json& j, std::string_view key, int64_t fallback, int64_t lo = INT64_MIN,
+                       int64_t hi = INT64_MAX) {
+  const std::optional<double> v = get_number(j, key);
+  if (!v) return fallback;
+  // Compared as doubles: (double)INT64_MAX rounds up to 2^63, so below it the cast is exact.
+  if (!(*v > static_cast<double>(lo))) return lo;
+  if (!(*v < static_cast<double>(hi))) return hi;
+  return static_cast<int64_t>(*v);
+}
+
 inline bool get_bool(const json& j, std::string_view key, bool fallback = false) {
   const json* f = get_field(j, key);
   if (f == nullptr || !f->is_boolean()) return fallback;

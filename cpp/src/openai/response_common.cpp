@@ -83,16 +83,14 @@ Context read_context(const json& header) {
   c.kind = std::string(get_string(header, "kind"));
   c.model = escaped(get_string(header, "model"));
   c.request_id = escaped(get_string(header, "request_id"));
-  const double now_ms = get_number(header, "now_ms").value_or(0);
-  c.created = now_ms > 0 ? static_cast<int64_t>(now_ms / 1000) : 0;
+  c.created = get_int(header, "now_ms", 0, 0, kMaxTimeMs) / 1000;
   const double status = get_number(header, "status").value_or(200);
   c.status = status >= 100 && status < 1000 ? static_cast<int>(status) : 502;
   c.include_usage = get_bool(header, "include_usage");
   c.include_reasoning = get_bool(header, "include_reasoning");
   c.encoding_format = std::string(get_string(header, "encoding_format", "float"));
   c.id = std::string(get_string(header, "id"));
-  const double retry = get_number(header, "retry_after_ms").value_or(0);
-  c.retry_after_ms = retry > 0 ? static_cast<int64_t>(retry) : 0;
+  c.retry_after_ms = get_int(header, "retry_after_ms", 0, 0, kMaxTimeMs);
   return c;
 }
 
