@@ -1,4 +1,5 @@
 #include "balancer/auth.h"
+#include "balancer/list.h"
 
 namespace bal {
 
@@ -8,22 +9,11 @@ bool digest_equal(const Digest& a, const Digest& b) {
   return diff == 0;
 }
 
-namespace {
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-}  // namespace
-
 void TokenSet::assign(std::string_view list) {
   digests_.clear();
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(',', start);
-    if (end == std::string_view::npos) end = list.size();
-    std::string_view item = list.substr(start, end - start);
-    while (!item.empty() && is_blank(item.front())) item.remove_prefix(1);
-    while (!item.empty() && is_blank(item.back())) item.remove_suffix(1);
+  for_each_item(list, [this](std::string_view item) {
     if (!item.empty()) digests_.push_back(sha256(item));
-    start = end + 1;
-  }
+  });
 }
 
 bool TokenSet::matches(std::string_view candidate) const {

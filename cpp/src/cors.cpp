@@ -1,11 +1,9 @@
 #include "balancer/cors.h"
 
+#include "balancer/list.h"
+
 namespace bal {
 namespace {
-
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -21,19 +19,13 @@ void CorsPolicy::assign(std::string_view list) {
   origins_.clear();
   any_ = false;
   bool listed = false;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(',', start);
-    if (end == std::string_view::npos) end = list.size();
-    std::string_view item = list.substr(start, end - start);
-    while (!item.empty() && is_blank(item.front())) item.remove_prefix(1);
-    while (!item.empty() && (is_blank(item.back()) || item.back() == '/')) item.remove_suffix(1);
+  for_each_item(list, [&](std::string_view item) {
+    while (!item.empty() && item.back() == '/') item.remove_suffix(1);
     listed = listed || !item.empty();
     if (item == "*") any_ = true;
     // "null" is what sandboxed frames and file: pages send: listing it would let any of them in.
     if (!item.empty() && item != "*" && lower(item) != "null") origins_.push_back(lower(item));
-    start = end + 1;
-  }
+  });
   // Unset means the default ("*"); a list of nothing usable means no origin at all.
   if (!listed) any_ = true;
 }
