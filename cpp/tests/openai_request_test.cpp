@@ -12,18 +12,14 @@
 #include "balancer/json.h"
 #include "balancer/openai.h"
 #include "balancer/rawjson.h"
+#include "fixtures.h"
 
 using bal::json;
 using bal::Plan;
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using fixtures::read_file;
 
 // Runs a fixture's request. The request body is the fixture's "openai" value byte for byte
 // (its escapes and key order), or "openai_raw" for bodies that are not JSON.

@@ -10,26 +10,13 @@
 #include "balancer/frame.h"
 #include "balancer/openai.h"
 #include "balancer/redact.h"
+#include "fixtures.h"
 
 namespace {
 
 using bal::json;
 
-std::vector<std::filesystem::path> fixture_files(const char* dir) {
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(FIXTURES_DIR) + "/" + dir)) {
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-json read_fixture(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return bal::parse_json(ss.str());
-}
+using fixtures::normalized;
 
 // The upstream bodies a fixture stands for: its raw text, or its JSON both compact and
 // pretty-printed (generateContent answers arrive indented).
@@ -38,22 +25,6 @@ std::vector<std::string> bodies_of(const json& f) {
   return {f["gemini"].dump(), f["gemini"].dump(2)};
 }
 
-// A tool call's "arguments" is a JSON text: compared by meaning, since key order and
-// escapes (Gemini writes "<" as \u003c) are the upstream's to choose.
-json normalized(json j) {
-  if (j.is_object()) {
-    for (auto& [key, v] : j.items()) {
-      if (key == "arguments" && v.is_string()) {
-        v = bal::parse_json(v.get<std::string>());
-      } else {
-        v = normalized(v);
-      }
-    }
-  } else if (j.is_array()) {
-    for (auto& v : j) v = normalized(v);
-  }
-  return j;
-}
 
 json header_of(const json& f) {
   json h = f["translate"];
@@ -62,7 +33,7 @@ json header_of(const json& f) {
 }
 
 void check_fixture(const std::filesystem::path& path) {
-  const json f = read_fixture(path);
+  const json f = fixtures::read_json(path);
   REQUIRE(f.is_object());
   const json& expect = f["expect"];
   for (const std::string& body : bodies_of(f)) {
@@ -95,7 +66,7 @@ bal::Plan chat(int status, std::string_view body) {
 }  // namespace
 
 TEST_CASE("openai responses: golden fixtures", "[openai][response]") {
-  const auto files = fixture_files("openai/responses");
+  const auto files = fixtures::files("openai/responses");
   CHECK(files.size() >= 30);
   for (const auto& path : files) {
     SECTION(path.stem().string()) {
@@ -177,8 +148,8 @@ TEST_CASE("openai responses: odd statuses and kinds still give a well-formed ans
 }
 
 TEST_CASE("openai responses: any prefix of a body gives well-formed JSON, never a trap", "[openai][response]") {
-  for (const auto& path : fixture_files("openai/responses")) {
-    const json f = read_fixture(path);
+  for (const auto& path : fixtures::files("openai/responses")) {
+    const json f = fixtures::read_json(path);
     const std::string body = bodies_of(f).back();
     const json h = header_of(f);
     for (size_t n = 0; n <= body.size(); n += 7) {

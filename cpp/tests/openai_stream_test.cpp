@@ -11,42 +11,15 @@
 #include "balancer/frame.h"
 #include "balancer/openai.h"
 #include "balancer/redact.h"
+#include "fixtures.h"
 
 namespace {
 
 using bal::json;
 
-std::vector<std::filesystem::path> stream_fixtures() {
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(FIXTURES_DIR) + "/openai/streams")) {
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
+using fixtures::normalized;
 
-json read_fixture(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return bal::parse_json(ss.str());
-}
-
-// A tool call's "arguments" is a JSON text: compared by meaning (see the fixtures' README).
-json normalized(json j) {
-  if (j.is_object()) {
-    for (auto& [key, v] : j.items()) {
-      if (key == "arguments" && v.is_string()) {
-        v = bal::parse_json(v.get<std::string>());
-      } else {
-        v = normalized(v);
-      }
-    }
-  } else if (j.is_array()) {
-    for (auto& v : j) v = normalized(v);
-  }
-  return j;
-}
+std::vector<std::filesystem::path> stream_fixtures() { return fixtures::files("openai/streams"); }
 
 struct Run {
   std::string out;
@@ -105,7 +78,7 @@ TEST_CASE("openai streams: golden fixtures under every chunking", "[openai][stre
   CHECK(files.size() >= 20);
   for (const auto& path : files) {
     SECTION(path.stem().string()) {
-      const json f = read_fixture(path);
+      const json f = fixtures::read_json(path);
       REQUIRE(f.is_object());
       const std::string sse = f["sse"].get<std::string>();
       const Run whole = run(f["translate"], sse, {});
@@ -137,7 +110,7 @@ TEST_CASE("openai streams: golden fixtures under every chunking", "[openai][stre
 
 TEST_CASE("openai streams: any cut of a stream ends in [DONE], never a trap", "[openai][stream]") {
   for (const auto& path : stream_fixtures()) {
-    const json f = read_fixture(path);
+    const json f = fixtures::read_json(path);
     const std::string sse = f["sse"].get<std::string>();
     for (size_t n = 0; n <= sse.size(); n += 5) {
       INFO(path.stem().string() << " cut at " << n);
