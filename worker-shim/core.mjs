@@ -25,6 +25,7 @@ export const OP = Object.freeze({
   ERROR: 12,
   USAGE: 13,
   LEARN: 14,
+  MERGE_EVENTS: 15,
 });
 
 const encoder = new TextEncoder();

@@ -5,6 +5,7 @@
 // events; the admin API reads and writes here. Every read-modify-write runs inside one
 // synchronous block (transactionSync), so no `await` can interleave with it.
 import { DurableObject } from 'cloudflare:workers';
+import { OP, call } from './core.mjs';
 import { migrate } from './schema.mjs';
 import { probeKey } from './probe.mjs';
 
@@ -248,7 +249,7 @@ export class KeyPool extends DurableObject {
         return;
       }
       this.sql.exec('INSERT INTO reported_batches (batch_id, at_ms) VALUES (?, ?)', batchId, now);
-      for (const e of events) changed = this.applyEvent(e) || changed;
+      for (const e of mergeEvents(events)) changed = this.applyMerged(e) || changed;
       if (changed) this.bump();
       this.sql.exec('DELETE FROM reported_batches WHERE at_ms < ?', now - BATCH_KEEP_MS);
       this.sql.exec('DELETE FROM usage_hourly WHERE hour_ms < ?', now - USAGE_KEEP_MS);
@@ -258,67 +259,64 @@ export class KeyPool extends DurableObject {
     return { version: this.version(), duplicate };
   }
 
-  // Returns true when the event changes what isolates must know (disable, cooldown).
-  applyEvent(e) {
-    if (e.count === false) return this.applyStreamEnd(e);
-    const ok = e.outcome === 'ok';
-    const counted = e.outcome !== 'client_error' && e.outcome !== 'location';
-    const prompt = Math.max(0, Math.floor(e.prompt_tokens || 0));
-    const completion = Math.max(0, Math.floor(e.completion_tokens || 0));
-    const at = e.at_ms || Date.now();
-    const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
-    const failure = counted && !ok ? 1 : 0;
+  // Applies one merged event (events.h: the core merges a batch per key, model and hour).
+  // Returns true when it changes what isolates must know (disable, cooldown, affinity).
+  applyMerged(e) {
+    const failures = Object.values(e.failures).reduce((s, n) => s + n, 0);
     const exists = this.sql.exec(
-      `UPDATE keys SET requests = requests + 1, successes = successes + ?, failures = failures + ?,
+      `UPDATE keys SET requests = requests + ?, successes = successes + ?, failures = failures + ?,
               prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
-              last_used_ms = MAX(COALESCE(last_used_ms, 0), ?),
-              last_error = CASE WHEN ? THEN ? ELSE last_error END,
-              last_error_ms = CASE WHEN ? THEN ? ELSE last_error_ms END
+              last_used_ms = CASE WHEN ? > 0 THEN MAX(COALESCE(last_used_ms, 0), ?) ELSE last_used_ms END,
+              last_error = CASE WHEN ? IS NOT NULL THEN ? ELSE last_error END,
+              last_error_ms = CASE WHEN ? IS NOT NULL THEN ? ELSE last_error_ms END
        WHERE id = ? RETURNING id`,
-      ok ? 1 : 0,
-      failure,
-      prompt,
-      completion,
-      at,
-      failure,
-      e.error ? String(e.error).slice(0, 500) : e.outcome,
-      failure,
-      at,
+      e.requests,
+      e.successes,
+      failures,
+      e.prompt_tokens,
+      e.completion_tokens,
+      e.requests,
+      e.at_ms,
+      e.error,
+      e.error,
+      e.error,
+      e.error_ms,
       e.id,
     ).toArray().length;
     if (!exists) return false;
-    const changed = this.rememberCreated(e, at);
     this.sql.exec(
       `INSERT INTO usage_hourly (key_id, hour_ms, requests, successes, failures, prompt_tokens, completion_tokens)
-       VALUES (?, ?, 1, ?, ?, ?, ?)
-       ON CONFLICT (key_id, hour_ms) DO UPDATE SET requests = requests + 1, successes = successes + excluded.successes,
-         failures = failures + excluded.failures, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key_id, hour_ms) DO UPDATE SET requests = requests + excluded.requests,
+         successes = successes + excluded.successes, failures = failures + excluded.failures,
+         prompt_tokens = prompt_tokens + excluded.prompt_tokens,
          completion_tokens = completion_tokens + excluded.completion_tokens`,
       e.id,
-      hour,
-      ok ? 1 : 0,
-      failure,
-      prompt,
-      completion,
+      e.hour_ms,
+      e.requests,
+      e.successes,
+      failures,
+      e.prompt_tokens,
+      e.completion_tokens,
     );
-    if (failure) {
+    for (const [outcome, n] of Object.entries(e.failures)) {
       this.sql.exec(
-        `INSERT INTO failures_by_class (key_id, outcome, count) VALUES (?, ?, 1)
-         ON CONFLICT (key_id, outcome) DO UPDATE SET count = count + 1`,
+        `INSERT INTO failures_by_class (key_id, outcome, count) VALUES (?, ?, ?)
+         ON CONFLICT (key_id, outcome) DO UPDATE SET count = count + excluded.count`,
         e.id,
-        e.outcome,
+        outcome,
+        n,
       );
     }
+    const changed = this.rememberCreated(e, e.at_ms || Date.now());
     if (e.action === 'disable') {
-      return (
-        changed ||
-        this.sql.exec(
-          'UPDATE keys SET disabled_reason = ?, disabled_ms = ? WHERE id = ? AND disabled_reason IS NULL RETURNING id',
-          e.outcome,
-          at,
-          e.id,
-        ).toArray().length > 0
-      );
+      const disabled = this.sql.exec(
+        'UPDATE keys SET disabled_reason = ?, disabled_ms = ? WHERE id = ? AND disabled_reason IS NULL RETURNING id',
+        e.reason,
+        e.at_ms,
+        e.id,
+      ).toArray().length;
+      return changed || disabled > 0;
     }
     if (e.action === 'cooldown' && e.until_ms > Date.now()) {
       const model = e.all_models || !e.model ? '*' : e.model;
@@ -328,46 +326,11 @@ export class KeyPool extends DurableObject {
         e.id,
         model,
         e.until_ms,
-        e.outcome,
+        e.reason,
       );
       return true;
     }
     return changed;
-  }
-
-  // The end of a streamed answer already counted when it started: tokens, created resources,
-  // and the error if it was cut short; no counts, no key action.
-  applyStreamEnd(e) {
-    const prompt = Math.max(0, Math.floor(e.prompt_tokens || 0));
-    const completion = Math.max(0, Math.floor(e.completion_tokens || 0));
-    const at = e.at_ms || Date.now();
-    const failed = e.outcome !== 'ok';
-    const exists = this.sql.exec(
-      `UPDATE keys SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
-              last_error = CASE WHEN ? THEN ? ELSE last_error END,
-              last_error_ms = CASE WHEN ? THEN ? ELSE last_error_ms END
-       WHERE id = ? RETURNING id`,
-      prompt,
-      completion,
-      failed ? 1 : 0,
-      e.error ? String(e.error).slice(0, 500) : e.outcome,
-      failed ? 1 : 0,
-      at,
-      e.id,
-    ).toArray().length;
-    if (!exists) return false;
-    if (prompt || completion) {
-      this.sql.exec(
-        `INSERT INTO usage_hourly (key_id, hour_ms, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key_id, hour_ms) DO UPDATE SET prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-           completion_tokens = completion_tokens + excluded.completion_tokens`,
-        e.id,
-        Math.floor(at / HOUR_MS) * HOUR_MS,
-        prompt,
-        completion,
-      );
-    }
-    return this.rememberCreated(e, at);
   }
 
   // Remembers resources an answer created (affinity.h); true when isolates must learn of them.
@@ -574,6 +537,12 @@ export class KeyPool extends DurableObject {
     if (status.running) status = await this.checkStep();
     if (status.running) await this.storage.setAlarm(Math.max(Date.now(), started + 500));
   }
+}
+
+// A batch of key events merged per key, model and hour by the core (events.h).
+function mergeEvents(events) {
+  const merged = call(OP.MERGE_EVENTS, {}, JSON.stringify(events));
+  return JSON.parse(new TextDecoder().decode(merged.payload));
 }
 
 // The per-class summary of a check: what the UI and the API answer show.

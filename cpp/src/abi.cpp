@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "balancer/classify.h"
+#include "balancer/events.h"
 #include "balancer/frame.h"
 #include "balancer/keys.h"
 #include "balancer/openai.h"
@@ -216,6 +217,9 @@ int32_t dispatch(uint32_t op, const bal::Message& m) {
       reply_plan(bal::error_plan(family, status, bal::get_string(m.header, "message"), bal::get_string(m.header, "code")));
       return BAL_OK;
     }
+    case BAL_OP_MERGE_EVENTS:
+      reply(json::object(), bal::dump_json(bal::merge_events(bal::parse_json(m.payload))));
+      return BAL_OK;
     case BAL_OP_LEARN:
       op_learn(m.header, m.payload);
       return BAL_OK;
