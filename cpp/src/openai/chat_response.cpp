@@ -113,13 +113,7 @@ Plan chat_response(const Context& ctx, std::string_view body) {
 
   std::string out;
   out.reserve(body.size() + 512);
-  out += "{\"id\":\"chatcmpl-";
-  out += ctx.request_id;
-  out += "\",\"object\":\"chat.completion\",\"created\":";
-  append_int(out, ctx.created);
-  out += ",\"model\":\"";
-  out += ctx.model;
-  out += "\",\"choices\":[";
+  append_chat_head(out, ctx, "chat.completion");
   if (has_candidates) {
     Parts parts;
     int64_t ordinal = 0;

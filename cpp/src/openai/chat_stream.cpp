@@ -27,13 +27,8 @@ ErrorInfo ended_early() {
 class ChatStream final : public StreamTranslator {
  public:
   explicit ChatStream(Context ctx) : ctx_(std::move(ctx)) {
-    prefix_ = "data: {\"id\":\"chatcmpl-";
-    prefix_ += ctx_.request_id;
-    prefix_ += "\",\"object\":\"chat.completion.chunk\",\"created\":";
-    append_int(prefix_, ctx_.created);
-    prefix_ += ",\"model\":\"";
-    prefix_ += ctx_.model;
-    prefix_ += "\",\"choices\":[";
+    prefix_ = "data: ";
+    append_chat_head(prefix_, ctx_, "chat.completion.chunk");
   }
 
   void push(std::string_view chunk, std::string& out) override;

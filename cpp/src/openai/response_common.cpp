@@ -130,6 +130,18 @@ json usage_summary(const Usage& u) {
   return {{"prompt_tokens", u.prompt}, {"completion_tokens", u.completion()}};
 }
 
+void append_chat_head(std::string& out, const Context& ctx, std::string_view object) {
+  out += "{\"id\":\"chatcmpl-";
+  out += ctx.request_id;
+  out += "\",\"object\":\"";
+  out += object;
+  out += "\",\"created\":";
+  append_int(out, ctx.created);
+  out += ",\"model\":\"";
+  out += ctx.model;
+  out += "\",\"choices\":[";
+}
+
 void append_int(std::string& out, int64_t v) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);

@@ -60,6 +60,10 @@ inline std::string_view escaped_span(raw::value v) {
 }
 
 void append_int(std::string& out, int64_t v);
+
+// Appends the start every chat answer shares, up to and including "choices":[ ; `object` is
+// "chat.completion" or "chat.completion.chunk".
+void append_chat_head(std::string& out, const Context& ctx, std::string_view object);
 // Appends a JSON value's text with the white space between tokens removed (non-stream
 // answers arrive pretty-printed; arguments and vectors need not carry that).
 void append_minified(std::string& out, std::string_view json_text);
