@@ -1,7 +1,4 @@
-// The pieces every OpenAI response translator uses: context, finish reasons, usage, and the
-// writers that move JSON spans without decoding them.
-#include <charconv>
-
+// The pieces every OpenAI response translator uses: context, finish reasons, usage.
 #include "response_internal.h"
 
 namespace bal::openai::resp {
@@ -43,39 +40,6 @@ std::string escaped(std::string_view text) {
   return out;
 }
 
-int64_t count_of(raw::value usage, std::string_view name) {
-  const auto v = usage.get(name).as_int64();
-  return v && *v > 0 ? *v : 0;
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
-// Walks validated JSON text, calling emit(c) for every byte that is not white space between
-// tokens. Inside strings everything is kept, escapes included.
-template <class Emit>
-void for_each_significant(std::string_view text, Emit&& emit) {
-  bool in_string = false;
-  bool escape = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (is_space(c)) {
-      continue;
-    } else if (c == '"') {
-      in_string = true;
-    }
-    emit(c);
-  }
-}
-
 }  // namespace
 
 Context read_context(const json& header) {
@@ -99,17 +63,6 @@ const char* finish_reason_for(std::string_view gemini) {
     if (f.gemini == gemini) return f.openai;
   }
   return "stop";
-}
-
-Usage read_usage(raw::value usage_metadata) {
-  Usage u;
-  if (!usage_metadata.is_object()) return u;
-  u.known = true;
-  u.prompt = count_of(usage_metadata, "promptTokenCount");
-  u.candidates = count_of(usage_metadata, "candidatesTokenCount");
-  u.thoughts = count_of(usage_metadata, "thoughtsTokenCount");
-  u.cached = count_of(usage_metadata, "cachedContentTokenCount");
-  return u;
 }
 
 void append_usage(std::string& out, const Usage& u) {
@@ -140,27 +93,6 @@ void append_chat_head(std::string& out, const Context& ctx, std::string_view obj
   out += ",\"model\":\"";
   out += ctx.model;
   out += "\",\"choices\":[";
-}
-
-void append_int(std::string& out, int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void append_minified(std::string& out, std::string_view json_text) {
-  for_each_significant(json_text, [&out](char c) { out.push_back(c); });
-}
-
-void append_as_string(std::string& out, std::string_view json_text) {
-  out.push_back('"');
-  // Valid JSON has no raw control characters, and white space outside strings is dropped:
-  // only quotes and backslashes need escaping.
-  for_each_significant(json_text, [&out](char c) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  });
-  out.push_back('"');
 }
 
 Plan respond_raw(int status, std::string body) {

@@ -10,7 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "balancer/gemini.h"
 #include "balancer/json.h"
+#include "balancer/jsonout.h"
 #include "balancer/openai.h"
 #include "balancer/plan.h"
 #include "balancer/rawjson.h"
@@ -36,39 +38,22 @@ Context read_context(const json& header);
 // OpenAI's finish_reason for a Gemini finishReason ("stop" for anything unknown).
 const char* finish_reason_for(std::string_view gemini);
 
-// usageMetadata, kept as numbers: the stream takes the last one (it is cumulative).
-struct Usage {
-  int64_t prompt = 0;
-  int64_t candidates = 0;
-  int64_t thoughts = 0;
-  int64_t cached = 0;
-  bool known = false;
+using gemini::read_usage;
+using gemini::Usage;
 
-  int64_t completion() const { return candidates + thoughts; }
-};
-
-Usage read_usage(raw::value usage_metadata);
 // Appends the OpenAI "usage" object.
 void append_usage(std::string& out, const Usage& u);
 // The plan header's {"prompt_tokens","completion_tokens"}, recorded per key by the shim.
 json usage_summary(const Usage& u);
 
-// A string value's escaped contents; empty for anything else, so a wrong-typed field can
-// never splice arbitrary JSON into the output.
-inline std::string_view escaped_span(raw::value v) {
-  return v.is_string() ? v.raw() : std::string_view();
-}
-
-void append_int(std::string& out, int64_t v);
+using bal::append_as_string;
+using bal::append_int;
+using bal::append_minified;
+using bal::escaped_span;
 
 // Appends the start every chat answer shares, up to and including "choices":[ ; `object` is
 // "chat.completion" or "chat.completion.chunk".
 void append_chat_head(std::string& out, const Context& ctx, std::string_view object);
-// Appends a JSON value's text with the white space between tokens removed (non-stream
-// answers arrive pretty-printed; arguments and vectors need not carry that).
-void append_minified(std::string& out, std::string_view json_text);
-// Appends a JSON value's minified text as a JSON string (OpenAI's "arguments").
-void append_as_string(std::string& out, std::string_view json_text);
 
 // The text of one candidate's parts, split the way OpenAI wants it. Texts stay escaped.
 struct Parts {

@@ -16,9 +16,12 @@
 //
 // Both forms are written in one streaming pass over the raw reader (no DOM): agents send
 // dozens of tools per request.
-#include "request_internal.h"
+#include <vector>
 
-namespace bal::openai::req {
+#include "balancer/gemini.h"
+#include "balancer/jsonout.h"
+
+namespace bal::gemini {
 namespace {
 
 enum class Rule { keep, drop, type, format, enumeration, constant, any_of, all_of, ref, items, properties };
@@ -439,4 +442,4 @@ ConvertedSchema convert_schema(raw::value schema, bool for_response) {
   return result;
 }
 
-}  // namespace bal::openai::req
+}  // namespace bal::gemini

@@ -1,0 +1,102 @@
+// gemini.h — what every translator to and from Gemini shares, whatever the client's API:
+// request errors as values and where they sit, model ids and thinking traits, JSON Schema
+// cleaning, data: URLs, and usageMetadata.
+//
+//   bal::gemini::Failure err;
+//   const bal::gemini::Path root("messages"), item(root, 2);
+//   if (bad) return err.fail_at(item, "must be an object.", "invalid_type");
+//   auto traits = bal::gemini::model_traits("gemini-2.5-pro");  // budget, min 128
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "balancer/rawjson.h"
+
+namespace bal::gemini {
+
+// Where a value sits in the request ("messages[2].content[0].image_url.url"): a chain of
+// frames on the stack, spelled out only when an error names it. A Path refers to its parent:
+// keep parents alive (named locals, not temporaries).
+class Path {
+ public:
+  explicit Path(std::string_view root) : name_(root) {}
+  Path(const Path& parent, std::string_view field) : parent_(&parent), name_(field) {}
+  Path(const Path& parent, size_t index) : parent_(&parent), index_(index), indexed_(true) {}
+  std::string str() const;
+
+ private:
+  const Path* parent_ = nullptr;
+  std::string_view name_;
+  size_t index_ = 0;
+  bool indexed_ = false;
+};
+
+// A client error: the first one found ends the translation.
+struct Failure {
+  bool failed = false;
+  std::string message;
+  std::string param;
+  std::string code;
+
+  // Records the error and returns false, so call sites read `return err.fail(...)`.
+  bool fail(std::string msg, std::string param_path = {}, std::string_view error_code = "invalid_value");
+  // "<path> <what>", with the path as the error's param.
+  bool fail_at(const Path& at, std::string_view what, std::string_view error_code = "invalid_value");
+};
+
+// The reader's error in words ("The JSON body nests too deeply ..."), for a 400.
+std::string parse_error_message(const raw::document& doc);
+
+// A field as a client means it: JSON null counts as absent (SDKs send unset fields as null).
+inline raw::value present(raw::value v) {
+  return v.is_null() ? raw::value() : v;
+}
+
+// The Gemini model id from a client's model field: "models/" dropped; false when it holds
+// characters that could change the upstream path.
+bool gemini_model_id(std::string_view client_model, std::string& id);
+bool valid_model_chars(std::string_view id);
+
+enum class Thinking { none, budget, level };
+
+struct ModelTraits {
+  Thinking thinking = Thinking::none;
+  int64_t min_budget = 0;  // the smallest thinkingBudget the model accepts (0: can disable)
+};
+ModelTraits model_traits(std::string_view model);
+
+// JSON Schema (tools, structured output) → what Gemini accepts. See schema.cpp.
+enum class SchemaForm { omit, openapi, json_schema };
+struct ConvertedSchema {
+  SchemaForm form = SchemaForm::omit;
+  std::string json;  // openapi: the cleaned schema; json_schema: the schema to send as such
+};
+ConvertedSchema convert_schema(raw::value schema, bool for_response);
+
+// A base64 data: URL ("data:image/png;base64,...."): its MIME type and its data, still
+// escaped as JSON string contents. parse_data_url() answers false for anything else.
+struct DataUrl {
+  std::string mime;
+  std::string_view escaped;  // into the request, or into `owned` when the URL had escapes
+  std::string owned;
+
+  std::string_view data() const { return owned.empty() ? escaped : std::string_view(owned); }
+};
+bool parse_data_url(raw::value url, DataUrl& out);
+
+// usageMetadata, kept as numbers: a stream takes the last one (it is cumulative).
+struct Usage {
+  int64_t prompt = 0;  // promptTokenCount: cached tokens included
+  int64_t candidates = 0;
+  int64_t thoughts = 0;
+  int64_t cached = 0;
+  int64_t tool_prompt = 0;  // toolUsePromptTokenCount
+  bool known = false;
+
+  int64_t completion() const { return candidates + thoughts; }
+};
+Usage read_usage(raw::value usage_metadata);
+
+}  // namespace bal::gemini
