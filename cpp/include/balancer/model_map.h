@@ -1,0 +1,56 @@
+// model_map.h — MODEL_MAP: foreign model names (claude-*, gpt-*, tts-1, dall-e-* …) to Gemini.
+//
+// MODEL_MAP is an ordered, comma-separated list of `pattern=model` pairs; `*` in a pattern
+// matches any run of characters, and matching ignores case. The first matching pair wins,
+// then the built-in map (kBuiltinModelMap). A name that starts with "gemini-", "imagen-" or
+// "models/" is never mapped: it is already Gemini's.
+//
+//   bal::ModelMap m;
+//   m.assign("claude-*-haiku-*=gemini-2.5-flash-lite, gpt-4o=gemini-2.5-pro");
+//   m.map("claude-3-5-haiku-20241022") == "gemini-2.5-flash-lite"
+//   m.map("claude-sonnet-4-5")         == "gemini-2.5-pro"      (built in)
+//   m.map("gemini-2.5-flash")          == "gemini-2.5-flash"
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bal {
+
+// The built-in pairs, after the user's. Documented in the README.
+inline constexpr std::string_view kBuiltinModelMap =
+    "claude-*haiku*=gemini-2.5-flash,"
+    "claude-*=gemini-2.5-pro,"
+    "gpt-image-*=gemini-2.5-flash-image,"
+    "dall-e-*=gemini-2.5-flash-image,"
+    "tts-1*=gemini-2.5-flash-preview-tts,"
+    "gpt-4o-mini-tts*=gemini-2.5-flash-preview-tts,"
+    "whisper-*=gemini-2.5-flash,"
+    "gpt-4o*-transcribe*=gemini-2.5-flash,"
+    "text-embedding-*=gemini-embedding-001";
+
+class ModelMap {
+ public:
+  ModelMap() { assign({}); }
+  // Replaces the user's pairs (malformed pairs, without '=' or with an empty side, are
+  // skipped). Returns the number of pairs read.
+  size_t assign(std::string_view spec);
+  // The Gemini model for `name`: the first matching pair's model, else `name` itself.
+  std::string map(std::string_view name) const;
+  // Whether `name` matched a pair (and so was mapped).
+  bool maps(std::string_view name) const;
+
+ private:
+  struct Pair {
+    std::string pattern;  // lower case
+    std::string model;
+  };
+  const Pair* find(std::string_view name) const;
+  std::vector<Pair> pairs_;  // the user's, then the built-in ones
+};
+
+// `*`-wildcard match, ASCII case-insensitive.
+bool wildcard_match(std::string_view pattern, std::string_view text);
+
+}  // namespace bal
