@@ -5,7 +5,6 @@
 // events; the admin API reads and writes here. Every read-modify-write runs inside one
 // synchronous block (transactionSync), so no `await` can interleave with it.
 import { DurableObject } from 'cloudflare:workers';
-import { OP, call } from './core.mjs';
 import { migrate } from './schema.mjs';
 import { probeKey } from './probe.mjs';
 
@@ -249,7 +248,7 @@ export class KeyPool extends DurableObject {
         return;
       }
       this.sql.exec('INSERT INTO reported_batches (batch_id, at_ms) VALUES (?, ?)', batchId, now);
-      for (const e of mergeEvents(events)) changed = this.applyMerged(e) || changed;
+      for (const e of events) changed = this.applyMerged(e) || changed;
       if (changed) this.bump();
       this.sql.exec('DELETE FROM reported_batches WHERE at_ms < ?', now - BATCH_KEEP_MS);
       this.sql.exec('DELETE FROM usage_hourly WHERE hour_ms < ?', now - USAGE_KEEP_MS);
@@ -259,7 +258,8 @@ export class KeyPool extends DurableObject {
     return { version: this.version(), duplicate };
   }
 
-  // Applies one merged event (events.h: the core merges a batch per key, model and hour).
+  // Applies one merged event (events.h: the isolate's core merges events per key, model,
+  // family and hour, and says what each means for the key).
   // Returns true when it changes what isolates must know (disable, cooldown, affinity).
   applyMerged(e) {
     const failures = Object.values(e.failures).reduce((s, n) => s + n, 0);
@@ -319,7 +319,7 @@ export class KeyPool extends DurableObject {
       return changed || disabled > 0;
     }
     if (e.action === 'cooldown' && e.until_ms > Date.now()) {
-      const model = e.all_models || !e.model ? '*' : e.model;
+      const model = e.scope || '*';
       this.sql.exec(
         `INSERT INTO cooldowns (key_id, model, until_ms, reason) VALUES (?, ?, ?, ?)
          ON CONFLICT (key_id, model) DO UPDATE SET until_ms = MAX(until_ms, excluded.until_ms), reason = excluded.reason`,
@@ -537,12 +537,6 @@ export class KeyPool extends DurableObject {
     if (status.running) status = await this.checkStep();
     if (status.running) await this.storage.setAlarm(Math.max(Date.now(), started + 500));
   }
-}
-
-// A batch of key events merged per key, model and hour by the core (events.h).
-function mergeEvents(events) {
-  const merged = call(OP.MERGE_EVENTS, {}, JSON.stringify(events));
-  return JSON.parse(new TextDecoder().decode(merged.payload));
 }
 
 // The per-class summary of a check: what the UI and the API answer show.

@@ -1,19 +1,16 @@
 // pool-client.mjs — the isolate's side of the key pool: a snapshot loaded into the core,
-// refreshed from the KeyPool Durable Object every few seconds (never per request), and key
-// events batched and reported in the background with ctx.waitUntil.
-import { OP, callRemembered } from './core.mjs';
+// refreshed from the KeyPool Durable Object when the core says it is stale (never on a
+// request's path), and the core's key events, drained and reported in the background.
+import { ABI, call, callRemembered } from './core.mjs';
 
-const REFRESH_MS = 5000;
 const FLUSH_DELAY_MS = 1000;
 const REPORT_TRIES = 3;
-const MAX_QUEUE = 5000;
 const MAX_UNSENT = 20;
 
 let version = -1;
-let loadedAt = 0;
 let refreshing = null;
-let queue = [];
 let flushing = null;
+let unsent = []; // batches whose report failed: retried later under the same batch id
 
 export function poolStub(env) {
   return env.KEY_POOL.get(env.KEY_POOL.idFromName('pool'));
@@ -23,17 +20,19 @@ function seed() {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
 
-// Loads a fresh snapshot (one at a time per isolate).
-export function refreshPool(env) {
+// Loads a fresh snapshot, one load at a time per isolate; `force` loads even a version the
+// isolate already has (after an admin change, so the next request sees it).
+export function refreshPool(env, force = false) {
   refreshing ??= (async () => {
     try {
-      const snap = await poolStub(env).snapshot(version);
+      const snap = await poolStub(env).snapshot(force ? -1 : version);
       if (typeof snap.text === 'string') {
-        const r = callRemembered(OP.POOL_LOAD, { seed: seed() }, snap.text);
-        if (!r.header.ok) throw new Error('the core refused the pool snapshot');
+        const r = callRemembered('POOL_LOAD', { SEED: seed(), NOW: Date.now(), BODY: snap.text });
+        if (!r.OK) throw new Error('the core refused the pool snapshot');
+      } else {
+        call('POOL_LOAD', { NOW: Date.now() }); // unchanged: the snapshot is fresh again
       }
       version = snap.version;
-      loadedAt = Date.now();
     } finally {
       refreshing = null;
     }
@@ -41,21 +40,7 @@ export function refreshPool(env) {
   return refreshing;
 }
 
-// Makes sure a snapshot is loaded; a stale one is refreshed in the background and used
-// meanwhile, so a slow Durable Object does not hold up requests.
-export async function ensurePool(env, ctx) {
-  if (version < 0) {
-    await refreshPool(env);
-    return;
-  }
-  if (Date.now() - loadedAt > REFRESH_MS) {
-    ctx.waitUntil(refreshPool(env).catch((err) => console.warn(`pool refresh failed: ${err?.message ?? err}`)));
-  }
-}
-
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-let unsent = []; // batches whose report failed: retried later under the same batch id
 
 async function report(env, batch) {
   for (let attempt = 0; attempt < REPORT_TRIES; attempt++) {
@@ -71,11 +56,11 @@ async function report(env, batch) {
 
 async function flush(env) {
   await delay(FLUSH_DELAY_MS);
-  const batches = unsent;
-  if (queue.length) batches.push({ id: crypto.randomUUID(), events: queue });
-  queue = [];
-  unsent = [];
   flushing = null;
+  const events = JSON.parse(new TextDecoder().decode(call('EVENTS', { NOW: Date.now() }).BODY));
+  const batches = unsent;
+  unsent = [];
+  if (events.length) batches.push({ id: crypto.randomUUID(), events });
   let newest = null;
   for (const batch of batches) {
     const r = await report(env, batch);
@@ -87,13 +72,16 @@ async function flush(env) {
   if (newest !== null && newest !== version) await refreshPool(env);
 }
 
-// Queues a key event: { id, model, outcome, action, until_ms, all_models, prompt_tokens,
-// completion_tokens, error, at_ms }.
-export function recordEvent(env, ctx, event) {
-  queue.push(event);
-  if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
-  flushing ??= flush(env);
-  ctx.waitUntil(flushing);
+// What the core asks for after an action: its key events reported soon (EVENTS_PENDING), the
+// pool snapshot refreshed (POOL_STALE); both in the background.
+export function housekeeping(flags, env, ctx) {
+  if (flags & ABI.flag.EVENTS_PENDING) {
+    flushing ??= flush(env);
+    ctx.waitUntil(flushing);
+  }
+  if (flags & ABI.flag.POOL_STALE && !refreshing) {
+    ctx.waitUntil(refreshPool(env).catch((err) => console.warn(`pool refresh failed: ${err?.message ?? err}`)));
+  }
 }
 
 // Resolves when the events queued so far have been reported (or given up on).

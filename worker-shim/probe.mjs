@@ -1,7 +1,12 @@
 // probe.mjs — checks one key with a free call (countTokens) and asks the core what the
 // answer means. A probe never runs a billable generation.
-import { OP, call } from './core.mjs';
-import { upstreamBase } from './config.mjs';
+import { call } from './core.mjs';
+
+const DEFAULT_GEMINI_API_BASE = 'https://generativelanguage.googleapis.com';
+
+function upstreamBase(env) {
+  return (env.GEMINI_API_BASE || DEFAULT_GEMINI_API_BASE).trim().replace(/\/+$/, '');
+}
 
 export const PROBE_MODEL = 'gemini-2.5-flash';
 const PROBE_BODY = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'ping' }] }] });
@@ -26,5 +31,6 @@ export async function probeKey(env, key) {
   } catch (err) {
     return { outcome: 'network_error', dead: false, message: String(err?.name ?? 'error') };
   }
-  return call(OP.CLASSIFY, { status, now_ms: Date.now(), model: PROBE_MODEL }, body).header;
+  const verdict = call('CLASSIFY', { STATUS: status, NOW: Date.now(), MODEL: PROBE_MODEL, BODY: body }).BODY;
+  return JSON.parse(new TextDecoder().decode(verdict));
 }

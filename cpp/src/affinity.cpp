@@ -42,7 +42,9 @@ std::vector<std::string_view> thought_signatures(std::string_view text) {
   for (std::string_view field : kSignatureFields) {
     for (size_t at = text.find(field); at != std::string_view::npos; at = text.find(field, at + 1)) {
       size_t i = at + field.size();
-      while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' || text[i] == ':')) ++i;
+      while (i < text.size() &&
+             (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' || text[i] == ':'))
+        ++i;
       if (i >= text.size() || text[i] != '"') continue;
       const size_t start = i + 1;
       size_t end = start;
@@ -59,13 +61,16 @@ void Affinity::add_resource(std::string_view resource, int64_t key_id) {
   resources_[std::string(resource)] = key_id;
 }
 
-void Affinity::learn(std::string_view answer, int64_t key_id, std::vector<std::string>* created) {
+void Affinity::learn_resources(std::string_view answer, int64_t key_id, std::vector<std::string>* created) {
   for (const std::string& r : resource_names(answer)) {
     auto it = resources_.find(r);
     if (it != resources_.end() && it->second == key_id) continue;
     add_resource(r, key_id);
     if (created != nullptr) created->push_back(r);
   }
+}
+
+void Affinity::learn_signatures(std::string_view answer, int64_t key_id) {
   for (std::string_view sig : thought_signatures(answer)) {
     const uint64_t h = fnv1a(sig);
     if (signatures_.emplace(h, key_id).second) {

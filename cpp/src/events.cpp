@@ -1,120 +1,102 @@
 #include "balancer/events.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
-#include <string>
-#include <tuple>
+
+#include "balancer/jsonout.h"
 
 namespace bal {
 namespace {
 
 constexpr int64_t kHourMs = 3600 * 1000;
+constexpr size_t kMaxErrorChars = 500;
+constexpr size_t kMaxCreated = 100;
 
-struct Merged {
-  int64_t id = 0;
-  std::string model;
-  int64_t hour_ms = 0;
-  int64_t at_ms = 0;
-  int64_t requests = 0;
-  int64_t successes = 0;
-  std::map<std::string, int64_t> failures;
-  int64_t prompt_tokens = 0;
-  int64_t completion_tokens = 0;
-  std::string error;
-  int64_t error_ms = 0;
-  int action_rank = 0;  // 0 none, 1 cooldown, 2 disable
-  std::string reason;
-  int64_t until_ms = 0;
-  bool all_models = false;
-  std::set<std::string> created;
-};
-
-int64_t whole(const json& e, std::string_view name) {
-  const auto v = get_number(e, name);
-  return v && *v > 0 && *v < 9.0e15 ? static_cast<int64_t>(*v) : 0;
+int rank(KeyAction a) {
+  return a == KeyAction::disable ? 2 : a == KeyAction::cooldown ? 1 : 0;
 }
 
-bool is_failure(std::string_view outcome) {
-  return outcome != "ok" && outcome != "client_error" && outcome != "location";
-}
-
-void add(Merged& m, const json& e) {
-  const std::string_view outcome = get_string(e, "outcome", "ok");
-  const int64_t at = whole(e, "at_ms");
-  m.at_ms = std::max(m.at_ms, at);
-  if (get_bool(e, "count", true)) {
-    ++m.requests;
-    if (outcome == "ok") ++m.successes;
-    if (is_failure(outcome)) ++m.failures[std::string(outcome)];
-  }
-  m.prompt_tokens += whole(e, "prompt_tokens");
-  m.completion_tokens += whole(e, "completion_tokens");
-  // A client's own error says nothing about the key: it is not shown as the key's last error.
-  const std::string_view error = is_failure(outcome) ? get_string(e, "error") : std::string_view{};
-  if (!error.empty() && at >= m.error_ms) {
-    m.error = std::string(error.substr(0, 500));
-    m.error_ms = at;
-  }
-  const std::string_view action = get_string(e, "action", "none");
-  const int rank = action == "disable" ? 2 : action == "cooldown" ? 1 : 0;
-  const int64_t until = whole(e, "until_ms");
-  if (rank > m.action_rank || (rank == 1 && m.action_rank == 1 && until > m.until_ms)) {
-    m.action_rank = rank;
-    m.reason = std::string(outcome);
-    m.until_ms = rank == 1 ? until : 0;
-  }
-  if (rank == 1 && get_bool(e, "all_models")) m.all_models = true;
-  if (const json* created = get_field(e, "created"); created != nullptr && created->is_array()) {
-    for (const json& r : *created) {
-      if (r.is_string()) m.created.insert(r.get<std::string>());
-    }
-  }
-}
-
-json to_json(const Merged& m) {
-  static constexpr const char* kActions[] = {"none", "cooldown", "disable"};
-  json failures = json::object();
-  for (const auto& [outcome, n] : m.failures) failures[outcome] = n;
-  json created = json::array();
-  for (const std::string& r : m.created) created.push_back(r);
-  return {{"id", m.id},
-          {"model", m.model},
-          {"hour_ms", m.hour_ms},
-          {"at_ms", m.at_ms},
-          {"requests", m.requests},
-          {"successes", m.successes},
-          {"failures", std::move(failures)},
-          {"prompt_tokens", m.prompt_tokens},
-          {"completion_tokens", m.completion_tokens},
-          {"error", m.error.empty() ? json(nullptr) : json(m.error)},
-          {"error_ms", m.error_ms},
-          {"action", kActions[m.action_rank]},
-          {"reason", m.reason},
-          {"until_ms", m.until_ms},
-          {"all_models", m.all_models},
-          {"created", std::move(created)}};
+const char* action_name(KeyAction a) {
+  return a == KeyAction::disable ? "disable" : a == KeyAction::cooldown ? "cooldown" : "none";
 }
 
 }  // namespace
 
-json merge_events(const json& events) {
-  std::map<std::tuple<int64_t, std::string, int64_t>, Merged> groups;
-  if (events.is_array()) {
-    for (const json& e : events) {
-      const int64_t id = whole(e, "id");
-      if (!e.is_object() || id == 0) continue;
-      const int64_t hour = whole(e, "at_ms") / kHourMs * kHourMs;
-      const std::string model(get_string(e, "model"));
-      Merged& m = groups[{id, model, hour}];
-      m.id = id;
-      m.model = model;
-      m.hour_ms = hour;
-      add(m, e);
+bool is_failure(Outcome o) {
+  return o != Outcome::ok && o != Outcome::client_error && o != Outcome::location;
+}
+
+void EventLog::add(const KeyEvent& e) {
+  if (e.key_id <= 0) return;
+  const int64_t hour = e.at_ms / kHourMs * kHourMs;
+  auto key = std::make_tuple(e.key_id, e.model, e.family, hour);
+  auto it = groups_.find(key);
+  if (it == groups_.end()) {
+    if (groups_.size() >= kMaxGroups) {
+      ++dropped_;
+      return;
     }
+    it = groups_.emplace(std::move(key), Merged{}).first;
   }
-  json out = json::array();
-  for (const auto& [key, m] : groups) out.push_back(to_json(m));
+  Merged& m = it->second;
+  m.at_ms = std::max(m.at_ms, e.at_ms);
+  if (e.counted) {
+    ++m.requests;
+    if (e.outcome == Outcome::ok) ++m.successes;
+    if (is_failure(e.outcome)) ++m.failures[outcome_name(e.outcome)];
+  }
+  m.prompt_tokens += std::max<int64_t>(0, e.prompt_tokens);
+  m.completion_tokens += std::max<int64_t>(0, e.completion_tokens);
+  // A client's own error says nothing about the key: it is not shown as the key's last error.
+  if (is_failure(e.outcome) && !e.error.empty() && e.at_ms >= m.error_ms) {
+    m.error = e.error.substr(0, kMaxErrorChars);
+    m.error_ms = e.at_ms;
+  }
+  const int r = rank(e.action);
+  if (r > rank(m.action) || (r == 1 && rank(m.action) == 1 && e.until_ms > m.until_ms)) {
+    m.action = e.action;
+    m.reason = outcome_name(e.outcome);
+    m.until_ms = r == 1 ? e.until_ms : 0;
+    m.scope = e.scope;
+  }
+  // Two cooldowns of one key and model hour with different scopes: every model wins.
+  if (r == 1 && e.scope == "*") m.scope = "*";
+  for (const std::string& c : e.created) {
+    if (m.created.size() < kMaxCreated) m.created.insert(c);
+  }
+}
+
+std::string EventLog::drain() {
+  std::string out;
+  {
+    JsonOut w(out, 256 * groups_.size() + 2);
+    w.begin_array();
+    for (const auto& [key, m] : groups_) {
+      const auto& [id, model, family, hour] = key;
+      w.begin_object();
+      w.key("id").number(id).key("model").string(model).key("family").string(family);
+      w.key("hour_ms").number(hour).key("at_ms").number(m.at_ms);
+      w.key("requests").number(m.requests).key("successes").number(m.successes);
+      w.key("failures").begin_object();
+      for (const auto& [outcome, n] : m.failures) w.key(outcome).number(n);
+      w.end_object();
+      w.key("prompt_tokens").number(m.prompt_tokens).key("completion_tokens").number(m.completion_tokens);
+      w.key("error");
+      if (m.error.empty()) {
+        w.null();
+      } else {
+        w.string(m.error);
+      }
+      w.key("error_ms").number(m.error_ms);
+      w.key("action").string(action_name(m.action)).key("reason").string(m.reason);
+      w.key("scope").string(m.scope).key("until_ms").number(m.until_ms);
+      w.key("created").begin_array();
+      for (const std::string& c : m.created) w.string(c);
+      w.end_array();
+      w.end_object();
+    }
+    w.end_array();
+  }
+  groups_.clear();
   return out;
 }
 

@@ -1,18 +1,26 @@
-// Routing: configuration, the proxy families (OpenAI and native Gemini) with client
+// Routing: configuration, the proxy APIs (OpenAI and native Gemini) with client
 // authentication, per-token limits and CORS, and the dispatch to the admin routes
 // (router_admin.cpp).
 #include "balancer/router.h"
 
+#include <charconv>
+#include <optional>
 #include <string>
 
+#include "balancer/jsonout.h"
 #include "balancer/keys.h"
 #include "balancer/openai.h"
 #include "balancer/path.h"
+#include "balancer/record.h"
 #include "router_internal.h"
 
 namespace bal {
 
 namespace detail {
+
+std::string_view header(const Request& r, std::string_view name) {
+  return abi::header_value(r.headers, name);
+}
 
 std::string_view bearer(const Request& r) {
   std::string_view v = header(r, "authorization");
@@ -28,10 +36,10 @@ std::string_view bearer(const Request& r) {
   return v;
 }
 
-Plan need_body(const Config& c) {
+Plan need_body(uint64_t max_bytes) {
   Plan p;
   p.header["action"] = "need_body";
-  p.header["max_bytes"] = c.max_body_bytes;
+  p.header["max_bytes"] = max_bytes;
   return p;
 }
 
@@ -53,11 +61,15 @@ Plan with_retry_after(Plan p, int64_t wait_ms) {
 
 }  // namespace detail
 
+const std::string_view kConfigNames[11] = {
+    "ADMIN_TOKEN",  "AUTH_TOKENS",           "ALLOW_CLIENT_KEYS",   "CORS_ORIGINS",           "MAX_BODY_BYTES",
+    "MAX_ATTEMPTS", "RATE_LIMIT_PER_MINUTE", "UPSTREAM_TIMEOUT_MS", "STREAM_IDLE_TIMEOUT_MS", "GEMINI_API_BASE",
+    "MODEL_MAP"};
+
 namespace {
 
 using detail::bearer;
 using detail::header;
-using detail::need_body;
 using detail::starts_with;
 
 constexpr std::string_view kAuthTokensUnset =
@@ -89,47 +101,62 @@ constexpr std::string_view kCorsAllowHeaders =
 constexpr std::string_view kCorsExposeHeaders =
     "x-balancer-attempts, retry-after, x-goog-upload-url, x-goog-upload-status";
 
-// The CORS answer for one proxy request: the allow-origin value ("" for none) and whether
-// it depends on the Origin header.
-struct Cors {
-  std::string allow;
-  bool vary = false;
-};
-
-Plan apply_cors(Plan p, const Cors& cors) {
-  const std::string_view action = get_string(p.header, "action");
-  if (action == "respond") {
-    json& headers = p.header["headers"];
-    if (!cors.allow.empty()) {
-      headers["access-control-allow-origin"] = cors.allow;
-      headers["access-control-expose-headers"] = kCorsExposeHeaders;
-    }
-    if (cors.vary) headers["vary"] = "origin";
-  } else if (action == "upstream") {
-    if (!cors.allow.empty()) p.header["cors"] = cors.allow;
-    if (cors.vary) p.header["vary"] = "origin";
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
+    s.remove_prefix(1);
   }
-  return p;
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
 }
 
-// A bare 204: also the admin routes' preflight answer, which grants nothing.
-Plan no_content() {
-  Plan p;
-  p.header["action"] = "respond";
-  p.header["status"] = 204;
-  p.header["headers"] = json::object();
-  return p;
+// A binding as a number in [lo, hi]; nullopt when blank, not a number, or out of range.
+std::optional<int64_t> number_binding(const json& b, std::string_view name, int64_t lo, int64_t hi) {
+  const std::string_view v = trimmed(get_string(b, name));
+  if (v.empty()) return std::nullopt;
+  int64_t n = 0;
+  const auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (r.ec != std::errc() || r.ptr != v.data() + v.size() || n < lo || n > hi) return std::nullopt;
+  return n;
 }
 
-Plan preflight(const Cors& cors) {
-  Plan p = no_content();
-  if (!cors.allow.empty()) {
-    json& headers = p.header["headers"];
-    headers["access-control-allow-methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-    headers["access-control-allow-headers"] = kCorsAllowHeaders;
-    headers["access-control-max-age"] = "86400";
+bool flag_binding(const json& b, std::string_view name) {
+  std::string v(trimmed(get_string(b, name)));
+  for (char& ch : v) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  return v == "1" || v == "true" || v == "yes" || v == "on";
+}
+
+Route respond(Reply reply) {
+  Route r;
+  r.kind = Route::Kind::respond;
+  r.reply = std::move(reply);
+  return r;
+}
+
+// An error answer for a proxy route, with its CORS headers.
+Route refuse(const Route& proxy, const ApiError& e) {
+  Route r = respond(error_reply(error_format(proxy.api), e));
+  add_cors(proxy, r.reply);
+  return r;
+}
+
+Reply no_content() {
+  Reply reply;
+  reply.status = 204;
+  reply.content_type.clear();
+  return reply;
+}
+
+Route preflight(const Route& proxy) {
+  Reply reply = no_content();
+  if (!proxy.cors.empty()) {
+    reply.headers.emplace_back("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    reply.headers.emplace_back("access-control-allow-headers", std::string(kCorsAllowHeaders));
+    reply.headers.emplace_back("access-control-max-age", "86400");
   }
-  return apply_cors(std::move(p), cors);
+  add_cors(proxy, reply);
+  return respond(std::move(reply));
 }
 
 struct ClientAuth {
@@ -184,63 +211,52 @@ std::string model_of_path(std::string_view path) {
   return {};
 }
 
-Plan native_plan(const Config& c, const Request& r, std::string_view path, const ClientAuth& auth) {
-  if (auto refusal = detail::body_refusal(Family::gemini, r)) return std::move(*refusal);
+Route native_route(const Config& c, const Request& r, Route route, const ClientAuth& auth) {
   if (!is_forwarded_method(r.method)) {
-    Plan p =
-        error_plan(Family::gemini, 405, "Method " + std::string(r.method) + " is not forwarded to the Gemini API.");
-    p.header["headers"]["allow"] = "GET, POST, PUT, PATCH, DELETE";
-    return p;
+    Route out =
+        refuse(route, api_error(405, "Method " + std::string(r.method) + " is not forwarded to the Gemini API."));
+    out.reply.headers.emplace_back("allow", "GET, POST, PUT, PATCH, DELETE");
+    return out;
   }
-  Plan p;
-  p.header["action"] = "upstream";
-  p.header["family"] = "gemini";
-  p.header["op"] = "passthrough";
-  p.header["model"] = model_of_path(path);
-  p.header["method"] = r.method;
-  p.header["path"] = path;
-  p.header["query"] = strip_key_param(r.query);
-  p.header["stream"] = path.find(":streamGenerateContent") != std::string_view::npos;
-  p.header["response"] = "passthrough";
-  p.header["forward_body"] = r.method != "GET";
-  p.header["max_bytes"] = c.max_body_bytes;
-  p.header["max_attempts"] = c.max_attempts;
-  json headers = json::object();
+  route.model = model_of_path(route.path);
+  route.query = strip_key_param(r.query);
+  abi::HeaderList forward;
   for (std::string_view name : kForwardedHeaders) {
     const std::string_view v = header(r, name);
-    if (!v.empty()) headers[std::string(name)] = v;
+    if (!v.empty()) forward.add(name, v);
   }
-  p.header["headers"] = std::move(headers);
-  if (!auth.client_key.empty()) p.header["client_key"] = auth.client_key;
-  return p;
+  route.forward = forward.text();
+  route.client_key = auth.client_key;
+  route.needs_body = r.method != "GET";
+  route.max_body = c.max_body_bytes;
+  return route;
 }
 
-Plan finish_openai_plan(Plan p, const Config& c, const ClientAuth& auth) {
-  if (get_string(p.header, "action") == "upstream") {
-    p.header["max_attempts"] = c.max_attempts;
-    if (!auth.client_key.empty()) p.header["client_key"] = auth.client_key;
-  }
-  return p;
-}
-
-Plan route_openai(const Config& c, const Request& r, std::string_view path, const ClientAuth& auth) {
+Route openai_route(const Config& c, const Request& r, Route route, const ClientAuth& auth) {
   constexpr std::string_view kModelsPrefix = "/v1/models/";
-  if (path == "/v1/chat/completions" || path == "/v1/embeddings") {
-    if (r.method != "POST") return error_plan(Family::openai, 405, "Use POST for " + std::string(path) + ".");
-    if (!r.body_included) return need_body(c);
-    if (auto refusal = detail::body_refusal(Family::openai, r)) return std::move(*refusal);
-    Plan p = path == "/v1/chat/completions" ? openai::plan_chat(r.body) : openai::plan_embeddings(r.body);
-    return finish_openai_plan(std::move(p), c, auth);
+  route.client_key = auth.client_key;
+  const std::string_view path = r.path;
+  if (route.api == Api::openai_chat || route.api == Api::openai_embeddings) {
+    if (r.method != "POST") return refuse(route, api_error(405, "Use POST for " + std::string(path) + "."));
+    route.needs_body = true;
+    route.max_body = c.max_body_bytes;
+    return route;
   }
-  if (r.method != "GET") return error_plan(Family::openai, 405, "Use GET for " + std::string(path) + ".");
-  if (path == "/v1/models") return finish_openai_plan(openai::plan_models(), c, auth);
-  return finish_openai_plan(openai::plan_model(percent_decode(path.substr(kModelsPrefix.size()))), c, auth);
+  if (r.method != "GET") return refuse(route, api_error(405, "Use GET for " + std::string(path) + "."));
+  if (route.api == Api::openai_model) route.path = percent_decode(path.substr(kModelsPrefix.size()));
+  return route;
 }
 
-bool is_openai_path(std::string_view path) {
-  return path == "/v1/chat/completions" || path == "/v1/embeddings" || path == "/v1/models" ||
-         (starts_with(path, "/v1/models/") && path.size() > 11 && path.find(':') == std::string_view::npos &&
-          path.find('/', 11) == std::string_view::npos);
+// The OpenAI API a path names, if any.
+std::optional<Api> openai_api(std::string_view path) {
+  if (path == "/v1/chat/completions") return Api::openai_chat;
+  if (path == "/v1/embeddings") return Api::openai_embeddings;
+  if (path == "/v1/models") return Api::openai_models;
+  if (starts_with(path, "/v1/models/") && path.size() > 11 && path.find(':') == std::string_view::npos &&
+      path.find('/', 11) == std::string_view::npos) {
+    return Api::openai_model;
+  }
+  return std::nullopt;
 }
 
 // The native path to forward, or "" when `path` is not a Gemini API path.
@@ -253,63 +269,51 @@ std::string native_path(std::string_view path) {
   return {};
 }
 
-// A proxy request from a known client: its per-token limit, then its family's plan.
-Plan route_client(const Config& c, const Request& r, RouterState& st, std::string_view path, Family family) {
+// A proxy request from a known client: its per-token limit, then its API's route.
+Route route_client(const Config& c, const Request& r, RouterState& st, Route route) {
   const ClientAuth auth = check_client(c, r);
   if (!auth.ok) {
-    return error_plan(family, 401,
-                      "Missing or wrong access token: send Authorization: Bearer <token>, "
-                      "x-goog-api-key: <token>, or ?key=<token>.",
-                      "invalid_api_key");
+    return refuse(route, api_error(401,
+                                   "Missing or wrong access token: send Authorization: Bearer <token>, "
+                                   "x-goog-api-key: <token>, or ?key=<token>.",
+                                   "invalid_api_key"));
   }
-  // Counted on the first of the (one or two) routing calls of a request, so once per request.
-  if (c.rate_limit_per_minute > 0 && !r.body_included) {
+  if (c.rate_limit_per_minute > 0) {
     const double n = c.rate_limit_per_minute;
     if (const int64_t wait = st.clients.take(auth.bucket, RateRule{n, 60'000, 0}, r.now_ms)) {
       const std::string limit = std::to_string(c.rate_limit_per_minute);
-      return detail::with_retry_after(
-          error_plan(family, 429, "Rate limit reached for this access token (" + limit + " requests per minute).",
-                     "rate_limit_exceeded"),
-          wait);
+      ApiError e = api_error(429, "Rate limit reached for this access token (" + limit + " requests per minute).",
+                             "rate_limit_exceeded");
+      e.retry_after_ms = wait;
+      return refuse(route, e);
     }
   }
-  if (family == Family::openai) return route_openai(c, r, path, auth);
-  return native_plan(c, r, native_path(path), auth);
+  if (route.api == Api::native) return native_route(c, r, std::move(route), auth);
+  return openai_route(c, r, std::move(route), auth);
 }
 
 }  // namespace
 
-Config make_config(const json& h) {
+Config make_config(const json& b) {
   Config c;
-  const std::string_view admin = get_string(h, "admin_token");
+  const std::string_view admin = get_string(b, "ADMIN_TOKEN");
   c.admin_tokens.assign(admin.find(',') == std::string_view::npos ? admin : std::string_view{});
   c.admin_secret = std::string(admin);
-  c.client_tokens.assign(get_string(h, "auth_tokens"));
-  c.allow_client_keys = get_bool(h, "allow_client_keys");
-  if (get_number(h, "max_body_bytes").value_or(0) >= 1024) {
-    c.max_body_bytes = static_cast<uint64_t>(get_int(h, "max_body_bytes", 0, 1024, kMaxSafeInteger));
-  }
-  if (auto v = get_number(h, "max_attempts"); v && *v >= 1 && *v <= 20) c.max_attempts = static_cast<int>(*v);
-  c.cors.assign(get_string(h, "cors_origins"));
-  if (auto v = get_number(h, "rate_limit_per_minute"); v && *v >= 1 && *v <= 1e6) {
+  c.client_tokens.assign(get_string(b, "AUTH_TOKENS"));
+  c.allow_client_keys = flag_binding(b, "ALLOW_CLIENT_KEYS");
+  if (auto v = number_binding(b, "MAX_BODY_BYTES", 1024, kMaxSafeInteger)) c.max_body_bytes = static_cast<uint64_t>(*v);
+  if (auto v = number_binding(b, "MAX_ATTEMPTS", 1, 20)) c.max_attempts = static_cast<int>(*v);
+  c.cors.assign(get_string(b, "CORS_ORIGINS"));
+  if (auto v = number_binding(b, "RATE_LIMIT_PER_MINUTE", 1, 1'000'000)) {
     c.rate_limit_per_minute = static_cast<uint32_t>(*v);
   }
+  if (auto v = number_binding(b, "UPSTREAM_TIMEOUT_MS", 1, kMaxTimeMs)) c.first_byte_timeout_ms = *v;
+  if (auto v = number_binding(b, "STREAM_IDLE_TIMEOUT_MS", 1, kMaxTimeMs)) c.stream_idle_ms = *v;
+  std::string_view base = trimmed(get_string(b, "GEMINI_API_BASE"));
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  if (!base.empty()) c.upstream = std::string(base);
+  c.models.assign(get_string(b, "MODEL_MAP"));
   return c;
-}
-
-Request make_request(const json& h, std::string_view body) {
-  Request r;
-  r.method = get_string(h, "method", "GET");
-  r.path = get_string(h, "path", "/");
-  r.query = get_string(h, "query");
-  if (const json* hs = get_field(h, "headers"); hs != nullptr && hs->is_object()) r.headers = *hs;
-  r.body = body;
-  r.body_included = get_bool(h, "body_included");
-  r.body_too_large = get_bool(h, "body_too_large");
-  r.body_unreadable = get_bool(h, "body_unreadable");
-  r.secure = get_bool(h, "secure");
-  r.now_ms = get_int(h, "now_ms", 0, -kMaxTimeMs, kMaxTimeMs);
-  return r;
 }
 
 std::string query_param(std::string_view query, std::string_view name, bool* present) {
@@ -333,33 +337,89 @@ std::string query_param(std::string_view query, std::string_view name, bool* pre
   return {};
 }
 
-Plan route(const Config& c, const Request& r, RouterState& st) {
+std::string_view api_family(Api api) {
+  switch (api) {
+    case Api::native:
+      return "gemini";
+    case Api::openai_chat:
+      return "openai.chat";
+    case Api::openai_embeddings:
+      return "openai.embeddings";
+    case Api::openai_models:
+    case Api::openai_model:
+      return "openai.models";
+  }
+  return "gemini";
+}
+
+ErrorFormat error_format(Api api) {
+  return api == Api::native ? ErrorFormat::gemini : ErrorFormat::openai;
+}
+
+void add_cors(const Route& route, Reply& r) {
+  if (!route.cors.empty()) {
+    r.headers.emplace_back("access-control-allow-origin", route.cors);
+    r.headers.emplace_back("access-control-expose-headers", std::string(kCorsExposeHeaders));
+  }
+  if (route.vary) r.headers.emplace_back("vary", "origin");
+}
+
+Reply error_reply(ErrorFormat format, const ApiError& e) {
+  if (format == ErrorFormat::openai) return openai::error_reply(e);
+  Reply r;
+  r.status = e.status;
+  {
+    JsonOut w(r.body);
+    w.begin_object().key("error").begin_object();
+    if (format == ErrorFormat::gemini) {
+      w.key("code").number(e.status).key("message").string(e.message);
+      w.key("status").string(grpc_status_for_http(e.status));
+    } else {
+      w.key("message").string(e.message).key("code").string(e.code.empty() ? grpc_status_for_http(e.status) : e.code);
+    }
+    w.end_object().end_object();
+  }
+  if (e.status == 429 && e.retry_after_ms > 0) {
+    const int64_t ms = e.retry_after_ms;
+    r.headers.emplace_back("retry-after", std::to_string(ms <= 1000 ? 1 : (ms + 999) / 1000));
+  }
+  return r;
+}
+
+Route route(const Config& c, const Request& r, RouterState& st) {
   const std::string_view path = r.path;
   const bool admin = path == "/api" || starts_with(path, "/api/");
   if (!is_safe_path(path)) {
-    return error_plan(admin ? Family::admin : Family::gemini, 400, "The request path is not allowed.", "bad_path");
+    return respond(error_reply(admin ? ErrorFormat::admin : ErrorFormat::gemini,
+                               api_error(400, "The request path is not allowed.", "bad_path")));
   }
   if (admin) {
-    if (r.method == "OPTIONS") return no_content();
-    return detail::route_admin(c, r, path, st);
+    // The admin routes' preflight grants nothing: a bare 204.
+    if (r.method == "OPTIONS") return respond(no_content());
+    Route out;
+    out.kind = Route::Kind::admin;
+    out.admin = detail::route_admin(c, r, path, st);
+    return out;
   }
-  const bool openai = is_openai_path(path);
-  if (!openai && native_path(path).empty()) {
-    return error_plan(Family::admin, 404, "Not found. The API lives under /v1/ (OpenAI) and /v1beta/ (Gemini).",
-                      "not_found");
+  Route proxy;
+  proxy.kind = Route::Kind::proxy;
+  if (auto api = openai_api(path)) {
+    proxy.api = *api;
+  } else {
+    proxy.path = native_path(path);
+    if (proxy.path.empty()) {
+      return respond(error_reply(
+          ErrorFormat::admin,
+          api_error(404, "Not found. The API lives under /v1/ (OpenAI) and /v1beta/ (Gemini).", "not_found")));
+    }
   }
-  const Cors cors{c.cors.allow_origin(header(r, "origin")), !c.cors.allows_any()};
-  if (r.method == "OPTIONS") return preflight(cors);
-  const Family family = openai ? Family::openai : Family::gemini;
+  proxy.cors = c.cors.allow_origin(header(r, "origin"));
+  proxy.vary = !c.cors.allows_any();
+  if (r.method == "OPTIONS") return preflight(proxy);
   if (c.client_tokens.empty() && !c.allow_client_keys) {
-    return apply_cors(error_plan(family, 503, kAuthTokensUnset, "auth_tokens_unset"), cors);
+    return refuse(proxy, api_error(503, std::string(kAuthTokensUnset), "auth_tokens_unset"));
   }
-  return apply_cors(route_client(c, r, st, path, family), cors);
-}
-
-Plan route(const Config& c, const Request& r) {
-  RouterState fresh;
-  return route(c, r, fresh);
+  return route_client(c, r, st, std::move(proxy));
 }
 
 }  // namespace bal

@@ -217,7 +217,7 @@ Plan admin_route(const Config& c, const Request& r, std::string_view path) {
                       (m == "DELETE" && path == "/api/keys");
   if (path == "/api/session" && m == "GET") return respond_json(200, {{"ok", true}});
   if (writes) {
-    if (!r.body_included) return need_body(c);
+    if (!r.body_included) return need_body(c.max_body_bytes);
     if (!is_valid_utf8(r.body)) return invalid_body("The request body is not valid UTF-8.");
   }
   if (path == "/api/keys") {
@@ -275,7 +275,7 @@ Plan route_admin(const Config& c, const Request& r, std::string_view path, Route
   }
   if (auto refusal = body_refusal(Family::admin, r)) return std::move(*refusal);
   if (!login) return admin_route(c, r, path);
-  if (!r.body_included) return need_body(c);
+  if (!r.body_included) return need_body(c.max_body_bytes);
   return session_login(c, r, st, address);
 }
 

@@ -13,14 +13,14 @@ inline bool starts_with(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
 
-inline std::string_view header(const Request& r, std::string_view name) {
-  return get_string(r.headers, name);
-}
+// A request header's value ("" when absent).
+std::string_view header(const Request& r, std::string_view name);
 
 // The credentials of "Authorization: Bearer T" (the scheme in any case), or "".
 std::string_view bearer(const Request& r);
 
-Plan need_body(const Config& c);
+// Asks for the request's body, read up to `max_bytes`.
+Plan need_body(uint64_t max_bytes);
 
 // The answer when the request's body was too large or could not be read; nullopt otherwise.
 std::optional<Plan> body_refusal(Family family, const Request& r);

@@ -1,11 +1,13 @@
+#include "balancer/affinity.h"
+
 #include <catch2/catch.hpp>
 
-#include "balancer/affinity.h"
 #include "balancer/pool.h"
 
 TEST_CASE("resource names in paths, bodies and answers", "[affinity]") {
   CHECK(bal::resource_names("/v1beta/files/abc-123:download") == std::vector<std::string>{"files/abc-123"});
-  CHECK(bal::resource_names(R"({"cachedContent": "cachedContents/xyz9"})") == std::vector<std::string>{"cachedContents/xyz9"});
+  CHECK(bal::resource_names(R"({"cachedContent": "cachedContents/xyz9"})") ==
+        std::vector<std::string>{"cachedContents/xyz9"});
   CHECK(bal::resource_names(R"({"fileUri": "https://generativelanguage.googleapis.com/v1beta/files/q1"})") ==
         std::vector<std::string>{"files/q1"});
   CHECK(bal::resource_names("/upload/v1beta/files?uploadType=resumable").empty());
@@ -25,9 +27,10 @@ TEST_CASE("learned resources and signatures route later requests", "[affinity]")
   bal::Affinity a;
   CHECK(a.empty());
   std::vector<std::string> created;
-  a.learn(R"({"file": {"name": "files/abc-123", "uri": "https://x/v1beta/files/abc-123"}})", 7, &created);
+  a.learn_resources(R"({"file": {"name": "files/abc-123", "uri": "https://x/v1beta/files/abc-123"}})", 7, &created);
   CHECK(created == std::vector<std::string>{"files/abc-123"});
-  a.learn(R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f"},"thoughtSignature":"SIG"}]}}]})", 9, &created);
+  a.learn_signatures(
+      R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f"},"thoughtSignature":"SIG"}]}}]})", 9);
   CHECK(created.size() == 1);
   CHECK(a.key_for("/v1beta/files/abc-123", "") == 7);
   CHECK(a.key_for("/v1beta/models/m:generateContent",
@@ -36,14 +39,14 @@ TEST_CASE("learned resources and signatures route later requests", "[affinity]")
   CHECK_FALSE(a.key_for("/v1beta/files/other", ""));
   // Learning the same resource again reports nothing new.
   created.clear();
-  a.learn(R"({"name": "files/abc-123"})", 7, &created);
+  a.learn_resources(R"({"name": "files/abc-123"})", 7, &created);
   CHECK(created.empty());
 }
 
 TEST_CASE("signatures are bounded", "[affinity]") {
   bal::Affinity a;
   for (size_t i = 0; i < bal::Affinity::kMaxSignatures + 10; ++i) {
-    a.learn("{\"thoughtSignature\": \"s" + std::to_string(i) + "\"}", 1, nullptr);
+    a.learn_signatures("{\"thoughtSignature\": \"s" + std::to_string(i) + "\"}", 1);
   }
   CHECK(a.signature_count() == bal::Affinity::kMaxSignatures);
   CHECK_FALSE(a.key_for("", "{\"thoughtSignature\": \"s0\"}"));
@@ -52,7 +55,8 @@ TEST_CASE("signatures are bounded", "[affinity]") {
 
 TEST_CASE("the pool prefers the affinity key while it is usable", "[affinity]") {
   std::string snap;
-  for (int i = 1; i <= 4; ++i) snap += "K " + std::to_string(i) + " AIzaSy" + std::string(33, static_cast<char>('a' + i)) + " a\n";
+  for (int i = 1; i <= 4; ++i)
+    snap += "K " + std::to_string(i) + " AIzaSy" + std::string(33, static_cast<char>('a' + i)) + " a\n";
   snap += "A 3 files/abc\nC 2 m 9999999999999\n";
   bal::Pool pool;
   REQUIRE(pool.load(snap, 0));

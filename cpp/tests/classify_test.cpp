@@ -1,6 +1,7 @@
+#include "balancer/classify.h"
+
 #include <catch2/catch.hpp>
 
-#include "balancer/classify.h"
 #include "balancer/pacific.h"
 
 using bal::KeyAction;
@@ -45,17 +46,24 @@ TEST_CASE("dead keys are disabled and retried elsewhere", "[classify]") {
   };
   const std::string suspended_key = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
   const Row rows[] = {
-      {400, error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", error_info("API_KEY_INVALID")),
+      {400,
+       error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
+                  error_info("API_KEY_INVALID")),
        Outcome::key_invalid},
-      {400, error_body(400, "INVALID_ARGUMENT", "API key expired. Please renew the API key.", error_info("API_KEY_INVALID")),
+      {400,
+       error_body(400, "INVALID_ARGUMENT", "API key expired. Please renew the API key.", error_info("API_KEY_INVALID")),
        Outcome::key_invalid},
-      {400, error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."), Outcome::key_invalid},
+      {400, error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."),
+       Outcome::key_invalid},
       {403, error_body(403, "PERMISSION_DENIED", "Your API key was reported as leaked. Please use another API key."),
        Outcome::key_leaked},
-      {403, error_body(403, "PERMISSION_DENIED", "Permission denied: Consumer 'api_key:" + suspended_key + "' has been suspended.",
-                       error_info("CONSUMER_SUSPENDED")),
+      {403,
+       error_body(403, "PERMISSION_DENIED",
+                  "Permission denied: Consumer 'api_key:" + suspended_key + "' has been suspended.",
+                  error_info("CONSUMER_SUSPENDED")),
        Outcome::key_suspended},
-      {403, error_body(403, "PERMISSION_DENIED", "Requests to this API are blocked.", error_info("API_KEY_SERVICE_BLOCKED")),
+      {403,
+       error_body(403, "PERMISSION_DENIED", "Requests to this API are blocked.", error_info("API_KEY_SERVICE_BLOCKED")),
        Outcome::key_blocked},
   };
   for (const Row& row : rows) {
@@ -70,9 +78,11 @@ TEST_CASE("dead keys are disabled and retried elsewhere", "[classify]") {
 }
 
 TEST_CASE("per-minute quota cools the key down for retryDelay", "[classify]") {
-  const auto v = bal::classify_upstream(
-      429, error_body(429, "RESOURCE_EXHAUSTED", "quota", quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "28s")),
-      kNow);
+  const auto v =
+      bal::classify_upstream(429,
+                             error_body(429, "RESOURCE_EXHAUSTED", "quota",
+                                        quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "28s")),
+                             kNow);
   CHECK(v.outcome == Outcome::quota_minute);
   CHECK(v.retry);
   CHECK(v.action == KeyAction::cooldown);
@@ -83,17 +93,20 @@ TEST_CASE("per-minute quota cools the key down for retryDelay", "[classify]") {
 
 TEST_CASE("per-minute cooldowns are bounded", "[classify]") {
   const auto tiny = bal::classify_upstream(
-      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "0.01s")), kNow);
+      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "0.01s")),
+      kNow);
   CHECK(tiny.until_ms == kNow + bal::kMinCooldownMs);
   const auto huge = bal::classify_upstream(
-      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "86400s")), kNow);
+      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "86400s")),
+      kNow);
   CHECK(huge.until_ms == kNow + bal::kMaxMinuteCooldownMs);
 }
 
 TEST_CASE("per-day quota cools down until midnight Pacific, whatever retryDelay says", "[classify]") {
-  const auto v = bal::classify_upstream(
-      429, error_body(429, "RESOURCE_EXHAUSTED", "retry in 30s", quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s")),
-      kNow);
+  const auto v = bal::classify_upstream(429,
+                                        error_body(429, "RESOURCE_EXHAUSTED", "retry in 30s",
+                                                   quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s")),
+                                        kNow);
   CHECK(v.outcome == Outcome::quota_day);
   CHECK(v.action == KeyAction::cooldown);
   CHECK(v.until_ms == bal::next_pacific_midnight_ms(kNow));
@@ -101,7 +114,8 @@ TEST_CASE("per-day quota cools down until midnight Pacific, whatever retryDelay 
 }
 
 TEST_CASE("a 429 without quota details still cools down briefly", "[classify]") {
-  const auto v = bal::classify_upstream(429, error_body(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted"), kNow);
+  const auto v =
+      bal::classify_upstream(429, error_body(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted"), kNow);
   CHECK(v.outcome == Outcome::quota_other);
   CHECK(v.retry);
   CHECK(v.until_ms == kNow + bal::kDefaultQuotaCooldownMs);
@@ -114,9 +128,11 @@ TEST_CASE("the client's own mistakes never touch a key", "[classify]") {
   CHECK_FALSE(location.retry);
   CHECK(location.action == KeyAction::none);
 
-  const auto bad = bal::classify_upstream(
-      400, error_body(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unknown name \\\"foo\\\": Cannot find field."),
-      kNow);
+  const auto bad =
+      bal::classify_upstream(400,
+                             error_body(400, "INVALID_ARGUMENT",
+                                        "Invalid JSON payload received. Unknown name \\\"foo\\\": Cannot find field."),
+                             kNow);
   CHECK(bad.outcome == Outcome::client_error);
   CHECK_FALSE(bad.retry);
   CHECK(bad.action == KeyAction::none);
@@ -186,16 +202,11 @@ TEST_CASE("retry budgeting: keys up to max_attempts, server errors twice, a time
     int64_t delay_ms;
   };
   const Row rows[] = {
-      {&dead, {1, 8, 0, 0}, true, 0},
-      {&dead, {7, 8, 0, 0}, true, 0},
-      {&dead, {8, 8, 0, 0}, false, 0},
-      {&dead, {2, 8, 0, bal::kAttemptBudgetMs}, false, 0},
-      {&server, {1, 8, 1, 0}, true, 300},
-      {&server, {2, 8, 2, 400}, true, 1000},
-      {&server, {3, 8, 3, 1500}, false, 0},
-      {&server, {1, 8, 1, bal::kAttemptBudgetMs - 100}, false, 300},
-      {&server, {1, 1, 1, 0}, false, 0},
-      {&client, {1, 8, 0, 0}, false, 0},
+      {&dead, {1, 8, 0, 0}, true, 0},       {&dead, {7, 8, 0, 0}, true, 0},
+      {&dead, {8, 8, 0, 0}, false, 0},      {&dead, {2, 8, 0, bal::kAttemptBudgetMs}, false, 0},
+      {&server, {1, 8, 1, 0}, true, 300},   {&server, {2, 8, 2, 400}, true, 1000},
+      {&server, {3, 8, 3, 1500}, false, 0}, {&server, {1, 8, 1, bal::kAttemptBudgetMs - 100}, false, 300},
+      {&server, {1, 1, 1, 0}, false, 0},    {&client, {1, 8, 0, 0}, false, 0},
   };
   for (const Row& r : rows) {
     INFO("attempts " << r.s.attempts << " server failures " << r.s.server_failures << " elapsed " << r.s.elapsed_ms);

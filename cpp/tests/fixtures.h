@@ -30,7 +30,9 @@ inline std::vector<std::filesystem::path> files(const std::string& dir) {
   return out;
 }
 
-inline bal::json read_json(const std::filesystem::path& p) { return bal::parse_json(read_file(p)); }
+inline bal::json read_json(const std::filesystem::path& p) {
+  return bal::parse_json(read_file(p));
+}
 
 // A tool call's "arguments" is a JSON text: compared by meaning, since key order and escapes
 // (Gemini writes "<" as \u003c) are the upstream's to choose (see the fixtures' README).

@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "balancer/pool.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <string>
-
-#include "balancer/pool.h"
 
 namespace {
 
@@ -66,7 +65,7 @@ TEST_CASE("different seeds start at different keys", "[pool]") {
 TEST_CASE("selection skips disabled, cooling and already-tried keys", "[pool]") {
   bal::Pool pool;
   REQUIRE(pool.load(snapshot(2, "K 3 " + key_for(3) + " d\nK 4 " + key_for(4) +
-                                     " a\nC 4 gemini-2.5-flash 1764000060000\nC 2 * 1764000060000\n"),
+                                    " a\nC 4 gemini-2.5-flash 1764000060000\nC 2 * 1764000060000\n"),
                     0));
   for (int i = 0; i < 20; ++i) CHECK(pool.at(*pool.select("gemini-2.5-flash", kNow, {})).id == 1);
   // Key 4 cools down only for gemini-2.5-flash.

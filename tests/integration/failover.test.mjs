@@ -137,7 +137,26 @@ test('concurrent reports from two isolates lose nothing and a retried batch coun
   try {
     const ns = await env.worker.mf.getDurableObjectNamespace('KEY_POOL');
     const id = (await env.adminJson('/api/keys')).body.keys[0].id;
-    const event = (i) => ({ id, model: 'gemini-2.5-flash', outcome: 'ok', action: 'none', prompt_tokens: 2, completion_tokens: 3, at_ms: Date.now() + i });
+    // Events as an isolate's core sends them, merged (events.h): here one use each.
+    const event = (i) => ({
+      id,
+      model: 'gemini-2.5-flash',
+      family: 'gemini',
+      hour_ms: Math.floor(Date.now() / 3600000) * 3600000,
+      at_ms: Date.now() + i,
+      requests: 1,
+      successes: 1,
+      failures: {},
+      prompt_tokens: 2,
+      completion_tokens: 3,
+      error: null,
+      error_ms: 0,
+      action: 'none',
+      reason: '',
+      scope: '',
+      until_ms: 0,
+      created: [],
+    });
     // Two isolates, each with its own stub, 20 batches of 10 events each, all at once.
     const isolates = [ns.get(ns.idFromName('pool')), ns.get(ns.idFromName('pool'))];
     const sends = [];

@@ -30,9 +30,12 @@ class Affinity {
   void add_resource(std::string_view resource, int64_t key_id);
   void clear_resources() { resources_.clear(); }
 
-  // Reads an answer made with key `key_id`: remembers the thought signatures in it, and the
-  // resources it names (a created file or cache, a listing), appending new ones to `created`.
-  void learn(std::string_view answer, int64_t key_id, std::vector<std::string>* created);
+  // Reads an answer made with key `key_id` that creates or describes files or cached
+  // contents (never generated content: a model can be made to quote any name): remembers the
+  // resources it names, appending new ones to `created`.
+  void learn_resources(std::string_view answer, int64_t key_id, std::vector<std::string>* created);
+  // Remembers the thought signatures an answer made with key `key_id` carries.
+  void learn_signatures(std::string_view answer, int64_t key_id);
 
   // The key a request must use: the first resource its path or body names, else the first
   // thought signature in its body that this isolate has seen.

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "balancer/gemini.h"
+#include "balancer/rawjson.h"
 
 namespace bal {
 
@@ -53,6 +54,15 @@ struct ApiError {
 ErrorKind error_kind_for(int status);
 // An ApiError from a status and message, kind derived from the status.
 ApiError api_error(int status, std::string message, std::string code = {}, std::string param = {});
+
+// What an upstream (Gemini) error answer means for the client, whatever its API: the status
+// (kept), the message (redacted: a suspended key's message quotes the whole key), the
+// RetryInfo delay. An unreadable body gets a generic message naming the status.
+ApiError upstream_error(int status, std::string_view body);
+// The same from Gemini's parsed {"error": {...}} object (also found inside streams).
+ApiError upstream_error(int status, raw::value error);
+// Google answered 2xx but sent nothing a client can use: a 502.
+ApiError bad_gateway(std::string message);
 
 // One call to Gemini that a translated request needs.
 struct UpstreamCall {
@@ -101,6 +111,13 @@ class Exchange {
   virtual Reply error(const ApiError& e) = 0;
   // For calls with sse = true.
   virtual std::unique_ptr<StreamTranslator> stream() = 0;
+  // A further call this answer needs before answer() (the next page of a list), made with
+  // the same key; nullopt when `body` (call `index`'s latest 2xx body) is the last.
+  virtual std::optional<UpstreamCall> next_call(size_t index, std::string_view body) {
+    (void)index;
+    (void)body;
+    return std::nullopt;
+  }
   // Token counts of the last answer() (0 when unknown).
   virtual gemini::Usage usage() const { return {}; }
 };
@@ -117,6 +134,8 @@ struct Translated {
   std::optional<ApiError> error;
   std::vector<UpstreamCall> calls;
   std::unique_ptr<Exchange> exchange;  // also set on error: it writes the error's format
+  // The calls fetch the model list: the machine may answer from its cache of their bodies.
+  bool model_list = false;
 };
 
 }  // namespace bal

@@ -28,7 +28,8 @@ inline constexpr std::string_view kBuiltinModelMap =
     "gpt-4o-mini-tts*=gemini-2.5-flash-preview-tts,"
     "whisper-*=gemini-2.5-flash,"
     "gpt-4o*-transcribe*=gemini-2.5-flash,"
-    "text-embedding-*=gemini-embedding-001";
+    "text-embedding-3-*=gemini-embedding-001,"
+    "text-embedding-ada-*=gemini-embedding-001";
 
 class ModelMap {
  public:

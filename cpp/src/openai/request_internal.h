@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "balancer/exchange.h"
 #include "balancer/gemini.h"
 #include "balancer/jsonout.h"
-#include "balancer/plan.h"
 #include "balancer/rawjson.h"
 
 namespace bal::openai::req {
@@ -31,13 +31,15 @@ using gemini::present;
 using gemini::SchemaForm;
 using gemini::Thinking;
 
-// A 400 invalid_request_error in OpenAI's format, param and code included.
-Plan failure_plan(const Failure& f);
+// A client error found while reading the request, as a Translated: a 400
+// invalid_request_error, param and code included.
+Translated failed(const Failure& f);
 // The reader's error as a 400 ("invalid_json"); depth and size limits named as such.
-Plan parse_failure_plan(const raw::document& doc);
+Translated parse_failed(const raw::document& doc);
 
 // The body's "model" field: required, a string, a usable id. `client_model` keeps it as sent.
-bool read_model(raw::value root, Failure& err, std::string& client_model, std::string& id);
+// MODEL_MAP maps foreign names (gpt-…, text-embedding-…) first.
+bool read_model(raw::value root, Failure& err, std::string& client_model, std::string& id, const RequestInfo& info);
 
 // ---- chat ---------------------------------------------------------------------------------
 

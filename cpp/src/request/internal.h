@@ -1,0 +1,103 @@
+// internal.h — what the request machine's files share: the state of one request and of each
+// of its upstream calls.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "balancer/machine.h"
+
+namespace bal::machine {
+
+// Slots of tasks that are not upstream calls (calls use their index, below kPoolSlot).
+inline constexpr uint32_t kPoolSlot = 1000;
+inline constexpr uint32_t kAdminSlot = 1001;
+
+// An answer that is not an upstream error body is read up to this much.
+inline constexpr uint64_t kMaxAnswerBytes = 64ull << 20;
+
+// One upstream call of a request, with its own failover.
+struct Call {
+  enum class Phase : uint8_t { queued, fetching, reading_error, reading_body, waiting, done };
+  UpstreamCall up;
+  Phase phase = Phase::queued;
+  std::vector<int64_t> tried;  // pool key ids, in order
+  int attempts = 0;
+  int server_failures = 0;
+  int64_t started_ms = -1;  // the first attempt
+  int64_t key_id = -1;      // the key of the current attempt (-1: the client's own key)
+  std::string key;
+  std::optional<int64_t> prefer;    // affinity: the key that owns what the request names
+  std::vector<std::string> bodies;  // 2xx bodies (a list takes several pages)
+  // The last failure, for the answer if no attempt succeeds.
+  bool failed = false;
+  int status = 0;  // 0: no answer at all
+  std::string error_body;
+  std::string error_type;  // the upstream error's content-type
+  Verdict verdict;
+};
+
+enum class Phase : uint8_t { routed, reading_body, running, streaming, done };
+
+}  // namespace bal::machine
+
+namespace bal {
+
+struct Machine::State {
+  machine::Phase phase = machine::Phase::routed;
+  // The head, copied: the shim's buffer is gone after open().
+  std::string method, path, query, headers, origin, request_id;
+  bool secure = false;
+  int64_t now_ms = 0;
+  Route route;
+  std::string body;  // the client's body, when the core read it
+  uint64_t body_size = 0;
+  bool body_read = false;
+  // Proxy:
+  Translated tr;
+  std::vector<machine::Call> calls;
+  bool native = false;
+  bool pool_task_pending = false;
+  bool learn_resources = false;  // the answer creates or describes a file or cached content
+  int attempts = 0;              // upstream calls made, all calls together
+  // Streaming:
+  uint32_t stream_slot = 0;
+  bool stream_sse = false;
+  bool stream_checkable = false;  // JSON or SSE: its end can be checked
+  std::unique_ptr<StreamTranslator> stream;
+  std::string tail;  // the last kTailBytes of a translated stream's input
+  // Admin:
+  Plan admin;
+  int admin_steps = 0;
+  int64_t admin_started_ms = 0;
+  std::string admin_result;  // JSON of the last call's result
+};
+
+namespace machine {
+
+// Adds what every answer carries (security headers, and on proxied answers CORS and
+// x-balancer-attempts) and turns a Reply into the RESPOND action.
+Action respond(Isolate& iso, Machine::State& s, Reply reply);
+// The flags every action carries (events pending, pool stale).
+uint32_t housekeeping(const Isolate& iso, int64_t now_ms);
+
+// Native passthrough: the call, the STREAM answer's headers, the end of the body.
+UpstreamCall native_call(Machine::State& s);
+std::string native_stream_headers(Isolate& iso, Machine::State& s, const Call& c, std::string_view upstream_headers);
+void native_end(Isolate& iso, Machine::State& s, abi::Reason reason, std::string_view tail, std::string& out, bool& ok);
+// The key a native request must use (an upload session's, or affinity's), if any.
+std::optional<int64_t> native_prefer(const Isolate& iso, const Machine::State& s);
+
+// Admin: the next action for the current plan, and after a key pool call's result.
+Action admin_start(Isolate& iso, Machine::State& s);
+Action admin_called(Isolate& iso, Machine::State& s, bool ok, std::string_view result);
+
+// A key event for an attempt.
+void record(Isolate& iso, const Machine::State& s, const Call& c, const Verdict& v, bool counted,
+            const gemini::Usage& usage = {}, std::vector<std::string> created = {});
+
+}  // namespace machine
+}  // namespace bal
