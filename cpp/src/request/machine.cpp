@@ -601,6 +601,11 @@ bool Machine::end(Isolate& iso, Reason reason, std::string_view tail, std::strin
   if (s.phase != Phase::streaming) return true;
   s.phase = Phase::done;
   machine::Call& c = s.calls[s.stream_slot];
+  if (reason == Reason::ABORTED) {
+    // The client left: neither the key's fault nor Google's. Its tokens so far still count.
+    machine::record(iso, s, c, Verdict{}, false, s.stream ? s.stream->usage() : gemini::Usage{});
+    return true;
+  }
   if (s.native) {
     bool ok = true;
     machine::native_end(iso, s, reason, tail, out, ok);

@@ -1,0 +1,152 @@
+// Drives the C ABI (balancer.h) natively, the way worker-shim/core.mjs does from JavaScript.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "balancer.h"
+#include "balancer/json.h"
+#include "balancer/record.h"
+
+using bal::abi::F;
+using bal::abi::Op;
+using bal::abi::Reader;
+using bal::abi::Writer;
+
+namespace {
+
+int32_t call(Op op, uint32_t handle, const std::string& in) {
+  return bal_call(static_cast<uint32_t>(op), handle, reinterpret_cast<const uint8_t*>(in.data()),
+                  static_cast<uint32_t>(in.size()));
+}
+
+std::string result() {
+  return {reinterpret_cast<const char*>(bal_result_data()), bal_result_size()};
+}
+
+std::string configure_input() {
+  std::string in;
+  Writer(in).bytes(F::BODY, R"({"ADMIN_TOKEN":"adm","AUTH_TOKENS":"t1","GEMINI_API_BASE":"https://up.example"})");
+  return in;
+}
+
+std::string head(const std::string& method, const std::string& path, const std::string& headers) {
+  std::string in;
+  Writer(in)
+      .str(F::METHOD, method)
+      .str(F::PATH, path)
+      .str(F::HEADERS, headers)
+      .num(F::NOW, 1.7e12)
+      .str(F::RANDOM, "00");
+  return in;
+}
+
+int64_t open_count() {
+  REQUIRE(call(Op::OPEN_COUNT, 0, "") == BAL_OK);
+  const std::string r = result();
+  return Reader(r).integer(F::COUNT, -1, -1, 1000000);
+}
+
+}  // namespace
+
+TEST_CASE("ABI: version, and the tables the shim builds its own from", "[abi]") {
+  CHECK(bal_abi_version() == BAL_ABI_VERSION);
+  bal_describe();
+  const std::string d = result();
+  CHECK(d.rfind("abi " + std::to_string(BAL_ABI_VERSION) + "\n", 0) == 0);
+  for (const char* line : {"op OPEN 2\n", "field BODY 6 bytes\n", "field TASK 19 rec\n", "action STREAM 5\n",
+                           "task FETCH 1\n", "event UPSTREAM_HEAD 3\n", "flag EVENTS_PENDING 1\n", "reason TIMEOUT 3\n",
+                           "header x-goog-api-key\n", "upstream_header x-goog-upload-url\n", "config MODEL_MAP\n"}) {
+    INFO(line);
+    CHECK(d.find(line) != std::string::npos);
+  }
+}
+
+TEST_CASE("ABI: a request through bal_call, and every way to get it wrong", "[abi]") {
+  REQUIRE(call(Op::CONFIGURE, 0, configure_input()) == BAL_OK);
+  std::string pool;
+  Writer(pool).num(F::SEED, 0).num(F::NOW, 1.7e12).bytes(F::BODY, "K 7 AIzaSyA1234567890abcdefghijklmnopqrstuv a\n");
+  REQUIRE(call(Op::POOL_LOAD, 0, pool) == BAL_OK);
+  const std::string loaded = result();
+  CHECK(Reader(loaded).num(F::OK) == 1);
+  CHECK(Reader(loaded).num(F::COUNT) == 1);
+  const int64_t before = open_count();
+
+  REQUIRE(call(Op::OPEN, 0, head("GET", "/v1beta/models", "x-goog-api-key\nt1\n")) == BAL_OK);
+  std::string out = result();
+  const Reader action(out);
+  const auto handle = static_cast<uint32_t>(action.num(F::HANDLE));
+  CHECK(handle != 0);
+  CHECK(action.num(F::KIND) == static_cast<double>(bal::abi::ActionKind::TASKS));
+  int fetches = 0;
+  for (Reader task : action.records(F::TASK)) {
+    ++fetches;
+    CHECK(task.num(F::KIND) == static_cast<double>(bal::abi::TaskKind::FETCH));
+    CHECK(task.str(F::URL) == "https://up.example/v1beta/models");
+    CHECK(bal::abi::header_value(task.str(F::HEADERS), "x-goog-api-key") == "AIzaSyA1234567890abcdefghijklmnopqrstuv");
+  }
+  CHECK(fetches == 1);
+  CHECK(open_count() == before + 1);
+
+  // An event for another slot or a malformed record is refused without ending the request.
+  CHECK(call(Op::FEED, handle, std::string("\x01\x00\x08\x00\x00\x00", 6)) == BAL_ERR_BAD_INPUT);
+  CHECK(call(Op::FEED, handle + 1000, "") == BAL_ERR_BAD_HANDLE);
+  CHECK(call(Op::CHUNK, handle + 1000, "x") == BAL_ERR_BAD_HANDLE);
+  CHECK(call(Op::END, handle + 1000, "") == BAL_ERR_BAD_HANDLE);
+  CHECK(bal_call(999, 0, nullptr, 0) == BAL_ERR_UNKNOWN_OP);
+
+  std::string ev;
+  Writer(ev)
+      .num(F::KIND, static_cast<double>(bal::abi::EventKind::UPSTREAM_HEAD))
+      .num(F::SLOT, 0)
+      .num(F::STATUS, 200)
+      .str(F::HEADERS, "content-type\napplication/json\n");
+  REQUIRE(call(Op::FEED, handle, ev) == BAL_OK);
+  out = result();
+  CHECK(Reader(out).num(F::KIND) == static_cast<double>(bal::abi::ActionKind::STREAM));
+  CHECK(Reader(out).num(F::MODE) == 2);
+  std::string end;
+  Writer(end).bytes(F::BODY, R"({"models":[]})");
+  REQUIRE(call(Op::END, handle, end) == BAL_OK);
+  out = result();
+  CHECK(Reader(out).num(F::OK) == 1);
+  CHECK(static_cast<uint32_t>(Reader(out).num(F::FLAGS)) == bal::abi::FLAG_EVENTS_PENDING);
+  CHECK(open_count() == before);
+
+  REQUIRE(call(Op::EVENTS, 0, "") == BAL_OK);
+  out = result();
+  const bal::json events = bal::parse_json(Reader(out).bytes(F::BODY));
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["id"] == 7);
+  CHECK(events[0]["requests"] == 1);
+
+  // A request closed before its end is gone; closing twice is harmless.
+  REQUIRE(call(Op::OPEN, 0, head("GET", "/v1beta/models", "x-goog-api-key\nt1\n")) == BAL_OK);
+  out = result();
+  const auto h2 = static_cast<uint32_t>(Reader(out).num(F::HANDLE));
+  CHECK(call(Op::CLOSE, h2, "") == BAL_OK);
+  CHECK(call(Op::CLOSE, h2, "") == BAL_OK);
+  CHECK(open_count() == before);
+  // A request answered at once leaves nothing open.
+  REQUIRE(call(Op::OPEN, 0, head("GET", "/nothing", "")) == BAL_OK);
+  CHECK(open_count() == before);
+}
+
+TEST_CASE("ABI: REDACT and CLASSIFY", "[abi]") {
+  REQUIRE(call(Op::REDACT, 0, "key AIzaSyA1234567890abcdefghijklmnopqrstuv here") == BAL_OK);
+  CHECK(result() == "key AIzaSy…[redacted] here");
+  std::string in;
+  Writer(in)
+      .num(F::STATUS, 429)
+      .str(F::MODEL, "m")
+      .num(F::NOW, 1000)
+      .bytes(
+          F::BODY,
+          R"({"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"x","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"5s"}]}})");
+  REQUIRE(call(Op::CLASSIFY, 0, in) == BAL_OK);
+  const std::string out = result();
+  const bal::json v = bal::parse_json(Reader(out).bytes(F::BODY));
+  CHECK(v["outcome"] == "quota_other");
+  CHECK(v["action"] == "cooldown");
+  CHECK(v["scope"] == "m");
+  CHECK(v["until_ms"] == 6000);
+  CHECK(v["dead"] == false);
+}
