@@ -74,72 +74,90 @@ function resultBytes(exports) {
   return new Uint8Array(exports.memory.buffer, exports.bal_result_data(), exports.bal_result_size());
 }
 
-// A record from { FIELD: value }: num fields take numbers, str strings, bytes a Uint8Array
-// (or a string), rec an array of such objects.
-function encode(fields) {
-  const parts = [];
-  let size = 0;
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === undefined || value === null) continue;
+function resultRecord(exports) {
+  const buffer = exports.memory.buffer;
+  const at = exports.bal_result_data();
+  return decode(new Uint8Array(buffer), new DataView(buffer), at, at + exports.bal_result_size());
+}
+
+// An upper bound of the record's size for { FIELD: value } (num: numbers, str: strings,
+// bytes: Uint8Array or string, rec: an array of such objects).
+function bound(fields) {
+  let n = 0;
+  for (const name in fields) {
+    const v = fields[name];
+    if (v === undefined || v === null) continue;
     const f = ABI.field[name];
     if (!f) throw new CoreError(`no ABI field ${name}`);
-    const values = f.type === 'rec' ? value : [value];
-    for (const v of values) {
-      let bytes;
-      if (f.type === 'num') {
-        bytes = new Uint8Array(8);
-        new DataView(bytes.buffer).setFloat64(0, Number(v), true);
-      } else if (f.type === 'rec') bytes = encode(v);
-      else bytes = typeof v === 'string' ? encoder.encode(v) : v;
-      parts.push(f.id, bytes);
-      size += 6 + bytes.length;
-    }
+    if (f.type === 'num') n += 14;
+    else if (f.type === 'rec') for (const r of v) n += 6 + bound(r);
+    else n += 6 + (typeof v === 'string' ? v.length * 3 : v.length);
   }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (let i = 0; i < parts.length; i += 2) {
-    const bytes = parts[i + 1];
-    view.setUint16(at, parts[i], true);
-    view.setUint32(at + 2, bytes.length, true);
-    out.set(bytes, at + 6);
-    at += 6 + bytes.length;
-  }
-  return out;
+  return n;
 }
 
-// { FIELD: value } from a record; rec fields become arrays, bytes fields Uint8Array copies.
-function decode(bytes) {
+// Writes the record into `mem` from `at`; returns where it ends.
+function write(mem, view, at, fields) {
+  for (const name in fields) {
+    const v = fields[name];
+    if (v === undefined || v === null) continue;
+    const f = ABI.field[name];
+    if (f.type === 'rec') {
+      for (const r of v) {
+        const end = write(mem, view, at + 6, r);
+        view.setUint16(at, f.id, true);
+        view.setUint32(at + 2, end - at - 6, true);
+        at = end;
+      }
+      continue;
+    }
+    let len;
+    if (f.type === 'num') {
+      view.setFloat64(at + 6, Number(v), true);
+      len = 8;
+    } else if (typeof v === 'string') {
+      len = encoder.encodeInto(v, mem.subarray(at + 6)).written;
+    } else {
+      mem.set(v, at + 6);
+      len = v.length;
+    }
+    view.setUint16(at, f.id, true);
+    view.setUint32(at + 2, len, true);
+    at += 6 + len;
+  }
+  return at;
+}
+
+// { FIELD: value } from a record in `mem` [at, end); rec fields become arrays, bytes fields
+// Uint8Array copies. Reads Wasm memory directly: call it before anything else runs.
+function decode(mem, view, at, end) {
   const out = {};
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  while (at + 6 <= bytes.length) {
+  while (at + 6 <= end) {
     const id = view.getUint16(at, true);
     const len = view.getUint32(at + 2, true);
-    const value = bytes.subarray(at + 6, at + 6 + len);
-    at += 6 + len;
+    const from = at + 6;
+    at = from + len;
     const f = ABI.fieldById[id];
     if (!f) continue;
-    if (f.type === 'num') out[f.name] = new DataView(value.buffer, value.byteOffset, 8).getFloat64(0, true);
-    else if (f.type === 'str') out[f.name] = decoder.decode(value);
-    else if (f.type === 'bytes') out[f.name] = value.slice();
-    else (out[f.name] ??= []).push(decode(value));
+    if (f.type === 'num') out[f.name] = view.getFloat64(from, true);
+    else if (f.type === 'str') out[f.name] = decoder.decode(mem.subarray(from, at));
+    else if (f.type === 'bytes') out[f.name] = mem.slice(from, at);
+    else (out[f.name] ??= []).push(decode(mem, view, from, at));
   }
   return out;
 }
 
-// Copies `input` into the instance's scratch buffer (grown as needed, never freed).
-function place(instance, input) {
+// A scratch buffer in the instance's memory of at least `size` bytes (grown, never freed).
+function scratch(instance, size) {
   const { exports } = instance;
-  let [ptr, size] = instance.scratch;
-  if (input.length > size) {
+  let [ptr, cap] = instance.scratch;
+  if (size > cap) {
     if (ptr) exports.bal_free(ptr);
-    size = Math.max(input.length, 64 * 1024);
-    ptr = exports.bal_alloc(size);
+    cap = Math.max(size, 64 * 1024);
+    ptr = exports.bal_alloc(cap);
     if (!ptr) throw new CoreError('core out of memory');
-    instance.scratch = [ptr, size];
+    instance.scratch = [ptr, cap];
   }
-  new Uint8Array(exports.memory.buffer, ptr, input.length).set(input);
   return ptr;
 }
 
@@ -149,12 +167,21 @@ const RAW_OPS = new Set(['CHUNK', 'REDACT']);
 function run(instance, opName, handle, input) {
   const { exports } = instance;
   const op = ABI.op[opName];
-  const bytes = input instanceof Uint8Array ? input : typeof input === 'string' ? encoder.encode(input) : encode(input ?? {});
-  const ptr = place(instance, bytes);
-  const rc = exports.bal_call(op, handle, ptr, bytes.length);
-  const result = resultBytes(exports);
-  if (rc !== 0) throw new CoreRefusal(`core ${opName} refused (${rc}): ${decode(result.slice()).LOG ?? ''}`);
-  return RAW_OPS.has(opName) ? result.slice() : decode(result.slice());
+  let ptr;
+  let len;
+  if (input instanceof Uint8Array || typeof input === 'string') {
+    const bytes = typeof input === 'string' ? encoder.encode(input) : input;
+    ptr = scratch(instance, bytes.length);
+    new Uint8Array(exports.memory.buffer, ptr, bytes.length).set(bytes);
+    len = bytes.length;
+  } else {
+    ptr = scratch(instance, bound(input ?? {}));
+    const buffer = exports.memory.buffer;
+    len = write(new Uint8Array(buffer), new DataView(buffer), ptr, input ?? {}) - ptr;
+  }
+  const rc = exports.bal_call(op, handle, ptr, len);
+  if (rc !== 0) throw new CoreRefusal(`core ${opName} refused (${rc}): ${resultRecord(exports).LOG ?? ''}`);
+  return RAW_OPS.has(opName) ? resultBytes(exports).slice() : resultRecord(exports);
 }
 
 function core() {
@@ -185,7 +212,7 @@ export function callRemembered(op, input) {
 }
 
 export function tables() {
-  core();
+  if (!ABI.op) core();
   return ABI;
 }
 

@@ -31,18 +31,12 @@ function pairs(headers, names) {
   return out;
 }
 
+// [name, value] pairs from "name\nvalue\n" pairs, for a Response or a fetch.
 function headersOf(text) {
-  const h = new Headers();
   const lines = text.split('\n');
-  for (let i = 0; i + 1 < lines.length; i += 2) h.append(lines[i], lines[i + 1]);
-  return h;
-}
-
-function randomHex() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let s = '';
-  for (const b of bytes) s += (b < 16 ? '0' : '') + b.toString(16);
-  return s;
+  const out = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i], lines[i + 1]]);
+  return out;
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -124,6 +118,12 @@ class Tasks {
     return event;
   }
 
+  // A fetch whose answer was read whole needs nothing more.
+  settled(slot) {
+    this.responses.delete(slot);
+    this.controllers.delete(slot);
+  }
+
   // The request is answered: whatever is still in flight is not needed.
   abandon(except) {
     for (const [slot, controller] of this.controllers) if (slot !== except) controller.abort(new Error('not needed'));
@@ -138,10 +138,10 @@ async function drive(req, request, env, ctx) {
   let act = req.action;
   let clientBody = null;
   for (;;) {
-    housekeeping(act.FLAGS ?? 0, env, ctx);
     if (act.LOG) console.warn(act.LOG);
     switch (act.KIND) {
       case A.RESPOND: {
+        housekeeping(act.FLAGS ?? 0, env, ctx);
         tasks.abandon();
         if (clientBody === null) await discardBody(request);
         const status = act.STATUS;
@@ -169,10 +169,12 @@ async function drive(req, request, env, ctx) {
       case A.READ_UPSTREAM: {
         const res = tasks.responses.get(act.SLOT);
         const read = await readLimited(res, act.MAX_BYTES);
+        tasks.settled(act.SLOT);
         act = req.feed({ KIND: E.UPSTREAM_BODY, SLOT: act.SLOT, BODY: read.bytes, REASON: read.reason, NOW: Date.now() });
         break;
       }
       case A.STREAM: {
+        housekeeping(act.FLAGS ?? 0, env, ctx);
         tasks.abandon(act.SLOT);
         const res = tasks.responses.get(act.SLOT);
         const body = streamAnswer(req, act, res, tasks.controllers.get(act.SLOT), (flags) => housekeeping(flags, env, ctx));
@@ -195,7 +197,7 @@ async function handle(request, env, ctx) {
     HEADERS: pairs(request.headers, ABI.header),
     ORIGIN: url.origin,
     NOW: Date.now(),
-    RANDOM: randomHex(),
+    RANDOM: crypto.randomUUID().replaceAll('-', ''),
   });
   let streaming = false;
   try {

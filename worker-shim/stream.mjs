@@ -41,17 +41,30 @@ function joined(parts, size) {
 // The request body, at most `max` bytes within `timeoutMs`: { bytes } or { reason }.
 export async function readBody(request, max, timeoutMs) {
   const R = ABI.reason;
-  const declared = Number(request.headers.get('content-length'));
+  const length = request.headers.get('content-length');
+  const declared = length === null ? NaN : Number(length);
   if (!request.body) return { bytes: new Uint8Array(0) };
-  const reader = request.body.getReader();
-  if (Number.isFinite(declared) && declared > max) {
-    await discard(reader, DISCARD_LIMIT);
+  if (declared > max) {
+    await discard(request.body.getReader(), DISCARD_LIMIT);
     return { reason: R.TOO_LARGE };
   }
   let timer;
   const deadline = new Promise((resolve) => {
     timer = setTimeout(() => resolve({ late: true }), timeoutMs);
   });
+  if (Number.isFinite(declared)) {
+    // A declared length within the limit: read it whole (one promise, not one per chunk).
+    try {
+      const got = await Promise.race([request.arrayBuffer(), deadline]);
+      if (got.late) return { reason: R.TIMEOUT };
+      return got.byteLength > max ? { reason: R.TOO_LARGE } : { bytes: new Uint8Array(got) };
+    } catch {
+      return { reason: R.UNREADABLE };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const reader = request.body.getReader();
   const parts = [];
   let size = 0;
   try {

@@ -115,15 +115,11 @@ void HeaderList::add(std::string_view name, std::string_view value) {
 }
 
 std::string_view header_value(std::string_view pairs, std::string_view name) {
-  while (!pairs.empty()) {
-    const size_t a = pairs.find('\n');
-    if (a == std::string_view::npos) break;
-    const size_t b = pairs.find('\n', a + 1);
-    if (b == std::string_view::npos) break;
-    if (pairs.substr(0, a) == name) return pairs.substr(a + 1, b - a - 1);
-    pairs.remove_prefix(b + 1);
-  }
-  return {};
+  std::string_view found;
+  for_each_header(pairs, [&](std::string_view n, std::string_view v) {
+    if (found.data() == nullptr && n == name) found = v;
+  });
+  return found;
 }
 
 }  // namespace bal::abi

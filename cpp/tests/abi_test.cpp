@@ -101,13 +101,17 @@ TEST_CASE("ABI: a request through bal_call, and every way to get it wrong", "[ab
       .str(F::HEADERS, "content-type\napplication/json\n");
   REQUIRE(call(Op::FEED, handle, ev) == BAL_OK);
   out = result();
-  CHECK(Reader(out).num(F::KIND) == static_cast<double>(bal::abi::ActionKind::STREAM));
-  CHECK(Reader(out).num(F::MODE) == 2);
-  std::string end;
-  Writer(end).bytes(F::BODY, R"({"models":[]})");
-  REQUIRE(call(Op::END, handle, end) == BAL_OK);
+  // A JSON answer is read whole, then answered.
+  CHECK(Reader(out).num(F::KIND) == static_cast<double>(bal::abi::ActionKind::READ_UPSTREAM));
+  CHECK(Reader(out).num(F::SLOT) == 0);
+  ev.clear();
+  Writer(ev).num(F::KIND, static_cast<double>(bal::abi::EventKind::UPSTREAM_BODY)).num(F::SLOT, 0).bytes(
+      F::BODY, R"({"models":[]})");
+  REQUIRE(call(Op::FEED, handle, ev) == BAL_OK);
   out = result();
-  CHECK(Reader(out).num(F::OK) == 1);
+  CHECK(Reader(out).num(F::KIND) == static_cast<double>(bal::abi::ActionKind::RESPOND));
+  CHECK(Reader(out).num(F::STATUS) == 200);
+  CHECK(Reader(out).bytes(F::BODY) == R"({"models":[]})");
   CHECK(static_cast<uint32_t>(Reader(out).num(F::FLAGS)) == bal::abi::FLAG_EVENTS_PENDING);
   CHECK(open_count() == before);
 

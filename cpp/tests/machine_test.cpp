@@ -279,16 +279,13 @@ TEST_CASE("machine: only answers that create or describe a file teach who owns i
   Sim sim;
   sim.keys(3);
   // A generated answer quoting a file name teaches nothing.
-  sim.run("POST", kNativePath, sim.client(), kGenerate,
-          {answer(200, R"({"candidates":[{"content":{"parts":[{"text":"see /files/zzz"}]},"finishReason":"STOP"}]})")});
-  // The last_action is a STREAM (untouched): its end carries the tail.
-  std::string out;
-  sim.machine->end(sim.iso, bal::abi::Reason::none,
-                   R"({"candidates":[{"content":{"parts":[{"text":"see /files/zzz"}]},"finishReason":"STOP"}]})", out);
+  Run r = sim.run("POST", kNativePath, sim.client(), kGenerate,
+                  {answer(200, R"({"candidates":[{"content":{"parts":[{"text":"see /files/zzz"}]},"finishReason":"STOP"}]})")});
+  CHECK(r.status == 200);
   CHECK_FALSE(sim.iso.pool.affinity().key_for("/v1beta/files/zzz", ""));
   // A file's description does.
-  const Run r = sim.run("GET", "/v1beta/files/zzz", sim.client(), "", {answer(200, R"({"name":"files/zzz"})")});
-  sim.machine->end(sim.iso, bal::abi::Reason::none, R"({"name":"files/zzz"})", out);
+  r = sim.run("GET", "/v1beta/files/zzz", sim.client(), "", {answer(200, R"({"name":"files/zzz"})")});
+  CHECK(r.raw == R"({"name":"files/zzz"})");
   CHECK(sim.iso.pool.affinity().key_for("/v1beta/files/zzz", "") == r.keys.front());
   json created;
   for (const json& e : sim.events()) {
@@ -318,8 +315,9 @@ TEST_CASE("machine: an upload session stays on the key that started it, its URL 
                 {answer(200, R"({"file":{"name":"files/up9"}})")});
     CHECK(r.keys == std::vector<int64_t>{starter});
     CHECK(bal::abi::header_value(r.fetches.front().headers, "x-goog-upload-command") == "upload, finalize");
-    sim.machine->end(sim.iso, bal::abi::Reason::none, R"({"file":{"name":"files/up9"}})", out);
   }
+  // The finished upload's answer describes the file: it belongs to the same key.
+  CHECK(sim.iso.pool.affinity().key_for("/v1beta/files/up9", "") == starter);
 }
 
 TEST_CASE("machine: the model list follows every page, then comes from the isolate's cache", "[machine]") {
@@ -417,13 +415,32 @@ TEST_CASE("machine: streams, translated and untouched, end well or with an error
     CHECK(sim.machine->end(sim.iso, bal::abi::Reason::none, "data: {\"candidates\":[]}\r\n\r\n", out));
     CHECK(out.find("\"code\":502") != std::string::npos);
   }
-  SECTION("native JSON cut short: the client's stream must fail") {
+  SECTION("native media cut short: the client's stream must fail") {
     Sim sim;
     sim.keys(1);
-    sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, "")});
+    Answer a = answer(200, "");
+    a.headers = "content-type\nvideo/mp4\n";
+    const Run r = sim.run("GET", "/v1beta/files/abc:download?alt=media", sim.client(), "", {a});
+    REQUIRE(r.last.kind == ActionKind::STREAM);
     std::string out;
-    CHECK_FALSE(sim.machine->end(sim.iso, bal::abi::Reason::NETWORK, "{\"candidates\":[", out));
+    CHECK_FALSE(sim.machine->end(sim.iso, bal::abi::Reason::NETWORK, "....", out));
     CHECK(out.empty());
+  }
+  SECTION("a native JSON answer that breaks off while read is retried like a dropped connection") {
+    Sim sim;
+    sim.keys(2);
+    REQUIRE(sim.open("POST", kNativePath, sim.client()).kind == ActionKind::READ_BODY);
+    bal::Action a = sim.feed(EventKind::BODY, 0, [](bal::abi::Writer& w) { w.num(F::SIZE, 3); });
+    a = sim.feed(EventKind::UPSTREAM_HEAD, 0, [](bal::abi::Writer& w) {
+      w.num(F::STATUS, 200).str(F::HEADERS, "content-type\napplication/json\n");
+    });
+    REQUIRE(a.kind == ActionKind::READ_UPSTREAM);
+    a = sim.feed(EventKind::UPSTREAM_BODY, 0, [](bal::abi::Writer& w) {
+      w.bytes(F::BODY, "{\"candidates\":[").num(F::REASON, static_cast<double>(bal::abi::Reason::NETWORK));
+    });
+    REQUIRE(a.kind == ActionKind::TASKS);
+    REQUIRE(a.tasks.size() == 1);
+    CHECK(a.tasks[0].kind == TaskKind::WAIT);
   }
   SECTION("a client that leaves blames nobody") {
     Sim sim;

@@ -120,9 +120,13 @@ test('a mid-stream upstream disconnect ends the client stream, and the Worker se
     assert.match(text, /"error"/);
     assert.ok(text.trimEnd().endsWith('data: [DONE]'));
 
+    // A JSON answer that breaks off halfway is read whole before anything is sent: it is
+    // retried like a dropped connection, and with every attempt cut the client gets a clean
+    // 502 instead of half a body.
     env.mock.reset();
-    const ok = await env.client('/v1beta/models/gemini-2.5-flash:generateContent', { method: 'POST', body: generateBody() });
-    assert.equal(ok.status, 200);
+    const cut = await env.client('/v1beta/models/gemini-2.5-flash:generateContent', { method: 'POST', body: generateBody() });
+    assert.equal(cut.status, 502);
+    assert.ok(Number(cut.headers.get('x-balancer-attempts')) >= 2, 'retried');
     await new Promise((r) => setTimeout(r, 1500));
     const list = await env.adminJson('/api/keys');
     assert.equal(list.body.keys[0].status, 'active', 'a broken stream never blames the key');

@@ -36,8 +36,8 @@ export function fetchTask(action) {
   return (action.TASK ?? []).find((t) => t.KIND === ABI.task.FETCH) ?? null;
 }
 
-// A native generateContent whose answer streams to the client untouched and ends well: the
-// use of one key, recorded as the Worker records it. Returns the key the core chose.
+// A native request whose JSON answer is read whole and delivered: the use of one key,
+// recorded as the Worker records it. Returns the key the core chose.
 export function servedRequest(now = Date.now()) {
   const req = open('GET', '/v1beta/models/gemini-2.5-flash', undefined, now);
   const task = fetchTask(req.action);
@@ -45,14 +45,15 @@ export function servedRequest(now = Date.now()) {
     req.close();
     return null;
   }
-  const stream = req.feed({
+  const read = req.feed({
     KIND: ABI.event.UPSTREAM_HEAD,
     SLOT: task.SLOT,
     STATUS: 200,
     HEADERS: 'content-type\napplication/json\n',
     NOW: now,
   });
-  if (stream.KIND !== ABI.action.STREAM) throw new Error(`expected STREAM, got ${stream.KIND}`);
-  req.end(0, new TextEncoder().encode('{"name":"models/gemini-2.5-flash"}'));
+  if (read.KIND !== ABI.action.READ_UPSTREAM) throw new Error(`expected READ_UPSTREAM, got ${read.KIND}`);
+  const done = req.feed({ KIND: ABI.event.UPSTREAM_BODY, SLOT: task.SLOT, BODY: '{"name":"models/gemini-2.5-flash"}', NOW: now });
+  if (done.KIND !== ABI.action.RESPOND || done.STATUS !== 200) throw new Error(`expected a 200, got ${done.KIND} ${done.STATUS}`);
   return headerValue(task.HEADERS, 'x-goog-api-key');
 }

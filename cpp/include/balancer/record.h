@@ -153,7 +153,21 @@ class HeaderList {
   std::string text_;
 };
 
-// Walks "name\nvalue\n" pairs; names are compared as given (the shim lower-cases them).
+// Calls fn(name, value) for each of "name\nvalue\n" pairs, in order.
+template <class Fn>
+void for_each_header(std::string_view pairs, Fn&& fn) {
+  while (!pairs.empty()) {
+    const size_t a = pairs.find('\n');
+    if (a == std::string_view::npos) return;
+    const size_t b = pairs.find('\n', a + 1);
+    if (b == std::string_view::npos) return;
+    fn(pairs.substr(0, a), pairs.substr(a + 1, b - a - 1));
+    pairs.remove_prefix(b + 1);
+  }
+}
+
+// The value of header `name` in "name\nvalue\n" pairs ("" when absent); names are compared
+// as given (the shim lower-cases them).
 std::string_view header_value(std::string_view pairs, std::string_view name);
 
 }  // namespace bal::abi

@@ -32,6 +32,7 @@ struct Call {
   std::string key;
   std::optional<int64_t> prefer;    // affinity: the key that owns what the request names
   std::vector<std::string> bodies;  // 2xx bodies (a list takes several pages)
+  std::string answer_headers;       // a native answer's headers, while its body is read
   // The last failure, for the answer if no attempt succeeds.
   bool failed = false;
   int status = 0;  // 0: no answer at all
@@ -88,6 +89,8 @@ uint32_t housekeeping(const Isolate& iso, int64_t now_ms);
 UpstreamCall native_call(Machine::State& s);
 std::string native_stream_headers(Isolate& iso, Machine::State& s, const Call& c, std::string_view upstream_headers);
 void native_end(Isolate& iso, Machine::State& s, abi::Reason reason, std::string_view tail, std::string& out, bool& ok);
+// A native 2xx JSON answer read whole: the client's answer, its usage and what it created.
+Reply native_answer(Isolate& iso, Machine::State& s, Call& c, std::string body);
 // The key a native request must use (an upload session's, or affinity's), if any.
 std::optional<int64_t> native_prefer(const Isolate& iso, const Machine::State& s);
 

@@ -320,7 +320,15 @@ Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::str
     a.flags = housekeeping(iso, s.now_ms);
     return a;
   }
-  const bool streams = s.calls.size() == 1 && (s.native || c.up.sse);
+  // A native JSON answer is read whole (it is written whole anyway): the core checks it,
+  // counts its usage and answers, with no stream to pump. SSE and media stream through.
+  const std::string_view type = abi::header_value(headers, "content-type");
+  const bool native_json = s.native && type.find("json") != std::string_view::npos;
+  const bool streams = s.calls.size() == 1 && ((s.native && !native_json) || c.up.sse);
+  if (native_json) {
+    c.status = status;
+    c.answer_headers = std::string(headers);
+  }
   if (!streams) {
     c.phase = Call::Phase::reading_body;
     Action a;
@@ -338,15 +346,8 @@ Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::str
   head.status = status;
   if (s.native) {
     head.content_type.clear();
-    const std::string extra = native_stream_headers(iso, s, c, headers);
-    size_t at = 0;
-    while (at < extra.size()) {
-      const size_t a = extra.find('\n', at);
-      const size_t b = extra.find('\n', a + 1);
-      head.headers.emplace_back(extra.substr(at, a - at), extra.substr(a + 1, b - a - 1));
-      at = b + 1;
-    }
-    const std::string_view type = abi::header_value(headers, "content-type");
+    abi::for_each_header(native_stream_headers(iso, s, c, headers),
+                         [&head](std::string_view n, std::string_view v) { head.headers.emplace_back(n, v); });
     s.stream_sse = type.find("event-stream") != std::string_view::npos;
     s.stream_checkable = s.stream_sse || type.find("json") != std::string_view::npos;
   } else {
@@ -370,6 +371,7 @@ Action upstream_body(Isolate& iso, State& s, uint32_t slot, std::string body, Re
   // A 2xx answer that broke off while being read: Google's side, retried like a dropped
   // connection.
   if (reason != Reason::none) return failed(iso, s, slot, 0, {});
+  if (s.native) return respond(iso, s, native_answer(iso, s, c, std::move(body)));
   if (c.key_id > 0) iso.pool.affinity().learn_signatures(body, c.key_id);
   if (auto next = s.tr.exchange->next_call(slot, body)) {
     c.bodies.push_back(std::move(body));

@@ -59,7 +59,8 @@ bool creates_or_describes(std::string_view method, std::string_view path) {
     for (std::string_view kind : {"files", "cachedContents"}) {
       if (!starts_with(rest, kind)) continue;
       const std::string_view tail = rest.substr(kind.size());
-      if (tail.empty()) return method == "POST" || method == "GET";
+      // A list (GET), a creation (POST), an upload's last step (POST, or PUT on some clients).
+      if (tail.empty()) return method == "POST" || method == "GET" || (method == "PUT" && starts_with(path, "/upload/"));
       if (tail.front() == '/' && tail.find('/', 1) == std::string_view::npos &&
           tail.find(':') == std::string_view::npos) {
         return method == "GET" || method == "PATCH";
@@ -111,23 +112,51 @@ std::string native_stream_headers(Isolate& iso, State& s, const Call& c, std::st
   return h.text();
 }
 
-void native_end(Isolate& iso, State& s, abi::Reason reason, std::string_view tail, std::string& out, bool& ok) {
-  Call& c = s.calls[s.stream_slot];
+namespace {
+
+gemini::Usage usage_in(std::string_view tail) {
   gemini::Usage usage;
   if (auto u = usage_from_tail(tail)) {
     usage.prompt = u->prompt_tokens;
     usage.thoughts = u->thoughts_tokens;
     usage.candidates = u->completion_tokens - u->thoughts_tokens;
   }
+  return usage;
+}
+
+// What a complete answer teaches: thought signatures, and for answers that create or
+// describe a file or cached content, who owns it.
+std::vector<std::string> learn(Isolate& iso, const State& s, const Call& c, std::string_view tail) {
+  std::vector<std::string> created;
+  if (c.key_id > 0) {
+    if (s.learn_resources) iso.pool.affinity().learn_resources(tail, c.key_id, &created);
+    iso.pool.affinity().learn_signatures(tail, c.key_id);
+  }
+  return created;
+}
+
+}  // namespace
+
+Reply native_answer(Isolate& iso, State& s, Call& c, std::string body) {
+  const std::string_view tail =
+      std::string_view(body).substr(body.size() > kTailBytes ? body.size() - kTailBytes : 0);
+  record(iso, s, c, Verdict{}, true, usage_in(tail), learn(iso, s, c, tail));
+  Reply r;
+  r.status = c.status;
+  r.content_type.clear();
+  abi::for_each_header(native_stream_headers(iso, s, c, c.answer_headers),
+                       [&r](std::string_view n, std::string_view v) { r.headers.emplace_back(n, v); });
+  r.body = std::move(body);
+  return r;
+}
+
+void native_end(Isolate& iso, State& s, abi::Reason reason, std::string_view tail, std::string& out, bool& ok) {
+  Call& c = s.calls[s.stream_slot];
+  const gemini::Usage usage = usage_in(tail);
   // Only JSON and SSE answers can be checked for a proper end (media downloads cannot).
   const bool complete = reason == abi::Reason::none && (!s.stream_checkable || answer_complete(tail, s.stream_sse));
   if (complete) {
-    std::vector<std::string> created;
-    if (c.key_id > 0) {
-      if (s.learn_resources) iso.pool.affinity().learn_resources(tail, c.key_id, &created);
-      iso.pool.affinity().learn_signatures(tail, c.key_id);
-    }
-    record(iso, s, c, Verdict{}, false, usage, std::move(created));
+    record(iso, s, c, Verdict{}, false, usage, learn(iso, s, c, tail));
     return;
   }
   // Cut short: the key is not to blame, but the client must be able to tell.

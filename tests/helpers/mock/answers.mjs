@@ -11,6 +11,7 @@
 //   "unsafe"                  → a candidate with finishReason SAFETY and no content
 //   "json"                    → JSON text fitting responseSchema / responseJsonSchema
 //   "long"                    → a long reply (many stream events, CJK and emoji)
+//   "twenty"                  → a reply streamed as exactly 20 events
 //   "max tokens"              → the reply cut short, finishReason MAX_TOKENS
 //   anything else             → REPLIES.hello(model)
 // Independently: "think" adds a thought part when includeThoughts is on; candidateCount is
@@ -27,6 +28,8 @@ export const REPLIES = {
     (_, i) => `Line ${i + 1}: streaming works 流式传输正常 🚀✨ — the quick brown fox.\n`,
   ).join(''),
   toolResult: (name, response) => `Result of ${name}: ${JSON.stringify(response)}`,
+  // 20 × 14 code points: 20 stream events (render.mjs cuts short replies every 14).
+  twenty: Array.from({ length: 20 }, (_, i) => `Event ${String(i + 1).padStart(2, '0')} 流式ok.`).join(''),
 };
 
 const CITY_NAMES = ['Paris', 'Tokyo', 'Lima'];
@@ -112,7 +115,7 @@ function chooseBody(req, model, user, prompt, index) {
     const rating = { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true };
     return { parts: [], finishReason: 'SAFETY', safetyRatings: [rating] };
   }
-  let text = says(prompt, 'long') ? REPLIES.long : REPLIES.hello(model.id);
+  let text = says(prompt, 'long') ? REPLIES.long : says(prompt, 'twenty') ? REPLIES.twenty : REPLIES.hello(model.id);
   if (says(prompt, 'json')) text = jsonText(req.generationConfig || {});
   if (index > 0) text += ` (candidate ${index + 1})`;
   if (says(prompt, 'max tokens')) {
