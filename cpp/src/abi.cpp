@@ -228,45 +228,65 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
   return fail(BAL_ERR_UNKNOWN_OP, "unknown operation");
 }
 
+// The ABI's tables (balancer.h) as data: one row per entry, written by one loop.
+struct Entry {
+  const char* kind;
+  const char* name;
+  int id;
+  const char* type;
+};
+
+constexpr Entry kEntries[] = {
+#define X_OP(name, id) {"op", #name, id, nullptr},
+    BAL_OPS(X_OP)
+#undef X_OP
+#define X_FIELD(name, id, type) {"field", #name, id, #type},
+        BAL_FIELDS(X_FIELD)
+#undef X_FIELD
+#define X_ACTION(name, id) {"action", #name, id, nullptr},
+            BAL_ACTIONS(X_ACTION)
+#undef X_ACTION
+#define X_TASK(name, id) {"task", #name, id, nullptr},
+                BAL_TASKS(X_TASK)
+#undef X_TASK
+#define X_EVENT(name, id) {"event", #name, id, nullptr},
+                    BAL_EVENTS(X_EVENT)
+#undef X_EVENT
+#define X_FLAG(name, bit) {"flag", #name, bit, nullptr},
+                        BAL_FLAGS(X_FLAG)
+#undef X_FLAG
+#define X_REASON(name, id) {"reason", #name, id, nullptr},
+                            BAL_REASONS(X_REASON)
+#undef X_REASON
+#define X_HEADER(name) {"header", name, -1, nullptr},
+                                BAL_REQUEST_HEADERS(X_HEADER)
+#undef X_HEADER
+#define X_UPSTREAM(name) {"upstream_header", name, -1, nullptr},
+                                    BAL_UPSTREAM_HEADERS(X_UPSTREAM)
+#undef X_UPSTREAM
+};
+
 std::string describe() {
   std::string out = "abi " + std::to_string(BAL_ABI_VERSION) + "\n";
-#define BAL_DESCRIBE_ID(kind) \
-  [&out](const char* name, int id) { out += std::string(kind) + " " + name + " " + std::to_string(id) + "\n"; }
-  auto op = BAL_DESCRIBE_ID("op");
-  auto action = BAL_DESCRIBE_ID("action");
-  auto task = BAL_DESCRIBE_ID("task");
-  auto event = BAL_DESCRIBE_ID("event");
-  auto flag = BAL_DESCRIBE_ID("flag");
-  auto reason = BAL_DESCRIBE_ID("reason");
-#undef BAL_DESCRIBE_ID
-#define X_OP(name, id) op(#name, id);
-  BAL_OPS(X_OP)
-#undef X_OP
-#define X_FIELD(name, id, type) out += std::string("field ") + #name + " " + std::to_string(id) + " " + #type + "\n";
-  BAL_FIELDS(X_FIELD)
-#undef X_FIELD
-#define X_ACTION(name, id) action(#name, id);
-  BAL_ACTIONS(X_ACTION)
-#undef X_ACTION
-#define X_TASK(name, id) task(#name, id);
-  BAL_TASKS(X_TASK)
-#undef X_TASK
-#define X_EVENT(name, id) event(#name, id);
-  BAL_EVENTS(X_EVENT)
-#undef X_EVENT
-#define X_FLAG(name, bit) flag(#name, bit);
-  BAL_FLAGS(X_FLAG)
-#undef X_FLAG
-#define X_REASON(name, id) reason(#name, id);
-  BAL_REASONS(X_REASON)
-#undef X_REASON
-#define X_HEADER(name) out += std::string("header ") + name + "\n";
-  BAL_REQUEST_HEADERS(X_HEADER)
-#undef X_HEADER
-#define X_UPSTREAM(name) out += std::string("upstream_header ") + name + "\n";
-  BAL_UPSTREAM_HEADERS(X_UPSTREAM)
-#undef X_UPSTREAM
-  for (std::string_view name : bal::kConfigNames) out += "config " + std::string(name) + "\n";
+  for (const Entry& e : kEntries) {
+    out += e.kind;
+    out += ' ';
+    out += e.name;
+    if (e.id >= 0) {
+      out += ' ';
+      out += std::to_string(e.id);
+    }
+    if (e.type != nullptr) {
+      out += ' ';
+      out += e.type;
+    }
+    out += '\n';
+  }
+  for (std::string_view name : bal::kConfigNames) {
+    out += "config ";
+    out += name;
+    out += '\n';
+  }
   return out;
 }
 

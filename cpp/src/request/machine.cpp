@@ -589,13 +589,10 @@ void Machine::chunk(Isolate& iso, std::string_view bytes, std::string& out) {
   State& s = *s_;
   if (s.phase != Phase::streaming || !s.stream) return;
   s.stream->push(bytes, out);
-  // The last few KB, for the thought signatures the answer carries.
-  if (bytes.size() >= kTailBytes) {
-    s.tail.assign(bytes.substr(bytes.size() - kTailBytes));
-  } else {
-    if (s.tail.size() + bytes.size() > kTailBytes) s.tail.erase(0, s.tail.size() + bytes.size() - kTailBytes);
-    s.tail.append(bytes);
-  }
+  // At least the last kTailBytes, for the thought signatures the answer carries: trimmed
+  // only when twice that has gathered, so each byte is moved at most once.
+  s.tail.append(bytes);
+  if (s.tail.size() > 2 * kTailBytes) s.tail.erase(0, s.tail.size() - kTailBytes);
 }
 
 bool Machine::end(Isolate& iso, Reason reason, std::string_view tail, std::string& out) {
