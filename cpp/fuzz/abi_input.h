@@ -106,7 +106,8 @@ inline constexpr const char* kResults[] = {"null",
                                            R"({"running":false,"checked":2})",
                                            R"({"deleted":1})",
                                            "["};
-inline constexpr int kStatuses[] = {200, 200, 200, 204, 302, 400, 401, 403, 404, 429, 429, 500, 503, 504};
+// What a follow step answers a FETCH with (no fetch gives 101 or 999, but the ABI carries them).
+inline constexpr int kStatuses[] = {200, 200, 200, 204, 302, 400, 401, 403, 404, 429, 429, 500, 503, 504, 101, 999};
 inline constexpr const char* kPools[] = {
     ("K 1 AIzaSyA1234567890abcdefghijklmnopqrstuv a\nK 2 AIzaSyB1234567890abcdefghijklmnopqrstuv a\n"
      "C 2 gemini-2.5-flash 1700000060000\n"),

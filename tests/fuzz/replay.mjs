@@ -52,7 +52,7 @@ function framed(bytes, fn) {
 // What worker-shim/index.mjs does with an answer: a Response it can build.
 function checkAnswer(action) {
   const status = action.STATUS;
-  if (!(Number.isInteger(status) && status >= 100 && status <= 599)) throw new Error(`answered status ${status}`);
+  if (!(Number.isInteger(status) && status >= 200 && status <= 599)) throw new Error(`answered status ${status}`);
   const headers = new Headers();
   const lines = (action.HEADERS ?? '').split('\n');
   for (let i = 0; i + 1 < lines.length; i += 2) headers.append(lines[i], lines[i + 1]);

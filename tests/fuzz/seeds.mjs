@@ -210,10 +210,13 @@ function abiSeed(steps) {
   let open = 0;
   const pickOrFree = (list, v, max) =>
     list.includes(v) ? w.bool(true).pick(list, v) : w.bool(false).randomString(v, max);
+  // A listed number by its index; any other as the bits of its double.
   const num = (v) => {
     const i = ABI_NUMS.findIndex((n) => Object.is(n, v));
-    if (i >= 0) w.u8(i);
-    else w.u8(255).u64(v);
+    if (i >= 0) return w.u8(i);
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, v, true);
+    return w.u8(255).u64(view.getBigUint64(0, true));
   };
   const mangle = (m = 0) => w.u8(m);
   // An index into the open requests, or a number no request has.
@@ -449,6 +452,22 @@ function abiSeeds() {
       { kind: 'pool_load', now: 1e300, seed: -1e300, body: `K 5 ${KEY} a\nC 5 * 99999999999999999999\n` },
       { kind: 'other', op: 'CLASSIFY', status: 1e300, body: '' },
       { kind: 'other', op: 'EVENTS' },
+    ],
+    // Upstream statuses no fetch gives (the explicit feeds answer the FETCH; `which` then picks
+    // the WAIT among the tasks the harness still counts as pending).
+    [
+      open('GET', '/v1beta/models', native),
+      { kind: 'feed', handle: 0, KIND: 3, SLOT: 0, STATUS: 150, HEADERS: json },
+      follow({ body: '{}', ends: true }),
+      open('GET', '/v1beta/models', native),
+      { kind: 'feed', handle: 0, KIND: 3, SLOT: 0, STATUS: 999, HEADERS: json },
+      follow({ body: overloaded }),
+      follow({ which: 1, delta: 1000 }),
+      { kind: 'feed', handle: 0, KIND: 3, SLOT: 0, STATUS: 999, HEADERS: json, NOW: 1700000001000 },
+      follow({ body: overloaded, delta: 1000 }),
+      follow({ which: 2, delta: 2000 }),
+      { kind: 'feed', handle: 0, KIND: 3, SLOT: 0, STATUS: 999, HEADERS: json, NOW: 1700000002000 },
+      follow({ body: overloaded, delta: 2000, ends: true }),
     ],
     // Configuration and pool changes between requests; the other operations.
     [
