@@ -142,7 +142,7 @@ Action give_up(Isolate& iso, State& s, const Call& c) {
   if (c.status == 0) return respond(iso, s, error_for(s, api_error(502, c.verdict.message, "upstream_unreachable")));
   if (s.native) {
     Reply r;
-    r.status = c.status;
+    r.status = c.status >= 200 && c.status < 600 ? c.status : 502;  // a Response takes no other
     r.content_type = c.error_type.empty() ? "application/json; charset=utf-8" : c.error_type;
     r.body = redact(c.error_body);
     if (c.verdict.retry_after_ms > 0) {
