@@ -541,7 +541,7 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
     }
     case EventKind::POOL_READY:
       if (s.route.kind == Route::Kind::admin) return machine::admin_called(iso, s, true, "null");
-      if (s.phase != Phase::running) return machine::bad_state(iso, s);
+      if (s.phase != Phase::running || !s.pool_task_pending) return machine::bad_state(iso, s);
       s.pool_task_pending = false;
       if (iso.pool_loaded_ms < 0) {
         // The pool could not be loaded: the request is answered as if it were empty.
