@@ -343,6 +343,7 @@ Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::str
     while (at < extra.size()) {
       const size_t a = extra.find('\n', at);
       const size_t b = extra.find('\n', a + 1);
+      if (b == std::string::npos) break;  // a value with a newline (ORIGIN's): no pair left
       head.headers.emplace_back(extra.substr(at, a - at), extra.substr(a + 1, b - a - 1));
       at = b + 1;
     }
