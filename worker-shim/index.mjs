@@ -145,7 +145,7 @@ async function drive(req, request, env, ctx) {
         tasks.abandon();
         if (clientBody === null) await discardBody(request);
         const status = act.STATUS;
-        return new Response(status === 204 || status === 304 ? null : act.BODY, { status, headers: headersOf(act.HEADERS) });
+        return new Response(status === 204 || status === 205 || status === 304 ? null : act.BODY, { status, headers: headersOf(act.HEADERS) });
       }
       case A.READ_BODY: {
         const read = await readBody(request, act.MAX_BYTES, act.TIMEOUT_MS);

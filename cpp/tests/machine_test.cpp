@@ -527,3 +527,14 @@ TEST_CASE("machine: events out of place are answered, never trusted", "[machine]
   CHECK(a.status == 500);
   CHECK(bal::parse_json(a.body)["error"]["code"] == 500);
 }
+
+TEST_CASE("machine: a native 204 is answered, never streamed", "[machine]") {
+  Sim sim;
+  sim.keys(1);
+  Answer empty = answer(204, "");
+  empty.headers = "";
+  const Run r = sim.run("DELETE", "/v1beta/files/abc", sim.client(), "", {empty});
+  CHECK(r.last.kind == ActionKind::RESPOND);
+  CHECK(r.status == 204);
+  CHECK(r.raw.empty());
+}

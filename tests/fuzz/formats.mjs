@@ -1,8 +1,10 @@
 // formats.mjs — how each fuzz target in cpp/fuzz/ reads its input, in JavaScript: the lists
 // and constants the targets use, and a decoder per target that turns a corpus file into the
-// calls the target makes. The Wasm replay (replay.mjs) runs those calls through core.mjs;
-// seeds.mjs writes files in the same layouts. Keep this file and cpp/fuzz/*_fuzz.cpp in step.
+// calls the target makes (the abi target's: abi-input.mjs). The Wasm replay (replay.mjs) runs
+// those calls through core.mjs; seeds.mjs writes files in the same layouts. Keep this file and
+// cpp/fuzz/*_fuzz.cpp in step.
 import { createHmac } from 'node:crypto';
+import { ABI_IDS } from './abi-input.mjs';
 import { Provider } from './provider.mjs';
 
 export const TARGETS = [
@@ -19,39 +21,42 @@ export const TARGETS = [
 ];
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 export const text = (bytes) => decoder.decode(bytes);
+const asBytes = (v) => (typeof v === 'string' ? encoder.encode(v) : v);
 
 // openai_response_fuzz.cpp
 export const RESPONSE_KINDS = ['chat', 'embeddings', 'models', 'model', 'other'];
 export const NOW_MS = 1700000000123;
 export const REQUEST_ID = '0123456789abcdef';
 
-export function responseFlags(h) {
+export function responseFlags(d) {
   return (
-    (h.include_usage ? 1 : 0) |
-    (h.include_reasoning ? 2 : 0) |
-    (h.encoding_format === 'base64' ? 4 : 0) |
-    ((Math.max(1, Math.min(4, h.n ?? 1)) - 1) << 3) |
-    (h.retry_after_ms ? 32 : 0) |
-    (h.id ? 64 : 0)
+    (d.include_usage ? 1 : 0) |
+    (d.include_reasoning ? 2 : 0) |
+    (d.encoding_format === 'base64' ? 4 : 0) |
+    ((Math.max(1, Math.min(4, d.n ?? 1)) - 1) << 3) |
+    (d.retry_after_ms ? 32 : 0) |
+    (d.id ? 64 : 0) |
+    (d.split ? 128 : 0)
   );
 }
 
 function decodeResponse(p) {
-  const header = { kind: p.pick(RESPONSE_KINDS), model: 'gemini-2.5-flash', request_id: REQUEST_ID, now_ms: NOW_MS };
-  header.status = p.int(0, 1100);
+  const kind = p.pick(RESPONSE_KINDS);
+  const status = p.int(0, 1100);
   const flags = p.u8();
-  header.include_usage = (flags & 1) !== 0;
-  header.include_reasoning = (flags & 2) !== 0;
-  header.encoding_format = flags & 4 ? 'base64' : 'float';
-  header.n = 1 + ((flags >> 3) & 3);
-  if (flags & 32) header.retry_after_ms = 12345;
-  if (flags & 64) header.id = 'gemini-2.5-pro';
-  return { header, body: p.rest() };
+  const exchange = { kind, model: 'gemini-2.5-flash', request_id: REQUEST_ID, now_ms: NOW_MS };
+  exchange.include_usage = (flags & 1) !== 0;
+  exchange.include_reasoning = (flags & 2) !== 0;
+  exchange.encoding_format = flags & 4 ? 'base64' : 'float';
+  exchange.n = 1 + ((flags >> 3) & 3);
+  if (flags & 64) exchange.id = 'gemini-2.5-pro';
+  return { exchange, status, retryAfter: (flags & 32) !== 0, split: (flags & 128) !== 0, body: p.rest() };
 }
 
 // openai_stream_fuzz.cpp
-export function streamHeader(flags) {
+export function streamExchange(flags) {
   return {
     kind: 'chat',
     model: 'gemini-2.5-flash',
@@ -64,11 +69,13 @@ export function streamHeader(flags) {
   };
 }
 
+export const STREAM_FAILS = 16;
+
 function decodeStream(p) {
-  const header = streamHeader(p.u8());
+  const flags = p.u8();
   const chunks = [];
   while (p.remaining > 0) chunks.push(p.bytes(p.int(1, 65536)));
-  return { header, chunks };
+  return { exchange: streamExchange(flags), fails: (flags & STREAM_FAILS) !== 0, chunks };
 }
 
 // router_fuzz.cpp
@@ -94,18 +101,7 @@ export const PATHS = [
   '/api/stats',
   '/',
 ];
-export const HEADER_NAMES = [
-  'authorization',
-  'x-goog-api-key',
-  'content-type',
-  'cookie',
-  'origin',
-  'cf-connecting-ip',
-  'accept',
-  'x-goog-upload-protocol',
-  'content-length',
-  'x-goog-api-client',
-];
+export const HEADER_NAMES = ABI_IDS.header;
 
 // A session cookie the router accepts at ROUTER_NOW_MS (router_admin.cpp signs them so).
 function validCookie() {
@@ -124,42 +120,49 @@ export const HEADER_VALUES = [
   'AIzaSyA1234567890abcdefghijklmnopqrstuv',
 ];
 
-export function routerConfig(bits) {
-  const h = {};
-  if (bits & 1) h.admin_token = ADMIN_TOKEN;
-  if (bits & 2) h.auth_tokens = 'tok-a, tok-b';
-  h.allow_client_keys = (bits & 4) !== 0;
-  if (bits & 8) h.cors_origins = 'https://app.example';
-  if (bits & 16) h.rate_limit_per_minute = 2;
-  if (bits & 32) h.max_body_bytes = 1024;
-  return h;
+const pickOrFreeBytes = (p, list, max) => (p.bool() ? asBytes(p.pick(list)) : p.randomString(max));
+const pickOrFree = (p, list, max) => text(pickOrFreeBytes(p, list, max));
+
+// The Worker's bindings for a configuration byte.
+export function routerBindings(bits) {
+  const b = {};
+  if (bits & 1) b.ADMIN_TOKEN = ADMIN_TOKEN;
+  if (bits & 2) b.AUTH_TOKENS = 'tok-a, tok-b';
+  if (bits & 4) b.ALLOW_CLIENT_KEYS = 'true';
+  if (bits & 8) b.CORS_ORIGINS = 'https://app.example';
+  if (bits & 16) b.RATE_LIMIT_PER_MINUTE = '2';
+  if (bits & 32) b.MAX_BODY_BYTES = '1024';
+  if (bits & 64) b.CORS_ORIGINS = '*';
+  if (bits & 128) b.ADMIN_TOKEN = `${ADMIN_TOKEN},second`;
+  return b;
 }
 
-const pickOrFree = (p, list, max) => (p.bool() ? p.pick(list) : text(p.randomString(max)));
-
 function decodeRouter(p) {
-  const config = routerConfig(p.u8());
+  const bindings = routerBindings(p.u8());
   const method = pickOrFree(p, METHODS, 16);
   const path = pickOrFree(p, PATHS, 2100);
   const query = text(p.randomString(512));
-  const headers = {};
+  const headers = [];
   for (let n = p.int(0, 8); n > 0; n--) {
     const name = p.pick(HEADER_NAMES);
-    headers[name] = pickOrFree(p, HEADER_VALUES, 512);
+    headers.push([name, pickOrFree(p, HEADER_VALUES, 512)]);
   }
   const flags = p.u8();
-  const now_ms = flags & 8 ? p.int(0, 4102444800000) : ROUTER_NOW_MS;
-  const header = {
+  const now = flags & 8 ? p.int(0, 4102444800000) : ROUTER_NOW_MS;
+  return {
+    bindings,
     method,
     path,
     query,
     headers,
-    now_ms,
-    body_included: (flags & 1) !== 0,
-    body_too_large: (flags & 2) !== 0,
+    now,
+    body: p.rest(),
+    bodyIncluded: (flags & 1) !== 0,
+    bodyTooLarge: (flags & 2) !== 0,
     secure: (flags & 4) !== 0,
+    bodyUnreadable: (flags & 16) !== 0,
+    rounds: 1 + ((flags >> 5) & 3),
   };
-  return { config, header, body: p.rest() };
 }
 
 // classify_fuzz.cpp
@@ -167,46 +170,11 @@ export const CLASSIFY_MAX_NOW = 4102444800000;
 
 function decodeClassify(p) {
   const status = p.int(0, 999);
-  const now_ms = p.int(0, CLASSIFY_MAX_NOW);
-  return { header: { status, now_ms }, body: p.rest() };
+  const now = p.int(0, CLASSIFY_MAX_NOW);
+  return { status, now, body: p.rest() };
 }
 
-// abi_fuzz.cpp
-export const ABI_STEPS = ['call', 'call_raw', 'open', 'push', 'finish', 'close'];
-export const ABI_RESET = {
-  config: { admin_token: 'fuzz-admin', auth_tokens: 'tok-a' },
-  pool:
-    'K 1 AIzaSyA1234567890abcdefghijklmnopqrstuv a\n' +
-    'K 2 AIzaSyB1234567890abcdefghijklmnopqrstuv a\nC 2 gemini-2.5-flash 1700000060000\n',
-};
-
-// The steps of one input, decoded as they run: which handle a step picks depends on how many
-// streams the earlier steps left open, so the caller keeps `state.open` (that count) current.
-// A picked handle is an index into the open ones, in handle order, or any number.
-export function* abiSteps(bytes, state) {
-  const p = new Provider(bytes);
-  const pickHandle = () => (state.open > 0 && p.bool() ? { index: p.int(0, state.open - 1) } : { number: p.u32() });
-  for (let n = 0; n < 32 && p.remaining > 0; n++) {
-    const kind = ABI_STEPS[p.int(0, ABI_STEPS.length - 1)];
-    if (kind === 'call') {
-      const op = p.int(0, 15);
-      const header = p.randomString(4096);
-      yield { kind, op, header, payload: p.randomString(65536) };
-    } else if (kind === 'call_raw') {
-      const op = p.u32();
-      yield { kind, op, bytes: p.randomString(4096) };
-    } else if (kind === 'open') {
-      yield { kind, header: p.randomString(4096) };
-    } else if (kind === 'push') {
-      const handle = pickHandle();
-      yield { kind, handle, chunk: p.randomString(65536) };
-    } else {
-      yield { kind, handle: pickHandle() };
-    }
-  }
-}
-
-// Each decoder returns what one corpus file asks the target to do (abi: see abiSteps).
+// Each decoder returns what one corpus file asks the target to do (abi: abi-input.mjs).
 export const DECODERS = {
   classify: decodeClassify,
   keys: (p) => ({ text: p.rest() }),

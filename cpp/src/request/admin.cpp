@@ -149,11 +149,11 @@ Action admin_called(Isolate& iso, State& s, bool ok, std::string_view result) {
   }
   if (op == "keys.list") {
     return respond(iso, s,
-                   json_reply(200, {{"keys", r.value("keys", json::array())},
+                   json_reply(200, {{"keys", r.is_object() ? r.value("keys", json::array()) : json::array()},
                                     {"total", count_of(r, "total")},
                                     {"page", h.value("page", 1)},
                                     {"limit", h.value("limit", 100)},
-                                    {"counts", r.value("counts", json::object())}}));
+                                    {"counts", r.is_object() ? r.value("counts", json::object()) : json::object()}}));
   }
   if (op == "keys.add") {
     json rejected = h.value("rejected", json::array());

@@ -142,7 +142,7 @@ Action give_up(Isolate& iso, State& s, const Call& c) {
   if (c.status == 0) return respond(iso, s, error_for(s, api_error(502, c.verdict.message, "upstream_unreachable")));
   if (s.native) {
     Reply r;
-    r.status = c.status;
+    r.status = c.status >= 200 && c.status < 600 ? c.status : 502;  // a Response takes no other
     r.content_type = c.error_type.empty() ? "application/json; charset=utf-8" : c.error_type;
     r.body = redact(c.error_body);
     if (c.verdict.retry_after_ms > 0) {
@@ -323,7 +323,9 @@ Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::str
   // A native JSON answer is read whole (it is written whole anyway): the core checks it,
   // counts its usage and answers, with no stream to pump. SSE and media stream through.
   const std::string_view type = abi::header_value(headers, "content-type");
-  const bool native_json = s.native && type.find("json") != std::string_view::npos;
+  // 204 and 205 carry no body a Response could stream: read (nothing) and answer.
+  const bool native_json =
+      s.native && (type.find("json") != std::string_view::npos || status == 204 || status == 205);
   const bool streams = s.calls.size() == 1 && ((s.native && !native_json) || c.up.sse);
   if (native_json) {
     c.status = status;
@@ -543,7 +545,7 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
     }
     case EventKind::POOL_READY:
       if (s.route.kind == Route::Kind::admin) return machine::admin_called(iso, s, true, "null");
-      if (s.phase != Phase::running) return machine::bad_state(iso, s);
+      if (s.phase != Phase::running || !s.pool_task_pending) return machine::bad_state(iso, s);
       s.pool_task_pending = false;
       if (iso.pool_loaded_ms < 0) {
         // The pool could not be loaded: the request is answered as if it were empty.

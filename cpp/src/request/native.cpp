@@ -43,7 +43,8 @@ std::string_view param(std::string_view query, std::string_view name) {
 // client's next request comes here (and gets the session's key) instead of going to Google
 // bare.
 std::string rewritten_upload_url(const Isolate& iso, const State& s, std::string_view url) {
-  if (s.origin.empty() || !starts_with(url, iso.config.upstream)) return std::string(url);
+  const bool plain_origin = s.origin.find_first_of("\r\n") == std::string::npos;
+  if (s.origin.empty() || !plain_origin || !starts_with(url, iso.config.upstream)) return std::string(url);
   const std::string_view rest = url.substr(iso.config.upstream.size());
   if (rest.empty() || rest.front() != '/') return std::string(url);
   return s.origin + std::string(rest);
