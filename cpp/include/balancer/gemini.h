@@ -9,10 +9,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "balancer/rawjson.h"
+
+namespace bal {
+class JsonOut;
+}
 
 namespace bal::gemini {
 
@@ -64,8 +69,54 @@ enum class Thinking { none, budget, level };
 struct ModelTraits {
   Thinking thinking = Thinking::none;
   int64_t min_budget = 0;  // the smallest thinkingBudget the model accepts (0: can disable)
+  int64_t max_budget = 0;  // the largest (budget models only)
 };
 ModelTraits model_traits(std::string_view model);
+
+// How hard a client asks the model to think, on one scale every API family maps its own
+// names onto (OpenAI's reasoning_effort, Anthropic's thinking and output_config.effort).
+enum class Effort { off, minimal, low, medium, high, max };
+
+// A thinkingConfig: budget or level (never both), and whether thoughts are shown.
+struct ThinkingConfig {
+  std::optional<int64_t> budget;
+  std::string level;
+  std::optional<bool> include;
+};
+
+// What `effort` means for the model: a budget it accepts, or a Gemini 3 level; thoughts
+// shown unless the effort is off. Nothing for a model that does not think.
+ThinkingConfig thinking_for_effort(const ModelTraits& traits, Effort effort);
+// An explicit token budget (Anthropic's budget_tokens), clamped to what the model accepts;
+// a Gemini 3 model gets the level closest to it. Thoughts shown.
+ThinkingConfig thinking_for_budget(const ModelTraits& traits, int64_t tokens);
+// Writes "thinkingConfig" (nothing when the config is empty). A model that cannot think
+// answers 400 to includeThoughts, so it is dropped for those.
+void write_thinking_config(ThinkingConfig config, const ModelTraits& traits, JsonOut& out);
+
+// Gemini 3 checks that the model's function calls carry the thought signature it issued,
+// and answers 400 otherwise. Google documents this value for calls whose signature was lost
+// (a client that dropped it): only ever a fallback.
+inline constexpr std::string_view kSkipThoughtSignature = "skip_thought_signature_validator";
+
+// Gemini turns being written: consecutive parts of one role share a turn, and a turn opens
+// only when its first part is written, so no empty (dummy) turn is ever sent.
+class Turns {
+ public:
+  // `with_role` false writes bare {"parts":[...]} (systemInstruction).
+  Turns(JsonOut& out, bool with_role) : out_(out), with_role_(with_role) {}
+  // The writer positioned for one more part of a `role` turn.
+  JsonOut& part(std::string_view role);
+  void close();
+  bool empty() const { return count_ == 0; }
+
+ private:
+  JsonOut& out_;
+  bool with_role_;
+  bool open_ = false;
+  std::string_view role_;
+  size_t count_ = 0;
+};
 
 // JSON Schema (tools, structured output) → what Gemini accepts. See schema.cpp.
 enum class SchemaForm { omit, openapi, json_schema };

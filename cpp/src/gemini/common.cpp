@@ -88,18 +88,20 @@ struct ThinkingFamily {
   std::string_view prefix;
   Thinking thinking;
   int64_t min_budget;
+  int64_t max_budget;
 };
 
 // First match wins. Gemini 3 takes a thinkingLevel; 2.5 a token budget, and 2.5 Pro cannot
 // turn thinking off (its smallest budget is 128). Every other model takes no thinkingConfig.
-// The "-latest" aliases take budgets, which every thinking generation accepts.
+// The "-latest" aliases take budgets, which every thinking generation accepts. The largest
+// budgets are Google's documented ranges (Pro 32768, Flash and Flash-Lite 24576).
 constexpr ThinkingFamily kThinkingFamilies[] = {
-    {"gemini-3", Thinking::level, 0},
-    {"gemini-2.5-pro", Thinking::budget, 128},
-    {"gemini-2.5", Thinking::budget, 0},
-    {"gemini-pro-latest", Thinking::budget, 128},
-    {"gemini-flash-latest", Thinking::budget, 0},
-    {"gemini-flash-lite-latest", Thinking::budget, 0},
+    {"gemini-3", Thinking::level, 0, 0},
+    {"gemini-2.5-pro", Thinking::budget, 128, 32768},
+    {"gemini-2.5", Thinking::budget, 0, 24576},
+    {"gemini-pro-latest", Thinking::budget, 128, 32768},
+    {"gemini-flash-latest", Thinking::budget, 0, 24576},
+    {"gemini-flash-lite-latest", Thinking::budget, 0, 24576},
 };
 
 // Variants inside those families that generate images or speech and do not think.
@@ -116,6 +118,7 @@ ModelTraits model_traits(std::string_view model) {
     if (model.substr(0, f.prefix.size()) == f.prefix) {
       t.thinking = f.thinking;
       t.min_budget = f.min_budget;
+      t.max_budget = f.max_budget;
       return t;
     }
   }
