@@ -137,6 +137,18 @@ struct DataUrl {
 };
 bool parse_data_url(raw::value url, DataUrl& out);
 
+// Gemini's error answer in words a client may see: its message with any API key redacted
+// (a suspended key's message holds the whole key), or a generic one naming the status, and
+// RetryInfo's delay.
+struct UpstreamError {
+  std::string message;
+  int64_t retry_after_ms = 0;
+};
+// From a whole error body ({"error": {...}}, also wrapped in an array by some gateways).
+UpstreamError read_error_body(int status, std::string_view body);
+// From the {"error": ...} object itself (as found inside a stream event).
+UpstreamError read_error(int status, raw::value error);
+
 // usageMetadata, kept as numbers: a stream takes the last one (it is cumulative).
 struct Usage {
   int64_t prompt = 0;  // promptTokenCount: cached tokens included

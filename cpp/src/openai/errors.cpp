@@ -2,7 +2,6 @@
 // only its message, with any API key in it redacted (a suspended key's message holds the
 // whole key).
 #include "balancer/classify.h"
-#include "balancer/redact.h"
 #include "response_internal.h"
 
 namespace bal::openai::resp {
@@ -51,22 +50,6 @@ ErrorInfo mapped(int status) {
   return e;
 }
 
-std::string generic_message(int status, std::string_view what) {
-  std::string m = "upstream returned HTTP ";
-  m += std::to_string(status);
-  m += what;
-  return m;
-}
-
-int64_t retry_delay_ms(raw::value error) {
-  for (raw::value d : error.get("details").items()) {
-    if (d.get("@type").str().find("RetryInfo") == std::string::npos) continue;
-    const int64_t ms = parse_duration_ms(d.get("retryDelay").str());
-    if (ms >= 0) return ms;
-  }
-  return 0;
-}
-
 // Rounded up, so a client never retries a moment too early, and at least one second.
 int64_t retry_after_seconds(int64_t ms) {
   return ms <= 1000 ? 1 : (ms + 999) / 1000;
@@ -76,33 +59,18 @@ int64_t retry_after_seconds(int64_t ms) {
 
 ErrorInfo upstream_error(int status, raw::value error) {
   ErrorInfo e = mapped(status);
-  std::string message = error.get("message").str();
-  if (message.empty()) {
-    const std::string name = error.get("status").str();
-    message = generic_message(status, name.empty() ? "" : " (" + name + ")");
-  }
-  e.message = redact(message);
-  e.retry_after_ms = retry_delay_ms(error);
+  gemini::UpstreamError u = gemini::read_error(status, error);
+  e.message = std::move(u.message);
+  e.retry_after_ms = u.retry_after_ms;
   return e;
 }
 
 ErrorInfo upstream_error(int status, std::string_view body) {
-  raw::document doc;
-  if (doc.parse(body) != raw::success) {
-    ErrorInfo e = mapped(status);
-    e.message = generic_message(status, body.empty() ? " with an empty body" : " with a body that is not JSON");
-    return e;
-  }
-  raw::value root = doc.root();
-  // Some gateways wrap Google's error object in an array.
-  if (root.is_array()) root = *root.items().begin();
-  const raw::value error = root.get("error");
-  if (!error.is_object()) {
-    ErrorInfo e = mapped(status);
-    e.message = generic_message(status, "");
-    return e;
-  }
-  return upstream_error(status, error);
+  ErrorInfo e = mapped(status);
+  gemini::UpstreamError u = gemini::read_error_body(status, body);
+  e.message = std::move(u.message);
+  e.retry_after_ms = u.retry_after_ms;
+  return e;
 }
 
 ErrorInfo bad_gateway(std::string_view message) {
