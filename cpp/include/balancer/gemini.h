@@ -149,6 +149,11 @@ UpstreamError read_error_body(int status, std::string_view body);
 // From the {"error": ...} object itself (as found inside a stream event).
 UpstreamError read_error(int status, raw::value error);
 
+// Parts other APIs have no field for (code execution, generated images), appended to
+// JSON-escaped text as Markdown, the way Google's own OpenAI endpoint and chat UIs show them.
+// False for any other part.
+bool append_markdown(raw::value part, std::string& escaped_out);
+
 // usageMetadata, kept as numbers: a stream takes the last one (it is cumulative).
 struct Usage {
   int64_t prompt = 0;  // promptTokenCount: cached tokens included
