@@ -139,3 +139,128 @@ TEST_CASE("Anthropic requests: mutated bodies give a call or a 400, never a trap
   }
   CHECK(calls > 0);
 }
+
+namespace {
+
+// What an Anthropic client (Claude Code, the SDKs) keeps of a streamed answer: the content
+// blocks the events add up to, as the SDK's accumulator builds them.
+json accumulate(const std::string& sse) {
+  json content = json::array();
+  std::string partial;
+  size_t at = 0;
+  while ((at = sse.find("data: ", at)) != std::string::npos) {
+    const size_t end = sse.find("\n\n", at);
+    const json e = bal::parse_json(sse.substr(at + 6, end - at - 6));
+    at = end;
+    if (e["type"] == "content_block_start") {
+      content.push_back(e["content_block"]);
+      partial.clear();
+    } else if (e["type"] == "content_block_delta") {
+      json& block = content.back();
+      const json& d = e["delta"];
+      if (d["type"] == "text_delta") block["text"] = block["text"].get<std::string>() + d["text"].get<std::string>();
+      if (d["type"] == "thinking_delta") {
+        block["thinking"] = block["thinking"].get<std::string>() + d["thinking"].get<std::string>();
+      }
+      if (d["type"] == "signature_delta") block["signature"] = d["signature"];
+      if (d["type"] == "input_json_delta") partial += d["partial_json"].get<std::string>();
+    } else if (e["type"] == "content_block_stop" && content.back()["type"] == "tool_use") {
+      content.back()["input"] = bal::parse_json(partial);
+    }
+  }
+  return content;
+}
+
+// One Gemini answer → the assistant content an Anthropic client keeps, whole or streamed.
+json assistant_content(bal::Exchange& x, const json& gemini_answer, bool stream) {
+  if (!stream) return bal::parse_json(x.answer({gemini_answer.dump(2)}).body)["content"];
+  auto s = x.stream();
+  std::string out;
+  s->push("data: " + gemini_answer.dump() + "\r\n\r\n", out);
+  s->finish(out);
+  REQUIRE(s->ok());
+  return accumulate(out);
+}
+
+}  // namespace
+
+TEST_CASE("Anthropic: Gemini 3 signatures survive a multi-turn tool conversation", "[anthropic][signatures]") {
+  // Gemini 3 signs the first call of each step and the last text of a reply; it refuses a
+  // call sent back without its signature. The client keeps what it got and sends it back.
+  const json tools = json::parse(R"([{"name":"Bash","input_schema":{"type":"object","properties":{)"
+                                 R"("command":{"type":"string"}},"required":["command"]}}])");
+  for (const bool stream : {false, true}) {
+    DYNAMIC_SECTION((stream ? "streamed" : "whole")) {
+      json messages = json::array({{{"role", "user"}, {"content", "List the files, then count them."}}});
+      const json steps[] = {
+          {{"candidates",
+            {{{"content",
+               {{"role", "model"},
+                {"parts",
+                 {{{
+                       "text",
+                       "Plan: list.",
+                   },
+                   {"thought", true}},
+                  {{"functionCall", {{"id", "c1"}, {"name", "Bash"}, {"args", {{"command", "ls"}}}}},
+                   {"thoughtSignature", "U0lHLTE="}}}}}},
+              {"finishReason", "STOP"}}}}},
+          {{"candidates",
+            {{{"content",
+               {{"role", "model"},
+                {"parts",
+                 {{{"functionCall", {{"name", "Bash"}, {"args", {{"command", "ls | wc -l"}}}}},
+                   {"thoughtSignature", "U0lHLTI="}},
+                  {{"functionCall", {{"name", "Bash"}, {"args", {{"command", "pwd"}}}}}}}}}},
+              {"finishReason", "STOP"}}}}},
+          {{"candidates",
+            {{{"content", {{"role", "model"}, {"parts", {{{"text", "Two files."}, {"thoughtSignature", "U0lHLTM="}}}}}},
+              {"finishReason", "STOP"}}}}},
+      };
+      std::vector<std::string> signatures_sent;
+      for (const json& step : steps) {
+        const json request = {{"model", "gemini-3-pro-preview"},
+                              {"max_tokens", 1000},
+                              {"tools", tools},
+                              {"thinking", {{"type", "adaptive"}, {"display", "summarized"}}},
+                              {"messages", messages}};
+        bal::RequestInfo info;
+        info.request_id = "0123456789abcdef";
+        bal::Translated t = bal::anthropic::translate_messages(request.dump(), info);
+        REQUIRE_FALSE(t.error.has_value());
+        const json body = bal::parse_json(t.calls[0].body);
+        for (const json& content : body["contents"]) {
+          for (const json& part : content["parts"]) {
+            if (part.contains("thoughtSignature")) signatures_sent.push_back(part["thoughtSignature"]);
+          }
+        }
+        const json content = assistant_content(*t.exchange, step, stream);
+        messages.push_back({{"role", "assistant"}, {"content", content}});
+        json results = json::array();
+        for (const json& block : content) {
+          if (block["type"] == "tool_use") {
+            results.push_back({{"type", "tool_result"}, {"tool_use_id", block["id"]}, {"content", "ok"}});
+          }
+        }
+        messages.push_back({{"role", "user"}, {"content", results.empty() ? json("Thanks") : results}});
+      }
+      // The first request had no model turn; the second carried step 1's signature back on its
+      // call; the third steps 1 and 2; never the skip value.
+      CHECK(signatures_sent == std::vector<std::string>{"U0lHLTE=", "U0lHLTE=", "U0lHLTI="});
+      // The final request (built now, after step 3) carries all three, each on its own part.
+      const json request = {
+          {"model", "gemini-3-pro-preview"}, {"max_tokens", 10}, {"tools", tools}, {"messages", messages}};
+      bal::RequestInfo info;
+      const json body = bal::parse_json(bal::anthropic::translate_messages(request.dump(), info).calls[0].body);
+      const json& contents = body["contents"];
+      REQUIRE(contents.size() == 7);
+      CHECK(contents[1]["parts"][0]["functionCall"]["name"] == "Bash");
+      CHECK(contents[1]["parts"][0]["thoughtSignature"] == "U0lHLTE=");
+      CHECK(contents[3]["parts"][0]["thoughtSignature"] == "U0lHLTI=");
+      CHECK_FALSE(contents[3]["parts"][1].contains("thoughtSignature"));
+      CHECK(contents[4]["parts"].size() == 2);  // both results in one turn, as Gemini wants
+      CHECK(contents[5]["parts"] == json::parse(R"([{"text":"Two files.","thoughtSignature":"U0lHLTM="}])"));
+      CHECK(body.dump().find("skip_thought_signature_validator") == std::string::npos);
+    }
+  }
+}
