@@ -15,13 +15,25 @@ using bal::json;
 namespace {
 
 // The request body is the fixture's "anthropic" value byte for byte (its escapes and key
-// order), or "anthropic_raw" for bodies that are not JSON.
+// order), "anthropic_raw" for bodies that are not JSON, or the body of the capture it names.
 bal::Translated run_fixture(const std::string& text, const bal::ModelMap& models) {
   bal::raw::document doc;
   REQUIRE(doc.parse(text) == bal::raw::success);
   const bal::raw::value root = doc.root();
-  const std::string body = root.get("anthropic_raw").exists() ? root.get("anthropic_raw").str()
-                                                              : std::string(root.get("anthropic").raw_json());
+  std::string body;
+  bal::raw::document captured;  // a body Claude Code sent, recorded under anthropic/captures/
+  const std::string capture_text =
+      root.get("capture").exists()
+          ? fixtures::read_file(std::string(FIXTURES_DIR) + "/anthropic/captures/" + root.get("capture").str())
+          : std::string();
+  if (!capture_text.empty()) {
+    REQUIRE(captured.parse(capture_text) == bal::raw::success);
+    body = std::string(captured.root().get("body").raw_json());
+  } else if (root.get("anthropic_raw").exists()) {
+    body = root.get("anthropic_raw").str();
+  } else {
+    body = std::string(root.get("anthropic").raw_json());
+  }
   bal::RequestInfo info;
   info.request_id = "0123456789abcdef";
   info.models = &models;
