@@ -16,11 +16,10 @@
 // are spent.
 //
 // Thought signatures (Gemini 3 refuses a tool call sent back without the one it issued)
-// ride in thinking blocks, which Anthropic clients keep and send back unmodified: a
-// signature Gemini put on a function call or a text part becomes a thinking block, empty
-// when no thoughts are shown, just before the tool_use (or just after the text) it belongs
-// to; on the way back a thinking block's signature goes to the part that follows it, or to
-// the one before it when nothing follows.
+// ride in thinking blocks, which Anthropic clients keep and send back unmodified: the
+// signature Gemini put on a function call ends the thinking block just before its tool_use
+// (an empty one when no thoughts are shown); on the way back a thinking block's signature
+// goes to the part that follows it.
 #pragma once
 
 #include <memory>

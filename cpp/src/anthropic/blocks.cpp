@@ -3,10 +3,14 @@
 // Text parts make text blocks, thought parts thinking blocks, function calls tool_use blocks;
 // consecutive parts of one kind share a block. A thought signature on a thought part ends its
 // thinking block; one on a function call goes into a thinking block just before the tool_use
-// (the open thinking block when there is one, else an empty one); one on a text part (Gemini
-// 3 signs a reply's last part, streaming it in a final empty text part) goes into an empty
-// thinking block just after the text. The request side (request_messages.cpp) reads them back
-// by the same rule.
+// (the open thinking block when there is one, else an empty one). The request side
+// (request_messages.cpp) gives a thinking block's signature to the part after it.
+//
+// A signature on a text part is dropped: Gemini 3 signs a reply's last part, streaming it in
+// a final empty text part after the text has gone out, so it could only travel in a thinking
+// block after the text. Anthropic messages never end that way, and clients read the last
+// block as the answer (Claude Code's result is empty then); Gemini validates only the
+// signatures of function calls.
 #include "internal.h"
 
 namespace bal::anthropic {
@@ -142,9 +146,7 @@ void Blocks::parts(raw::value parts, std::string& out) {
     }
     const bool thought = part.get("thought").as_bool().value_or(false);
     if (!escaped.empty()) delta(thought ? Kind::thinking : Kind::text, escaped, out);
-    if (signature.empty()) continue;
-    if (!thought) close(out);
-    this->signature(signature, out);
+    if (thought && !signature.empty()) this->signature(signature, out);
   }
 }
 

@@ -216,21 +216,12 @@ bool MessageWriter::assistant(raw::value content, const Path& at) {
   std::vector<raw::value> blocks;
   blocks.reserve(content.size());
   for (raw::value b : content.items()) blocks.push_back(b);
-  // A thinking block's signature belongs to the part after it, or (a reply's last text
-  // part, signed after the fact) to the one before it when no part follows.
-  const size_t n = blocks.size();
-  std::vector<raw::value> signatures(n);
-  const auto signature_of = [&blocks](size_t i) {
+  // A thinking block's signature belongs to the part after it (see blocks.cpp).
+  std::vector<raw::value> signatures(blocks.size());
+  for (size_t i = 0; i + 1 < blocks.size(); ++i) {
     const raw::value sig = blocks[i].get("signature");
-    return is_type(blocks[i], "thinking") && sig.is_string() && !sig.raw().empty() ? sig : raw::value();
-  };
-  for (size_t i = 0; i + 1 < n; ++i) {
-    if (signature_of(i).exists() && writes_part(blocks[i + 1])) signatures[i + 1] = signature_of(i);
-  }
-  for (size_t i = 1; i < n; ++i) {
-    const bool part_follows = i + 1 < n && writes_part(blocks[i + 1]);
-    if (signature_of(i).exists() && !part_follows && writes_part(blocks[i - 1]) && !signatures[i - 1].exists()) {
-      signatures[i - 1] = signature_of(i);
+    if (is_type(blocks[i], "thinking") && sig.is_string() && !sig.raw().empty() && writes_part(blocks[i + 1])) {
+      signatures[i + 1] = sig;
     }
   }
   bool first_call = true;
