@@ -64,6 +64,10 @@ inline raw::value present(raw::value v) {
 bool gemini_model_id(std::string_view client_model, std::string& id);
 bool valid_model_chars(std::string_view id);
 
+// Gemini's rule for function names: a letter or '_' first, then at most 63 more of letters,
+// digits, '_', '-', '.' and ':'.
+bool valid_function_name(std::string_view name);
+
 enum class Thinking { none, budget, level };
 
 struct ModelTraits {
@@ -153,6 +157,16 @@ UpstreamError read_error(int status, raw::value error);
 // JSON-escaped text as Markdown, the way Google's own OpenAI endpoint and chat UIs show them.
 // False for any other part.
 bool append_markdown(raw::value part, std::string& escaped_out);
+
+// One event of a streamGenerateContent?alt=sse body (its data), parsed into `doc`.
+enum class StreamEvent {
+  answer,     // a GenerateContentResponse: doc.root()
+  skip,       // "[DONE]": never Gemini's, but some relays add it
+  cut,        // the last, unterminated event does not parse: the connection was cut
+  malformed,  // not a JSON object: Google's fault
+  error,      // {"error": {...}} in doc.root(); `status` is its code, 500 when it has no error code
+};
+StreamEvent read_stream_event(std::string_view data, bool at_end, raw::document& doc, int& status);
 
 // usageMetadata, kept as numbers: a stream takes the last one (it is cumulative).
 struct Usage {

@@ -16,23 +16,9 @@ struct ChoiceMode {
 };
 constexpr ChoiceMode kChoiceModes[] = {{"auto", "AUTO"}, {"any", "ANY"}, {"tool", "ANY"}, {"none", "NONE"}};
 
-constexpr size_t kMaxFunctionName = 64;
-
-// Gemini's rule: a letter or '_' first, then letters, digits, '_', '-', '.', ':'.
-bool valid_function_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxFunctionName) return false;
-  if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_')) return false;
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '-' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 bool write_function(raw::value tool, RequestState& st, JsonOut& out, const Path& at) {
   const std::string name = tool.get("name").str();
-  if (!valid_function_name(name)) {
+  if (!gemini::valid_function_name(name)) {
     return st.err.fail_at(Path(at, "name"),
                           "must start with a letter or '_' and hold at most 64 of a-z, A-Z, 0-9, _, -, . and : "
                           "(Gemini's rule for function names).");

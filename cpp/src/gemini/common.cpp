@@ -75,6 +75,18 @@ bool valid_model_chars(std::string_view id) {
   return true;
 }
 
+bool valid_function_name(std::string_view name) {
+  constexpr size_t kMaxFunctionName = 64;
+  if (name.empty() || name.size() > kMaxFunctionName) return false;
+  if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_')) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 bool gemini_model_id(std::string_view client_model, std::string& id) {
   constexpr std::string_view kPrefix = "models/";
   if (client_model.substr(0, kPrefix.size()) == kPrefix) client_model.remove_prefix(kPrefix.size());

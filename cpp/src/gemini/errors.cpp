@@ -1,4 +1,5 @@
-// Gemini error answers → what a client may read of them (gemini.h).
+// Gemini error answers → what a client may read of them, and stream events that may carry
+// one (gemini.h).
 #include "balancer/classify.h"
 #include "balancer/gemini.h"
 #include "balancer/redact.h"
@@ -46,6 +47,18 @@ UpstreamError read_error_body(int status, std::string_view body) {
   const raw::value error = root.get("error");
   if (!error.is_object()) return {generic_message(status, ""), 0};
   return read_error(status, error);
+}
+
+StreamEvent read_stream_event(std::string_view data, bool at_end, raw::document& doc, int& status) {
+  if (data == "[DONE]") return StreamEvent::skip;
+  if (doc.parse(data) != raw::success || !doc.root().is_object()) {
+    return at_end ? StreamEvent::cut : StreamEvent::malformed;
+  }
+  const raw::value error = doc.root().get("error");
+  if (!error.is_object()) return StreamEvent::answer;
+  const int64_t code = error.get("code").as_int64().value_or(500);
+  status = code >= 400 && code < 600 ? static_cast<int>(code) : 500;
+  return StreamEvent::error;
 }
 
 }  // namespace bal::gemini
