@@ -37,6 +37,12 @@ bool read_stream(raw::value root, RequestState& st) {
   return true;
 }
 
+// The body is an object and names a usable model.
+bool read_head(raw::value root, const RequestInfo& info, RequestState& st) {
+  if (!root.is_object()) return st.err.fail("The request body must be a JSON object.");
+  return read_model(root, info, st);
+}
+
 UpstreamCall model_call(const RequestState& st, std::string_view method, std::string body) {
   UpstreamCall c;
   c.model = st.model;
@@ -74,14 +80,10 @@ bool read_model(raw::value root, const RequestInfo& info, RequestState& st) {
 
 Translated translate_messages(std::string_view body, const RequestInfo& info) {
   raw::document doc;
+  RequestState st;
   if (doc.parse(body) != raw::success) return parse_failed(doc);
   const raw::value root = doc.root();
-  RequestState st;
-  if (!root.is_object()) {
-    st.err.fail("The request body must be a JSON object.");
-    return failed(st.err);
-  }
-  if (!read_model(root, info, st) || !read_stream(root, st)) return failed(st.err);
+  if (!read_head(root, info, st) || !read_stream(root, st)) return failed(st.err);
   std::string out;
   {
     // The Gemini body is about the size of the Anthropic one: one allocation, no regrowth.
@@ -104,14 +106,10 @@ Translated translate_messages(std::string_view body, const RequestInfo& info) {
 // generateContentRequest, so the system prompt and the tools are counted as Anthropic does.
 Translated translate_count_tokens(std::string_view body, const RequestInfo& info) {
   raw::document doc;
+  RequestState st;
   if (doc.parse(body) != raw::success) return parse_failed(doc);
   const raw::value root = doc.root();
-  RequestState st;
-  if (!root.is_object()) {
-    st.err.fail("The request body must be a JSON object.");
-    return failed(st.err);
-  }
-  if (!read_model(root, info, st)) return failed(st.err);
+  if (!read_head(root, info, st)) return failed(st.err);
   std::string out;
   {
     JsonOut w(out, body.size() + 256);
