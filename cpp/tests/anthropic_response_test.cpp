@@ -255,3 +255,54 @@ TEST_CASE("Anthropic errors: types, statuses and retry-after", "[anthropic][erro
   REQUIRE(r.headers.size() == 1);
   CHECK(r.headers[0] == std::pair<std::string, std::string>("retry-after", "29"));
 }
+
+TEST_CASE("Anthropic count_tokens and models answers", "[anthropic][response]") {
+  bal::RequestInfo info;
+  info.request_id = kRequestId;
+  SECTION("count_tokens: Gemini's totalTokens is input_tokens") {
+    bal::Translated t = bal::anthropic::translate_count_tokens(
+        R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}]})", info);
+    REQUIRE_FALSE(t.error.has_value());
+    const bal::Reply r = t.exchange->answer({R"({"totalTokens": 42, "promptTokensDetails": []})"});
+    CHECK(r.status == 200);
+    CHECK(bal::parse_json(r.body) == json{{"input_tokens", 42}});
+    CHECK(t.exchange->answer({"<html>"}).status == 502);
+    CHECK(t.exchange->answer({}).status == 502);
+    CHECK(t.exchange->stream() == nullptr);
+  }
+  SECTION("models: every page's generating models, in Anthropic's list shape") {
+    bal::Translated t = bal::anthropic::translate_models(info);
+    REQUIRE(t.calls.size() == 1);
+    CHECK(t.calls[0].method == "GET");
+    CHECK(t.calls[0].path == "/v1beta/models");
+    CHECK(t.calls[0].query == "pageSize=1000");
+    const std::string pages =
+        R"([{"models":[{"name":"models/gemini-2.5-flash","displayName":"Gemini 2.5 Flash",)"
+        R"("supportedGenerationMethods":["generateContent","countTokens"]},{"name":"models/gemini-embedding-001",)"
+        R"("supportedGenerationMethods":["embedContent"]}],"nextPageToken":"x"},)"
+        R"({"models":[{"name":"models/gemini-flash-latest","displayName":"Flash \"latest\""}]}])";
+    const json expect = json::parse(R"({"data":[
+      {"type":"model","id":"gemini-2.5-flash","display_name":"Gemini 2.5 Flash","created_at":"1970-01-01T00:00:00Z"},
+      {"type":"model","id":"gemini-flash-latest","display_name":"Flash \"latest\"","created_at":"1970-01-01T00:00:00Z"}],
+      "has_more":false,"first_id":"gemini-2.5-flash","last_id":"gemini-flash-latest"})");
+    CHECK(bal::parse_json(t.exchange->answer({pages}).body) == expect);
+    // The same pages handed over one body each.
+    const json split = bal::parse_json(pages);
+    CHECK(bal::parse_json(t.exchange->answer({split[0].dump(), split[1].dump()}).body) == expect);
+    CHECK(bal::parse_json(t.exchange->answer({R"({"models":[]})"}).body) ==
+          json::parse(R"({"data":[],"has_more":false,"first_id":null,"last_id":null})"));
+    CHECK(t.exchange->answer({"oops"}).status == 502);
+  }
+  SECTION("one model: a Claude name is looked up through MODEL_MAP and kept in the answer") {
+    bal::Translated t = bal::anthropic::translate_model("claude-haiku-4-5", info);
+    REQUIRE(t.calls.size() == 1);
+    CHECK(t.calls[0].path == "/v1beta/models/gemini-2.5-flash");
+    const bal::Reply r = t.exchange->answer({R"({"name":"models/gemini-2.5-flash","displayName":"Gemini 2.5 Flash"})"});
+    CHECK(bal::parse_json(r.body) ==
+          json::parse(R"({"type":"model","id":"claude-haiku-4-5",)"
+                      R"("display_name":"Gemini 2.5 Flash","created_at":"1970-01-01T00:00:00Z"})"));
+    bal::Translated bad = bal::anthropic::translate_model("../etc", info);
+    REQUIRE(bad.error.has_value());
+    CHECK(bad.exchange->error(*bad.error).status == 404);
+  }
+}
