@@ -118,10 +118,11 @@ bool MessageWriter::source(raw::value source, bool document, const Path& at) {
   if (document && type.equals("text")) return text(source.get("data"), contents_, "user", {}, Path(at, "data"));
   if (document && type.equals("content")) {
     const raw::value blocks = source.get("content");
-    if (blocks.is_string()) return text(blocks, contents_, "user", {}, Path(at, "content"));
+    const Path blocks_at(at, "content");
+    if (blocks.is_string()) return text(blocks, contents_, "user", {}, blocks_at);
     size_t i = 0;
     for (raw::value block : blocks.items()) {
-      const Path block_at(Path(at, "content"), i++);
+      const Path block_at(blocks_at, i++);
       if (!is_type(block, "text") && !is_type(block, "image")) {
         return st_.err.fail_at(Path(block_at, "type"), "must be 'text' or 'image'.");
       }
