@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, CoreStream, CoreError, OP, openStreams } from '../../worker-shim/core.mjs';
-import { ABI_RESET, NOW_MS, TARGETS, abiSteps, decode, text } from './formats.mjs';
+import { ABI_RESET, NOW_MS, WASM_TARGETS, abiSteps, decode, text } from './formats.mjs';
 
 const corpusRoot = new URL('../fuzz-corpus/', import.meta.url).pathname;
 const KNOWN_OPS = new Set(Object.values(OP));
@@ -159,7 +159,7 @@ export function replayTarget(target) {
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const targets = process.argv.length > 2 ? process.argv.slice(2) : TARGETS;
+  const targets = process.argv.length > 2 ? process.argv.slice(2) : WASM_TARGETS;
   let failed = 0;
   for (const t of targets) {
     const started = Date.now();

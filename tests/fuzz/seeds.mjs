@@ -16,7 +16,8 @@ import {
   responseFlags,
 } from './formats.mjs';
 
-const fixtures = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'fixtures', 'openai');
+const fixtureRoot = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'fixtures');
+const fixtures = join(fixtureRoot, 'openai');
 const encoder = new TextEncoder();
 const bytes = (s) => encoder.encode(s);
 
@@ -28,6 +29,21 @@ function load(dir) {
 }
 
 const requests = load('requests').map((f) => f.openai_raw ?? JSON.stringify(f.openai));
+
+// The Anthropic fixtures: request bodies (the captured Claude Code ones included) and
+// upstream streams.
+function loadAnthropic(dir) {
+  const at = join(fixtureRoot, 'anthropic', dir);
+  return readdirSync(at)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(at, f), 'utf8')));
+}
+const anthropicRequests = loadAnthropic('requests').map((f) => {
+  if (f.capture) return JSON.stringify(JSON.parse(readFileSync(join(fixtureRoot, 'anthropic', 'captures', f.capture), 'utf8')).body);
+  return f.anthropic_raw ?? JSON.stringify(f.anthropic);
+});
+const anthropicStreams = loadAnthropic('streams');
 const responses = load('responses').map((f) => ({ ...f, body: f.gemini_raw ?? JSON.stringify(f.gemini) }));
 const streams = load('streams');
 
@@ -116,6 +132,22 @@ function streamSeed(f, sizes) {
     at += n;
   }
   return w.build();
+}
+
+function anthropicStreamSeeds() {
+  return anthropicStreams.flatMap((f, i) => {
+    const sse = bytes(f.sse);
+    const seed = (flags, sizes) => {
+      const w = new Writer().u8(flags);
+      let at = 0;
+      for (const n of sizes) {
+        w.int(n, 1, 65536).bytes(sse.subarray(at, at + n));
+        at += n;
+      }
+      return w.build();
+    };
+    return sse.length ? [seed(1, [sse.length]), seed(2, cuts(sse.length, i + 7, 24))] : [seed(3, [])];
+  });
 }
 
 function streamSeeds() {
@@ -255,6 +287,8 @@ export function seeds() {
   const texts = (list) => list.map(bytes);
   return {
     abi: abiSeeds(),
+    anthropic_request: texts(anthropicRequests),
+    anthropic_stream: anthropicStreamSeeds(),
     classify: classifySeeds(),
     keys: texts([...KEY_TEXTS, ...responses.filter((f) => f.status >= 400).map((f) => f.body)]),
     openai_request: texts(requests),
