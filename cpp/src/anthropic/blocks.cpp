@@ -35,6 +35,12 @@ void Blocks::open(Kind kind, std::string& out) {
   out += kind == Kind::text ? R"(,"content_block":{"type":"text","text":""}})"
                             : R"(,"content_block":{"type":"thinking","thinking":"","signature":""}})";
   out += "\n\n";
+  // Every delta of this block starts alike: written once, each delta is then three appends
+  // (std::string's members are calls of their own in Wasm).
+  delta_head_.clear();
+  begin_event("content_block_delta", delta_head_);
+  delta_head_ += kind == Kind::text ? R"(,"delta":{"type":"text_delta","text":")"
+                                    : R"(,"delta":{"type":"thinking_delta","thinking":")";
 }
 
 void Blocks::delta(Kind kind, std::string_view escaped, std::string& out) {
@@ -43,9 +49,7 @@ void Blocks::delta(Kind kind, std::string_view escaped, std::string& out) {
     text_ += escaped;
     return;
   }
-  begin_event("content_block_delta", out);
-  out += kind == Kind::text ? R"(,"delta":{"type":"text_delta","text":")"
-                            : R"(,"delta":{"type":"thinking_delta","thinking":")";
+  out += delta_head_;
   out += escaped;
   out += "\"}}\n\n";
 }

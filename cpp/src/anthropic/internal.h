@@ -119,6 +119,7 @@ class bal::anthropic::MessageStream::Blocks {
   Kind open_ = Kind::none;
   size_t index_ = 0;  // the open block's index; the next block's when none is open
   size_t tool_uses_ = 0;
-  std::string text_;       // the open block's escaped text (whole answers only)
-  std::string signature_;  // the open thinking block's signature (whole answers only)
+  std::string delta_head_;  // the open block's delta event up to its text (streams only)
+  std::string text_;        // the open block's escaped text (whole answers only)
+  std::string signature_;   // the open thinking block's signature (whole answers only)
 };
