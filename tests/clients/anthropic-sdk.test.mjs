@@ -1,6 +1,9 @@
 // The official Anthropic SDK (@anthropic-ai/sdk) pointed at the Worker, with the strict mock
 // Gemini behind it: what an Anthropic client sees of POST /v1/messages (whole and streamed),
 // count_tokens, the models list and every error class.
+//
+// They go through the Worker's Anthropic routes (/v1/messages, /v1/messages/count_tokens,
+// /v1/models with x-api-key), which the request machine serves with cpp/src/anthropic/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';

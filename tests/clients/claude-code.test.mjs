@@ -3,6 +3,9 @@
 // the result back through the Worker, and finishes. Then the requests Claude Code 2.1 was
 // captured sending (tests/fixtures/anthropic/captures/) replayed through the Worker reach a
 // mock as strict as Google unrefused.
+//
+// They go through the Worker's Anthropic routes (/v1/messages, /v1/messages/count_tokens,
+// /v1/models with x-api-key), which the request machine serves with cpp/src/anthropic/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
