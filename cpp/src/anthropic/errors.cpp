@@ -29,8 +29,12 @@ int64_t retry_after_seconds(int64_t ms) {
   return ms <= 1000 ? 1 : (ms + 999) / 1000;
 }
 
-}  // namespace
+struct ErrorShape {
+  int status;
+  const char* type;
+};
 
+// Anthropic's error type and status for an error.
 ErrorShape error_shape(const ApiError& e) {
   for (const KindShape& s : kShapes) {
     if (s.kind != e.kind) continue;
@@ -42,6 +46,8 @@ ErrorShape error_shape(const ApiError& e) {
   }
   return {500, "api_error"};
 }
+
+}  // namespace
 
 void append_error_body(std::string& out, const ApiError& e) {
   out += R"({"type":"error","error":{"type":")";

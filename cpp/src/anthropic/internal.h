@@ -36,9 +36,6 @@ struct RequestState {
   Failure err;
 };
 
-// "model": required; a gemini-… name as is, anything else through MODEL_MAP.
-bool read_model(raw::value root, const RequestInfo& info, RequestState& st);
-
 // messages (user, assistant, and system ones, which Claude Code sends) → "contents" and the
 // system instruction's parts; the top-level "system" goes first.
 bool write_messages(raw::value root, RequestState& st, gemini::Turns& contents, gemini::Turns& system);
@@ -64,12 +61,6 @@ inline raw::value first_candidate(raw::value answer) {
 // Appends the fields of Anthropic's usage object, without braces.
 void append_usage_fields(std::string& out, const gemini::Usage& u);
 
-// Anthropic's error type and status for an error.
-struct ErrorShape {
-  int status;
-  const char* type;
-};
-ErrorShape error_shape(const ApiError& e);
 // {"type":"error","error":{"type":…,"message":…}}
 void append_error_body(std::string& out, const ApiError& e);
 // Gemini's error object found inside a stream, or a whole error body, as an ApiError.

@@ -37,6 +37,19 @@ bool read_stream(raw::value root, RequestState& st) {
   return true;
 }
 
+// "model": required; a gemini-… name as is, anything else through MODEL_MAP.
+bool read_model(raw::value root, const RequestInfo& info, RequestState& st) {
+  const raw::value model = present(root.get("model"));
+  if (!model.exists()) return st.err.fail("model: Field required");
+  if (!model.is_string()) return st.err.fail("model: Input should be a valid string");
+  st.client_model = model.str();
+  if (!gemini::gemini_model_id(model_map(info).map(st.client_model), st.model)) {
+    return st.err.fail("model: '" + st.client_model + "' is not a Gemini model id, nor a name MODEL_MAP maps to one.");
+  }
+  st.traits = gemini::model_traits(st.model);
+  return true;
+}
+
 // The body is an object and names a usable model.
 bool read_head(raw::value root, const RequestInfo& info, RequestState& st) {
   if (!root.is_object()) return st.err.fail("The request body must be a JSON object.");
@@ -65,18 +78,6 @@ Reply count_answer(const std::vector<std::string_view>& bodies, const std::strin
 }
 
 }  // namespace
-
-bool read_model(raw::value root, const RequestInfo& info, RequestState& st) {
-  const raw::value model = present(root.get("model"));
-  if (!model.exists()) return st.err.fail("model: Field required");
-  if (!model.is_string()) return st.err.fail("model: Input should be a valid string");
-  st.client_model = model.str();
-  if (!gemini::gemini_model_id(model_map(info).map(st.client_model), st.model)) {
-    return st.err.fail("model: '" + st.client_model + "' is not a Gemini model id, nor a name MODEL_MAP maps to one.");
-  }
-  st.traits = gemini::model_traits(st.model);
-  return true;
-}
 
 Translated translate_messages(std::string_view body, const RequestInfo& info) {
   raw::document doc;
