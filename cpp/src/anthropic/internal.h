@@ -10,6 +10,7 @@
 #include "balancer/anthropic.h"
 #include "balancer/gemini.h"
 #include "balancer/jsonout.h"
+#include "balancer/model_map.h"
 #include "balancer/rawjson.h"
 
 namespace bal::anthropic {
@@ -35,6 +36,9 @@ struct RequestState {
   std::vector<std::string> tools;  // declared function names
   Failure err;
 };
+
+// MODEL_MAP as the request machine gives it, or the built-in map.
+const ModelMap& model_map(const RequestInfo& info);
 
 // messages (user, assistant, and system ones, which Claude Code sends) → "contents" and the
 // system instruction's parts; the top-level "system" goes first.

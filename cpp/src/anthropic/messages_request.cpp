@@ -6,16 +6,10 @@
 // service_tier, context_management, container, mcp_servers, cache_control on any block,
 // defer_loading on tools) and unknown fields are never read: Gemini refuses any field it
 // does not know, so nothing is passed on blindly.
-#include "balancer/model_map.h"
 #include "internal.h"
 
 namespace bal::anthropic {
 namespace {
-
-const ModelMap& model_map(const RequestInfo& info) {
-  static const ModelMap builtin;
-  return info.models != nullptr ? *info.models : builtin;
-}
 
 // contents, systemInstruction, tools and toolConfig: what generateContent and countTokens share.
 bool write_prompt(raw::value root, RequestState& st, JsonOut& out) {
@@ -78,6 +72,11 @@ Reply count_answer(const std::vector<std::string_view>& bodies, const std::strin
 }
 
 }  // namespace
+
+const ModelMap& model_map(const RequestInfo& info) {
+  static const ModelMap builtin;
+  return info.models != nullptr ? *info.models : builtin;
+}
 
 Translated translate_messages(std::string_view body, const RequestInfo& info) {
   raw::document doc;

@@ -1,5 +1,4 @@
 // GET /v1/models and /v1/models/{id} → Gemini's models → Anthropic's list and model objects.
-#include "balancer/model_map.h"
 #include "internal.h"
 
 namespace bal::anthropic {
@@ -108,10 +107,8 @@ Translated translate_models(const RequestInfo&) {
 }
 
 Translated translate_model(std::string_view id, const RequestInfo& info) {
-  static const ModelMap builtin;
-  const ModelMap& map = info.models != nullptr ? *info.models : builtin;
   std::string model;
-  if (!gemini::gemini_model_id(map.map(id), model)) {
+  if (!gemini::gemini_model_id(model_map(info).map(id), model)) {
     Translated t;
     t.error = api_error(404, "model: '" + std::string(id) + "' is not a model id this proxy knows.");
     t.exchange = plain_exchange(nullptr, {});
