@@ -1,13 +1,18 @@
 #include "balancer/sse.h"
 
+#include <cstring>
+
 namespace bal::sse {
 namespace {
 
+// The first CR or LF. Gemini ends lines with CRLF, so the CR comes first: memchr (word at a
+// time, or vectorised) finds it faster than a loop testing every byte for both.
 size_t line_end(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\n' || s[i] == '\r') return i;
-  }
-  return std::string_view::npos;
+  const void* cr = std::memchr(s.data(), '\r', s.size());
+  const size_t limit = cr == nullptr ? s.size() : static_cast<size_t>(static_cast<const char*>(cr) - s.data());
+  const void* lf = std::memchr(s.data(), '\n', limit);
+  if (lf != nullptr) return static_cast<size_t>(static_cast<const char*>(lf) - s.data());
+  return cr == nullptr ? std::string_view::npos : limit;
 }
 
 }  // namespace

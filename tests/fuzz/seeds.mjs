@@ -31,7 +31,8 @@ import {
   responseFlags,
 } from './formats.mjs';
 
-const fixtures = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'fixtures', 'openai');
+const fixtureRoot = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'fixtures');
+const fixtures = join(fixtureRoot, 'openai');
 const encoder = new TextEncoder();
 const bytes = (s) => encoder.encode(s);
 
@@ -49,6 +50,21 @@ const responses = load('responses').map((f) => {
   const body = pages ? f.gemini.map((p) => JSON.stringify(p)).join('\n') : JSON.stringify(f.gemini);
   return { ...f, pages, body: f.gemini_raw ?? body };
 });
+
+// The Anthropic fixtures: request bodies (the captured Claude Code ones included) and
+// upstream streams.
+function loadAnthropic(dir) {
+  const at = join(fixtureRoot, 'anthropic', dir);
+  return readdirSync(at)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(at, f), 'utf8')));
+}
+const anthropicRequests = loadAnthropic('requests').map((f) => {
+  if (f.capture) return JSON.stringify(JSON.parse(readFileSync(join(fixtureRoot, 'anthropic', 'captures', f.capture), 'utf8')).body);
+  return f.anthropic_raw ?? JSON.stringify(f.anthropic);
+});
+const anthropicStreams = loadAnthropic('streams');
 const streams = load('streams');
 
 // Deterministic cuts (xorshift), so the seeds do not change from one run to the next.
@@ -138,6 +154,22 @@ function streamSeed(f, sizes, fails = false) {
     at += n;
   }
   return w.build();
+}
+
+function anthropicStreamSeeds() {
+  return anthropicStreams.flatMap((f, i) => {
+    const sse = bytes(f.sse);
+    const seed = (flags, sizes) => {
+      const w = new Writer().u8(flags);
+      let at = 0;
+      for (const n of sizes) {
+        w.int(n, 1, 65536).bytes(sse.subarray(at, at + n));
+        at += n;
+      }
+      return w.build();
+    };
+    return sse.length ? [seed(1, [sse.length]), seed(2, cuts(sse.length, i + 7, 24))] : [seed(3, [])];
+  });
 }
 
 function streamSeeds() {
@@ -507,6 +539,8 @@ export function seeds() {
   const texts = (list) => list.map(bytes);
   return {
     abi: abiSeeds(),
+    anthropic_request: texts(anthropicRequests),
+    anthropic_stream: anthropicStreamSeeds(),
     classify: classifySeeds(),
     keys: texts([...KEY_TEXTS, ...responses.filter((f) => f.status >= 400).map((f) => f.body)]),
     openai_request: texts(requests),

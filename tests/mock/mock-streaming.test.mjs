@@ -169,6 +169,28 @@ describe('other endpoints', () => {
     assert.ok(json.totalTokens > 0);
   });
 
+  test('countTokens with a generateContentRequest counts the system prompt and wants the model name', async () => {
+    const inner = { ...userText('hello there'), systemInstruction: { parts: [{ text: 'Be brief, always.' }] } };
+    const plain = await call(mock, `${FLASH}:countTokens`, { body: userText('hello there') });
+    const whole = await call(mock, `${FLASH}:countTokens`, {
+      body: { generateContentRequest: { model: 'models/gemini-2.5-flash', ...inner } },
+    });
+    assert.equal(whole.status, 200, JSON.stringify(whole.json));
+    assert.ok(whole.json.totalTokens > plain.json.totalTokens);
+    const unnamed = await call(mock, `${FLASH}:countTokens`, { body: { generateContentRequest: inner } });
+    assert.equal(unnamed.status, 400);
+    assert.match(unnamed.json.error.message, /generate_content_request\.model: unexpected model name format/);
+    const unknown = await call(mock, `${FLASH}:countTokens`, {
+      body: { generateContentRequest: { model: 'models/gemini-2.5-flash', ...inner, stream: true } },
+    });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.json.error.message, /Unknown name "stream"/);
+    const role = await call(mock, `${FLASH}:countTokens`, {
+      body: { generateContentRequest: { model: 'models/gemini-2.5-flash', contents: [{ role: 'system', parts: [{ text: 'x' }] }] } },
+    });
+    assert.equal(role.status, 400);
+  });
+
   test('embedContent honours outputDimensionality; batch needs the URL model', async () => {
     const path = '/v1beta/models/gemini-embedding-001';
     const content = { parts: [{ text: '你好' }] };

@@ -277,6 +277,11 @@ describe('Gemini 3 thought signatures', () => {
     tools,
   });
 
+  test('"call tool NAME with {…}" calls it with exactly those arguments', async () => {
+    const res = await generate({ ...userText('please call tool get_weather with {"city":"Oslo, NO"} now'), tools }, FLASH);
+    assert.deepEqual(res.json.candidates[0].content.parts[0].functionCall, { name: 'get_weather', args: { city: 'Oslo, NO' } });
+  });
+
   test('the call carries a signature and returning it works', async () => {
     const content = await firstTurn();
     assert.match(content.parts[0].thoughtSignature, /^[A-Za-z0-9+/]+=*$/);

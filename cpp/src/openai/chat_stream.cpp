@@ -140,18 +140,20 @@ void ChatStream::on_candidate(raw::value candidate, int64_t position, std::strin
 }
 
 void ChatStream::on_event(std::string_view data, bool at_end, std::string& out) {
-  if (data == "[DONE]") return;  // not Gemini's, but some relays add it
-  if (doc_.parse(data) != raw::success || !doc_.root().is_object()) {
-    // An unterminated last event that does not parse is a cut connection, not bad data.
-    fail(at_end ? ended_early() : bad_gateway("upstream sent a stream event that is not a JSON object"), out);
-    return;
+  int status = 0;
+  switch (gemini::read_stream_event(data, at_end, doc_, status)) {
+    case gemini::StreamEvent::skip:
+      return;
+    case gemini::StreamEvent::cut:
+      return fail(ended_early(), out);
+    case gemini::StreamEvent::malformed:
+      return fail(bad_gateway("upstream sent a stream event that is not a JSON object"), out);
+    case gemini::StreamEvent::error:
+      return fail(upstream_error(status, doc_.root().get("error")), out);
+    case gemini::StreamEvent::answer:
+      break;
   }
   const raw::value root = doc_.root();
-  if (const raw::value error = root.get("error"); error.is_object()) {
-    const int64_t code = error.get("code").as_int64().value_or(500);
-    fail(upstream_error(code >= 400 && code < 600 ? static_cast<int>(code) : 500, error), out);
-    return;
-  }
   if (const raw::value usage = root.get("usageMetadata"); usage.is_object()) usage_ = read_usage(usage);
   const raw::value candidates = root.get("candidates");
   if (candidates.is_array() && candidates.size() > 0) {

@@ -30,6 +30,7 @@ using gemini::Path;
 using gemini::present;
 using gemini::SchemaForm;
 using gemini::Thinking;
+using gemini::Turns;
 
 // A client error found while reading the request, as a Translated: a 400
 // invalid_request_error, param and code included.
@@ -54,25 +55,6 @@ struct ChatState {
   int64_t n = 1;
   raw::value google;  // extra_body.google / google: Google's own extension fields
   Failure err;
-};
-
-// Gemini turns being written: consecutive parts of one role share a turn, and a turn opens
-// only when its first part is written, so no empty (dummy) turn is ever sent.
-class Turns {
- public:
-  // `with_role` false writes bare {"parts":[...]} (systemInstruction).
-  Turns(JsonOut& out, bool with_role) : out_(out), with_role_(with_role) {}
-  // The writer positioned for one more part of a `role` turn.
-  JsonOut& part(std::string_view role);
-  void close();
-  bool empty() const { return count_ == 0; }
-
- private:
-  JsonOut& out_;
-  bool with_role_;
-  bool open_ = false;
-  std::string_view role_;
-  size_t count_ = 0;
 };
 
 // messages → "contents" (written to `out`) and the system instruction's parts (`system`).

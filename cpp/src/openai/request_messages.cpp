@@ -21,11 +21,6 @@ constexpr RoleName kRoles[] = {
     {"assistant", Role::assistant}, {"tool", Role::tool},        {"function", Role::function},  // legacy
 };
 
-// Gemini 3 checks that the model's function calls carry the thought signature it issued, and
-// answers 400 otherwise. A client that drops extra_content would fail on every tool round
-// trip; Google documents this value for calls whose signature is not available.
-constexpr std::string_view kSkipSignature = "skip_thought_signature_validator";
-
 struct ToolCall {
   std::string id;
   std::string name;
@@ -132,7 +127,7 @@ bool MessageWriter::tool_call(raw::value call, bool first, const Path& at) {
   if (signature.is_string() && !signature.raw().empty()) {
     out.key("thoughtSignature").raw_string(signature);
   } else if (first && st_.traits.thinking == Thinking::level) {
-    out.key("thoughtSignature").string(kSkipSignature);
+    out.key("thoughtSignature").string(gemini::kSkipThoughtSignature);  // a client that drops extra_content
   }
   out.end_object();
   calls_.push_back({id.str(), name.str()});
@@ -190,24 +185,6 @@ bool MessageWriter::response(raw::value content, const Path& at, JsonOut& out) {
 }
 
 }  // namespace
-
-JsonOut& Turns::part(std::string_view role) {
-  if (!open_ || role != role_) {
-    if (open_) out_.end_array().end_object();
-    out_.begin_object();
-    if (with_role_) out_.key("role").string(role);
-    out_.key("parts").begin_array();
-    open_ = true;
-    role_ = role;
-  }
-  ++count_;
-  return out_;
-}
-
-void Turns::close() {
-  if (open_) out_.end_array().end_object();
-  open_ = false;
-}
 
 bool write_messages(raw::value messages, ChatState& st, Turns& contents, Turns& system) {
   messages = present(messages);

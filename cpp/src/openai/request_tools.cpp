@@ -14,25 +14,11 @@ struct ChoiceMode {
 };
 constexpr ChoiceMode kChoiceModes[] = {{"auto", "AUTO"}, {"none", "NONE"}, {"required", "ANY"}};
 
-constexpr size_t kMaxFunctionName = 64;
-
 bool is_search_name(const raw::value& v) {
   for (std::string_view n : kSearchNames) {
     if (v.equals(n)) return true;
   }
   return false;
-}
-
-// Gemini's rule: a letter or '_' first, then letters, digits, '_', '-', '.', ':'.
-bool valid_function_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxFunctionName) return false;
-  if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_')) return false;
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '-' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 class ToolWriter {
@@ -70,7 +56,7 @@ bool ToolWriter::function(raw::value fn, const Path& at) {
     return true;
   }
   const std::string decoded = name.str();
-  if (!valid_function_name(decoded)) {
+  if (!gemini::valid_function_name(decoded)) {
     return st_.err.fail_at(Path(at, "name"),
                            "must start with a letter or '_' and hold at most 64 of a-z, A-Z, 0-9, _, -, . and :.");
   }

@@ -7,6 +7,7 @@
 //   "blocked"                 → no candidates, promptFeedback.blockReason SAFETY
 //   "call tools in parallel"  → two functionCall parts
 //   "call tool NAME"          → one functionCall (NAME must be declared in tools)
+//   "call tool NAME with {…}" → the same, with exactly those arguments (a JSON object)
 //   toolConfig mode ANY       → a call to the first allowed/declared function
 //   "unsafe"                  → a candidate with finishReason SAFETY and no content
 //   "json"                    → JSON text fitting responseSchema / responseJsonSchema
@@ -109,7 +110,11 @@ function chooseBody(req, model, user, prompt, index) {
   if (responses.length) {
     return textBody(req, responses.map((r) => REPLIES.toolResult(r.name, r.response)).join('\n'));
   }
-  const calls = plannedCalls(req, prompt);
+  const original = user.parts
+    .filter((p) => p.text)
+    .map((p) => p.text)
+    .join('\n');
+  const calls = plannedCalls(req, prompt, original);
   if (calls) return calls;
   if (says(prompt, 'unsafe')) {
     const rating = { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true };
@@ -145,13 +150,14 @@ function textBody(req, text) {
   return { parts: [{ text: cut }], finishReason: 'STOP' };
 }
 
-function plannedCalls(req, prompt) {
+function plannedCalls(req, prompt, original) {
   const declared = declaredFunctions(req.tools);
   const config = req.toolConfig?.functionCallingConfig || {};
   if (!declared.length || config.mode === 'NONE') return null;
   const byName = new Map(declared.map((d) => [d.name, d]));
   let chosen = [];
   const named = /call tool ([A-Za-z0-9_.:-]+)/.exec(prompt);
+  const scripted = /call tool ([A-Za-z0-9_.:-]+) with (\{.*?\})(?:\s|$)/.exec(original);
   if (says(prompt, 'call tools in parallel')) {
     const first = byName.get('get_weather') || declared[0];
     chosen = [first, byName.get('get_weather') ? first : declared[1] || first];
@@ -160,6 +166,8 @@ function plannedCalls(req, prompt) {
     if (!decl) {
       return { parts: [{ text: `No function named ${named[1]} is declared.` }], finishReason: 'STOP' };
     }
+    const args = scripted && parseObject(scripted[2]);
+    if (args) return { parts: [{ functionCall: { name: decl.name, args } }], finishReason: 'STOP' };
     chosen = [decl];
   } else if (config.mode === 'ANY') {
     const allowed = config.allowedFunctionNames || [];
@@ -169,6 +177,15 @@ function plannedCalls(req, prompt) {
   }
   // The Gemini API finishes a function call with STOP, not with a tool-specific reason.
   return { parts: chosen.map((decl, i) => callPart(decl, i)), finishReason: 'STOP' };
+}
+
+function parseObject(text) {
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 function callPart(decl, i) {

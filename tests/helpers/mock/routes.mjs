@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { GeminiError, invalidArgument, notFound, payloadError, requestError } from './errors.mjs';
 import { findModel, listModels, modelResource, requireModel } from './models.mjs';
 import { readMessage } from './proto.mjs';
-import { checkContents, validateGenerateRequest } from './validate.mjs';
+import { checkContents, checkCountedRequest, validateGenerateRequest } from './validate.mjs';
 import { composeAnswer, countTokens, promptTokens } from './answers.mjs';
 import { renderResponse, renderStream } from './render.mjs';
 import { mulberry32 } from './wire.mjs';
@@ -115,14 +115,16 @@ function streamGenerateContent(ctx) {
 }
 
 function countTokensHandler({ req, body }) {
-  requireModel(req.model, 'countTokens', req.version);
+  const model = requireModel(req.model, 'countTokens', req.version);
   const request = readMessage(body(), 'CountTokensRequest');
   let counted = request;
   if (request.generateContentRequest) {
     if (request.contents) throw invalidArgument('contents and generate_content_request cannot both be set.');
     counted = request.generateContentRequest;
+    checkCountedRequest(counted, model);
+  } else {
+    checkContents(counted.contents, 'CountTokensRequest.contents');
   }
-  checkContents(counted.contents, 'CountTokensRequest.contents');
   const total = promptTokens(counted);
   return { json: { totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] } };
 }

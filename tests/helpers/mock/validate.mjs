@@ -41,14 +41,31 @@ const functionCalls = (c) => (c.parts || []).filter((p) => p.functionCall);
  */
 export function validateGenerateRequest(body, model, { signatures, key, bindSignaturesToKey }) {
   const req = readMessage(body, REQ);
+  checkGenerateRequest(req, model);
+  if (model.gemini3) checkSignatures(req.contents, { signatures, key, bindSignaturesToKey });
+  return req;
+}
+
+/** The checks of a read GenerateContentRequest that countTokens makes too. */
+export function checkGenerateRequest(req, model) {
   checkContents(req.contents, `${REQ}.contents`);
   if (req.systemInstruction) checkParts(req.systemInstruction.parts, `${REQ}.system_instruction`);
   checkTools(req.tools || []);
   checkToolConfig(req.toolConfig, req.tools || []);
   checkGenerationConfig(req.generationConfig || {}, model);
   checkCachedContent(req);
-  if (model.gemini3) checkSignatures(req.contents, { signatures, key, bindSignaturesToKey });
-  return req;
+}
+
+/**
+ * countTokens with a whole generateContentRequest: the service wants its `model` as a
+ * resource name ("models/…"; the SDKs set it only for this call) and checks the rest as
+ * generateContent would, thought signatures aside.
+ */
+export function checkCountedRequest(req, model) {
+  if (!/^models\/[^/]+$/.test(req.model || '')) {
+    throw requestError('CountTokensRequest.generate_content_request.model', 'unexpected model name format');
+  }
+  checkGenerateRequest(req, model);
 }
 
 /** Contents as countTokens and generateContent both require them. */
