@@ -9,7 +9,7 @@
 // requests open in the old instance are refused from then on.
 import wasmModule from './core.wasm';
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -161,7 +161,7 @@ function scratch(instance, size) {
   return ptr;
 }
 
-const RAW_OPS = new Set(['CHUNK', 'REDACT']);
+const RAW_OPS = new Set(['CHUNK', 'TICK', 'REDACT']);
 
 // Runs one operation; returns the decoded record, or the raw result bytes for raw ops.
 function run(instance, opName, handle, input) {
@@ -242,6 +242,10 @@ export class CoreRequest {
 
   chunk(bytes) {
     return this.#run('CHUNK', bytes);
+  }
+
+  tick() {
+    return this.#run('TICK', EMPTY);
   }
 
   // The streamed answer ended (REASON 0) or broke; returns { OK, BODY, FLAGS }.

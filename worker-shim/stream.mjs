@@ -134,7 +134,11 @@ export function streamAnswer(req, act, res, controller, done) {
     done(out.FLAGS ?? 0);
     return out;
   };
+  let client; // the readable side's controller, for keep-alives between chunks
   const ts = new TransformStream({
+    start(c) {
+      client = c;
+    },
     transform(chunk, c) {
       last = Date.now();
       // After the end, only the core's closing bytes pass (see the pipe's failure below).
@@ -160,17 +164,32 @@ export function streamAnswer(req, act, res, controller, done) {
       if (!out.OK) c.error(new Error('upstream answer cut short'));
     },
   });
+  // One timer per stream: it wakes when the upstream may have gone quiet too long (cut it
+  // off) or for a keep-alive (PING_MS), and otherwise sleeps until the next such moment.
   let timer;
+  let pinged = 0;
+  const ping = act.PING_MS ?? 0;
   const watch = () => {
-    const quiet = Date.now() - last;
+    const now = Date.now();
+    const quiet = now - last;
     if (quiet >= act.IDLE_MS) {
       stalled = true;
       controller?.abort(new Error('upstream stalled'));
-    } else {
-      timer = setTimeout(watch, act.IDLE_MS - quiet);
+      return;
     }
+    if (ping && !ended && now - Math.max(last, pinged) >= ping) {
+      pinged = now;
+      try {
+        const out = req.tick();
+        if (out.length) client.enqueue(out);
+      } catch {
+        // the stream ended meanwhile
+      }
+    }
+    const nextPing = ping ? Math.max(last, pinged) + ping - now : Infinity;
+    timer = setTimeout(watch, Math.max(1, Math.min(act.IDLE_MS - quiet, nextPing)));
   };
-  timer = setTimeout(watch, act.IDLE_MS);
+  timer = setTimeout(watch, ping ? Math.min(ping, act.IDLE_MS) : act.IDLE_MS);
   if (!res.body) {
     ts.writable.close();
     return ts.readable;

@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 2u
+#define BAL_ABI_VERSION 3u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -58,7 +58,9 @@ extern "C" {
   X(EVENTS, 8)     /* in: NOW                                out: BODY (JSON events)  */ \
   X(CLASSIFY, 9)   /* in: STATUS, BODY, MODEL, NOW           out: BODY (JSON verdict) */ \
   X(REDACT, 10)    /* in: raw text                           out: raw text, redacted  */ \
-  X(OPEN_COUNT, 11) /* in: nothing                           out: COUNT (open handles)*/
+  X(OPEN_COUNT, 11) /* in: nothing                           out: COUNT (open handles)*/ \
+  X(TICK, 12)      /* handle; the upstream has been silent   out: raw bytes to send   */ \
+                   /* PING_MS (a keep-alive, if the API has one)                         */
 
 /* Fields: X(name, id, type). */
 #define BAL_FIELDS(X)                                                                         \
@@ -94,7 +96,8 @@ extern "C" {
   X(OK, 30, num)         /* 1 or 0                                                           */ \
   X(MODEL, 31, str)      /* a Gemini model id                                                */ \
   X(REDIRECTS, 32, num)  /* MEDIA: redirects to follow at most                               */ \
-  X(MIME, 33, str)       /* a content type                                                   */
+  X(MIME, 33, str)       /* a content type                                                   */ \
+  X(PING_MS, 34, num)    /* STREAM: TICK the request after this long without a chunk         */
 
 /* Actions (an OPEN's or a FEED's answer, KIND): X(name, id). */
 #define BAL_ACTIONS(X)                                                                    \
@@ -108,7 +111,8 @@ extern "C" {
                        /* UPSTREAM_BODY; abort the fetch past MAX_BYTES                   */ \
   X(STREAM, 5)         /* answer STATUS, HEADERS with SLOT's upstream body: MODE 1 through */ \
                        /* CHUNK, MODE 2 untouched; END when it ends (REASON if it broke); */ \
-                       /* IDLE_MS: cut off a silent upstream. Other tasks are abandoned.  */
+                       /* IDLE_MS: cut off a silent upstream; PING_MS: TICK it meanwhile. */ \
+                       /* Other tasks are abandoned.                                      */
 
 /* Tasks (TASK records, KIND): X(name, id). Each has a SLOT; its result is FED with it. */
 #define BAL_TASKS(X)                                                                       \

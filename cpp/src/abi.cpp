@@ -82,6 +82,7 @@ void write_action(std::string& out, const bal::Action& a, uint32_t handle) {
         w.bytes(F::BODY, a.body);
       } else {
         w.num(F::SLOT, a.slot).num(F::MODE, a.mode).num(F::IDLE_MS, static_cast<double>(a.idle_ms));
+        if (a.ping_ms > 0) w.num(F::PING_MS, static_cast<double>(a.ping_ms));
       }
       break;
     case bal::abi::ActionKind::READ_BODY:
@@ -170,6 +171,13 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
     m->chunk(st.iso, in, st.result);
     return BAL_OK;
   }
+  if (op == static_cast<uint32_t>(Op::TICK)) {
+    bal::Machine* m = find(handle);
+    if (m == nullptr) return fail(BAL_ERR_BAD_HANDLE, "no open request has this handle");
+    st.result.clear();
+    m->tick(st.result);
+    return BAL_OK;
+  }
   if (op == static_cast<uint32_t>(Op::REDACT)) {
     st.result = bal::redact(in);
     return BAL_OK;
@@ -221,6 +229,7 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
       Writer(st.result).num(F::COUNT, static_cast<double>(st.requests.size()));
       return BAL_OK;
     case Op::CHUNK:
+    case Op::TICK:
     case Op::CLOSE:
     case Op::REDACT:
       break;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "balancer/anthropic.h"
 #include "balancer/jsonout.h"
 #include "balancer/keys.h"
 #include "balancer/openai.h"
@@ -165,12 +166,19 @@ struct ClientAuth {
   std::string bucket;      // what the per-client limit counts against: a digest, never the token
 };
 
-ClientAuth check_client(const Config& c, const Request& r) {
+bool is_anthropic(Api api) {
+  return api == Api::anthropic_messages || api == Api::anthropic_count_tokens || api == Api::anthropic_models ||
+         api == Api::anthropic_model;
+}
+
+ClientAuth check_client(const Config& c, const Request& r, Api api) {
   ClientAuth out;
   std::string query_key;
   strip_key_param(r.query, &query_key);
   const std::string decoded_query_key = percent_decode(query_key);
-  const std::string_view candidates[] = {bearer(r), header(r, "x-goog-api-key"), decoded_query_key};
+  // x-api-key is the Anthropic SDKs' header: read on their routes only (CONTRACT.md).
+  const std::string_view x_api_key = is_anthropic(api) ? header(r, "x-api-key") : std::string_view();
+  const std::string_view candidates[] = {bearer(r), header(r, "x-goog-api-key"), decoded_query_key, x_api_key};
   std::string_view matched;
   for (std::string_view cand : candidates) {
     // Every candidate is compared, even after a match, so timing does not tell which one was right.
@@ -232,29 +240,39 @@ Route native_route(const Config& c, const Request& r, Route route, const ClientA
   return route;
 }
 
-Route openai_route(const Config& c, const Request& r, Route route, const ClientAuth& auth) {
+// The OpenAI and Anthropic routes: a POST that translates a body, or a GET of the models.
+Route translated_route(const Config& c, const Request& r, Route route, const ClientAuth& auth) {
   constexpr std::string_view kModelsPrefix = "/v1/models/";
   route.client_key = auth.client_key;
   const std::string_view path = r.path;
-  if (route.api == Api::openai_chat || route.api == Api::openai_embeddings) {
+  const bool posts = route.api == Api::openai_chat || route.api == Api::openai_embeddings ||
+                     route.api == Api::anthropic_messages || route.api == Api::anthropic_count_tokens;
+  if (posts) {
     if (r.method != "POST") return refuse(route, api_error(405, "Use POST for " + std::string(path) + "."));
     route.needs_body = true;
     route.max_body = c.max_body_bytes;
     return route;
   }
   if (r.method != "GET") return refuse(route, api_error(405, "Use GET for " + std::string(path) + "."));
-  if (route.api == Api::openai_model) route.path = percent_decode(path.substr(kModelsPrefix.size()));
+  if (route.api == Api::openai_model || route.api == Api::anthropic_model) {
+    route.path = percent_decode(path.substr(kModelsPrefix.size()));
+  }
   return route;
 }
 
-// The OpenAI API a path names, if any.
-std::optional<Api> openai_api(std::string_view path) {
+// The OpenAI or Anthropic API a path names, if any. The model list is the one path both
+// serve: Anthropic's shape for a request that carries anthropic-version or x-api-key.
+std::optional<Api> translated_api(const Request& r) {
+  const std::string_view path = r.path;
   if (path == "/v1/chat/completions") return Api::openai_chat;
   if (path == "/v1/embeddings") return Api::openai_embeddings;
-  if (path == "/v1/models") return Api::openai_models;
+  if (path == "/v1/messages") return Api::anthropic_messages;
+  if (path == "/v1/messages/count_tokens") return Api::anthropic_count_tokens;
+  const bool anthropic = !header(r, "anthropic-version").empty() || !header(r, "x-api-key").empty();
+  if (path == "/v1/models") return anthropic ? Api::anthropic_models : Api::openai_models;
   if (starts_with(path, "/v1/models/") && path.size() > 11 && path.find(':') == std::string_view::npos &&
       path.find('/', 11) == std::string_view::npos) {
-    return Api::openai_model;
+    return anthropic ? Api::anthropic_model : Api::openai_model;
   }
   return std::nullopt;
 }
@@ -271,12 +289,15 @@ std::string native_path(std::string_view path) {
 
 // A proxy request from a known client: its per-token limit, then its API's route.
 Route route_client(const Config& c, const Request& r, RouterState& st, Route route) {
-  const ClientAuth auth = check_client(c, r);
+  const ClientAuth auth = check_client(c, r, route.api);
   if (!auth.ok) {
-    return refuse(route, api_error(401,
-                                   "Missing or wrong access token: send Authorization: Bearer <token>, "
-                                   "x-goog-api-key: <token>, or ?key=<token>.",
-                                   "invalid_api_key"));
+    return refuse(
+        route, api_error(401,
+                         is_anthropic(route.api) ? "Missing or wrong access token: send x-api-key: <token> or "
+                                                   "Authorization: Bearer <token>."
+                                                 : "Missing or wrong access token: send Authorization: Bearer <token>, "
+                                                   "x-goog-api-key: <token>, or ?key=<token>.",
+                         "invalid_api_key"));
   }
   if (c.rate_limit_per_minute > 0) {
     const double n = c.rate_limit_per_minute;
@@ -289,7 +310,7 @@ Route route_client(const Config& c, const Request& r, RouterState& st, Route rou
     }
   }
   if (route.api == Api::native) return native_route(c, r, std::move(route), auth);
-  return openai_route(c, r, std::move(route), auth);
+  return translated_route(c, r, std::move(route), auth);
 }
 
 }  // namespace
@@ -348,12 +369,20 @@ std::string_view api_family(Api api) {
     case Api::openai_models:
     case Api::openai_model:
       return "openai.models";
+    case Api::anthropic_messages:
+      return "anthropic.messages";
+    case Api::anthropic_count_tokens:
+      return "anthropic.count_tokens";
+    case Api::anthropic_models:
+    case Api::anthropic_model:
+      return "anthropic.models";
   }
   return "gemini";
 }
 
 ErrorFormat error_format(Api api) {
-  return api == Api::native ? ErrorFormat::gemini : ErrorFormat::openai;
+  if (api == Api::native) return ErrorFormat::gemini;
+  return is_anthropic(api) ? ErrorFormat::anthropic : ErrorFormat::openai;
 }
 
 void add_cors(const Route& route, Reply& r) {
@@ -366,6 +395,7 @@ void add_cors(const Route& route, Reply& r) {
 
 Reply error_reply(ErrorFormat format, const ApiError& e) {
   if (format == ErrorFormat::openai) return openai::error_reply(e);
+  if (format == ErrorFormat::anthropic) return anthropic::error_reply(e);
   Reply r;
   r.status = e.status;
   {
@@ -403,7 +433,7 @@ Route route(const Config& c, const Request& r, RouterState& st) {
   }
   Route proxy;
   proxy.kind = Route::Kind::proxy;
-  if (auto api = openai_api(path)) {
+  if (auto api = translated_api(r)) {
     proxy.api = *api;
   } else {
     proxy.path = native_path(path);

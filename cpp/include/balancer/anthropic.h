@@ -64,7 +64,7 @@ class MessageStream final : public StreamTranslator {
   // visible token, or between tool calls): a `ping` event, after message_start if nothing
   // was sent yet. Nothing once the stream has ended. Calling it commits the answer: call it
   // only once the upstream stream has been opened (then no retry is possible anyway).
-  void ping(std::string& out);
+  void ping(std::string& out) override;
 
   class Blocks;  // content blocks being written (blocks.cpp)
 

@@ -34,14 +34,14 @@ enum class KeyAction { none, cooldown, disable };
 
 struct Verdict {
   Outcome outcome = Outcome::ok;
-  bool retry = false;         // worth another attempt (on another key) before answering
-  bool backoff = false;       // wait before retrying (server errors)
+  bool retry = false;    // worth another attempt (on another key) before answering
+  bool backoff = false;  // wait before retrying (server errors)
   KeyAction action = KeyAction::none;
-  bool all_models = false;    // the cooldown applies to every model of the key
-  int64_t until_ms = 0;       // end of the cooldown
-  int64_t retry_after_ms = 0; // what the client may be told to wait
-  std::string message;        // upstream message, redacted
-  std::string status_text;    // upstream status, e.g. "RESOURCE_EXHAUSTED"
+  bool all_models = false;     // the cooldown applies to every model of the key
+  int64_t until_ms = 0;        // end of the cooldown
+  int64_t retry_after_ms = 0;  // what the client may be told to wait
+  std::string message;         // upstream message, redacted
+  std::string status_text;     // upstream status, e.g. "RESOURCE_EXHAUSTED"
 };
 
 inline constexpr int64_t kMinCooldownMs = 1000;

@@ -98,6 +98,9 @@ class StreamTranslator {
   virtual bool ok() const = 0;
   // Token counts so far (the last usageMetadata seen).
   virtual gemini::Usage usage() const = 0;
+  // The upstream has been silent a while: appends a keep-alive for the client, if the API
+  // has one (Anthropic's `ping` event). Nothing by default.
+  virtual void ping(std::string& out) { (void)out; }
 };
 
 // The answer side of one request.

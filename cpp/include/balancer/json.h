@@ -5,9 +5,8 @@
 #ifndef JSON_NOEXCEPTION
 #define JSON_NOEXCEPTION
 #endif
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,8 +19,8 @@ using json = nlohmann::json;
 // dumps it recursively, so a body of 100000 '[' or a million-item array would exhaust the
 // Wasm stack or heap. Real request and error bodies stay far inside these.
 struct JsonLimits {
-  uint32_t max_depth = 64;         // arrays/objects nested deeper are refused (the root counts)
-  uint32_t max_items = 100000;     // elements of one array, or members of one object
+  uint32_t max_depth = 64;      // arrays/objects nested deeper are refused (the root counts)
+  uint32_t max_items = 100000;  // elements of one array, or members of one object
 };
 
 enum class JsonShape { ok, too_deep, too_many_items };

@@ -67,6 +67,7 @@ struct Action {
   uint64_t max_bytes = 0;
   int64_t timeout_ms = 0;
   int64_t idle_ms = 0;
+  int64_t ping_ms = 0;  // STREAM: TICK after this long without a chunk (0: never)
   uint32_t slot = 0;
   int mode = 0;  // STREAM: 1 translate, 2 pass
   uint32_t flags = 0;
@@ -78,6 +79,9 @@ struct Action {
 
 inline constexpr int kStreamTranslate = 1;
 inline constexpr int kStreamPass = 2;
+// How often a translated stream whose upstream is silent gets a keep-alive (Anthropic's
+// ping while the model thinks).
+inline constexpr int64_t kPingMs = 10 * 1000;
 
 // What every request of one isolate shares: configuration, the pool, limits, caches and the
 // key events not yet sent to the pool.
@@ -122,6 +126,8 @@ class Machine {
   Action feed(Isolate& iso, const abi::Reader& event);
   // STREAM mode 1: one upstream chunk -> the bytes for the client.
   void chunk(Isolate& iso, std::string_view bytes, std::string& out);
+  // STREAM mode 1: the upstream has been silent PING_MS -> a keep-alive for the client.
+  void tick(std::string& out);
   // The streamed answer ended (reason none) or broke (a reason); `tail` is the last bytes of
   // an untouched answer (mode 2). Appends the closing bytes for the client; false when the
   // client's stream must end in an error instead of closing (an untouched JSON answer cut

@@ -46,8 +46,8 @@ struct PoolKey {
 
 struct PoolStatus {
   size_t total = 0;
-  size_t active = 0;     // usable for the model now
-  size_t cooling = 0;    // enabled but cooling down for the model
+  size_t active = 0;   // usable for the model now
+  size_t cooling = 0;  // enabled but cooling down for the model
   size_t disabled = 0;
   int64_t earliest_until_ms = 0;  // soonest end of a cooldown among cooling keys (0 if none)
 };
@@ -75,8 +75,7 @@ class Pool {
   const Affinity& affinity() const { return affinity_; }
 
   // Applies what a verdict says about key `id`, so this isolate stops using it at once.
-  void apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms,
-             int64_t now_ms);
+  void apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms, int64_t now_ms);
 
   PoolStatus status(std::string_view model, int64_t now_ms) const;
 

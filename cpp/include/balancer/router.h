@@ -79,15 +79,19 @@ struct RouterState {
 
 // The APIs a proxied request may be for.
 enum class Api : uint8_t {
-  native,             // the Gemini API, passed through
-  openai_chat,        // POST /v1/chat/completions
-  openai_embeddings,  // POST /v1/embeddings
-  openai_models,      // GET /v1/models
-  openai_model,       // GET /v1/models/{id}
+  native,                  // the Gemini API, passed through
+  openai_chat,             // POST /v1/chat/completions
+  openai_embeddings,       // POST /v1/embeddings
+  openai_models,           // GET /v1/models
+  openai_model,            // GET /v1/models/{id}
+  anthropic_messages,      // POST /v1/messages
+  anthropic_count_tokens,  // POST /v1/messages/count_tokens
+  anthropic_models,        // GET /v1/models with anthropic-version or x-api-key
+  anthropic_model,         // GET /v1/models/{id}, the same
 };
 
 // Every answer's error format.
-enum class ErrorFormat : uint8_t { openai, gemini, admin };
+enum class ErrorFormat : uint8_t { openai, anthropic, gemini, admin };
 
 // The name statistics show for an API ("gemini", "openai.chat" ...).
 std::string_view api_family(Api api);

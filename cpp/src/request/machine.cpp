@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "balancer/affinity.h"
+#include "balancer/anthropic.h"
 #include "balancer/openai.h"
 #include "balancer/redact.h"
 #include "internal.h"
@@ -94,6 +95,14 @@ Translated translate(const Isolate& iso, const State& s) {
       return openai::translate_models(info);
     case Api::openai_model:
       return openai::translate_model(s.route.path, info);
+    case Api::anthropic_messages:
+      return anthropic::translate_messages(s.body, info);
+    case Api::anthropic_count_tokens:
+      return anthropic::translate_count_tokens(s.body, info);
+    case Api::anthropic_models:
+      return anthropic::translate_models(info);
+    case Api::anthropic_model:
+      return anthropic::translate_model(s.route.path, info);
     case Api::native:
       break;
   }
@@ -324,8 +333,7 @@ Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::str
   // counts its usage and answers, with no stream to pump. SSE and media stream through.
   const std::string_view type = abi::header_value(headers, "content-type");
   // 204 and 205 carry no body a Response could stream: read (nothing) and answer.
-  const bool native_json =
-      s.native && (type.find("json") != std::string_view::npos || status == 204 || status == 205);
+  const bool native_json = s.native && (type.find("json") != std::string_view::npos || status == 204 || status == 205);
   const bool streams = s.calls.size() == 1 && ((s.native && !native_json) || c.up.sse);
   if (native_json) {
     c.status = status;
@@ -364,6 +372,7 @@ Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::str
   a.slot = slot;
   a.mode = s.native ? kStreamPass : kStreamTranslate;
   a.idle_ms = iso.config.stream_idle_ms;
+  a.ping_ms = s.native ? 0 : kPingMs;
   return a;
 }
 
@@ -595,6 +604,11 @@ void Machine::chunk(Isolate& iso, std::string_view bytes, std::string& out) {
   // only when twice that has gathered, so each byte is moved at most once.
   s.tail.append(bytes);
   if (s.tail.size() > 2 * kTailBytes) s.tail.erase(0, s.tail.size() - kTailBytes);
+}
+
+void Machine::tick(std::string& out) {
+  State& s = *s_;
+  if (s.phase == Phase::streaming && s.stream) s.stream->ping(out);
 }
 
 bool Machine::end(Isolate& iso, Reason reason, std::string_view tail, std::string& out) {

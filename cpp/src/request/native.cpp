@@ -61,7 +61,8 @@ bool creates_or_describes(std::string_view method, std::string_view path) {
       if (!starts_with(rest, kind)) continue;
       const std::string_view tail = rest.substr(kind.size());
       // A list (GET), a creation (POST), an upload's last step (POST, or PUT on some clients).
-      if (tail.empty()) return method == "POST" || method == "GET" || (method == "PUT" && starts_with(path, "/upload/"));
+      if (tail.empty())
+        return method == "POST" || method == "GET" || (method == "PUT" && starts_with(path, "/upload/"));
       if (tail.front() == '/' && tail.find('/', 1) == std::string_view::npos &&
           tail.find(':') == std::string_view::npos) {
         return method == "GET" || method == "PATCH";
@@ -139,8 +140,7 @@ std::vector<std::string> learn(Isolate& iso, const State& s, const Call& c, std:
 }  // namespace
 
 Reply native_answer(Isolate& iso, State& s, Call& c, std::string body) {
-  const std::string_view tail =
-      std::string_view(body).substr(body.size() > kTailBytes ? body.size() - kTailBytes : 0);
+  const std::string_view tail = std::string_view(body).substr(body.size() > kTailBytes ? body.size() - kTailBytes : 0);
   record(iso, s, c, Verdict{}, true, usage_in(tail), learn(iso, s, c, tail));
   Reply r;
   r.status = c.status;
