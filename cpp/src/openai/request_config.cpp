@@ -1,6 +1,5 @@
 // OpenAI sampling, output and reasoning fields → Gemini generationConfig; Google's own
 // extension fields (extra_body.google) → thinkingConfig, safetySettings, cachedContent.
-#include <algorithm>
 #include <optional>
 
 #include "request_internal.h"
@@ -28,21 +27,6 @@ constexpr NumberField kNumberFields[] = {
     {"n", "candidateCount", true, 1, 8, {}},
     {"presence_penalty", "presencePenalty", false, -2, 2, {}},
     {"frequency_penalty", "frequencyPenalty", false, -2, 2, {}},
-};
-
-struct Effort {
-  std::string_view name;
-  int64_t budget;          // Gemini 2.5: thinkingBudget (raised to the model's minimum)
-  std::string_view level;  // Gemini 3: thinkingLevel, which has no "off"
-  bool thoughts;           // includeThoughts: reasoning was asked for
-};
-
-// Budgets: minimal is the smallest budget every 2.5 model accepts when thinking is on (Flash
-// Lite's floor is 512); low, medium and high follow Google's own OpenAI-compatible mapping.
-// Gemini 3 has two levels: medium, OpenAI's default, maps to Gemini 3's default, high.
-constexpr Effort kEfforts[] = {
-    {"none", 0, "low", false},      {"minimal", 512, "low", true}, {"low", 1024, "low", true},
-    {"medium", 8192, "high", true}, {"high", 24576, "high", true},
 };
 
 constexpr size_t kMaxStopSequences = 5;
@@ -130,39 +114,28 @@ bool write_response_format(raw::value root, ChatState& st, JsonOut& out) {
     return st.err.fail("response_format.type must be text, json_object or json_schema.", "response_format.type",
                        "unsupported_value");
   }
-  out.key("responseMimeType").string("application/json");
-  if (type.equals("json_object")) return true;
+  if (type.equals("json_object")) {
+    out.key("responseMimeType").string("application/json");
+    return true;
+  }
   raw::value schema = present(rf.get("json_schema").get("schema"));
   if (schema.exists() && !schema.is_object()) {
     return st.err.fail("response_format.json_schema.schema must be an object.", "response_format.json_schema.schema",
                        "invalid_type");
   }
-  const ConvertedSchema c = convert_schema(schema, true);
-  if (c.form == SchemaForm::openapi) out.key("responseSchema").raw(c.json);
-  if (c.form == SchemaForm::json_schema) out.key("responseJsonSchema").raw(c.json);
+  gemini::write_response_schema(out, schema);
   return true;
 }
 
-struct ThinkingChoice {
-  std::optional<int64_t> budget;
-  std::string level;
-  std::optional<bool> include;
-};
+using gemini::ThinkingChoice;
 
 bool read_effort(raw::value root, ChatState& st, ThinkingChoice& t) {
   raw::value effort = present(root.get("reasoning_effort"));
   if (!effort.exists()) return true;
-  const Effort* found = nullptr;
-  for (const Effort& e : kEfforts) {
-    if (effort.equals(e.name)) found = &e;
-  }
-  if (found == nullptr) {
+  if (!gemini::effort_thinking(effort, st.traits, t)) {
     return st.err.fail("reasoning_effort must be one of none, minimal, low, medium, high.", "reasoning_effort",
                        "invalid_value");
   }
-  if (st.traits.thinking == Thinking::budget) t.budget = std::max(found->budget, st.traits.min_budget);
-  if (st.traits.thinking == Thinking::level) t.level = std::string(found->level);
-  if (st.traits.thinking != Thinking::none && found->thoughts) t.include = true;
   return true;
 }
 
@@ -202,15 +175,7 @@ bool write_thinking(raw::value root, ChatState& st, JsonOut& out) {
   // A model that cannot think answers 400 to includeThoughts.
   if (st.traits.thinking == Thinking::none) t.include.reset();
   st.include_reasoning = t.include.value_or(false);
-  if (!t.budget && t.level.empty() && !t.include) return true;
-  out.key("thinkingConfig").begin_object();
-  if (t.include) out.key("includeThoughts").boolean(*t.include);
-  if (t.budget) {
-    out.key("thinkingBudget").number(*t.budget);
-  } else if (!t.level.empty()) {
-    out.key("thinkingLevel").string(t.level);
-  }
-  out.end_object();
+  gemini::write_thinking_config(out, t, st.traits);
   return true;
 }
 

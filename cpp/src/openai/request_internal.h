@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "balancer/gemini.h"
+#include "balancer/gemini_request.h"
 #include "balancer/jsonout.h"
 #include "balancer/plan.h"
 #include "balancer/rawjson.h"
@@ -30,6 +31,7 @@ using gemini::Path;
 using gemini::present;
 using gemini::SchemaForm;
 using gemini::Thinking;
+using gemini::Turns;
 
 // A 400 invalid_request_error in OpenAI's format, param and code included.
 Plan failure_plan(const Failure& f);
@@ -52,25 +54,6 @@ struct ChatState {
   int64_t n = 1;
   raw::value google;  // extra_body.google / google: Google's own extension fields
   Failure err;
-};
-
-// Gemini turns being written: consecutive parts of one role share a turn, and a turn opens
-// only when its first part is written, so no empty (dummy) turn is ever sent.
-class Turns {
- public:
-  // `with_role` false writes bare {"parts":[...]} (systemInstruction).
-  Turns(JsonOut& out, bool with_role) : out_(out), with_role_(with_role) {}
-  // The writer positioned for one more part of a `role` turn.
-  JsonOut& part(std::string_view role);
-  void close();
-  bool empty() const { return count_ == 0; }
-
- private:
-  JsonOut& out_;
-  bool with_role_;
-  bool open_ = false;
-  std::string_view role_;
-  size_t count_ = 0;
 };
 
 // messages → "contents" (written to `out`) and the system instruction's parts (`system`).

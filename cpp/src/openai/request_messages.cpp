@@ -171,43 +171,16 @@ bool MessageWriter::tool_result(raw::value m, const Path& at, bool legacy) {
 bool MessageWriter::response(raw::value content, const Path& at, JsonOut& out) {
   content = present(content);
   if (content.is_string()) {
-    const std::string_view span = content.raw();
-    const size_t first = span.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos || span[first] != '{') {
-      out.begin_object().key("result").raw_string(content).end_object();
-      return true;
-    }
+    gemini::write_result_object(out, content);
+    return true;
   }
   std::string text;
   if (!content_text(content, text, st_.err, at)) return false;
-  raw::document doc;
-  if (doc.parse(text) == raw::success && doc.root().is_object()) {
-    out.raw(doc.root().raw_json());
-  } else {
-    out.begin_object().key("result").string(text).end_object();
-  }
+  gemini::write_result_text(out, text);
   return true;
 }
 
 }  // namespace
-
-JsonOut& Turns::part(std::string_view role) {
-  if (!open_ || role != role_) {
-    if (open_) out_.end_array().end_object();
-    out_.begin_object();
-    if (with_role_) out_.key("role").string(role);
-    out_.key("parts").begin_array();
-    open_ = true;
-    role_ = role;
-  }
-  ++count_;
-  return out_;
-}
-
-void Turns::close() {
-  if (open_) out_.end_array().end_object();
-  open_ = false;
-}
 
 bool write_messages(raw::value messages, ChatState& st, Turns& contents, Turns& system) {
   messages = present(messages);
