@@ -15,8 +15,10 @@
 #include <string>
 #include <string_view>
 
+#include "balancer/exchange.h"
 #include "balancer/json.h"
 #include "balancer/plan.h"
+#include "balancer/rawjson.h"
 
 namespace bal::openai {
 
@@ -44,5 +46,14 @@ class StreamTranslator {
 
 // `header` is the plan's "translate" object plus "now_ms". Returns nullptr for an unknown kind.
 std::unique_ptr<StreamTranslator> open_stream(const json& header);
+
+// Errors in OpenAI's format, shared by every OpenAI-format family (chat, Responses):
+// {"error":{"message","type","param","code"}}, the type from the status, a 429 with a
+// retry-after header (at least one second, the default quota cooldown when unknown).
+Reply error_reply(const ApiError& e);
+void append_error(std::string& out, const ApiError& e);
+// Gemini's {"error": {...}} object (an error body's, or one inside a stream) as the error
+// the client gets: status and code mapped, message redacted, RetryInfo kept.
+ApiError upstream_api_error(int status, raw::value error);
 
 }  // namespace bal::openai

@@ -31,6 +31,8 @@ constexpr ErrorMapping kErrorMappings[] = {
     {504, 504, "server_error", "timeout"},
 };
 
+}  // namespace
+
 ErrorInfo mapped(int status) {
   ErrorInfo e;
   for (const ErrorMapping& m : kErrorMappings) {
@@ -51,6 +53,8 @@ ErrorInfo mapped(int status) {
   return e;
 }
 
+namespace {
+
 std::string generic_message(int status, std::string_view what) {
   std::string m = "upstream returned HTTP ";
   m += std::to_string(status);
@@ -67,12 +71,12 @@ int64_t retry_delay_ms(raw::value error) {
   return 0;
 }
 
+}  // namespace
+
 // Rounded up, so a client never retries a moment too early, and at least one second.
 int64_t retry_after_seconds(int64_t ms) {
   return ms <= 1000 ? 1 : (ms + 999) / 1000;
 }
-
-}  // namespace
 
 ErrorInfo upstream_error(int status, raw::value error) {
   ErrorInfo e = mapped(status);
@@ -142,3 +146,50 @@ Plan error_response(const Context& ctx, const ErrorInfo& e) {
 }
 
 }  // namespace bal::openai::resp
+
+namespace bal::openai {
+
+void append_error(std::string& out, const ApiError& e) {
+  const resp::ErrorInfo m = resp::mapped(e.status);
+  out += "{\"error\":{\"message\":";
+  raw::append_string(out, e.message);
+  out += ",\"type\":\"";
+  out += m.type;
+  out += "\",\"param\":";
+  if (e.param.empty()) {
+    out += "null";
+  } else {
+    raw::append_string(out, e.param);
+  }
+  out += ",\"code\":";
+  if (!e.code.empty()) {
+    raw::append_string(out, e.code);
+  } else if (m.code != nullptr) {
+    out += '"';
+    out += m.code;
+    out += '"';
+  } else {
+    out += "null";
+  }
+  out += "}}";
+}
+
+Reply error_reply(const ApiError& e) {
+  Reply r;
+  r.status = e.status >= 400 && e.status < 600 ? e.status : 500;
+  append_error(r.body, e);
+  if (r.status == 429) {
+    const int64_t ms = e.retry_after_ms > 0 ? e.retry_after_ms : kDefaultQuotaCooldownMs;
+    r.headers.emplace_back("retry-after", std::to_string(resp::retry_after_seconds(ms)));
+  }
+  return r;
+}
+
+ApiError upstream_api_error(int status, raw::value error) {
+  const resp::ErrorInfo info = resp::upstream_error(status, error);
+  ApiError e = api_error(info.status, info.message, info.code == nullptr ? std::string() : info.code);
+  e.retry_after_ms = info.retry_after_ms;
+  return e;
+}
+
+}  // namespace bal::openai

@@ -89,6 +89,11 @@ ErrorInfo upstream_error(int status, raw::value error);
 // The upstream said 2xx but sent nothing a client can use.
 ErrorInfo bad_gateway(std::string_view message);
 
+// The client's status, type and code for an upstream HTTP status (message empty).
+ErrorInfo mapped(int status);
+// A retry-after header's seconds for a delay: rounded up, at least one.
+int64_t retry_after_seconds(int64_t ms);
+
 void append_error_body(std::string& out, const ErrorInfo& e);
 // The respond plan for an error; a 429 gets "retry-after" (the shim's figure first).
 Plan error_response(const Context& ctx, const ErrorInfo& e);
