@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "balancer/gemini.h"
 #include "balancer/jsonout.h"
@@ -61,9 +62,9 @@ bool valid_function_name(std::string_view name);
 bool write_function_declaration(JsonOut& out, raw::value name, raw::value description, raw::value parameters,
                                 Failure& err, const Path& at, std::string& decoded_name);
 
-// "toolConfig":{"functionCallingConfig":{"mode":..,"allowedFunctionNames":[allowed]}}; no
-// allowed name when `allowed` is empty.
-void write_tool_config(JsonOut& out, std::string_view mode, std::string_view allowed);
+// "toolConfig":{"functionCallingConfig":{"mode":..,"allowedFunctionNames":[...]}}; the names
+// only when there are some.
+void write_tool_config(JsonOut& out, std::string_view mode, const std::vector<std::string>& allowed);
 
 // Structured output: "responseMimeType":"application/json" and the schema, cleaned or as JSON
 // Schema (see convert_schema); an absent schema asks only for JSON.

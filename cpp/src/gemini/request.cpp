@@ -116,9 +116,13 @@ bool write_function_declaration(JsonOut& out, raw::value name, raw::value descri
   return true;
 }
 
-void write_tool_config(JsonOut& out, std::string_view mode, std::string_view allowed) {
+void write_tool_config(JsonOut& out, std::string_view mode, const std::vector<std::string>& allowed) {
   out.key("toolConfig").begin_object().key("functionCallingConfig").begin_object().key("mode").string(mode);
-  if (!allowed.empty()) out.key("allowedFunctionNames").begin_array().string(allowed).end_array();
+  if (!allowed.empty()) {
+    out.key("allowedFunctionNames").begin_array();
+    for (const std::string& name : allowed) out.string(name);
+    out.end_array();
+  }
   out.end_object().end_object();
 }
 

@@ -87,7 +87,9 @@ bool ToolWriter::choice(raw::value root, JsonOut& out) {
   if (mode.empty()) {
     return st_.err.fail("tool_choice must be auto, none, required or {\"type\": \"function\", ...}.", "tool_choice");
   }
-  gemini::write_tool_config(out, mode, allowed);
+  std::vector<std::string> names;
+  if (!allowed.empty()) names.push_back(std::move(allowed));
+  gemini::write_tool_config(out, mode, names);
   return true;
 }
 
