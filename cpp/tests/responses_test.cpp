@@ -344,3 +344,100 @@ TEST_CASE("stored records: broken store data is refused whole", "[responses][sto
   CHECK(s.chain("resp_aaaaaaaaaaaaaaaa").empty());  // a loop is no conversation
   CHECK(s.chain("resp_bbbbbbbbbbbbbbbb").empty());
 }
+
+TEST_CASE("GET, DELETE and input_items answer from the stored record", "[responses][store]") {
+  const json f =
+      fixtures::read_json(std::string(FIXTURES_DIR) + "/responses/responses/tool_call_gemini3_signature.json");
+  const std::string record = f["record"].dump();
+  rs::Stored s;
+  REQUIRE(s.parse("[" + record + "]"));
+  const std::string id = "resp_0123456789abcdef";
+
+  SECTION("the response object, encrypted_content only when include asks") {
+    const json plain = bal::parse_json(rs::retrieve_response(id, &s, "").body);
+    CHECK(plain["id"] == id);
+    CHECK(plain["output"].size() == 3);
+    CHECK_FALSE(plain["output"][0].contains("encrypted_content"));
+    const json full = bal::parse_json(rs::retrieve_response(id, &s, "include%5B%5D=reasoning.encrypted_content").body);
+    CHECK(full["output"][0]["encrypted_content"].get<std::string>().substr(0, 5) == "gbr1.");
+    CHECK(full == f["record"]["response"]);
+  }
+  SECTION("unknown ids, or another owner's (the store answers nothing), are 404") {
+    const bal::Reply r = rs::retrieve_response("resp_9999999999999999", &s, "");
+    CHECK(r.status == 404);
+    CHECK(bal::parse_json(r.body)["error"]["message"] == "Response with id 'resp_9999999999999999' not found.");
+    CHECK(rs::retrieve_response(id, nullptr, "").status == 404);
+    CHECK(rs::list_input_items(id, nullptr, "").status == 404);
+  }
+  SECTION("input items: newest first by default, paged with limit and after") {
+    const json all = bal::parse_json(rs::list_input_items(id, &s, "").body);
+    CHECK(all["object"] == "list");
+    REQUIRE(all["data"].size() == 1);
+    CHECK(all["data"][0]["id"] == "msg_0123456789abcdef_0");
+    CHECK(all["first_id"] == "msg_0123456789abcdef_0");
+    CHECK(all["has_more"] == false);
+    const json after = bal::parse_json(rs::list_input_items(id, &s, "order=asc&after=msg_0123456789abcdef_0").body);
+    CHECK(after["data"].empty());
+    CHECK(after["first_id"].is_null());
+    CHECK(rs::list_input_items(id, &s, "limit=0").status == 400);
+    CHECK(rs::list_input_items(id, &s, "order=up").status == 400);
+  }
+  SECTION("delete") {
+    CHECK(bal::parse_json(rs::delete_response(id, true).body) ==
+          json{{"id", id}, {"object", "response"}, {"deleted", true}});
+    CHECK(rs::delete_response(id, false).status == 404);
+  }
+}
+
+TEST_CASE("a Gemini 3 tool loop through the store and through encrypted_content never needs the skip value",
+          "[responses][carry]") {
+  for (const bool stateless : {false, true}) {
+    INFO((stateless ? "encrypted_content" : "previous_response_id"));
+    bal::ModelMap models;
+    bal::RequestInfo info{1700000000000, "aaaaaaaaaaaaaaaa", &models};
+    const std::string first =
+        std::string(R"({"model":"gemini-3-pro-preview","input":"Weather?","tools":[{"type":"function","name":"w"}],)") +
+        (stateless ? R"("store":false,"include":["reasoning.encrypted_content"]})" : R"("store":true})");
+    bal::Translated t = rs::translate_responses(first, info, nullptr);
+    INFO((t.error ? t.error->message : std::string()));
+    REQUIRE_FALSE(t.error);
+    auto& rx = rs::responses_exchange(*t.exchange);
+    rx.served_by(4);
+    const bal::Reply r = t.exchange->answer({R"({"candidates":[{"content":{"role":"model","parts":[
+      {"functionCall":{"name":"w","args":{}},"thoughtSignature":"U0lH"},{"functionCall":{"name":"w","args":{"a":1}}}]},
+      "finishReason":"STOP"}]})"});
+    const json answer = bal::parse_json(r.body);
+    const auto w = rx.to_store();
+    CHECK(w.has_value() == !stateless);
+
+    json next = {{"model", "gemini-3-pro-preview"}, {"tools", json::array({{{"type", "function"}, {"name", "w"}}})}};
+    json input = json::array();
+    rs::Stored stored;
+    if (stateless) {
+      input.push_back({{"role", "user"}, {"content", "Weather?"}});
+      for (json item : answer["output"]) {
+        item.erase("id");  // a client that keeps only documented fields
+        item.erase("status");
+        input.push_back(item);
+      }
+    } else {
+      REQUIRE(stored.parse("[" + w->body + "]"));
+      next["previous_response_id"] = "resp_aaaaaaaaaaaaaaaa";
+    }
+    for (const json& item : answer["output"]) {
+      if (item["type"] == "function_call") {
+        input.push_back({{"type", "function_call_output"}, {"call_id", item["call_id"]}, {"output", "ok"}});
+      }
+    }
+    next["input"] = input;
+    info.request_id = "bbbbbbbbbbbbbbbb";
+    const bal::Translated t2 = rs::translate_responses(next.dump(), info, stateless ? nullptr : &stored);
+    REQUIRE_FALSE(t2.error);
+    const json body = bal::parse_json(t2.calls[0].body);
+    INFO(body.dump());
+    CHECK(body["contents"][1]["parts"][0]["thoughtSignature"] == "U0lH");
+    CHECK_FALSE(body["contents"][1]["parts"][1].contains("thoughtSignature"));
+    CHECK(t2.calls[0].body.find("skip_thought_signature_validator") == std::string::npos);
+    CHECK(rs::responses_exchange(*t2.exchange).bound_key() == 4);
+  }
+}
