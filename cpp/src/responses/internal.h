@@ -79,6 +79,9 @@ struct Options {
   std::string safety_identifier = "null";
 
   std::string input;  // this request's input items for the store (a JSON array)
+  // Functions declared inside a namespace tool: (name, decoded; namespace, escaped). Their calls
+  // name the namespace, as OpenAI's do, so the client routes them.
+  std::vector<std::pair<std::string, std::string>> namespaces;
 };
 
 // ---- the output being built (output.cpp) --------------------------------------------------
@@ -94,6 +97,7 @@ struct Item {
   std::string call_id;               // call: escaped
   std::string name;                  // call: escaped
   std::string arguments;             // call: the arguments' JSON text, escaped as a string's contents
+  std::string ns;                    // call: the namespace its function was declared in, escaped
   bool done = false;
 };
 

@@ -120,6 +120,10 @@ void Output::write_item(std::string& out, const Item& item, bool with_encrypted)
       append_quoted(out, item.call_id);
       out += ",\"name\":";
       append_quoted(out, item.name);
+      if (!item.ns.empty()) {
+        out += ",\"namespace\":";
+        append_quoted(out, item.ns);
+      }
       break;
   }
   out += '}';
@@ -232,6 +236,9 @@ void Output::call(raw::value part, std::string* ev) {
   }
   ++calls_;
   item.name = std::string(escaped_span(fc.get("name")));
+  for (const auto& [name, ns] : o_.namespaces) {
+    if (fc.get("name").equals(name)) item.ns = ns;
+  }
   const raw::value args = fc.get("args");
   if (args.is_object()) {
     std::string quoted;

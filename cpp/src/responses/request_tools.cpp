@@ -36,7 +36,7 @@ std::string_view mode_for(raw::value name, const ChoiceMode* first, const Choice
 class ToolWriter {
  public:
   explicit ToolWriter(RequestState& st) : st_(st), out_(decls_) { out_.begin_array(); }
-  bool tool(raw::value t, const Path& at, bool in_namespace);
+  bool tool(raw::value t, const Path& at, raw::value ns);
   bool choice(raw::value choice, JsonOut& out);
   void write(JsonOut& out);
 
@@ -50,7 +50,8 @@ class ToolWriter {
   bool search_ = false;
 };
 
-bool ToolWriter::tool(raw::value t, const Path& at, bool in_namespace) {
+bool ToolWriter::tool(raw::value t, const Path& at, raw::value ns) {
+  const bool in_namespace = ns.exists();
   if (!t.is_object()) return st_.err.fail_at(at, "must be an object.", "invalid_type");
   const raw::value type = t.get("type");
   if (type.equals("function")) {
@@ -59,17 +60,20 @@ bool ToolWriter::tool(raw::value t, const Path& at, bool in_namespace) {
                                             name)) {
       return false;
     }
+    if (in_namespace) st_.o.namespaces.emplace_back(name, std::string(ns.raw()));
     names_.push_back(std::move(name));
     return true;
   }
   // Codex CLI groups tools under a namespace; Gemini sees the functions, under their own names.
   if (type.equals("namespace") && !in_namespace) {
+    if (!t.get("name").is_string())
+      return st_.err.fail_at(Path(at, "name"), "is required.", "missing_required_parameter");
     const raw::value tools = t.get("tools");
     const Path tools_at(at, "tools");
     if (!tools.is_array()) return st_.err.fail_at(tools_at, "must be an array.", "invalid_type");
     size_t i = 0;
     for (raw::value inner : tools.items()) {
-      if (!tool(inner, Path(tools_at, i++), true)) return false;
+      if (!tool(inner, Path(tools_at, i++), t.get("name"))) return false;
     }
     return true;
   }
@@ -144,7 +148,7 @@ bool write_tools(raw::value root, RequestState& st, JsonOut& out) {
   const Path tools_at("tools");
   size_t i = 0;
   for (raw::value t : tools.items()) {
-    if (!writer.tool(t, Path(tools_at, i++), false)) return false;
+    if (!writer.tool(t, Path(tools_at, i++), raw::value())) return false;
   }
   writer.write(out);
   return writer.choice(root.get("tool_choice"), out);
