@@ -14,6 +14,8 @@ export const TARGETS = [
   'openai_stream',
   'path',
   'rawjson',
+  'responses_request',
+  'responses_stream',
   'router',
   'usage',
 ];
@@ -215,6 +217,13 @@ export const DECODERS = {
   openai_stream: decodeStream,
   path: (p) => ({ text: p.rest() }),
   rawjson: (p) => ({ text: p.rest() }),
+  responses_request: (p) => ({ body: p.rest() }),
+  responses_stream: (p) => {
+    const flags = p.u8();
+    const chunks = [];
+    while (p.remaining > 0) chunks.push(p.bytes(p.int(1, 65536)));
+    return { flags, chunks };
+  },
   router: decodeRouter,
   usage: (p) => ({ text: p.rest() }),
 };

@@ -31,6 +31,15 @@ const requests = load('requests').map((f) => f.openai_raw ?? JSON.stringify(f.op
 const responses = load('responses').map((f) => ({ ...f, body: f.gemini_raw ?? JSON.stringify(f.gemini) }));
 const streams = load('streams');
 
+const responsesFixtures = join(fixtures, '..', 'responses');
+const loadResponses = (dir) =>
+  readdirSync(join(responsesFixtures, dir))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(responsesFixtures, dir, f), 'utf8')));
+const responsesRequests = loadResponses('requests').map((f) => f.request_raw ?? JSON.stringify(f.request));
+const responsesStreams = loadResponses('streams');
+
 // Deterministic cuts (xorshift), so the seeds do not change from one run to the next.
 function cuts(length, seed, max) {
   let x = seed | 1;
@@ -116,6 +125,28 @@ function streamSeed(f, sizes) {
     at += n;
   }
   return w.build();
+}
+
+// responses_stream_fuzz.cpp: flags say Gemini 3, summary, encrypted_content.
+function responsesStreamSeed(f, sizes) {
+  const sse = bytes(f.sse);
+  const r = f.request;
+  const w = new Writer().u8(
+    (r.model.startsWith('gemini-3') ? 1 : 0) | (r.reasoning?.summary ? 2 : 0) | (r.include?.length ? 4 : 0),
+  );
+  let at = 0;
+  for (const n of sizes) {
+    w.int(n, 1, 65536).bytes(sse.subarray(at, at + n));
+    at += n;
+  }
+  return w.build();
+}
+
+function responsesStreamSeeds() {
+  return responsesStreams.flatMap((f, i) => {
+    const length = bytes(f.sse).length;
+    return [responsesStreamSeed(f, [length]), responsesStreamSeed(f, cuts(length, i + 1, 24))];
+  });
 }
 
 function streamSeeds() {
@@ -261,6 +292,8 @@ export function seeds() {
     openai_response: responses.map(responseSeed),
     openai_stream: streamSeeds(),
     path: texts(PATH_TEXTS),
+    responses_request: texts(responsesRequests),
+    responses_stream: responsesStreamSeeds(),
     rawjson: texts([...requests, ...responses.map((f) => f.body), ...JSON_EDGES]),
     router: routerSeeds(),
     usage: texts([...streams.map((f) => f.sse), ...responses.map((f) => f.body)]),

@@ -26,8 +26,13 @@ function replay(target) {
   });
 }
 
+// The Responses API reaches core.wasm once the request machine carries it (its ABI has no
+// operation for it yet): those corpora replay natively only until then.
+const NOT_IN_ABI = ['responses_request', 'responses_stream'];
+
 for (const target of TARGETS) {
-  test(`fuzz corpus of ${target} replays through core.wasm`, async () => {
+  const skip = NOT_IN_ABI.includes(target) && 'the ABI has no Responses API operation yet';
+  test(`fuzz corpus of ${target} replays through core.wasm`, { skip }, async () => {
     const r = await replay(target);
     assert.equal(r.code, 0, r.output);
     assert.match(r.output, new RegExp(`^${target}: \\d+ inputs, 0 failed`, 'm'));
