@@ -68,14 +68,17 @@ export async function startCaptureServer({ script = ['text'], pickTool = () => t
         return;
       }
       const n = turn++;
-      const id = `resp_capture${n}`;
+      // Ids in this server's own format, so that a client's item_references can be resolved
+      // against records the fixtures provide.
+      const hex = (0x1000 + n).toString(16).padStart(16, '0');
+      const id = `resp_${hex}`;
       const kind = script[Math.min(n, script.length - 1)];
       const name = (body.tools ?? []).map(toolName).find((t) => t && pickTool(t));
       let item;
       if (kind === 'call' && name) {
-        item = { id: `fc_capture${n}`, type: 'function_call', status: 'completed', arguments: JSON.stringify(callArguments(name)), call_id: `call_capture${n}`, name };
+        item = { id: `fc_${hex}_0`, type: 'function_call', status: 'completed', arguments: JSON.stringify(callArguments(name)), call_id: `call_${hex}_0`, name };
       } else {
-        item = { id: `msg_capture${n}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Done.', annotations: [], logprobs: [] }] };
+        item = { id: `msg_${hex}_0`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Done.', annotations: [], logprobs: [] }] };
       }
       const done = responseObject(id, body, [item], 'completed');
       if (!body.stream) {

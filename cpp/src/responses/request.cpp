@@ -265,6 +265,7 @@ bool write_contents(raw::value root, RequestState& st, Turns& contents, Turns& s
     return st.err.fail("input must be a string or an array of input items.", "input", "invalid_type");
   }
   if (!collect_signatures(history, st, false) || !collect_signatures(items, st, true)) return false;
+  collect_stored_signatures(items, st);
   if (!st.o.bound_key) st.o.bound_key = st.carry.key_id;
 
   ItemWriter writer(st, contents, system);

@@ -60,6 +60,10 @@ bool resolve_input(raw::value input, RequestState& st, std::vector<raw::value>& 
 // Collects the signatures of reasoning items (encrypted_content) into st.carry.
 bool collect_signatures(const std::vector<raw::value>& items, RequestState& st, bool from_request);
 
+// The signatures (and key) of the stored responses that the request's items came from, for
+// clients that send items back by id without their encrypted_content.
+void collect_stored_signatures(const std::vector<raw::value>& items, RequestState& st);
+
 bool write_tools(raw::value root, RequestState& st, JsonOut& out);
 
 }  // namespace bal::responses::detail

@@ -5,6 +5,8 @@
 // "model" parts; consecutive parts of one role share a turn, so the results of parallel calls
 // travel together. Reasoning items write nothing: the signatures they carry are put back on
 // the parts Gemini issued them for (function calls by call_id, text by its fingerprint).
+#include <algorithm>
+
 #include "request_internal.h"
 
 namespace bal::responses::detail {
@@ -338,6 +340,25 @@ bool collect_signatures(const std::vector<raw::value>& items, RequestState& st, 
                        at.str(), "invalid_encrypted_content");
   }
   return true;
+}
+
+void collect_stored_signatures(const std::vector<raw::value>& items, RequestState& st) {
+  if (st.stored == nullptr) return;
+  std::vector<std::string> seen;
+  for (raw::value v : items) {
+    const raw::value id = v.get("id");
+    if (!id.is_string()) continue;
+    std::string response = response_of_item(id.str());
+    if (response.empty() || std::find(seen.begin(), seen.end(), response) != seen.end()) continue;
+    const raw::value record = st.stored->find(response);
+    seen.push_back(std::move(response));
+    if (!record.exists()) continue;
+    for (raw::value out : record.get("response").get("output").items()) {
+      const raw::value content = out.get("encrypted_content");
+      if (item_type(out) == "reasoning" && content.is_string()) decode_carry(content.str(), st.carry);
+    }
+    if (const auto key = record.get("key_id").as_int64()) st.o.bound_key = key;
+  }
 }
 
 }  // namespace bal::responses::detail

@@ -145,8 +145,10 @@ std::vector<std::string> ids_to_load(std::string_view body) {
     if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
   };
   if (const raw::value previous = root.get("previous_response_id"); previous.is_string()) add(previous.str());
+  // Every item this server issued names its response: item_references need its items, and
+  // items sent back whole (a reasoning item without encrypted_content) need its signatures.
   for (raw::value item : root.get("input").items()) {
-    if (item.get("type").equals("item_reference")) add(response_of_item(item.get("id").str()));
+    if (const raw::value id = item.get("id"); id.is_string()) add(response_of_item(id.str()));
   }
   return ids;
 }
