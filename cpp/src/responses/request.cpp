@@ -273,9 +273,10 @@ bool write_contents(raw::value root, RequestState& st, Turns& contents, Turns& s
   if (instructions.is_string() && !instructions.raw().empty()) {
     system.part("").begin_object().key("text").raw_string(instructions).end_object();
   }
+  const Path history_at("previous_response_id");
   size_t i = 0;
   for (raw::value v : history) {
-    if (!writer.item(v, Path(Path("previous_response_id"), i++))) return false;
+    if (!writer.item(v, Path(history_at, i++))) return false;
   }
   JsonOut stored(st.o.input);
   stored.begin_array();

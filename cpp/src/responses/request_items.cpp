@@ -334,7 +334,9 @@ bool collect_signatures(const std::vector<raw::value>& items, RequestState& st, 
     if (!content.exists()) continue;
     if (content.is_string() && decode_carry(content.str(), st.carry)) continue;
     if (!from_request) continue;  // a record this server wrote: nothing the client can fix
-    const Path at(Path(Path("input"), index), "encrypted_content");
+    const Path all("input");
+    const Path item(all, index);
+    const Path at(item, "encrypted_content");
     return st.err.fail("The encrypted content of input[" + std::to_string(index) +
                            "] could not be verified: send back reasoning items as this server returned them.",
                        at.str(), "invalid_encrypted_content");
