@@ -148,7 +148,9 @@ class Output {
   gemini::Usage usage_;
   Status status_ = Status::in_progress;
   std::string incomplete_reason_;
-  std::string error_;  // {"code":…,"message":…} of a failure
+  std::string error_;          // {"code":…,"message":…} of a failure
+  std::string message_delta_;  // the open message's delta fields, up to the opening quote
+  std::string summary_delta_;  // the open summary part's
   int64_t sequence_ = 0;
   int64_t reasoning_ = -1;  // index of the reasoning item
   int64_t message_ = -1;    // index of the open message item

@@ -154,6 +154,12 @@ void Output::open_summary(std::string* ev) {
   Item& r = items_[static_cast<size_t>(reasoning_)];
   r.summary.emplace_back();
   if (ev == nullptr) return;
+  // Deltas are most of a stream: their fixed fields are written once per part.
+  summary_delta_.clear();
+  item_ref(summary_delta_, static_cast<size_t>(reasoning_));
+  summary_delta_ += ",\"summary_index\":";
+  append_int(summary_delta_, static_cast<int64_t>(r.summary.size() - 1));
+  summary_delta_ += ",\"delta\":\"";
   event_head(*ev, "response.reasoning_summary_part.added");
   item_ref(*ev, static_cast<size_t>(reasoning_));
   *ev += ",\"summary_index\":";
@@ -191,6 +197,9 @@ void Output::open_message(std::string* ev) {
   items_.push_back(std::move(item));
   message_ = static_cast<int64_t>(items_.size() - 1);
   if (ev == nullptr) return;
+  message_delta_.clear();
+  item_ref(message_delta_, static_cast<size_t>(message_));
+  message_delta_ += ",\"content_index\":0,\"delta\":\"";
   item_event(*ev, "response.output_item.added", items_.size() - 1);
   event_head(*ev, "response.content_part.added");
   item_ref(*ev, static_cast<size_t>(message_));
@@ -292,12 +301,9 @@ void Output::parts(raw::value parts, std::string* ev) {
         items_[static_cast<size_t>(reasoning_)].summary.back() += text.raw();
         if (ev != nullptr) {
           event_head(*ev, "response.reasoning_summary_text.delta");
-          item_ref(*ev, static_cast<size_t>(reasoning_));
-          *ev += ",\"summary_index\":";
-          append_int(*ev, static_cast<int64_t>(items_[static_cast<size_t>(reasoning_)].summary.size() - 1));
-          *ev += ",\"delta\":";
-          append_quoted(*ev, text.raw());
-          *ev += "}\n\n";
+          *ev += summary_delta_;
+          *ev += text.raw();
+          *ev += "\"}\n\n";
         }
       }
     } else if (!text.raw().empty()) {
@@ -306,10 +312,9 @@ void Output::parts(raw::value parts, std::string* ev) {
       items_[static_cast<size_t>(message_)].text += text.raw();
       if (ev != nullptr) {
         event_head(*ev, "response.output_text.delta");
-        item_ref(*ev, static_cast<size_t>(message_));
-        *ev += ",\"content_index\":0,\"delta\":";
-        append_quoted(*ev, text.raw());
-        *ev += ",\"logprobs\":[]}\n\n";
+        *ev += message_delta_;
+        *ev += text.raw();
+        *ev += "\",\"logprobs\":[]}\n\n";
       }
     }
     if (signed_part) {
