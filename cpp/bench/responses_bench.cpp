@@ -30,8 +30,10 @@ extern "C" {
 void* rb_alloc(uint32_t n) { return std::malloc(n); }
 void rb_free(void* p) { std::free(p); }
 
-// Translates a POST /v1/responses body; returns the Gemini body's size (0 on a client error).
+// What the machine does with a POST /v1/responses body before its upstream call: ask which
+// stored responses it names, then translate. Returns the Gemini body's size (0 on an error).
 uint32_t rb_translate(const char* body, uint32_t len) {
+  if (!bal::responses::ids_to_load(std::string_view(body, len)).empty()) return 0;
   const bal::RequestInfo info{1700000000000, "0123456789abcdef", &models()};
   const bal::Translated t = bal::responses::translate_responses(std::string_view(body, len), info, nullptr);
   return t.error ? 0 : static_cast<uint32_t>(t.calls[0].body.size());

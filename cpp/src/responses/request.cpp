@@ -236,6 +236,22 @@ void store_item(JsonOut& out, raw::value item, const Options& o, size_t n) {
   out.end_object();
 }
 
+// The request's input items as the record keeps them: ids and types added where missing,
+// references resolved, a string input as one user message.
+void store_input(raw::value input, const std::vector<raw::value>& items, Options& o) {
+  JsonOut stored(o.input);
+  stored.begin_array();
+  if (input.is_string()) {
+    stored.begin_object().key("id").string(item_id("msg", o.request_id, 0)).key("type").string("message");
+    stored.key("role").string("user").key("content").begin_array();
+    stored.begin_object().key("type").string("input_text").key("text").raw_string(input).end_object();
+    stored.end_array().end_object();
+  }
+  size_t i = 0;
+  for (raw::value v : items) store_item(stored, v, o, i++);
+  stored.end_array();
+}
+
 // The conversation so far (stored responses, oldest first) then the request's own input.
 bool write_contents(raw::value root, RequestState& st, Turns& contents, Turns& system) {
   std::vector<raw::value> history;
@@ -278,23 +294,17 @@ bool write_contents(raw::value root, RequestState& st, Turns& contents, Turns& s
   for (raw::value v : history) {
     if (!writer.item(v, Path(history_at, i++))) return false;
   }
-  JsonOut stored(st.o.input);
-  stored.begin_array();
   if (input.is_string()) {
     writer.user_text(input);
-    stored.begin_object().key("id").string(item_id("msg", st.o.request_id, 0)).key("type").string("message");
-    stored.key("role").string("user").key("content").begin_array();
-    stored.begin_object().key("type").string("input_text").key("text").raw_string(input).end_object();
-    stored.end_array().end_object();
     st.o.first_output = 1;
   }
   const Path all("input");
   i = 0;
   for (raw::value v : items) {
-    if (!writer.item(v, Path(all, i))) return false;
-    store_item(stored, v, st.o, i++);
+    if (!writer.item(v, Path(all, i++))) return false;
   }
-  stored.end_array();
+  // The input is kept only for a response that is stored.
+  if (st.o.store) store_input(input, items, st.o);
   st.o.first_output = std::max(st.o.first_output, items.size());
   contents.close();
   system.close();

@@ -136,8 +136,26 @@ std::string response_of_item(std::string_view item_id) {
   return std::string(kResponsePrefix) + std::string(rest.substr(0, kRequestIdLength));
 }
 
+namespace {
+
+// Whether `body` may name a stored response: previous_response_id, or an id of this server's
+// form ("_<16 hex>_"). A byte scan, so that most requests are parsed only once.
+bool may_name_stored(std::string_view body) {
+  if (body.find("previous_response_id") != std::string_view::npos) return true;
+  for (size_t at = body.find('_'); at != std::string_view::npos; at = body.find('_', at + 1)) {
+    if (at + kRequestIdLength + 1 < body.size() && body[at + kRequestIdLength + 1] == '_' &&
+        is_hex(body.substr(at + 1, kRequestIdLength))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<std::string> ids_to_load(std::string_view body) {
   std::vector<std::string> ids;
+  if (!may_name_stored(body)) return ids;
   raw::document doc;
   if (doc.parse(body) != raw::success) return ids;
   const raw::value root = doc.root();
