@@ -1,8 +1,8 @@
 // A stand-in for OpenAI's Responses API on 127.0.0.1 that records what real clients send.
 // It answers every POST /v1/responses the way OpenAI does (JSON, or the SSE event sequence),
 // from a script: each answer is either a function call (the first tool the request declares
-// that `pickTool` accepts) or a text. Used to capture client requests for golden fixtures
-// (scripts/capture-clients.mjs) — never part of the proxy.
+// that `pickTool` accepts) or a text. Used by hand to capture what a client really sends,
+// for the golden request fixtures (codex_*, aisdk_*, agents_sdk_*) — never part of the proxy.
 //
 //   const cap = await startCaptureServer({ script: ['call', 'text'] });
 //   ... run a client with base URL `${cap.url}/v1` ...
