@@ -77,6 +77,16 @@ void write_result_object(JsonOut& out, raw::value text);
 // The same from decoded text.
 void write_result_text(JsonOut& out, std::string_view text);
 
+// A number field checked against its range and written under Gemini's name: an integer as
+// an integer, any other number as the client wrote it (valid JSON, no float formatting).
+struct NumberRange {
+  bool integer;
+  double min;
+  double max;
+};
+bool write_number(JsonOut& out, std::string_view gemini_name, raw::value v, const NumberRange& range, Failure& err,
+                  const Path& at);
+
 // OpenAI's reasoning effort names (none, minimal, low, medium, high) → a thinkingConfig.
 struct ThinkingChoice {
   std::optional<int64_t> budget;

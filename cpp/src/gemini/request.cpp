@@ -1,5 +1,6 @@
 // Writers of a Gemini request body shared by every client API's translator (gemini_request.h).
 #include <algorithm>
+#include <optional>
 
 #include "balancer/gemini_request.h"
 
@@ -150,6 +151,21 @@ void write_result_text(JsonOut& out, std::string_view text) {
   } else {
     out.begin_object().key("result").string(text).end_object();
   }
+}
+
+bool write_number(JsonOut& out, std::string_view gemini_name, raw::value v, const NumberRange& range, Failure& err,
+                  const Path& at) {
+  const std::optional<double> d = v.as_double();
+  if (!d) return err.fail_at(at, "must be a number.", "invalid_type");
+  if (range.integer && !v.as_int64()) return err.fail_at(at, "must be an integer.", "invalid_type");
+  if (*d < range.min || *d > range.max) return err.fail_at(at, "is out of range.", "invalid_value");
+  out.key(gemini_name);
+  if (range.integer) {
+    out.number(*v.as_int64());
+  } else {
+    out.raw(v.raw());
+  }
+  return true;
 }
 
 bool effort_thinking(raw::value effort, const ModelTraits& traits, ThinkingChoice& t) {

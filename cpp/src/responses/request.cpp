@@ -128,17 +128,7 @@ bool write_numbers(raw::value root, RequestState& st, JsonOut& out) {
   for (const NumberField& f : kNumberFields) {
     const raw::value v = present(root.get(f.openai));
     if (!v.exists()) continue;
-    const std::optional<double> d = v.as_double();
-    const Path at(f.openai);
-    if (!d) return st.err.fail_at(at, "must be a number.", "invalid_type");
-    if (f.integer && !v.as_int64()) return st.err.fail_at(at, "must be an integer.", "invalid_type");
-    if (*d < f.min || *d > f.max) return st.err.fail_at(at, "is out of range.", "invalid_value");
-    out.key(f.gemini);
-    if (f.integer) {
-      out.number(*v.as_int64());
-    } else {
-      out.raw(v.raw());
-    }
+    if (!gemini::write_number(out, f.gemini, v, {f.integer, f.min, f.max}, st.err, Path(f.openai))) return false;
     st.o.*f.echo = std::string(v.raw());
   }
   return true;
