@@ -30,14 +30,17 @@ inline std::vector<std::filesystem::path> files(const std::string& dir) {
   return out;
 }
 
-inline bal::json read_json(const std::filesystem::path& p) { return bal::parse_json(read_file(p)); }
+inline bal::json read_json(const std::filesystem::path& p) {
+  return bal::parse_json(read_file(p));
+}
 
 // A tool call's "arguments" is a JSON text: compared by meaning, since key order and escapes
 // (Gemini writes "<" as \u003c) are the upstream's to choose (see the fixtures' README).
 inline bal::json normalized(bal::json j) {
   if (j.is_object()) {
     for (auto& [key, v] : j.items()) {
-      if (key == "arguments" && v.is_string()) {
+      // An item just added has empty arguments: nothing to parse.
+      if (key == "arguments" && v.is_string() && !v.get<std::string>().empty()) {
         v = bal::parse_json(v.get<std::string>());
       } else {
         v = normalized(v);

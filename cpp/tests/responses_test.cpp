@@ -21,23 +21,6 @@ namespace rs = bal::responses;
 
 namespace {
 
-// Tool call arguments are JSON texts whose key order and escapes are the upstream's: compared
-// by meaning, as in the chat fixtures; an empty one (an item just added) as it is.
-json normalized(json j) {
-  if (j.is_object()) {
-    for (auto& [key, v] : j.items()) {
-      if (key == "arguments" && v.is_string() && !v.get<std::string>().empty()) {
-        v = bal::parse_json(v.get<std::string>());
-      } else {
-        v = normalized(v);
-      }
-    }
-  } else if (j.is_array()) {
-    for (auto& v : j) v = normalized(v);
-  }
-  return j;
-}
-
 std::string body_of(const json& f) {
   if (f.contains("request_raw")) return f["request_raw"].get<std::string>();
   return f["request"].dump();
@@ -141,7 +124,7 @@ void check_record(const std::optional<rs::StoreWrite>& w, const json& f) {
   REQUIRE(w.has_value());
   const json record = bal::parse_json(w->body);
   INFO(w->body);
-  CHECK(normalized(record) == normalized(f["record"]));
+  CHECK(fixtures::normalized(record) == fixtures::normalized(f["record"]));
   CHECK(w->id == record["id"]);
   // Every item of a record has its own id: item_references find exactly one.
   std::set<std::string> ids;
@@ -207,7 +190,7 @@ TEST_CASE("responses answer fixtures", "[responses][response]") {
       const bal::Reply r = t.exchange->answer({gemini});
       INFO(r.body);
       CHECK(r.status == f["expect"]["status"]);
-      CHECK(normalized(bal::parse_json(r.body)) == normalized(f["expect"]["body"]));
+      CHECK(fixtures::normalized(bal::parse_json(r.body)) == fixtures::normalized(f["expect"]["body"]));
       CHECK_FALSE(bal::contains_key_material(r.body));
       check_record(rx.to_store(), f);
       if (f.contains("gemini")) {
@@ -234,7 +217,7 @@ TEST_CASE("responses stream fixtures under every chunking", "[responses][stream]
       for (size_t i = 0; i < events.size(); ++i) {
         INFO("event " << i << ": " << events[i].second.dump());
         CHECK(events[i].second["sequence_number"] == i);
-        CHECK(normalized(events[i].second) == normalized(expect[i]));
+        CHECK(fixtures::normalized(events[i].second) == fixtures::normalized(expect[i]));
       }
       CHECK(whole.ok == f["ok"].get<bool>());
       CHECK_FALSE(bal::contains_key_material(whole.out));
