@@ -4,21 +4,9 @@
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { OP, call, CoreStream } from '../../worker-shim/core.mjs';
+import { measure } from './measure.mjs';
 
 const encoder = new TextEncoder();
-
-// Median microseconds per call of fn over `rounds` rounds of `n` calls.
-function measure(fn, n, rounds = 7) {
-  for (let i = 0; i < Math.min(n, 200); i++) fn();
-  const samples = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) fn();
-    samples.push(((performance.now() - t0) * 1000) / n);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
-}
 
 function jsBaseline(bytes) {
   const text = new TextDecoder().decode(bytes);

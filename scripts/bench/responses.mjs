@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureToolchain } from '../toolchain.mjs';
+import { measure } from './measure.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(root, 'build', 'bench');
@@ -62,19 +63,6 @@ function instantiate() {
   const { exports } = new WebAssembly.Instance(module, imports);
   exports._initialize?.();
   return exports;
-}
-
-// Median microseconds per call over `rounds` rounds of `n` calls.
-function measure(fn, n, rounds = 7) {
-  for (let i = 0; i < Math.min(n, 200); i++) fn();
-  const samples = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) fn();
-    samples.push(((performance.now() - t0) * 1000) / n);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
 }
 
 // A coding agent's request of about 8 KB: instructions, a conversation, one tool.
