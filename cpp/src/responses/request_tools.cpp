@@ -132,9 +132,10 @@ bool ToolWriter::choice(raw::value choice, JsonOut& out) {
 
 void ToolWriter::write(JsonOut& out) {
   out_.end_array();
-  // Before Gemini 3, generateContent refuses Google Search next to function declarations.
-  // Codex CLI always sends web_search with its functions: its tools win.
-  if (!names_.empty() && st_.traits.thinking != gemini::Thinking::level) search_ = false;
+  // generateContent with an API key refuses Google Search next to function declarations
+  // ("Tool use with function calling is unsupported", 400). Codex CLI always sends
+  // web_search with its functions: its functions win.
+  if (!names_.empty()) search_ = false;
   if (names_.empty() && !search_) return;
   out.key("tools").begin_array();
   if (!names_.empty()) out.begin_object().key("functionDeclarations").raw(out_.view()).end_object();
