@@ -27,8 +27,12 @@ Stream* g_stream = nullptr;
 
 extern "C" {
 
-void* rb_alloc(uint32_t n) { return std::malloc(n); }
-void rb_free(void* p) { std::free(p); }
+void* rb_alloc(uint32_t n) {
+  return std::malloc(n);
+}
+void rb_free(void* p) {
+  std::free(p);
+}
 
 // What the machine does with a POST /v1/responses body before its upstream call: ask which
 // stored responses it names, then translate. Returns the Gemini body's size (0 on an error).
