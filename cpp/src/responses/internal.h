@@ -161,6 +161,13 @@ class Output {
 // Appends the usage object.
 void append_usage(std::string& out, const gemini::Usage& u);
 
+// Appends text already escaped as JSON string contents, with quotes.
+inline void append_quoted(std::string& out, std::string_view escaped) {
+  out += '"';
+  out += escaped;
+  out += '"';
+}
+
 }  // namespace bal::responses::detail
 
 namespace bal::responses::detail {
