@@ -314,6 +314,12 @@ TEST_CASE("responses ids", "[responses][store]") {
     {"type":"item_reference","id":"msg_1111111111111111_4"},{"type":"item_reference","id":"foreign"}]})") ==
         std::vector<std::string>{"resp_1111111111111111", "resp_2222222222222222"});
   CHECK(rs::ids_to_load("not json").empty());
+  // A client that does not store keeps its own state: only references make it look.
+  CHECK(rs::ids_to_load(R"({"store":false,"input":[{"type":"function_call","id":"fc_2222222222222222_1"}]})").empty());
+  CHECK(rs::ids_to_load(R"({"store":false,"input":[{"type":"item_reference","id":"fc_2222222222222222_1"}]})") ==
+        std::vector<std::string>{"resp_2222222222222222"});
+  CHECK(rs::ids_to_load(R"({"input":[{"type":"function_call","id":"fc_2222222222222222_1"}]})") ==
+        std::vector<std::string>{"resp_2222222222222222"});
 }
 
 TEST_CASE("stored records: broken store data is refused whole", "[responses][store]") {

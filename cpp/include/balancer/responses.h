@@ -76,9 +76,10 @@ class Stored {
 };
 
 // The response ids a request body needs loaded before translating: its previous_response_id
-// first, then those of the responses that its input items' ids name (item_references, and
-// items sent back whole, whose signatures the record keeps), deduplicated. Empty when there
-// are none or the body is not JSON (translating it will say why).
+// first, then those of the responses that its input items' ids name (item_references, and,
+// unless the request says store: false, items sent back whole, whose signatures the record
+// keeps), deduplicated. Empty when there are none or the body is not JSON (translating it
+// will say why).
 std::vector<std::string> ids_to_load(std::string_view body);
 
 // Whether `id` is a response id this server issues ("resp_" + 16 hex digits): anything else

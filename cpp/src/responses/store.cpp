@@ -163,10 +163,14 @@ std::vector<std::string> ids_to_load(std::string_view body) {
     if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
   };
   if (const raw::value previous = root.get("previous_response_id"); previous.is_string()) add(previous.str());
-  // Every item this server issued names its response: item_references need its items, and
-  // items sent back whole (a reasoning item without encrypted_content) need its signatures.
+  // Every item this server issued names its response: item_references need its items, and,
+  // for a client that stores responses, items sent back whole (a reasoning item without
+  // encrypted_content) need its signatures. A client with store: false keeps them itself
+  // (Codex CLI): its turns cost no store lookup.
+  const bool stores = root.get("store").as_bool().value_or(true);
   for (raw::value item : root.get("input").items()) {
-    if (const raw::value id = item.get("id"); id.is_string()) add(response_of_item(id.str()));
+    const raw::value id = item.get("id");
+    if (id.is_string() && (stores || item.get("type").equals("item_reference"))) add(response_of_item(id.str()));
   }
   return ids;
 }
