@@ -3,7 +3,7 @@
 // carries out its actions: read the body, start tasks (fetch Gemini, wait, call the key pool),
 // read an answer, answer, or stream an answer through the core.
 import { ABI, CoreRequest, callRemembered, redact, tables } from './core.mjs';
-import { housekeeping, poolStub, refreshPool } from './pool-client.mjs';
+import { callPool, housekeeping, refreshPool } from './pool-client.mjs';
 import { discardBody, readBody, readLimited, streamAnswer } from './stream.mjs';
 
 export { KeyPool } from './key-pool.mjs';
@@ -62,15 +62,7 @@ class Tasks {
         promise = sleep(task.MS).then(() => ({ KIND: E.WAITED, SLOT: slot }));
         break;
       case ABI.task.CALL:
-        promise = poolStub(this.env)
-          [task.NAME](...JSON.parse(task.ARGS))
-          .then(
-            (r) => ({ KIND: E.CALLED, SLOT: slot, OK: 1, RESULT: JSON.stringify(r ?? null) }),
-            (err) => {
-              console.warn(`key pool call ${task.NAME} failed: ${redact(err?.message ?? err)}`);
-              return { KIND: E.CALLED, SLOT: slot, OK: 0 };
-            },
-          );
+        promise = callPool(this.env, task).then((r) => ({ KIND: E.CALLED, SLOT: slot, ...r }));
         break;
       case ABI.task.POOL:
         promise = refreshPool(this.env, !!(task.FLAGS & ABI.flag.POOL_STALE)).then(
@@ -177,7 +169,10 @@ async function drive(req, request, env, ctx) {
         housekeeping(act.FLAGS ?? 0, env, ctx);
         tasks.abandon(act.SLOT);
         const res = tasks.responses.get(act.SLOT);
-        const body = streamAnswer(req, act, res, tasks.controllers.get(act.SLOT), (flags) => housekeeping(flags, env, ctx));
+        const body = streamAnswer(req, act, res, tasks.controllers.get(act.SLOT), {
+          done: (flags) => housekeeping(flags, env, ctx),
+          call: (task) => callPool(env, task),
+        });
         return new Response(body, { status: act.STATUS, headers: headersOf(act.HEADERS) });
       }
       default:

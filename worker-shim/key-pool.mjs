@@ -7,6 +7,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { migrate } from './schema.mjs';
 import { probeKey } from './probe.mjs';
+import { ResponseStore } from './response-store.mjs';
 
 const HOUR_MS = 3600 * 1000;
 const USAGE_KEEP_MS = 7 * 24 * HOUR_MS;
@@ -44,6 +45,7 @@ export class KeyPool extends DurableObject {
     this.storage = ctx.storage;
     migrate(this.sql, this.storage);
     this.snapshotCache = null; // { version, text }
+    this.responses = new ResponseStore(this.sql, this.storage);
   }
 
   // ---- snapshot for isolates ----------------------------------------------------------
@@ -530,12 +532,47 @@ export class KeyPool extends DurableObject {
     }
   }
 
+  // ---- stored Responses API answers (response-store.mjs) -------------------------------
+  // `owner` is the digest of the client token the core computed; every call names it.
+
+  async responsePut(owner, write) {
+    const now = Date.now();
+    const result = this.responses.put(owner, write, now);
+    const next = this.responses.nextAlarm(now);
+    const current = await this.storage.getAlarm();
+    if (next !== null && (current === null || current > next)) await this.storage.setAlarm(next);
+    return result;
+  }
+
+  responseLoad(owner, ids) {
+    return this.responses.load(owner, ids, Date.now());
+  }
+
+  responseGet(owner, id) {
+    return this.responses.get(owner, id, Date.now());
+  }
+
+  responseDelete(owner, id) {
+    return this.responses.remove(owner, id);
+  }
+
+  responseStats() {
+    return this.responses.stats();
+  }
+
+  // What the alarm runs; `now` is when to judge expiry.
+  responseClean(now = Date.now()) {
+    return this.responses.clean(now);
+  }
+
   async alarm() {
     const started = Date.now();
     let status = this.checkStatus();
     // One batch per alarm invocation keeps each within the platform's subrequest limit.
     if (status.running) status = await this.checkStep();
-    if (status.running) await this.storage.setAlarm(Math.max(Date.now(), started + 500));
+    this.responseClean();
+    const next = status.running ? Math.max(Date.now(), started + 500) : this.responses.nextAlarm(Date.now());
+    if (next !== null) await this.storage.setAlarm(next);
   }
 }
 

@@ -16,6 +16,20 @@ export function poolStub(env) {
   return env.KEY_POOL.get(env.KEY_POOL.idFromName('pool'));
 }
 
+// Carries out a CALL task on the key pool object: { OK, RESULT (JSON) or BODY (bytes) }.
+// A task's BODY bytes are the `body` field of its last argument.
+export async function callPool(env, task) {
+  const args = JSON.parse(task.ARGS);
+  if (task.BODY && args.length) args[args.length - 1].body = task.BODY;
+  try {
+    const r = await poolStub(env)[task.NAME](...args);
+    return r instanceof Uint8Array ? { OK: 1, BODY: r } : { OK: 1, RESULT: JSON.stringify(r ?? null) };
+  } catch (err) {
+    console.warn(`key pool call ${task.NAME} failed: ${err?.message ?? err}`);
+    return { OK: 0 };
+  }
+}
+
 function seed() {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }

@@ -70,6 +70,24 @@ export const MIGRATIONS = [
      created_ms INTEGER NOT NULL
    );
    CREATE INDEX affinity_key ON affinity (key_id);`,
+  // 5: stored Responses API answers (response-store.mjs), per owner (a client token's digest)
+  `CREATE TABLE responses (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     previous_id TEXT,
+     created_ms INTEGER NOT NULL,
+     expires_ms INTEGER NOT NULL,
+     size INTEGER NOT NULL
+   );
+   CREATE INDEX responses_owner ON responses (owner, created_ms);
+   CREATE INDEX responses_expires ON responses (expires_ms);
+   CREATE INDEX responses_created ON responses (created_ms);
+   CREATE TABLE response_chunks (
+     id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     PRIMARY KEY (id, seq)
+   );`,
 ];
 
 // Applies the migrations not yet applied. SQL calls are synchronous, so this runs whole

@@ -118,8 +118,10 @@ function tailOf(kept, size) {
 // The client's body for a STREAM action: the upstream body piped through a TransformStream
 // (one synchronous callback per chunk: the core's translator in mode 1, nothing in mode 2),
 // with one idle timer per stream. When the upstream ends or breaks, the core says what closes
-// the answer (END); `done(flags)` passes on what the core asks for afterwards.
-export function streamAnswer(req, act, res, controller, done) {
+// the answer (END), and which key pool calls must be made first (`hooks.call(task)`: a
+// stored response is saved before the client sees it complete); `hooks.done(flags)` passes
+// on what the core asks for afterwards.
+export function streamAnswer(req, act, res, controller, hooks) {
   const translate = act.MODE === 1;
   let kept = [];
   let keptSize = 0;
@@ -131,7 +133,7 @@ export function streamAnswer(req, act, res, controller, done) {
     ended = true;
     clearTimeout(timer);
     const out = req.end(reason, translate ? null : tailOf(kept, keptSize));
-    done(out.FLAGS ?? 0);
+    hooks.done(out.FLAGS ?? 0);
     return out;
   };
   let client; // the readable side's controller, for keep-alives between chunks
@@ -157,9 +159,10 @@ export function streamAnswer(req, act, res, controller, done) {
       while (kept.length > 1 && keptSize - kept[0].length >= TAIL_BYTES) keptSize -= kept.shift().length;
       c.enqueue(chunk);
     },
-    flush(c) {
+    async flush(c) {
       const out = finish(0);
       if (!out) return;
+      for (const task of out.TASK ?? []) await hooks.call(task);
       if (out.BODY?.length) c.enqueue(out.BODY);
       if (!out.OK) c.error(new Error('upstream answer cut short'));
     },

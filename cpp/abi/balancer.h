@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 3u
+#define BAL_ABI_VERSION 4u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -51,7 +51,8 @@ extern "C" {
   X(OPEN, 2)       /* in: the request head                   out: HANDLE + an action  */ \
   X(FEED, 3)       /* handle; in: an event                   out: the next action     */ \
   X(CHUNK, 4)      /* handle; in: raw upstream bytes         out: raw bytes to send   */ \
-  X(END, 5)        /* handle; in: REASON? BODY (tail)        out: BODY (last bytes)   */ \
+  X(END, 5)        /* handle; in: REASON? BODY (tail)        out: OK, BODY (the last  */ \
+                   /* bytes), TASKs (CALLs) to carry out before sending them, FLAGS      */ \
   X(CLOSE, 6)      /* handle; frees the request (idempotent) out: nothing             */ \
   X(POOL_LOAD, 7)  /* in: NOW, SEED, BODY (pool snapshot)   out: OK, COUNT           */ \
                    /* (no BODY: the snapshot is unchanged, and fresh as of NOW)          */ \
@@ -119,7 +120,8 @@ extern "C" {
   X(FETCH, 1)  /* URL, METHOD, HEADERS, BODY or CLIENT_BODY, TIMEOUT_MS (first byte):     */ \
                /* never follow a redirect; FEED UPSTREAM_HEAD or UPSTREAM_FAILED          */ \
   X(WAIT, 2)   /* MS; FEED WAITED                                                         */ \
-  X(CALL, 3)   /* a key pool method: NAME, ARGS; FEED CALLED (OK 0 if it threw)           */ \
+  X(CALL, 3)   /* a key pool method: NAME, ARGS (a JSON array); BODY, when present, is the */ \
+               /* `body` field of the last argument, as bytes; FEED CALLED (OK 0: it threw) */ \
   X(POOL, 4)   /* load the pool snapshot now (FLAGS POOL_STALE: even if one is loaded);   */ \
                /* FEED POOL_READY                                                          */ \
   X(MEDIA, 5)  /* fetch a public URL with no credentials: URL, MAX_BYTES (counted while   */ \
@@ -134,7 +136,7 @@ extern "C" {
   X(UPSTREAM_BODY, 4)   /* SLOT, BODY (cut at MAX_BYTES), REASON if it broke            */ \
   X(UPSTREAM_FAILED, 5) /* SLOT, REASON: NETWORK or TIMEOUT                            */ \
   X(WAITED, 6)          /* SLOT                                                        */ \
-  X(CALLED, 7)          /* SLOT, OK, RESULT                                            */ \
+  X(CALLED, 7)          /* SLOT, OK, RESULT (JSON), or BODY when the method gave bytes   */ \
   X(POOL_READY, 8)      /* SLOT, OK                                                    */ \
   X(MEDIA_DONE, 9)      /* SLOT, STATUS, MIME, BODY, or REASON                         */
 

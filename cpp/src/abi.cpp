@@ -56,6 +56,7 @@ void write_task(Writer& w, const bal::Task& t) {
       break;
     case bal::abi::TaskKind::CALL:
       w.str(F::NAME, t.name).str(F::ARGS, t.args);
+      if (!t.body.empty()) w.bytes(F::BODY, t.body);
       break;
     case bal::abi::TaskKind::POOL:
       w.num(F::FLAGS, t.flags);
@@ -205,12 +206,14 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
       bal::Machine* m = find(handle);
       if (m == nullptr) return fail(BAL_ERR_BAD_HANDLE, "no open request has this handle");
       std::string out;
+      std::vector<bal::Task> before;
       const auto reason = static_cast<bal::abi::Reason>(r.integer(F::REASON, 0, 0, 255));
-      const bool ok = m->end(st.iso, reason, r.bytes(F::BODY), out);
+      const bool ok = m->end(st.iso, reason, r.bytes(F::BODY), out, &before);
       st.requests.erase(handle);
       st.result.clear();
       Writer w(st.result);
       w.num(F::OK, ok ? 1 : 0).bytes(F::BODY, out);
+      for (const bal::Task& t : before) write_task(w, t);
       if (!st.iso.events.empty()) w.num(F::FLAGS, bal::abi::FLAG_EVENTS_PENDING);
       return BAL_OK;
     }

@@ -164,6 +164,7 @@ struct ClientAuth {
   bool ok = false;
   std::string client_key;  // the client's own Gemini key, when allowed and sent
   std::string bucket;      // what the per-client limit counts against: a digest, never the token
+  std::string owner;       // the same digest in hex: whose stored responses these are
 };
 
 bool is_anthropic(Api api) {
@@ -197,6 +198,7 @@ ClientAuth check_client(const Config& c, const Request& r, Api api) {
   out.ok = true;
   const Digest d = sha256(matched);
   out.bucket.assign(reinterpret_cast<const char*>(d.data()), d.size());
+  out.owner = to_hex(d);
   return out;
 }
 
@@ -243,10 +245,25 @@ Route native_route(const Config& c, const Request& r, Route route, const ClientA
 // The OpenAI and Anthropic routes: a POST that translates a body, or a GET of the models.
 Route translated_route(const Config& c, const Request& r, Route route, const ClientAuth& auth) {
   constexpr std::string_view kModelsPrefix = "/v1/models/";
+  constexpr std::string_view kResponsesPrefix = "/v1/responses/";
   route.client_key = auth.client_key;
+  route.owner = auth.owner;
   const std::string_view path = r.path;
+  if (route.api == Api::responses_get || route.api == Api::responses_input_items ||
+      route.api == Api::responses_delete) {
+    std::string_view id = path.substr(kResponsesPrefix.size());
+    if (route.api == Api::responses_input_items) id = id.substr(0, id.find('/'));
+    route.path = percent_decode(id);
+    route.query = std::string(r.query);
+    const bool deletes = route.api == Api::responses_delete;
+    if (r.method != (deletes ? "DELETE" : "GET")) {
+      return refuse(route, api_error(405, "Use GET or DELETE for " + std::string(path) + "."));
+    }
+    return route;
+  }
   const bool posts = route.api == Api::openai_chat || route.api == Api::openai_embeddings ||
-                     route.api == Api::anthropic_messages || route.api == Api::anthropic_count_tokens;
+                     route.api == Api::anthropic_messages || route.api == Api::anthropic_count_tokens ||
+                     route.api == Api::responses_create;
   if (posts) {
     if (r.method != "POST") return refuse(route, api_error(405, "Use POST for " + std::string(path) + "."));
     route.needs_body = true;
@@ -268,6 +285,14 @@ std::optional<Api> translated_api(const Request& r) {
   if (path == "/v1/embeddings") return Api::openai_embeddings;
   if (path == "/v1/messages") return Api::anthropic_messages;
   if (path == "/v1/messages/count_tokens") return Api::anthropic_count_tokens;
+  if (path == "/v1/responses") return Api::responses_create;
+  constexpr std::string_view kResponses = "/v1/responses/";
+  if (starts_with(path, kResponses) && path.size() > kResponses.size()) {
+    const std::string_view rest = path.substr(kResponses.size());
+    const size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) return r.method == "DELETE" ? Api::responses_delete : Api::responses_get;
+    if (rest.substr(slash) == "/input_items") return Api::responses_input_items;
+  }
   const bool anthropic = !header(r, "anthropic-version").empty() || !header(r, "x-api-key").empty();
   if (path == "/v1/models") return anthropic ? Api::anthropic_models : Api::openai_models;
   if (starts_with(path, "/v1/models/") && path.size() > 11 && path.find(':') == std::string_view::npos &&
@@ -376,6 +401,11 @@ std::string_view api_family(Api api) {
     case Api::anthropic_models:
     case Api::anthropic_model:
       return "anthropic.models";
+    case Api::responses_create:
+    case Api::responses_get:
+    case Api::responses_input_items:
+    case Api::responses_delete:
+      return "openai.responses";
   }
   return "gemini";
 }

@@ -39,7 +39,8 @@ inline bal::json read_json(const std::filesystem::path& p) {
 inline bal::json normalized(bal::json j) {
   if (j.is_object()) {
     for (auto& [key, v] : j.items()) {
-      if (key == "arguments" && v.is_string()) {
+      // An item just added has empty arguments: nothing to parse.
+      if (key == "arguments" && v.is_string() && !v.get<std::string>().empty()) {
         v = bal::parse_json(v.get<std::string>());
       } else {
         v = normalized(v);

@@ -188,3 +188,32 @@ TEST_CASE("openai responses: any prefix of a body gives well-formed JSON, never 
     }
   }
 }
+TEST_CASE("OpenAI error replies from an ApiError", "[openai][errors]") {
+  SECTION("a client error names its param and code") {
+    const bal::Reply r = bal::openai::error_reply(bal::api_error(400, "input is required.", "missing", "input"));
+    CHECK(r.status == 400);
+    CHECK(bal::parse_json(r.body) == json::parse(R"({"error":{"message":"input is required.",
+      "type":"invalid_request_error","param":"input","code":"missing"}})"));
+    CHECK(r.headers.empty());
+  }
+  SECTION("a 429 gets OpenAI's code and a retry-after header in whole seconds, rounded up") {
+    bal::ApiError e = bal::api_error(429, "Quota exceeded");
+    e.retry_after_ms = 2500;
+    const bal::Reply r = bal::openai::error_reply(e);
+    CHECK(bal::parse_json(r.body)["error"]["code"] == "rate_limit_exceeded");
+    CHECK(bal::parse_json(r.body)["error"]["type"] == "rate_limit_error");
+    REQUIRE(r.headers.size() == 1);
+    CHECK(r.headers[0] == std::pair<std::string, std::string>("retry-after", "3"));
+  }
+  SECTION("an upstream error object keeps its RetryInfo and loses any key") {
+    bal::raw::document doc;
+    REQUIRE(doc.parse(R"({"code":429,"message":"Consumer 'api_key:AIzaSyA-1234567890abcdefghijklmnopqrstu' busy",
+      "status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo",
+      "retryDelay":"7s"}]})") == bal::raw::success);
+    const bal::ApiError e = bal::upstream_error(429, doc.root());
+    CHECK(e.status == 429);
+    CHECK(e.retry_after_ms == 7000);
+    CHECK(e.message.find("AIzaSyA-1234567890") == std::string::npos);
+    CHECK(bal::openai::error_reply(e).headers[0].second == "7");
+  }
+}

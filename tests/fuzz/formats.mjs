@@ -18,13 +18,15 @@ export const TARGETS = [
   'openai_stream',
   'path',
   'rawjson',
+  'responses_request',
+  'responses_stream',
   'router',
   'usage',
 ];
 
 // Targets whose entry points core.wasm does not export yet (the Anthropic translators reach
 // the Worker through the request machine): fuzzed natively, not replayed through Wasm.
-export const NATIVE_ONLY = ['anthropic_request', 'anthropic_stream'];
+export const NATIVE_ONLY = ['anthropic_request', 'anthropic_stream', 'responses_request', 'responses_stream'];
 export const WASM_TARGETS = TARGETS.filter((t) => !NATIVE_ONLY.includes(t));
 
 const decoder = new TextDecoder();
@@ -201,6 +203,13 @@ export const DECODERS = {
   openai_stream: decodeStream,
   path: (p) => ({ text: p.rest() }),
   rawjson: (p) => ({ text: p.rest() }),
+  responses_request: (p) => ({ body: p.rest() }),
+  responses_stream: (p) => {
+    const flags = p.u8();
+    const chunks = [];
+    while (p.remaining > 0) chunks.push(p.bytes(p.int(1, 65536)));
+    return { flags, chunks };
+  },
   router: decodeRouter,
   usage: (p) => ({ text: p.rest() }),
 };

@@ -67,6 +67,15 @@ const anthropicRequests = loadAnthropic('requests').map((f) => {
 const anthropicStreams = loadAnthropic('streams');
 const streams = load('streams');
 
+const responsesFixtures = join(fixtures, '..', 'responses');
+const loadResponses = (dir) =>
+  readdirSync(join(responsesFixtures, dir))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(responsesFixtures, dir, f), 'utf8')));
+const responsesRequests = loadResponses('requests').map((f) => f.request_raw ?? JSON.stringify(f.request));
+const responsesStreams = loadResponses('streams');
+
 // Deterministic cuts (xorshift), so the seeds do not change from one run to the next.
 function cuts(length, seed, max) {
   let x = seed | 1;
@@ -169,6 +178,28 @@ function anthropicStreamSeeds() {
       return w.build();
     };
     return sse.length ? [seed(1, [sse.length]), seed(2, cuts(sse.length, i + 7, 24))] : [seed(3, [])];
+  });
+}
+
+// responses_stream_fuzz.cpp: flags say Gemini 3, summary, encrypted_content.
+function responsesStreamSeed(f, sizes) {
+  const sse = bytes(f.sse);
+  const r = f.request;
+  const w = new Writer().u8(
+    (r.model.startsWith('gemini-3') ? 1 : 0) | (r.reasoning?.summary ? 2 : 0) | (r.include?.length ? 4 : 0),
+  );
+  let at = 0;
+  for (const n of sizes) {
+    w.int(n, 1, 65536).bytes(sse.subarray(at, at + n));
+    at += n;
+  }
+  return w.build();
+}
+
+function responsesStreamSeeds() {
+  return responsesStreams.flatMap((f, i) => {
+    const length = bytes(f.sse).length;
+    return [responsesStreamSeed(f, [length]), responsesStreamSeed(f, cuts(length, i + 1, 24))];
   });
 }
 
@@ -547,6 +578,8 @@ export function seeds() {
     openai_response: responses.map(responseSeed),
     openai_stream: streamSeeds(),
     path: texts(PATH_TEXTS),
+    responses_request: texts(responsesRequests),
+    responses_stream: responsesStreamSeeds(),
     rawjson: texts([...requests, ...responses.map((f) => f.body), ...JSON_EDGES]),
     router: routerSeeds(),
     usage: texts([...streams.map((f) => f.sse), ...responses.map((f) => f.body)]),

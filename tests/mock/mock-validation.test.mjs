@@ -27,6 +27,16 @@ const weatherTool = (parameters) => ({
 });
 const cityParams = { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] };
 
+describe('tools', () => {
+  test('Google Search next to function declarations is refused, as the API does for API keys', async () => {
+    const body = { ...userText('hi'), tools: [weatherTool(cityParams), { googleSearch: {} }] };
+    await rejects(body, /^Tool use with function calling is unsupported$/);
+    await rejects(body, /^Tool use with function calling is unsupported$/, PRO3);
+    const alone = await generate({ ...userText('hi'), tools: [{ googleSearch: {} }] });
+    assert.equal(alone.status, 200);
+  });
+});
+
 describe('body and field names', () => {
   test('not JSON', () => rejects('{"contents": [', /^Invalid JSON payload received\. Unexpected token/));
 

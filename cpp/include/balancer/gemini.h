@@ -88,6 +88,10 @@ struct ThinkingConfig {
   std::optional<bool> include;
 };
 
+// OpenAI's reasoning effort names (none, minimal, low, medium, high), shared by chat and the
+// Responses API; false for any other value.
+bool effort_named(raw::value name, Effort& effort);
+
 // What `effort` means for the model: a budget it accepts, or a Gemini 3 level; thoughts
 // shown unless the effort is off. Nothing for a model that does not think.
 ThinkingConfig thinking_for_effort(const ModelTraits& traits, Effort effort);

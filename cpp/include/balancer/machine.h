@@ -131,8 +131,10 @@ class Machine {
   // The streamed answer ended (reason none) or broke (a reason); `tail` is the last bytes of
   // an untouched answer (mode 2). Appends the closing bytes for the client; false when the
   // client's stream must end in an error instead of closing (an untouched JSON answer cut
-  // short: no bytes can say so).
-  bool end(Isolate& iso, abi::Reason reason, std::string_view tail, std::string& out);
+  // short: no bytes can say so). `before` receives the calls to make before those bytes go
+  // out (a stored response saved before the client sees it completed).
+  bool end(Isolate& iso, abi::Reason reason, std::string_view tail, std::string& out,
+           std::vector<Task>* before = nullptr);
 
   struct State;
 

@@ -88,6 +88,10 @@ enum class Api : uint8_t {
   anthropic_count_tokens,  // POST /v1/messages/count_tokens
   anthropic_models,        // GET /v1/models with anthropic-version or x-api-key
   anthropic_model,         // GET /v1/models/{id}, the same
+  responses_create,        // POST /v1/responses
+  responses_get,           // GET /v1/responses/{id}
+  responses_input_items,   // GET /v1/responses/{id}/input_items
+  responses_delete,        // DELETE /v1/responses/{id}
 };
 
 // Every answer's error format.
@@ -109,6 +113,7 @@ struct Route {
   std::string forward;     // native: the headers to forward, "name\nvalue\n" pairs
   std::string model;       // native: the model the path names ("" for none)
   std::string client_key;  // the client's own Gemini key (ALLOW_CLIENT_KEYS)
+  std::string owner;       // hex SHA-256 of the client's credential: whose stored data it is
   std::string cors;        // access-control-allow-origin ("" for none)
   bool vary = false;       // the answer depends on Origin
   bool needs_body = false;

@@ -33,6 +33,24 @@ int64_t clamp_budget(const ModelTraits& traits, int64_t budget) {
 
 }  // namespace
 
+bool effort_named(raw::value name, Effort& effort) {
+  struct Named {
+    std::string_view name;
+    Effort effort;
+  };
+  static constexpr Named kNames[] = {
+      {"none", Effort::off},      {"minimal", Effort::minimal}, {"low", Effort::low},
+      {"medium", Effort::medium}, {"high", Effort::high},
+  };
+  for (const Named& n : kNames) {
+    if (name.equals(n.name)) {
+      effort = n.effort;
+      return true;
+    }
+  }
+  return false;
+}
+
 ThinkingConfig thinking_for_effort(const ModelTraits& traits, Effort effort) {
   ThinkingConfig c;
   if (traits.thinking == Thinking::none) return c;

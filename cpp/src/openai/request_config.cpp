@@ -29,17 +29,6 @@ constexpr NumberField kNumberFields[] = {
     {"frequency_penalty", "frequencyPenalty", false, -2, 2, {}},
 };
 
-struct EffortName {
-  std::string_view name;
-  gemini::Effort effort;
-};
-
-// OpenAI's reasoning_effort names on the shared scale (gemini/thinking.cpp has the budgets).
-constexpr EffortName kEfforts[] = {
-    {"none", gemini::Effort::off},      {"minimal", gemini::Effort::minimal}, {"low", gemini::Effort::low},
-    {"medium", gemini::Effort::medium}, {"high", gemini::Effort::high},
-};
-
 constexpr size_t kMaxStopSequences = 5;
 constexpr int64_t kMaxTopLogprobs = 20;
 
@@ -143,14 +132,13 @@ using gemini::ThinkingConfig;
 bool read_effort(raw::value root, ChatState& st, ThinkingConfig& t) {
   raw::value effort = present(root.get("reasoning_effort"));
   if (!effort.exists()) return true;
-  for (const EffortName& e : kEfforts) {
-    if (effort.equals(e.name)) {
-      t = gemini::thinking_for_effort(st.traits, e.effort);
-      return true;
-    }
+  gemini::Effort e;
+  if (!gemini::effort_named(effort, e)) {
+    return st.err.fail("reasoning_effort must be one of none, minimal, low, medium, high.", "reasoning_effort",
+                       "invalid_value");
   }
-  return st.err.fail("reasoning_effort must be one of none, minimal, low, medium, high.", "reasoning_effort",
-                     "invalid_value");
+  t = gemini::thinking_for_effort(st.traits, e);
+  return true;
 }
 
 // extra_body.google.thinking_config: the client's explicit choice overrides reasoning_effort.

@@ -12,6 +12,7 @@
 
 #include "balancer/exchange.h"
 #include "balancer/gemini.h"
+#include "balancer/gemini_request.h"
 #include "balancer/jsonout.h"
 #include "balancer/rawjson.h"
 

@@ -166,21 +166,12 @@ bool MessageWriter::tool_result(raw::value m, const Path& at, bool legacy) {
 bool MessageWriter::response(raw::value content, const Path& at, JsonOut& out) {
   content = present(content);
   if (content.is_string()) {
-    const std::string_view span = content.raw();
-    const size_t first = span.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos || span[first] != '{') {
-      out.begin_object().key("result").raw_string(content).end_object();
-      return true;
-    }
+    gemini::write_result_object(out, content);
+    return true;
   }
   std::string text;
   if (!content_text(content, text, st_.err, at)) return false;
-  raw::document doc;
-  if (doc.parse(text) == raw::success && doc.root().is_object()) {
-    out.raw(doc.root().raw_json());
-  } else {
-    out.begin_object().key("result").string(text).end_object();
-  }
+  gemini::write_result_text(out, text);
   return true;
 }
 

@@ -8,48 +8,11 @@
 namespace bal::openai::req {
 namespace {
 
-struct Extension {
-  std::string_view suffix;
-  std::string_view mime;
-};
-
-// MIME types for a `file` part sent as bare base64, by file name. OpenAI's file inputs are
-// PDFs, so that is the default.
-constexpr Extension kExtensions[] = {
-    {".pdf", "application/pdf"},   {".txt", "text/plain"},   {".md", "text/markdown"},   {".html", "text/html"},
-    {".htm", "text/html"},         {".csv", "text/csv"},     {".xml", "text/xml"},       {".rtf", "text/rtf"},
-    {".json", "application/json"}, {".py", "text/x-python"}, {".js", "text/javascript"}, {".css", "text/css"},
-    {".png", "image/png"},         {".jpg", "image/jpeg"},   {".jpeg", "image/jpeg"},    {".webp", "image/webp"},
-    {".gif", "image/gif"},         {".heic", "image/heic"},  {".heif", "image/heif"},    {".wav", "audio/wav"},
-    {".mp3", "audio/mp3"},         {".aac", "audio/aac"},    {".ogg", "audio/ogg"},      {".flac", "audio/flac"},
-    {".mp4", "video/mp4"},         {".mov", "video/mov"},    {".webm", "video/webm"},
-};
-
-std::string_view mime_for_filename(std::string_view name) {
-  for (const Extension& e : kExtensions) {
-    if (name.size() >= e.suffix.size()) {
-      std::string_view tail = name.substr(name.size() - e.suffix.size());
-      bool same = true;
-      for (size_t i = 0; i < tail.size() && same; ++i) {
-        const char c = tail[i] >= 'A' && tail[i] <= 'Z' ? static_cast<char>(tail[i] - 'A' + 'a') : tail[i];
-        same = c == e.suffix[i];
-      }
-      if (same) return e.mime;
-    }
-  }
-  return "application/pdf";
-}
+using gemini::mime_for_filename;
+using gemini::write_inline;
 
 bool starts_with(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
-}
-
-void write_inline(Turns& turns, std::string_view role, std::string_view mime, std::string_view escaped_data) {
-  JsonOut& out = turns.part(role);
-  out.begin_object().key("inlineData").begin_object();
-  out.key("mimeType").string(mime);
-  out.key("data").escaped(escaped_data);
-  out.end_object().end_object();
 }
 
 bool write_text(raw::value text, std::string_view role, Turns& turns, Failure& err, const Path& at) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "balancer/machine.h"
+#include "balancer/responses.h"
 
 namespace bal::machine {
 
@@ -70,6 +71,11 @@ struct Machine::State {
   bool stream_checkable = false;  // JSON or SSE: its end can be checked
   std::unique_ptr<StreamTranslator> stream;
   std::string tail;  // the last kTailBytes of a translated stream's input
+  // Stored responses (the Responses API): what the request waits for from the store.
+  enum class Store : uint8_t { none, loading, saving, reading, deleting };
+  Store store = Store::none;
+  std::unique_ptr<responses::Stored> stored;
+  Reply held;  // an answer sent once its record is saved
   // Admin:
   Plan admin;
   int admin_steps = 0;
@@ -93,6 +99,21 @@ void native_end(Isolate& iso, Machine::State& s, abi::Reason reason, std::string
 Reply native_answer(Isolate& iso, Machine::State& s, Call& c, std::string body);
 // The key a native request must use (an upload session's, or affinity's), if any.
 std::optional<int64_t> native_prefer(const Isolate& iso, const Machine::State& s);
+
+// The Responses API's store: what a request needs from it before translating (or instead of
+// translating: GET and DELETE), what it saves after answering, and the store's answers.
+std::optional<Action> responses_start(Isolate& iso, Machine::State& s);
+Action responses_called(Isolate& iso, Machine::State& s, bool ok, std::string_view result, std::string_view bytes);
+// The answer of a created response: held until its record is saved (a CALL), or nullopt.
+std::optional<Action> responses_hold(Isolate& iso, Machine::State& s, Reply& reply);
+// The save a finished stream must make before its last bytes go out, if any.
+std::optional<Task> responses_stream_save(Machine::State& s);
+// A store call as a CALL task action.
+Action store_call(const Isolate& iso, const Machine::State& s, std::string_view name, std::string args,
+                  std::string body = {});
+
+// Translates the request (with what the store gave, if anything) and starts its calls.
+Action translate_and_run(Isolate& iso, Machine::State& s);
 
 // Admin: the next action for the current plan, and after a key pool call's result.
 Action admin_start(Isolate& iso, Machine::State& s);

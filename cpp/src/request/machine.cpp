@@ -87,6 +87,12 @@ RequestInfo info_of(const Isolate& iso, const State& s) {
 Translated translate(const Isolate& iso, const State& s) {
   const RequestInfo info = info_of(iso, s);
   switch (s.route.api) {
+    case Api::responses_create:
+      return responses::translate_responses(s.body, info, s.stored.get());
+    case Api::responses_get:
+    case Api::responses_input_items:
+    case Api::responses_delete:
+      break;
     case Api::openai_chat:
       return openai::translate_chat(s.body, info);
     case Api::openai_embeddings:
@@ -240,6 +246,13 @@ Action start_proxy(Isolate& iso, State& s) {
     s.calls.push_back(std::move(c));
     return run(iso, s);
   }
+  if (auto a = responses_start(iso, s)) return std::move(*a);
+  return translate_and_run(iso, s);
+}
+
+}  // namespace
+
+Action translate_and_run(Isolate& iso, State& s) {
   s.tr = translate(iso, s);
   if (s.tr.error) return respond(iso, s, s.tr.exchange->error(*s.tr.error));
   if (s.tr.model_list && s.route.client_key.empty() && iso.model_pages_ms >= 0 &&
@@ -248,7 +261,9 @@ Action start_proxy(Isolate& iso, State& s) {
     return respond(iso, s, s.tr.exchange->answer(pages));
   }
   std::optional<int64_t> prefer;
-  if (!iso.pool.affinity().empty()) prefer = iso.pool.affinity().key_for({}, s.body);
+  // A conversation bound to a key (its Gemini 3 signatures belong to that project) stays on it.
+  if (s.route.api == Api::responses_create) prefer = responses::responses_exchange(*s.tr.exchange).bound_key();
+  if (!prefer && !iso.pool.affinity().empty()) prefer = iso.pool.affinity().key_for({}, s.body);
   for (UpstreamCall& up : s.tr.calls) {
     Call c;
     c.up = std::move(up);
@@ -257,6 +272,8 @@ Action start_proxy(Isolate& iso, State& s) {
   }
   return run(iso, s);
 }
+
+namespace {
 
 bool all_done(const State& s) {
   return std::all_of(s.calls.begin(), s.calls.end(), [](const Call& c) { return c.phase == Call::Phase::done; });
@@ -279,6 +296,7 @@ Action answer(Isolate& iso, State& s) {
     iso.model_pages.assign(bodies.begin(), bodies.end());
     iso.model_pages_ms = s.now_ms;
   }
+  if (auto save = responses_hold(iso, s, r)) return std::move(*save);
   return respond(iso, s, std::move(r));
 }
 
@@ -328,6 +346,9 @@ Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::str
     a.max_bytes = kMaxErrorBytes;
     a.flags = housekeeping(iso, s.now_ms);
     return a;
+  }
+  if (s.route.api == Api::responses_create && c.key_id > 0) {
+    responses::responses_exchange(*s.tr.exchange).served_by(c.key_id);
   }
   // A native JSON answer is read whole (it is written whole anyway): the core checks it,
   // counts its usage and answers, with no stream to pump. SSE and media stream through.
@@ -565,8 +586,10 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
       }
       return machine::run(iso, s);
     case EventKind::CALLED:
-      if (s.route.kind != Route::Kind::admin) return machine::bad_state(iso, s);
-      return machine::admin_called(iso, s, ev.num(F::OK) != 0, ev.str(F::RESULT));
+      if (s.route.kind == Route::Kind::admin)
+        return machine::admin_called(iso, s, ev.num(F::OK) != 0, ev.str(F::RESULT));
+      if (s.store == State::Store::none) return machine::bad_state(iso, s);
+      return machine::responses_called(iso, s, ev.num(F::OK) != 0, ev.str(F::RESULT), ev.bytes(F::BODY));
     case EventKind::UPSTREAM_HEAD:
       if (s.phase != Phase::running || !machine::valid_slot(s, slot) || s.calls[slot].phase != Call::Phase::fetching) {
         return machine::bad_state(iso, s);
@@ -611,7 +634,7 @@ void Machine::tick(std::string& out) {
   if (s.phase == Phase::streaming && s.stream) s.stream->ping(out);
 }
 
-bool Machine::end(Isolate& iso, Reason reason, std::string_view tail, std::string& out) {
+bool Machine::end(Isolate& iso, Reason reason, std::string_view tail, std::string& out, std::vector<Task>* before) {
   State& s = *s_;
   if (s.phase != Phase::streaming) return true;
   s.phase = Phase::done;
@@ -636,8 +659,11 @@ bool Machine::end(Isolate& iso, Reason reason, std::string_view tail, std::strin
   if (!s.stream->ok()) {
     v.outcome = Outcome::server_error;
     v.message = "upstream stream ended early";
-  } else if (c.key_id > 0) {
-    iso.pool.affinity().learn_signatures(s.tail, c.key_id);
+  } else {
+    if (c.key_id > 0) iso.pool.affinity().learn_signatures(s.tail, c.key_id);
+    if (before != nullptr) {
+      if (auto save = machine::responses_stream_save(s)) before->push_back(std::move(*save));
+    }
   }
   machine::record(iso, s, c, v, false, s.stream->usage());
   return true;

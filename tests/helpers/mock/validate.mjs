@@ -135,7 +135,14 @@ function checkTurnOrder(contents) {
   });
 }
 
+// Built-in tools that generateContent (with an API key) refuses next to function declarations.
+const BUILT_IN_TOOLS = ['googleSearch', 'googleSearchRetrieval', 'codeExecution', 'urlContext'];
+
 function checkTools(tools) {
+  const functions = tools.some((tool) => tool.functionDeclarations?.length);
+  if (functions && tools.some((tool) => BUILT_IN_TOOLS.some((name) => tool[name] !== undefined))) {
+    throw invalidArgument('Tool use with function calling is unsupported');
+  }
   tools.forEach((tool, t) => {
     (tool.functionDeclarations || []).forEach((decl, d) => {
       const at = `${REQ}.tools[${t}].function_declarations[${d}]`;
