@@ -155,7 +155,7 @@ const HEADERS = [
   // A bare CR ends a header line for the runtime: the "injected" header is the client's own,
   // and it must still not travel upstream (checked after the table).
   { name: 'CR-injected cookie header', raw: raw('/v1beta/models/no-such-model:generateContent', `${T}x-goog-api-client: a\rcookie: stolen=1\r\nx-injected: yes\r\n`, { method: 'POST', body: generateBody() }), status: 404 },
-  { name: 'encoded CRLF in the query', raw: raw('/v1beta/models/no-such-model?x=%0d%0aSet-Cookie:%20a=1', T), status: 404 },
+  { name: 'encoded CRLF in the query', raw: raw('/v1beta/models/no-such-model?x=%0d%0aSet-Cookie:%20a=1', T), status: 400, family: 'gemini' },
 ];
 
 async function send(env, port, row) {

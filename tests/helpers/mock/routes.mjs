@@ -52,6 +52,30 @@ export function findHandler(method, parsed) {
   return table[method]?.[parsed.action] || null;
 }
 
+// Query parameters every method takes (Google's system parameters, also with a '$' in front),
+// and those a method binds to its request message. Any other name is refused, quoting it.
+const SYSTEM_PARAMS = new Set([
+  'alt', 'callback', 'fields', 'prettyPrint', 'quotaUser', 'userProject', 'key', 'access_token',
+  'oauth_token', 'upload_protocol', 'uploadType', 'upload_id', '.xgafv', 'ct', 'apiVersion',
+]);
+const METHOD_PARAMS = { list: ['pageSize', 'pageToken'], files: ['pageSize', 'pageToken'] };
+
+/** The 400 Google answers for query parameters the method cannot bind, or null. */
+export function unboundQueryParams(req) {
+  const bindable = new Set(METHOD_PARAMS[req.action] ?? []);
+  const unbound = [...new Set(req.query.keys())].filter(
+    (name) => !SYSTEM_PARAMS.has(name.startsWith('$') ? name.slice(1) : name) && !bindable.has(name),
+  );
+  if (!unbound.length) return null;
+  return payloadError(
+    unbound.map(
+      (name) =>
+        `Invalid JSON payload received. Unknown name ${JSON.stringify(name)}: Cannot bind query parameter. ` +
+        `Field '${name}' could not be found in request message.`,
+    ),
+  );
+}
+
 /** Parses a JSON body as the service does: empty means {}, anything else must parse. */
 export function parseJsonBody(buffer) {
   if (buffer.length === 0) return {};
