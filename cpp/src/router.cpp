@@ -141,7 +141,7 @@ struct ClientAuth {
 ClientAuth check_client(const Config& c, const Request& r) {
   ClientAuth out;
   std::string query_key;
-  strip_key_param(r.query, &query_key);
+  strip_system_params(r.query, &query_key);
   const std::string decoded_query_key = percent_decode(query_key);
   const std::string_view candidates[] = {bearer(r), header(r, "x-goog-api-key"), decoded_query_key};
   std::string_view matched;
@@ -199,7 +199,7 @@ Plan native_plan(const Config& c, const Request& r, std::string_view path, const
   p.header["model"] = model_of_path(path);
   p.header["method"] = r.method;
   p.header["path"] = path;
-  p.header["query"] = strip_key_param(r.query);
+  p.header["query"] = strip_system_params(r.query);
   p.header["stream"] = path.find(":streamGenerateContent") != std::string_view::npos;
   p.header["response"] = "passthrough";
   p.header["forward_body"] = r.method != "GET";
