@@ -24,6 +24,7 @@ export function coreConfig(env) {
     max_body_bytes: positive(env.MAX_BODY_BYTES),
     max_attempts: positive(env.MAX_ATTEMPTS),
     rate_limit_per_minute: positive(env.RATE_LIMIT_PER_MINUTE),
+    body_timeout_ms: positive(env.BODY_TIMEOUT_MS),
   };
   for (const [name, value] of Object.entries(optional)) if (value !== undefined) config[name] = value;
   return config;

@@ -48,31 +48,34 @@ function routedHeaders(headers) {
   return out;
 }
 
-// Reads at most `max` bytes of the body; { tooLarge: true } past that (the rest is
-// discarded, see discardBody), { unreadable: true } when the body breaks off or its
-// framing is malformed (a client error, answered 400, not an internal one).
-async function readBody(request, max) {
+// Reads at most `max` bytes of the body within `timeoutMs` (the core's per-route decisions);
+// { tooLarge: true } past `max` (the rest is discarded, see discard), { timedOut: true } when
+// the body does not arrive in time, { unreadable: true } when it breaks off or its framing is
+// malformed (a client error, answered 400, not an internal one).
+async function readBody(request, max, timeoutMs) {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) {
-    await discardBody(request);
+    await discardBody(request, timeoutMs);
     return { tooLarge: true };
   }
   if (!request.body) return { bytes: new Uint8Array(0) };
   const reader = request.body.getReader();
+  const deadline = Date.now() + timeoutMs;
   const parts = [];
   let size = 0;
   for (;;) {
     let chunk;
     try {
-      chunk = await reader.read();
+      chunk = await readBefore(reader, deadline);
     } catch {
       return { unreadable: true };
     }
+    if (chunk === TIMED_OUT) return { timedOut: true };
     const { done, value } = chunk;
     if (done) break;
     size += value.length;
     if (size > max) {
-      await discardRest(reader, DISCARD_LIMIT);
+      await discardRest(reader, DISCARD_LIMIT, deadline);
       return { tooLarge: true };
     }
     parts.push(value);
@@ -86,22 +89,39 @@ async function readBody(request, max) {
   return { bytes };
 }
 
+const TIMED_OUT = Symbol('timed out');
+
+// One read, or TIMED_OUT (and the body cancelled) once `deadline` has passed.
+async function readBefore(reader, deadline) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    const r = await Promise.race([reader.read(), late]);
+    if (r === TIMED_OUT) reader.cancel().catch(() => {});
+    return r;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // Past DISCARD_LIMIT the body is cancelled instead: a huge unauthenticated upload is not
 // worth reading.
 const DISCARD_LIMIT = 1024 * 1024;
 
-async function discardBody(request) {
+async function discardBody(request, timeoutMs) {
   if (!request.body || request.bodyUsed) return;
-  await discardRest(request.body.getReader(), DISCARD_LIMIT);
+  await discardRest(request.body.getReader(), DISCARD_LIMIT, Date.now() + timeoutMs);
 }
 
-async function discardRest(reader, limit) {
+async function discardRest(reader, limit, deadline) {
   let size = 0;
   try {
     while (size <= limit) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      size += value.length;
+      const chunk = await readBefore(reader, deadline);
+      if (chunk === TIMED_OUT || chunk.done) return;
+      size += chunk.value.length;
     }
     await reader.cancel();
   } catch {
@@ -123,9 +143,9 @@ async function handle(request, env, ctx) {
   let plan = call(OP.ROUTE, head);
   let body = null;
   if (plan.header.action === 'need_body' || plan.header.forward_body) {
-    const read = await readBody(request, plan.header.max_bytes);
-    if (read.tooLarge || read.unreadable) {
-      const flags = { body_too_large: !!read.tooLarge, body_unreadable: !!read.unreadable };
+    const read = await readBody(request, plan.header.max_bytes, plan.header.body_timeout_ms);
+    if (read.tooLarge || read.unreadable || read.timedOut) {
+      const flags = { body_too_large: !!read.tooLarge, body_unreadable: !!read.unreadable, body_timed_out: !!read.timedOut };
       plan = call(OP.ROUTE, { ...head, body_included: true, ...flags });
     } else if (plan.header.action === 'need_body') {
       // The core reads the body (a translation, an admin write, or a native request that may
@@ -138,7 +158,7 @@ async function handle(request, env, ctx) {
   }
   switch (plan.header.action) {
     case 'respond':
-      await discardBody(request);
+      await discardBody(request, plan.header.body_timeout_ms);
       return planResponse(plan.header, plan.payload);
     case 'admin':
       return runAdmin(plan.header, env);

@@ -151,7 +151,9 @@ bal::Plan with_affinity(bal::Plan plan, const bal::Message& m) {
   const bool forwarded = bal::get_bool(plan.header, "forward_body");
   if (forwarded && !bal::get_bool(m.header, "body_included")) {
     bal::Plan again;
-    again.header = {{"action", "need_body"}, {"max_bytes", plan.header.value("max_bytes", st.config.max_body_bytes)}};
+    again.header = {{"action", "need_body"},
+                    {"max_bytes", plan.header.value("max_bytes", st.config.max_body_bytes)},
+                    {"body_timeout_ms", plan.header.value("body_timeout_ms", st.config.body_timeout_ms)}};
     return again;
   }
   const std::string_view body = forwarded ? m.payload : std::string_view(plan.payload);

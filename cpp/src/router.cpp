@@ -3,6 +3,7 @@
 // (router_admin.cpp).
 #include "balancer/router.h"
 
+#include <algorithm>
 #include <string>
 
 #include "balancer/keys.h"
@@ -28,10 +29,10 @@ std::string_view bearer(const Request& r) {
   return v;
 }
 
-Plan need_body(const Config& c) {
+Plan need_body(uint64_t max_bytes) {
   Plan p;
   p.header["action"] = "need_body";
-  p.header["max_bytes"] = c.max_body_bytes;
+  p.header["max_bytes"] = max_bytes;
   return p;
 }
 
@@ -41,6 +42,24 @@ std::optional<Plan> body_refusal(Family family, const Request& r) {
   }
   if (r.body_unreadable) {
     return error_plan(family, 400, "The request body could not be read: it was cut off or malformed.", "bad_body");
+  }
+  if (r.body_timed_out) {
+    return error_plan(family, 408, "The request body did not arrive in time.", "request_timeout");
+  }
+  return std::nullopt;
+}
+
+std::optional<Plan> json_refusal(Family family, std::string_view body, const JsonLimits& limits) {
+  switch (check_json_shape(body, limits)) {
+    case JsonShape::too_many_values:
+    case JsonShape::too_many_items:
+      return error_plan(family, 413,
+                        "The JSON body holds too many values (at most " + std::to_string(limits.max_values) + ", and " +
+                            std::to_string(limits.max_items) + " in one array or object).",
+                        "too_many_values");
+    case JsonShape::too_deep:
+    case JsonShape::ok:
+      break;
   }
   return std::nullopt;
 }
@@ -227,8 +246,9 @@ Plan route_openai(const Config& c, const Request& r, std::string_view path, cons
   constexpr std::string_view kModelsPrefix = "/v1/models/";
   if (path == "/v1/chat/completions" || path == "/v1/embeddings") {
     if (r.method != "POST") return error_plan(Family::openai, 405, "Use POST for " + std::string(path) + ".");
-    if (!r.body_included) return need_body(c);
+    if (!r.body_included) return need_body(c.max_body_bytes);
     if (auto refusal = detail::body_refusal(Family::openai, r)) return std::move(*refusal);
+    if (auto refusal = detail::json_refusal(Family::openai, r.body, kRequestJsonLimits)) return std::move(*refusal);
     Plan p = path == "/v1/chat/completions" ? openai::plan_chat(r.body) : openai::plan_embeddings(r.body);
     return finish_openai_plan(std::move(p), c, auth);
   }
@@ -294,6 +314,9 @@ Config make_config(const json& h) {
   if (auto v = get_number(h, "rate_limit_per_minute"); v && *v >= 1 && *v <= 1e6) {
     c.rate_limit_per_minute = static_cast<uint32_t>(*v);
   }
+  if (auto v = get_number(h, "body_timeout_ms"); v && *v >= 100) {
+    c.body_timeout_ms = get_int(h, "body_timeout_ms", kDefaultBodyTimeoutMs, 100, 3'600'000);
+  }
   return c;
 }
 
@@ -307,6 +330,7 @@ Request make_request(const json& h, std::string_view body) {
   r.body_included = get_bool(h, "body_included");
   r.body_too_large = get_bool(h, "body_too_large");
   r.body_unreadable = get_bool(h, "body_unreadable");
+  r.body_timed_out = get_bool(h, "body_timed_out");
   r.secure = get_bool(h, "secure");
   r.now_ms = get_int(h, "now_ms", 0, -kMaxTimeMs, kMaxTimeMs);
   return r;
@@ -333,7 +357,17 @@ std::string query_param(std::string_view query, std::string_view name, bool* pre
   return {};
 }
 
-Plan route(const Config& c, const Request& r, RouterState& st) {
+namespace {
+
+// How long the shim may wait for this request's body (router.h), read or drained.
+Plan with_body_timeout(Plan p, const Config& c, bool admin) {
+  const bool reads = get_string(p.header, "action") == "need_body" || get_bool(p.header, "forward_body");
+  const int64_t short_ms = std::min(c.body_timeout_ms, kShortBodyTimeoutMs);
+  p.header["body_timeout_ms"] = reads && !admin ? c.body_timeout_ms : short_ms;
+  return p;
+}
+
+Plan route_request(const Config& c, const Request& r, RouterState& st) {
   const std::string_view path = r.path;
   const bool admin = path == "/api" || starts_with(path, "/api/");
   if (!is_safe_path(path)) {
@@ -355,6 +389,13 @@ Plan route(const Config& c, const Request& r, RouterState& st) {
     return apply_cors(error_plan(family, 503, kAuthTokensUnset, "auth_tokens_unset"), cors);
   }
   return apply_cors(route_client(c, r, st, path, family), cors);
+}
+
+}  // namespace
+
+Plan route(const Config& c, const Request& r, RouterState& st) {
+  const bool admin = r.path == "/api" || starts_with(r.path, "/api/");
+  return with_body_timeout(route_request(c, r, st), c, admin);
 }
 
 Plan route(const Config& c, const Request& r) {

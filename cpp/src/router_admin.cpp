@@ -1,5 +1,6 @@
 // The admin routes (/api/*): credentials, sessions, limits on wrong tokens, and each
 // route's parameters. Admin answers never carry CORS headers.
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -217,8 +218,9 @@ Plan admin_route(const Config& c, const Request& r, std::string_view path) {
                       (m == "DELETE" && path == "/api/keys");
   if (path == "/api/session" && m == "GET") return respond_json(200, {{"ok", true}});
   if (writes) {
-    if (!r.body_included) return need_body(c);
+    if (!r.body_included) return need_body(std::min(c.max_body_bytes, kAdminMaxBodyBytes));
     if (!is_valid_utf8(r.body)) return invalid_body("The request body is not valid UTF-8.");
+    if (auto refusal = json_refusal(Family::admin, r.body, kAdminJsonLimits)) return std::move(*refusal);
   }
   if (path == "/api/keys") {
     if (m == "GET") return admin_list(r);
@@ -275,7 +277,7 @@ Plan route_admin(const Config& c, const Request& r, std::string_view path, Route
   }
   if (auto refusal = body_refusal(Family::admin, r)) return std::move(*refusal);
   if (!login) return admin_route(c, r, path);
-  if (!r.body_included) return need_body(c);
+  if (!r.body_included) return need_body(std::min(c.max_body_bytes, kLoginMaxBodyBytes));
   return session_login(c, r, st, address);
 }
 

@@ -214,7 +214,7 @@ TEST_CASE("hostile admin bodies get admin-format 400s or 413s, never a trap", "[
       {"POST", "/api/keys", std::string(100000, '['), 400},
       {"POST", "/api/keys", "{\"keys\": " + std::string(5000, '[') + "}", 400},
       {"DELETE", "/api/keys", std::string(100000, '{'), 400},
-      {"POST", "/api/keys/enable", many_ids, 400},
+      {"POST", "/api/keys/enable", many_ids, 413},
       {"POST", "/api/keys", many_keys, 413},
       {"POST", "/api/keys", R"({"keys": 5})", 400},
       {"POST", "/api/keys", R"({"keys": null})", 400},
@@ -258,6 +258,91 @@ TEST_CASE("bodies that cannot be read get a 400 in the route family's format", "
     if (row.family == "gemini") CHECK(e["status"] == "INVALID_ARGUMENT");
     if (row.family == "admin") CHECK(e["code"] == "bad_body");
   }
+}
+
+TEST_CASE("each route caps its body before the shim reads any of it", "[router][limits]") {
+  auto h = harness();
+  const json admin = {{"authorization", "Bearer admin-secret"}};
+  const json proxy = {{"x-goog-api-key", "tok-1"}};
+  const auto login = h.call("POST", "/api/session", {{"cf-connecting-ip", "203.0.113.1"}});
+  CHECK(action(login) == "need_body");
+  CHECK(login.header["max_bytes"] == bal::kLoginMaxBodyBytes);
+  const auto add = h.call("POST", "/api/keys", admin);
+  CHECK(add.header["max_bytes"] == bal::kAdminMaxBodyBytes);
+  const auto chat = h.call("POST", "/v1/chat/completions", proxy);
+  CHECK(chat.header["max_bytes"] == bal::kDefaultMaxBodyBytes);
+  const auto native = h.call("POST", "/v1beta/models/x:generateContent", proxy);
+  CHECK(native.header["max_bytes"] == bal::kDefaultMaxBodyBytes);
+  // A smaller MAX_BODY_BYTES lowers every cap.
+  auto small = harness({{"max_body_bytes", 2048}});
+  CHECK(small.call("POST", "/api/session").header["max_bytes"] == 2048);
+  CHECK(small.call("POST", "/api/keys", admin).header["max_bytes"] == 2048);
+}
+
+TEST_CASE("every plan says how long its body may take to arrive", "[router][limits]") {
+  const json admin = {{"authorization", "Bearer admin-secret"}};
+  const json proxy = {{"x-goog-api-key", "tok-1"}};
+  auto h = harness();
+  CHECK(h.call("POST", "/v1/chat/completions", proxy).header["body_timeout_ms"] == bal::kDefaultBodyTimeoutMs);
+  CHECK(h.call("POST", "/v1beta/models/x:generateContent", proxy).header["body_timeout_ms"] ==
+        bal::kDefaultBodyTimeoutMs);
+  // Answered without the body (no token): drained briefly. Admin and login bodies are small.
+  CHECK(h.call("POST", "/v1/chat/completions").header["body_timeout_ms"] == bal::kShortBodyTimeoutMs);
+  CHECK(h.call("POST", "/api/session").header["body_timeout_ms"] == bal::kShortBodyTimeoutMs);
+  CHECK(h.call("POST", "/api/keys", admin).header["body_timeout_ms"] == bal::kShortBodyTimeoutMs);
+  auto quick = harness({{"body_timeout_ms", 1500}});
+  for (const auto& p : {quick.call("POST", "/v1/chat/completions", proxy), quick.call("POST", "/api/session"),
+                        quick.call("POST", "/v1/chat/completions")}) {
+    CHECK(p.header["body_timeout_ms"] == 1500);
+  }
+}
+
+TEST_CASE("a body that does not arrive in time gets a 408 in the route family's format", "[router][limits]") {
+  auto h = harness();
+  const json proxy = {{"x-goog-api-key", "tok-1"}};
+  struct Row {
+    std::string path;
+    json headers;
+    std::string family;
+  };
+  const Row rows[] = {{"/v1/chat/completions", proxy, "openai"},
+                      {"/v1beta/models/x:generateContent", proxy, "gemini"},
+                      {"/api/keys", {{"authorization", "Bearer admin-secret"}}, "admin"},
+                      {"/api/session", json::object(), "admin"}};
+  for (const Row& row : rows) {
+    INFO(row.path);
+    json r = {{"method", "POST"}, {"path", row.path},      {"headers", row.headers},
+              {"now_ms", kNow},   {"body_included", true}, {"body_timed_out", true}};
+    const auto p = bal::route(h.config, bal::make_request(r, ""), h.state);
+    CHECK(status(p) == 408);
+    const json e = body(p)["error"];
+    if (row.family == "openai") CHECK(e["type"] == "timeout_error");
+    if (row.family == "gemini") CHECK(e["status"] == "DEADLINE_EXCEEDED");
+    if (row.family == "admin") CHECK(e["code"] == "request_timeout");
+  }
+}
+
+TEST_CASE("JSON bodies with too many values are refused before any parser builds them", "[router][limits]") {
+  auto h = harness();
+  // Many small arrays: no container is long, but the values add up.
+  std::string rows = "[";
+  for (int i = 0; i < 3000; ++i)
+    rows += std::string(i ? "," : "") + "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]";
+  rows += "]";
+  const std::string chat =
+      R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],"metadata":)" + rows + "}";
+  std::string big = R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],"metadata":[)";
+  for (int i = 0; i < 3; ++i) big += std::string(i ? "," : "") + rows;
+  big += "]}";
+  const auto p = h.call("POST", "/v1/chat/completions", {{"x-goog-api-key", "tok-1"}}, big, true);
+  CHECK(status(p) == 413);
+  CHECK(body(p)["error"]["code"] == "too_many_values");
+  const auto admin =
+      h.call("POST", "/api/keys/enable", {{"authorization", "Bearer admin-secret"}}, "{\"ids\": " + rows + "}", true);
+  CHECK(status(admin) == 413);
+  CHECK(body(admin)["error"]["code"] == "too_many_values");
+  // Far below the bound, the same shape is the translator's to judge.
+  CHECK(status(h.call("POST", "/v1/chat/completions", {{"x-goog-api-key", "tok-1"}}, chat, true)) != 413);
 }
 
 TEST_CASE("only the Gemini API's methods are forwarded", "[router][limits]") {

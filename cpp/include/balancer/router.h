@@ -10,6 +10,13 @@
 // read, is routed again with "body_too_large" or "body_unreadable" and answered in the
 // route family's format.
 //
+// Each route caps its body before anything is read (the login a few KB, the admin API a few
+// MB, the proxy routes MAX_BODY_BYTES), and every plan the first call returns carries
+// "body_timeout_ms": how long the shim may wait for the whole body, whether it reads it or
+// only drains it before answering. A body that does not arrive in time is routed again with
+// "body_timed_out" and answered 408. JSON bodies the core parses are bounded in depth, in the
+// items of one container and in values in all before any parser sees them.
+//
 // Proxy plans carry their CORS decision: "respond" plans as headers, "upstream" plans as
 // {"cors": allowed origin, "vary": "origin"} for the shim to put on the answer.
 #pragma once
@@ -27,7 +34,19 @@
 namespace bal {
 
 inline constexpr uint64_t kDefaultMaxBodyBytes = 20ull * 1024 * 1024;
+inline constexpr uint64_t kLoginMaxBodyBytes = 4 * 1024;            // {"token": "..."}
+inline constexpr uint64_t kAdminMaxBodyBytes = 4ull * 1024 * 1024;  // 20000 keys, pretty-printed
 inline constexpr int64_t kSessionLifetimeMs = 12ll * 3600 * 1000;
+
+// How long a body may take to arrive: on the proxy routes a 20 MB upload at about 170 KB/s;
+// admin and login bodies are small, and a body drained before an answer is not worth a wait.
+inline constexpr int64_t kDefaultBodyTimeoutMs = 120'000;
+inline constexpr int64_t kShortBodyTimeoutMs = 10'000;
+
+// JSON request bodies the core parses. A proxy body holds at most a few thousand values in
+// practice (messages, parts, tool schemas); the admin API's largest is 20000 keys and ids.
+inline constexpr JsonLimits kRequestJsonLimits{64, 100000, 1u << 18};
+inline constexpr JsonLimits kAdminJsonLimits{64, 100000, 1u << 16};
 
 // Wrong admin tokens (POST /api/session, or a wrong admin bearer) per client address: ten at
 // once, earned back at ten a minute; once they run out, that address gets 429 for 5 minutes.
@@ -42,10 +61,11 @@ struct Config {
   int max_attempts = 8;                // keys tried per request (server errors are retried at most twice)
   CorsPolicy cors;                     // CORS_ORIGINS, for the proxy routes
   uint32_t rate_limit_per_minute = 0;  // per client token and isolate; 0: no limit
+  int64_t body_timeout_ms = kDefaultBodyTimeoutMs;  // BODY_TIMEOUT_MS, for the proxy routes
 };
 
 // Reads {admin_token, auth_tokens, allow_client_keys, max_body_bytes, max_attempts,
-// cors_origins, rate_limit_per_minute}.
+// cors_origins, rate_limit_per_minute, body_timeout_ms}.
 Config make_config(const json& header);
 
 struct Request {
@@ -57,6 +77,7 @@ struct Request {
   bool body_included = false;
   bool body_too_large = false;   // the shim stopped reading past max_bytes
   bool body_unreadable = false;  // the body could not be read (cut off, malformed chunking)
+  bool body_timed_out = false;   // the body did not arrive within body_timeout_ms
   int64_t now_ms = 0;
   bool secure = false;  // https: session cookies get the Secure flag
 };
