@@ -19,6 +19,10 @@ const MAX_IDS_PER_STATEMENT = 90; // SQLite bound-parameter limit is 100
 const MAX_CREATED_PER_EVENT = 100;
 // Files live 48 hours; cached contents as long as their TTL, which the pool does not see.
 const AFFINITY_KEEP_MS = 7 * 24 * HOUR_MS;
+// Past these bounds the oldest affinities are forgotten first: a request naming a forgotten
+// file or cache goes to any key (Google answers 403 or 404 if that key's project cannot see it).
+const MAX_AFFINITY_ROWS = 5000;
+const MAX_AFFINITY_SNAPSHOT_BYTES = 256 * 1024;
 
 const SORT_COLUMNS = {
   id: 'id',
@@ -70,8 +74,15 @@ export class KeyPool extends DurableObject {
       for (const r of this.sql.exec('SELECT key_id, model, until_ms FROM cooldowns WHERE until_ms > ?', now)) {
         lines.push(`C ${r.key_id} ${r.model} ${r.until_ms}`);
       }
-      for (const r of this.sql.exec('SELECT a.key_id, a.resource FROM affinity a JOIN keys k ON k.id = a.key_id')) {
-        lines.push(`A ${r.key_id} ${r.resource}`);
+      let affinityBytes = 0;
+      // Newest first, so that the bytes bound drops the oldest.
+      for (const r of this.sql.exec(
+        'SELECT a.key_id, a.resource FROM affinity a JOIN keys k ON k.id = a.key_id ORDER BY a.created_ms DESC',
+      )) {
+        const line = `A ${r.key_id} ${r.resource}`;
+        affinityBytes += line.length + 1;
+        if (affinityBytes > MAX_AFFINITY_SNAPSHOT_BYTES) break;
+        lines.push(line);
       }
       this.snapshotCache = { version, text: lines.join('\n') };
     }
@@ -255,6 +266,7 @@ export class KeyPool extends DurableObject {
       this.sql.exec('DELETE FROM usage_hourly WHERE hour_ms < ?', now - USAGE_KEEP_MS);
       this.sql.exec('DELETE FROM cooldowns WHERE until_ms < ?', now - HOUR_MS);
       this.sql.exec('DELETE FROM affinity WHERE created_ms < ?', now - AFFINITY_KEEP_MS);
+      this.trimAffinity();
     });
     return { version: this.version(), duplicate };
   }
@@ -348,6 +360,16 @@ export class KeyPool extends DurableObject {
       changed = true;
     }
     return changed;
+  }
+
+  // Keeps the newest MAX_AFFINITY_ROWS affinities.
+  trimAffinity() {
+    const excess = this.sql.exec('SELECT COUNT(*) AS n FROM affinity').one().n - MAX_AFFINITY_ROWS;
+    if (excess <= 0) return;
+    this.sql.exec(
+      'DELETE FROM affinity WHERE resource IN (SELECT resource FROM affinity ORDER BY created_ms ASC LIMIT ?)',
+      excess,
+    );
   }
 
   // ---- statistics ----------------------------------------------------------------------

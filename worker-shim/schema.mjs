@@ -70,6 +70,8 @@ export const MIGRATIONS = [
      created_ms INTEGER NOT NULL
    );
    CREATE INDEX affinity_key ON affinity (key_id);`,
+  // 5: the affinity table is bounded by age: the oldest rows go first
+  `CREATE INDEX affinity_age ON affinity (created_ms);`,
 ];
 
 // Applies the migrations not yet applied. SQL calls are synchronous, so this runs whole

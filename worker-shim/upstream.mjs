@@ -147,13 +147,14 @@ function selectKey(plan, tried) {
   return r.id == null ? null : r;
 }
 
-// Lets the core remember what an answer made with this key names (a created file or cache,
-// thought signatures), so later requests naming them use the same key. New resources are
-// reported with the key event, for every isolate to learn from the pool snapshot.
-function learn(pick, bytes) {
+// Lets the core remember what an answer made with this key owns (a created file or cache,
+// thought signatures; the core decides from the request's method and path what it may learn),
+// so later requests naming them use the same key. New resources are reported with the key
+// event, for every isolate to learn from the pool snapshot.
+function learn(plan, pick, bytes) {
   if (pick.id === null || !bytes?.length) return [];
   try {
-    return call(OP.LEARN, { key_id: pick.id }, bytes).header.created;
+    return call(OP.LEARN, { key_id: pick.id, method: plan.method, path: plan.path }, bytes).header.created;
   } catch (err) {
     console.warn(`affinity not learnt: ${err?.message ?? err}`);
     return [];
@@ -256,7 +257,7 @@ async function deliver(plan, res, pick, attempts, env, ctx, controller) {
   const out = translated(plan, res.status, bytes, headers);
   // A 200 whose body cannot be read (HTML, empty, cut short) is Google's side, not the key's.
   const verdict = out.response.status >= 500 ? { outcome: 'server_error', message: 'unreadable upstream answer' } : { outcome: 'ok' };
-  noteEvent(env, ctx, plan, pick, verdict, out.usage, verdict.outcome === 'ok' ? learn(pick, bytes) : []);
+  noteEvent(env, ctx, plan, pick, verdict, out.usage, verdict.outcome === 'ok' ? learn(plan, pick, bytes) : []);
   if (plan.response === 'pages' && out.response.status === 200) {
     const body = await out.response.arrayBuffer();
     modelList = { at: Date.now(), body, headers: out.response.headers };
@@ -423,7 +424,7 @@ function passthroughBody(plan, res, pick, env, ctx, controller) {
       }
       if (complete) {
         out.close();
-        noteStreamEnd(env, ctx, plan, pick, { outcome: 'ok' }, usage, learn(pick, tail));
+        noteStreamEnd(env, ctx, plan, pick, { outcome: 'ok' }, usage, learn(plan, pick, tail));
         return;
       }
       // Cut short: the key is not to blame, but the client must be able to tell.
@@ -461,7 +462,7 @@ function streamTranslated(plan, res, pick, headers, env, ctx, controller) {
         if (end.payload.length) out.enqueue(end.payload);
         const ok = end.header.ok !== false;
         const verdict = ok ? { outcome: 'ok' } : { outcome: 'server_error', message: 'upstream stream ended early' };
-        noteStreamEnd(env, ctx, plan, pick, verdict, end.header, ok ? learn(pick, tail) : []);
+        noteStreamEnd(env, ctx, plan, pick, verdict, end.header, ok ? learn(plan, pick, tail) : []);
       } finally {
         stream.close();
         out.close();

@@ -164,7 +164,10 @@ bal::Plan with_affinity(bal::Plan plan, const bal::Message& m) {
 void op_learn(const json& h, std::string_view answer) {
   std::vector<std::string> created;
   const auto id = bal::get_number(h, "key_id");
-  if (id) state().pool.affinity().learn(answer, static_cast<int64_t>(*id), &created);
+  if (id) {
+    state().pool.affinity().learn(bal::get_string(h, "method"), bal::get_string(h, "path"), answer,
+                                  static_cast<int64_t>(*id), &created);
+  }
   reply({{"created", created}});
 }
 
