@@ -257,15 +257,85 @@ Plan route_openai(const Config& c, const Request& r, std::string_view path, cons
   return finish_openai_plan(openai::plan_model(percent_decode(path.substr(kModelsPrefix.size()))), c, auth);
 }
 
-bool is_openai_path(std::string_view path) {
-  return path == "/v1/chat/completions" || path == "/v1/embeddings" || path == "/v1/models" ||
+bool is_models_path(std::string_view path) {
+  return path == "/v1/models" ||
          (starts_with(path, "/v1/models/") && path.size() > 11 && path.find(':') == std::string_view::npos &&
           path.find('/', 11) == std::string_view::npos);
 }
 
+bool is_openai_path(std::string_view path) {
+  return path == "/v1/chat/completions" || path == "/v1/embeddings" || is_models_path(path);
+}
+
+// The shape of the /v1/models answers: they follow how the request authenticates, as each
+// client library expects (CONTRACT.md). Read top to bottom; the first sign present wins.
+enum class ModelsShape { openai, gemini };
+
+struct ShapeSign {
+  bool in_query;  // a query parameter, else a header
+  std::string_view name;
+  ModelsShape shape;
+};
+
+constexpr ShapeSign kModelsShapeSigns[] = {
+    {false, "x-goog-api-key", ModelsShape::gemini},     // @google/genai, google-genai, Gemini CLI
+    {false, "x-goog-api-client", ModelsShape::gemini},  // any Google SDK, whatever its credentials
+    {true, "key", ModelsShape::gemini},                 // REST calls written the Gemini way
+};
+
+ModelsShape models_shape(const Request& r) {
+  for (const ShapeSign& sign : kModelsShapeSigns) {
+    bool present = false;
+    if (sign.in_query) {
+      query_param(r.query, sign.name, &present);
+    } else {
+      present = get_field(r.headers, sign.name) != nullptr;
+    }
+    if (present) return sign.shape;
+  }
+  return ModelsShape::openai;
+}
+
+// The OpenAI routes, for the answer to a /v1/ path that is neither one of them nor Gemini's.
+constexpr std::string_view kOpenAIRoutes[] = {
+    "POST /v1/chat/completions",
+    "POST /v1/embeddings",
+    "GET /v1/models",
+    "GET /v1/models/{model}",
+};
+
+// The top-level collections of the Gemini API (ai.google.dev/api/all-methods): a /v1/ path
+// under one of them is Gemini's, any other is taken for an OpenAI route this server lacks.
+constexpr std::string_view kGeminiCollections[] = {
+    "models",  "tunedModels",      "files",          "cachedContents", "operations", "batches",
+    "corpora", "fileSearchStores", "generatedFiles", "dynamic",
+};
+
+bool is_gemini_v1_path(std::string_view path) {
+  const std::string_view rest = path.substr(4);
+  const std::string_view collection = rest.substr(0, rest.find_first_of("/:"));
+  for (std::string_view c : kGeminiCollections) {
+    if (collection == c) return true;
+  }
+  return false;
+}
+
+Plan unknown_openai_route(const Request& r) {
+  std::string routes;
+  for (std::string_view route : kOpenAIRoutes) {
+    if (!routes.empty()) routes += ", ";
+    routes += route;
+  }
+  return error_plan(Family::openai, 404,
+                    "Invalid URL (" + std::string(r.method) + " " + std::string(r.path) + "): this server serves " +
+                        routes + ", and the Gemini API under /v1beta/, /v1alpha/, /v1/ and /upload/.",
+                    "unknown_url");
+}
+
 // The native path to forward, or "" when `path` is not a Gemini API path.
 std::string native_path(std::string_view path) {
-  for (std::string_view family : {"/v1beta/", "/v1alpha/", "/v1/", "/upload/"}) {
+  if (starts_with(path, "/v1/")) return is_gemini_v1_path(path) ? std::string(path) : std::string();
+  for (std::string_view family : {"/v1beta/", "/v1alpha/", "/upload/"}) {
     if (starts_with(path, family) && path.size() > family.size()) return std::string(path);
   }
   if (starts_with(path, "/models/") && path.size() > 8) return "/v1beta" + std::string(path);
@@ -377,12 +447,15 @@ Plan route_request(const Config& c, const Request& r, RouterState& st) {
     if (r.method == "OPTIONS") return no_content();
     return detail::route_admin(c, r, path, st);
   }
-  const bool openai = is_openai_path(path);
-  if (!openai && native_path(path).empty()) {
-    return error_plan(Family::admin, 404, "Not found. The API lives under /v1/ (OpenAI) and /v1beta/ (Gemini).",
-                      "not_found");
-  }
+  const bool openai = is_openai_path(path) && !(is_models_path(path) && models_shape(r) == ModelsShape::gemini);
   const Cors cors{c.cors.allow_origin(header(r, "origin")), !c.cors.allows_any()};
+  if (!openai && native_path(path).empty()) {
+    if (starts_with(path, "/v1/") && r.method != "OPTIONS") return apply_cors(unknown_openai_route(r), cors);
+    if (!starts_with(path, "/v1/")) {
+      return error_plan(Family::admin, 404, "Not found. The API lives under /v1/ (OpenAI) and /v1beta/ (Gemini).",
+                        "not_found");
+    }
+  }
   if (r.method == "OPTIONS") return preflight(cors);
   const Family family = openai ? Family::openai : Family::gemini;
   if (c.client_tokens.empty() && !c.allow_client_keys) {

@@ -214,6 +214,59 @@ TEST_CASE("bad paths and unknown routes", "[router]") {
   CHECK(status(route(c, "GET", "/v1beta/", kClient)) == 404);
 }
 
+TEST_CASE("/v1/models answers in the shape the request's credentials ask for", "[router]") {
+  const auto c = config();
+  struct Row {
+    std::string target;
+    json headers;
+    std::string family;
+  };
+  const Row rows[] = {
+      {"/v1/models", kClient, "openai"},
+      {"/v1/models/gemini-2.5-flash", kClient, "openai"},
+      {"/v1/models?pageSize=20", {{"x-goog-api-key", "tok-1"}}, "gemini"},
+      {"/v1/models/gemini-2.5-flash", {{"x-goog-api-key", "tok-1"}}, "gemini"},
+      {"/v1/models?key=tok-1&pageSize=3", json::object(), "gemini"},
+      {"/v1/models", {{"authorization", "Bearer tok-2"}, {"x-goog-api-client", "google-genai-sdk/3.6.1"}}, "gemini"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.target << " " << row.headers.dump());
+    const auto p = route(c, "GET", row.target, row.headers);
+    REQUIRE(action(p) == "upstream");
+    CHECK(p.header["family"] == row.family);
+    if (row.family == "gemini") {
+      CHECK(p.header["response"] == "passthrough");
+      CHECK(p.header["path"] == row.target.substr(0, row.target.find('?')));
+      CHECK(std::string(p.header["query"]).find("key=") == std::string::npos);
+    }
+  }
+  // Refusals come in the shape asked for too.
+  CHECK(body(route(c, "GET", "/v1/models", {{"x-goog-api-key", "wrong"}}))["error"]["status"] == "UNAUTHENTICATED");
+  CHECK(body(route(c, "GET", "/v1/models", {{"authorization", "Bearer wrong"}}))["error"]["type"] ==
+        "authentication_error");
+}
+
+TEST_CASE("a /v1/ path that is neither OpenAI's nor Gemini's gets an OpenAI 404 naming the routes", "[router]") {
+  const auto c = config();
+  for (const char* path : {"/v1/responses", "/v1/messages", "/v1/images/generations", "/v1/completions", "/v1/x"}) {
+    INFO(path);
+    const auto p = route(c, "POST", path, kClient);
+    CHECK(status(p) == 404);
+    const json e = body(p)["error"];
+    CHECK(e["type"] == "invalid_request_error");
+    CHECK(e["code"] == "unknown_url");
+    const std::string message = e["message"];
+    CHECK(message.find(path) != std::string::npos);
+    CHECK(message.find("POST /v1/chat/completions") != std::string::npos);
+    CHECK(p.header["headers"]["access-control-allow-origin"] == "*");
+  }
+  for (const char* path : {"/v1/files/abc", "/v1/cachedContents", "/v1/tunedModels/t:generateContent",
+                           "/v1/batches/b:cancel", "/v1/operations", "/v1/models/m:embedContent"}) {
+    INFO(path);
+    CHECK(action(route(c, "POST", path, kClient)) == "upstream");
+  }
+}
+
 TEST_CASE("bodies: asked for only where needed, and capped", "[router]") {
   const auto c = config();
   const auto chat = route(c, "POST", "/v1/chat/completions", kClient);
