@@ -72,8 +72,12 @@ const OPS = {
   },
 };
 
+// Runs the plan's operation; the answer carries the core's headers for it (nosniff, CSP).
 export async function runAdmin(plan, env) {
   const op = OPS[plan.op];
-  if (!op) return json({ error: { message: 'Unknown admin operation.', code: 'not_found' } }, 404);
-  return op(poolStub(env), plan, env);
+  const res = op
+    ? await op(poolStub(env), plan, env)
+    : json({ error: { message: 'Unknown admin operation.', code: 'not_found' } }, 404);
+  for (const [name, value] of Object.entries(plan.response_headers ?? {})) res.headers.set(name, value);
+  return res;
 }

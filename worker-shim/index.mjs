@@ -17,6 +17,7 @@ const ROUTED_HEADERS = [
   'x-goog-api-key',
   'cookie',
   'origin',
+  'access-control-request-headers',
   'cf-connecting-ip',
   'content-type',
   'accept',
@@ -173,19 +174,10 @@ async function handle(request, env, ctx) {
   }
 }
 
-// The answer to a proxied request: marked as depending on Origin when CORS_ORIGINS is a
-// list (so no cache hands one origin's answer to another), and logged when it failed on
-// this side (no usable key, every key limited, Google unreachable). The log line names the
-// route and status only: never a key, a token or a body.
+// The answer to a proxied request, logged when it failed on this side (no usable key, every
+// key limited, Google unreachable). The log line names the route and status only: never a
+// key, a token or a body.
 function finishUpstream(plan, res) {
-  if (plan.vary) {
-    try {
-      res.headers.append('vary', plan.vary);
-    } catch {
-      res = new Response(res.body, res); // immutable headers: copy the response
-      res.headers.append('vary', plan.vary);
-    }
-  }
   if (res.status >= 500 || res.status === 429) {
     const attempts = res.headers.get('x-balancer-attempts') ?? '0';
     // The path names a model the client chose: keep it on one line.
@@ -214,7 +206,11 @@ export default {
       } catch {
         return new Response('{"error":{"message":"Internal error.","code":"internal"}}', {
           status: 500,
-          headers: { 'content-type': 'application/json; charset=utf-8' },
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'x-content-type-options': 'nosniff',
+            'content-security-policy': 'sandbox',
+          },
         });
       }
     }

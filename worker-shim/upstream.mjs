@@ -8,16 +8,6 @@ import { recordEvent, refreshPool } from './pool-client.mjs';
 const MAX_ERROR_BYTES = 256 * 1024;
 const MAX_MODEL_PAGES = 20;
 
-// Response headers from Gemini that a client may see.
-const PASSED_HEADERS = [
-  'content-type',
-  'x-goog-upload-status',
-  'x-goog-upload-url',
-  'x-goog-upload-chunk-granularity',
-  'x-goog-upload-size-received',
-  'x-goog-upload-control-url',
-];
-
 const encoder = new TextEncoder();
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,10 +16,9 @@ function requestId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+// The core's headers for this answer (CORS, nosniff, CSP), and the attempts it took.
 function baseHeaders(plan, attempts) {
-  const h = new Headers();
-  if (plan.cors) h.set('access-control-allow-origin', plan.cors);
-  if (plan.cors) h.set('access-control-expose-headers', 'x-balancer-attempts, retry-after');
+  const h = new Headers(plan.response_headers ?? {});
   h.set('x-balancer-attempts', String(attempts));
   return h;
 }
@@ -241,10 +230,15 @@ function translated(plan, status, bytes, headers, verdict) {
 async function deliver(plan, res, pick, attempts, env, ctx, controller) {
   const headers = baseHeaders(plan, attempts);
   if (plan.response === 'passthrough') {
-    for (const name of PASSED_HEADERS) {
-      const v = res.headers.get(name);
-      if (v) headers.set(name, name === 'x-goog-upload-url' ? rewriteUploadUrl(v, env, plan) : v);
-    }
+    // Which of Gemini's headers the client sees, redacted, upload URLs led back here and
+    // pinned to this key: the core decides (upload.h).
+    const passed = call(OP.PASS_HEADERS, {
+      headers: Object.fromEntries(res.headers),
+      upstream: upstreamBase(env),
+      origin: plan.origin,
+      ...(pick.id !== null ? { key_id: pick.id } : {}),
+    }).header.headers;
+    for (const [name, value] of Object.entries(passed)) headers.set(name, value);
     return new Response(passthroughBody(plan, res, pick, env, ctx, controller), { status: res.status, headers });
   }
   if (plan.response === 'sse') return streamTranslated(plan, res, pick, headers, env, ctx, controller);
@@ -275,7 +269,7 @@ export function cachedModelList(plan) {
   if (plan.response !== 'pages' || plan.client_key || !modelList) return null;
   if (Date.now() - modelList.at > MODEL_LIST_TTL_MS) return null;
   const headers = new Headers(modelList.headers);
-  headers.set('x-balancer-attempts', '0');
+  for (const [name, value] of baseHeaders(plan, 0)) headers.set(name, value);
   return new Response(modelList.body, { status: 200, headers });
 }
 
@@ -296,19 +290,6 @@ async function collectPages(plan, first, pick, env) {
     pages.push(await res.text());
   }
   return encoder.encode(`[${pages.join(',')}]`);
-}
-
-// Upload sessions answer with a URL on Google's host; point it back at this Worker so the
-// client's next request comes here (and gets a pool key) instead of going to Google bare.
-function rewriteUploadUrl(value, env, plan) {
-  try {
-    const url = new URL(value);
-    const base = new URL(upstreamBase(env));
-    if (url.origin !== base.origin || !plan.origin) return value;
-    return `${plan.origin}${url.pathname}${url.search}`;
-  } catch {
-    return value;
-  }
 }
 
 // Moves an upstream body to the client chunk by chunk; `hooks.chunk(bytes)` returns what to

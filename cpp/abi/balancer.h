@@ -31,21 +31,22 @@ extern "C" {
 #define BAL_ABI_VERSION 1u
 
 enum bal_op {
-  BAL_OP_CONFIGURE = 1,        /* header: {admin_token, auth_tokens, ...}; sets tokens and limits   */
-  BAL_OP_ROUTE = 2,            /* header: request line + headers; payload: body  -> plan            */
-  BAL_OP_POOL_LOAD = 3,        /* payload: pool snapshot text (see pool.h)       -> {count}          */
-  BAL_OP_SELECT = 4,           /* header: {model, now_ms, seed, exclude[]}       -> {id, key} | none */
-  BAL_OP_CLASSIFY = 5,         /* header: {status, model, now_ms, key_id}; payload: upstream body   */
-  BAL_OP_PARSE_KEYS = 6,       /* payload: JSON body or text                     -> keys, rejected  */
-  BAL_OP_MASK = 7,             /* header: {keys: [...]}                          -> {masked: [...]} */
-  BAL_OP_REDACT = 8,           /* payload: text                                  -> payload redacted*/
-  BAL_OP_TRANSLATE = 9,        /* header: {kind, ...}; payload: body             -> translated body */
-  BAL_OP_POOL_EVENT = 10,      /* header: {id, model, action, until_ms}          -> {}              */
-  BAL_OP_POOL_STATUS = 11,     /* header: {now_ms, model?}                        -> counts, earliest */
-  BAL_OP_ERROR = 12,           /* header: {family, status, message, code?}       -> respond plan    */
-  BAL_OP_USAGE = 13,           /* header: {sse}; payload: an answer's tail      -> usage, complete */
-  BAL_OP_LEARN = 14,           /* header: {key_id}; payload: an answer (or tail) -> {created: [...]}*/
-  BAL_OP_MERGE_EVENTS = 15     /* payload: JSON array of key events -> payload: merged events     */
+  BAL_OP_CONFIGURE = 1,     /* header: {admin_token, auth_tokens, ...}; sets tokens and limits   */
+  BAL_OP_ROUTE = 2,         /* header: request line + headers; payload: body  -> plan            */
+  BAL_OP_POOL_LOAD = 3,     /* payload: pool snapshot text (see pool.h)       -> {count}          */
+  BAL_OP_SELECT = 4,        /* header: {model, now_ms, seed, exclude[]}       -> {id, key} | none */
+  BAL_OP_CLASSIFY = 5,      /* header: {status, model, now_ms, key_id}; payload: upstream body   */
+  BAL_OP_PARSE_KEYS = 6,    /* payload: JSON body or text                     -> keys, rejected  */
+  BAL_OP_MASK = 7,          /* header: {keys: [...]}                          -> {masked: [...]} */
+  BAL_OP_REDACT = 8,        /* payload: text                                  -> payload redacted*/
+  BAL_OP_TRANSLATE = 9,     /* header: {kind, ...}; payload: body             -> translated body */
+  BAL_OP_POOL_EVENT = 10,   /* header: {id, model, action, until_ms}          -> {}              */
+  BAL_OP_POOL_STATUS = 11,  /* header: {now_ms, model?}                        -> counts, earliest */
+  BAL_OP_ERROR = 12,        /* header: {family, status, message, code?}       -> respond plan    */
+  BAL_OP_USAGE = 13,        /* header: {sse}; payload: an answer's tail      -> usage, complete */
+  BAL_OP_LEARN = 14,        /* header: {key_id}; payload: an answer (or tail) -> {created: [...]}*/
+  BAL_OP_MERGE_EVENTS = 15, /* payload: JSON array of key events -> payload: merged events     */
+  BAL_OP_PASS_HEADERS = 16  /* header: {headers, upstream, origin, key_id?} -> {headers} (upload.h)*/
 };
 
 enum bal_status {

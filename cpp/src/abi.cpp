@@ -1,12 +1,11 @@
 // The C ABI (cpp/abi/balancer.h) over the core: decodes framed messages, dispatches, and
 // keeps the per-instance state (configuration, pool snapshot, open streams).
-#include "balancer.h"
-
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
+#include "balancer.h"
 #include "balancer/classify.h"
 #include "balancer/events.h"
 #include "balancer/frame.h"
@@ -16,6 +15,7 @@
 #include "balancer/pool.h"
 #include "balancer/redact.h"
 #include "balancer/router.h"
+#include "balancer/upload.h"
 #include "balancer/usage.h"
 
 namespace {
@@ -148,6 +148,8 @@ void op_pool_event(const json& h) {
 bal::Plan with_affinity(bal::Plan plan, const bal::Message& m) {
   State& st = state();
   if (st.pool.affinity().empty() || bal::get_string(plan.header, "action") != "upstream") return plan;
+  // An upload pinned to its key (upload.h) goes there, whatever its bytes mention.
+  if (plan.header.contains("prefer_key")) return plan;
   const bool forwarded = bal::get_bool(plan.header, "forward_body");
   if (forwarded && !bal::get_bool(m.header, "body_included")) {
     bal::Plan again;
@@ -228,6 +230,15 @@ int32_t dispatch(uint32_t op, const bal::Message& m) {
     case BAL_OP_LEARN:
       op_learn(m.header, m.payload);
       return BAL_OK;
+    case BAL_OP_PASS_HEADERS: {
+      std::optional<int64_t> key_id;
+      if (bal::get_number(m.header, "key_id")) key_id = bal::get_int(m.header, "key_id", 0);
+      const json* upstream = bal::get_field(m.header, "headers");
+      reply({{"headers", bal::passed_back_headers(upstream != nullptr ? *upstream : json::object(),
+                                                  bal::get_string(m.header, "upstream"),
+                                                  bal::get_string(m.header, "origin"), key_id)}});
+      return BAL_OK;
+    }
     case BAL_OP_USAGE: {
       const auto u = bal::usage_from_tail(m.payload);
       json out = u ? json{{"found", true},

@@ -9,6 +9,7 @@
 #include "balancer/keys.h"
 #include "balancer/openai.h"
 #include "balancer/path.h"
+#include "balancer/upload.h"
 #include "router_internal.h"
 
 namespace bal {
@@ -97,6 +98,7 @@ constexpr std::string_view kForwardedHeaders[] = {
     "x-goog-upload-header-content-type",
 };
 
+// Allowed when a preflight names no headers, or names them in a form not worth echoing.
 constexpr std::string_view kCorsAllowHeaders =
     "authorization, content-type, x-goog-api-key, x-goog-api-client, x-goog-upload-protocol, "
     "x-goog-upload-command, x-goog-upload-offset, x-goog-upload-header-content-length, "
@@ -105,8 +107,11 @@ constexpr std::string_view kCorsAllowHeaders =
     "x-stainless-runtime-version, x-stainless-timeout, x-stainless-async, openai-organization, "
     "openai-project, openai-beta, http-referer, x-title";
 
+// What a browser page may read of a proxied answer: the upload protocol's headers above all
+// (a resumable upload cannot go on without x-goog-upload-url).
 constexpr std::string_view kCorsExposeHeaders =
-    "x-balancer-attempts, retry-after, x-goog-upload-url, x-goog-upload-status";
+    "x-balancer-attempts, retry-after, x-goog-upload-url, x-goog-upload-status, x-goog-upload-chunk-granularity, "
+    "x-goog-upload-size-received, x-goog-upload-control-url";
 
 // The CORS answer for one proxy request: the allow-origin value ("" for none) and whether
 // it depends on the Origin header.
@@ -115,19 +120,17 @@ struct Cors {
   bool vary = false;
 };
 
+// "respond" plans get the headers at once; "upstream" plans carry them in "response_headers"
+// for the shim to put on the answer it builds.
 Plan apply_cors(Plan p, const Cors& cors) {
   const std::string_view action = get_string(p.header, "action");
-  if (action == "respond") {
-    json& headers = p.header["headers"];
-    if (!cors.allow.empty()) {
-      headers["access-control-allow-origin"] = cors.allow;
-      headers["access-control-expose-headers"] = kCorsExposeHeaders;
-    }
-    if (cors.vary) headers["vary"] = "origin";
-  } else if (action == "upstream") {
-    if (!cors.allow.empty()) p.header["cors"] = cors.allow;
-    if (cors.vary) p.header["vary"] = "origin";
+  if (action != "respond" && action != "upstream") return p;
+  json& headers = p.header[action == "respond" ? "headers" : "response_headers"];
+  if (!cors.allow.empty()) {
+    headers["access-control-allow-origin"] = cors.allow;
+    headers["access-control-expose-headers"] = kCorsExposeHeaders;
   }
+  if (cors.vary) headers["vary"] = "origin";
   return p;
 }
 
@@ -140,12 +143,27 @@ Plan no_content() {
   return p;
 }
 
-Plan preflight(const Cors& cors) {
+// A list of header names as a browser sends it in Access-Control-Request-Headers: tokens
+// (RFC 9110) separated by commas and spaces, of a sane length.
+bool is_header_name_list(std::string_view list) {
+  constexpr std::string_view kTokenPunctuation = "!#$%&'*+-.^_`|~";
+  if (list.empty() || list.size() > 1024) return false;
+  for (char c : list) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != ',' && c != ' ' && kTokenPunctuation.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+// Proxy routes allow whatever headers the page asks for: they need the client's token anyway,
+// and no header a page adds reaches Google (only router.cpp's allowlist is forwarded). SDK
+// helpers add their own (x-stainless-helper-method, ...), and a fixed list always lags.
+Plan preflight(const Cors& cors, std::string_view requested) {
   Plan p = no_content();
   if (!cors.allow.empty()) {
     json& headers = p.header["headers"];
     headers["access-control-allow-methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-    headers["access-control-allow-headers"] = kCorsAllowHeaders;
+    headers["access-control-allow-headers"] = is_header_name_list(requested) ? requested : kCorsAllowHeaders;
     headers["access-control-max-age"] = "86400";
   }
   return apply_cors(std::move(p), cors);
@@ -218,7 +236,9 @@ Plan native_plan(const Config& c, const Request& r, std::string_view path, const
   p.header["model"] = model_of_path(path);
   p.header["method"] = r.method;
   p.header["path"] = path;
-  p.header["query"] = strip_system_params(r.query);
+  std::optional<int64_t> pinned;
+  p.header["query"] = take_upload_pin(path, strip_system_params(r.query), &pinned);
+  if (pinned) p.header["prefer_key"] = *pinned;
   p.header["stream"] = path.find(":streamGenerateContent") != std::string_view::npos;
   p.header["response"] = "passthrough";
   p.header["forward_body"] = r.method != "GET";
@@ -429,11 +449,18 @@ std::string query_param(std::string_view query, std::string_view name, bool* pre
 
 namespace {
 
-// How long the shim may wait for this request's body (router.h), read or drained.
-Plan with_body_timeout(Plan p, const Config& c, bool admin) {
-  const bool reads = get_string(p.header, "action") == "need_body" || get_bool(p.header, "forward_body");
+// What every plan leaves the shim to do the same way: how long it may wait for the body
+// (router.h), read or drained, and the headers of the answers it builds itself (upstream and
+// admin answers: plan.h's data_answer_headers()).
+Plan finish_plan(Plan p, const Config& c, bool admin) {
+  const std::string_view action = get_string(p.header, "action");
+  const bool reads = action == "need_body" || get_bool(p.header, "forward_body");
   const int64_t short_ms = std::min(c.body_timeout_ms, kShortBodyTimeoutMs);
   p.header["body_timeout_ms"] = reads && !admin ? c.body_timeout_ms : short_ms;
+  if (action == "upstream" || action == "admin") {
+    json& headers = p.header["response_headers"];
+    for (const auto& [name, value] : data_answer_headers().items()) headers[name] = value;
+  }
   return p;
 }
 
@@ -456,7 +483,7 @@ Plan route_request(const Config& c, const Request& r, RouterState& st) {
                         "not_found");
     }
   }
-  if (r.method == "OPTIONS") return preflight(cors);
+  if (r.method == "OPTIONS") return preflight(cors, header(r, "access-control-request-headers"));
   const Family family = openai ? Family::openai : Family::gemini;
   if (c.client_tokens.empty() && !c.allow_client_keys) {
     return apply_cors(error_plan(family, 503, kAuthTokensUnset, "auth_tokens_unset"), cors);
@@ -468,7 +495,7 @@ Plan route_request(const Config& c, const Request& r, RouterState& st) {
 
 Plan route(const Config& c, const Request& r, RouterState& st) {
   const bool admin = r.path == "/api" || starts_with(r.path, "/api/");
-  return with_body_timeout(route_request(c, r, st), c, admin);
+  return finish_plan(route_request(c, r, st), c, admin);
 }
 
 Plan route(const Config& c, const Request& r) {

@@ -206,6 +206,48 @@ TEST_CASE("CORS preflight for the proxy routes, none for admin", "[router]") {
   CHECK_FALSE(a.header["headers"].contains("access-control-allow-origin"));
 }
 
+TEST_CASE("a proxy preflight allows the headers the page asks for; an admin one allows nothing", "[router]") {
+  const auto c = config();
+  const json asks = {{"origin", "https://app.example"},
+                     {"access-control-request-headers", "authorization,content-type,x-stainless-helper-method"}};
+  for (const char* path : {"/v1/chat/completions", "/v1beta/models/m:generateContent", "/upload/v1beta/files"}) {
+    INFO(path);
+    const auto p = route(c, "OPTIONS", path, asks);
+    CHECK(status(p) == 204);
+    CHECK(p.header["headers"]["access-control-allow-headers"] ==
+          "authorization,content-type,x-stainless-helper-method");
+  }
+  // Anything but a list of header names gets the fixed list instead of an echo.
+  for (const char* bad : {"x-a\r\nset-cookie: a=b", "x-a;b", "x-\xff", ""}) {
+    const auto p = route(c, "OPTIONS", "/v1/chat/completions", {{"access-control-request-headers", bad}});
+    CHECK(std::string(p.header["headers"]["access-control-allow-headers"]).find("x-stainless-os") != std::string::npos);
+  }
+  const auto a = route(c, "OPTIONS", "/api/keys", asks);
+  for (const auto& [name, value] : a.header["headers"].items()) CHECK(name.rfind("access-control-", 0) != 0);
+}
+
+TEST_CASE("every answer is marked as data: nosniff and a sandbox CSP, proxied or not", "[router]") {
+  const auto c = config();
+  auto check = [](const json& headers) {
+    CHECK(headers["x-content-type-options"] == "nosniff");
+    CHECK(headers["content-security-policy"] == "sandbox");
+  };
+  const auto up = route(c, "POST", "/v1beta/models/m:generateContent", {{"x-goog-api-key", "tok-1"}});
+  REQUIRE(action(up) == "upstream");
+  check(up.header["response_headers"]);
+  const std::string expose = up.header["response_headers"]["access-control-expose-headers"];
+  for (const char* h :
+       {"x-goog-upload-url", "x-goog-upload-status", "x-goog-upload-chunk-granularity", "retry-after"}) {
+    CHECK(expose.find(h) != std::string::npos);
+  }
+  check(route(c, "GET", "/v1/models").header["headers"]);  // a 401
+  const auto admin = route(c, "GET", "/api/keys", kAdmin);
+  REQUIRE(action(admin) == "admin");
+  check(admin.header["response_headers"]);
+  check(route(c, "GET", "/api/keys").header["headers"]);  // a 401
+  check(route(c, "GET", "/api/session", kAdmin).header["headers"]);
+}
+
 TEST_CASE("bad paths and unknown routes", "[router]") {
   const auto c = config();
   CHECK(status(route(c, "GET", "/v1beta/../api/keys", kClient)) == 400);

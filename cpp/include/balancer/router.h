@@ -17,8 +17,9 @@
 // "body_timed_out" and answered 408. JSON bodies the core parses are bounded in depth, in the
 // items of one container and in values in all before any parser sees them.
 //
-// Proxy plans carry their CORS decision: "respond" plans as headers, "upstream" plans as
-// {"cors": allowed origin, "vary": "origin"} for the shim to put on the answer.
+// Proxy plans carry their CORS decision: "respond" plans as headers, "upstream" plans in
+// "response_headers" for the shim to put on the answer it builds (with the headers every
+// answer carries, plan.h: data_answer_headers(); "admin" plans carry those too).
 #pragma once
 
 #include <cstdint>

@@ -224,7 +224,8 @@ function uploadHandler({ req, state }) {
   if (command.includes('start')) {
     const uploadId = randomBytes(8).toString('hex');
     const mimeType = req.headers['x-goog-upload-header-content-type'] || 'application/octet-stream';
-    state.uploads.set(uploadId, mimeType);
+    // The session belongs to the project of the key that started it.
+    state.uploads.set(uploadId, { mimeType, key: req.key });
     const uploadUrl = `${state.url}/upload/${req.version}/files?upload_id=${uploadId}&upload_protocol=resumable`;
     const headers = {
       'content-type': 'text/plain; charset=utf-8',
@@ -235,8 +236,14 @@ function uploadHandler({ req, state }) {
     return { text: '', headers };
   }
   const uploadId = req.query.get('upload_id');
+  const session = state.uploads.get(uploadId);
+  if (!session) throw new GeminiError(404, 'NOT_FOUND', 'Upload session not found.');
+  // The upload_id alone authorises the rest of the upload; a key of another project is refused.
+  if (req.key && req.key !== session.key) {
+    throw new GeminiError(403, 'PERMISSION_DENIED', 'The caller does not have permission');
+  }
   const id = randomBytes(6).toString('hex');
-  const mimeType = state.uploads.get(uploadId) || req.headers['content-type'] || 'application/octet-stream';
+  const mimeType = session.mimeType;
   const file = fileResource(state, id, mimeType, req.body.length);
   state.files.set(id, file);
   return { json: { file }, headers: { 'x-goog-upload-status': 'final' } };
