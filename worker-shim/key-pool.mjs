@@ -188,9 +188,10 @@ export class KeyPool extends DurableObject {
     if (status === 'active') where.push('disabled_reason IS NULL AND cooling = 0');
     if (status === 'cooling') where.push('disabled_reason IS NULL AND cooling = 1');
     if (q) {
-      // Search the masked form only: a suffix search on the full key would reveal it.
-      where.push("masked LIKE ? ESCAPE '\\'");
-      args.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      // Search the masked form only: a suffix search on the full key would reveal it. A plain
+      // substring test: LIKE patterns have a length limit (past it SQLite fails) and wildcards.
+      where.push('instr(lower(masked), lower(?)) > 0');
+      args.push(q);
     }
     const base = `SELECT *, CASE WHEN disabled_reason IS NOT NULL THEN 2 WHEN cooling = 1 THEN 1 ELSE 0 END AS status_rank
                   FROM (SELECT id, masked, added_ms, disabled_reason, disabled_ms, requests, successes, failures,
