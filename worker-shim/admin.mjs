@@ -70,14 +70,31 @@ const OPS = {
   async stats(stub, plan) {
     return json(await stub.stats({ hours: plan.hours, keyId: plan.key_id || null, dayStartMs: plan.day_start_ms }));
   },
+  async 'session.create'(stub, plan) {
+    await stub.createSession(plan.new_session, plan.expires_ms);
+    return json({ ok: true, expires_ms: plan.expires_ms });
+  },
+  async 'session.end'(stub, plan) {
+    await stub.endSession(plan.end_session);
+    return json({ ok: true });
+  },
+  'session.status': () => json({ ok: true }),
 };
 
-// Runs the plan's operation; the answer carries the core's headers for it (nosniff, CSP).
+// Runs the plan's operation; the answer carries the core's headers for it (nosniff, CSP, a
+// session cookie). A plan made on a session cookie names the session: the core has checked
+// the cookie's signature, the pool says whether the session is still live.
 export async function runAdmin(plan, env) {
   const op = OPS[plan.op];
-  const res = op
-    ? await op(poolStub(env), plan, env)
-    : json({ error: { message: 'Unknown admin operation.', code: 'not_found' } }, 404);
+  const stub = poolStub(env);
+  let res;
+  if (!op) {
+    res = json({ error: { message: 'Unknown admin operation.', code: 'not_found' } }, 404);
+  } else if (plan.session && !(await stub.sessionLive(plan.session))) {
+    res = json({ error: { message: 'This session has ended: log in again.', code: 'unauthorized' } }, 401);
+  } else {
+    res = await op(stub, plan, env);
+  }
   for (const [name, value] of Object.entries(plan.response_headers ?? {})) res.headers.set(name, value);
   return res;
 }

@@ -17,6 +17,7 @@ const ROUTED_HEADERS = [
   'x-goog-api-key',
   'cookie',
   'origin',
+  'sec-fetch-site',
   'access-control-request-headers',
   'cf-connecting-ip',
   'content-type',
@@ -130,6 +131,10 @@ async function discardRest(reader, limit, deadline) {
   }
 }
 
+function randomHex(bytes) {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 async function handle(request, env, ctx) {
   configure(env);
   const url = new URL(request.url);
@@ -140,6 +145,8 @@ async function handle(request, env, ctx) {
     headers: routedHeaders(request.headers),
     now_ms: Date.now(),
     secure: url.protocol === 'https:',
+    url_origin: url.origin,
+    nonce: randomHex(16),
   };
   let plan = call(OP.ROUTE, head);
   let body = null;

@@ -23,6 +23,8 @@ const AFFINITY_KEEP_MS = 7 * 24 * HOUR_MS;
 // file or cache goes to any key (Google answers 403 or 404 if that key's project cannot see it).
 const MAX_AFFINITY_ROWS = 5000;
 const MAX_AFFINITY_SNAPSHOT_BYTES = 256 * 1024;
+// Sessions are made only with the admin token; this many at once is far beyond one admin's use.
+const MAX_SESSIONS = 1000;
 
 const SORT_COLUMNS = {
   id: 'id',
@@ -371,6 +373,27 @@ export class KeyPool extends DurableObject {
       'DELETE FROM affinity WHERE resource IN (SELECT resource FROM affinity ORDER BY created_ms ASC LIMIT ?)',
       excess,
     );
+  }
+
+  // ---- admin sessions (session.h: the core checks the cookie, the pool whether it lives) ---
+
+  createSession(id, expiresMs) {
+    this.storage.transactionSync(() => {
+      this.sql.exec('DELETE FROM sessions WHERE expires_ms <= ?', Date.now());
+      this.sql.exec('INSERT OR REPLACE INTO sessions (id, expires_ms) VALUES (?, ?)', id, expiresMs);
+      this.sql.exec(
+        'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions ORDER BY expires_ms DESC LIMIT -1 OFFSET ?)',
+        MAX_SESSIONS,
+      );
+    });
+  }
+
+  sessionLive(id) {
+    return this.sql.exec('SELECT 1 FROM sessions WHERE id = ? AND expires_ms > ?', id, Date.now()).toArray().length > 0;
+  }
+
+  endSession(id) {
+    this.sql.exec('DELETE FROM sessions WHERE id = ?', id);
   }
 
   // ---- statistics ----------------------------------------------------------------------

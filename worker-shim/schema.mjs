@@ -72,6 +72,12 @@ export const MIGRATIONS = [
    CREATE INDEX affinity_key ON affinity (key_id);`,
   // 5: the affinity table is bounded by age: the oldest rows go first
   `CREATE INDEX affinity_age ON affinity (created_ms);`,
+  // 6: the admin UI's live sessions (session.h): logging out deletes the row
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     expires_ms INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_expiry ON sessions (expires_ms);`,
 ];
 
 // Applies the migrations not yet applied. SQL calls are synchronous, so this runs whole

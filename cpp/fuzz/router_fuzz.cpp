@@ -10,6 +10,7 @@
 #include "balancer/auth.h"
 #include "balancer/path.h"
 #include "balancer/router.h"
+#include "balancer/session.h"
 #include "fuzz_support.h"
 
 namespace {
@@ -37,14 +38,15 @@ constexpr const char* kPaths[] = {"/v1/chat/completions",
                                   "/api/keys/disable",
                                   "/api/stats",
                                   "/"};
-constexpr const char* kHeaderNames[] = {"authorization",  "x-goog-api-key",   "content-type", "cookie",
-                                        "origin",         "cf-connecting-ip", "accept",       "x-goog-upload-protocol",
-                                        "content-length", "x-goog-api-client"};
+constexpr const char* kHeaderNames[] = {
+    "authorization",  "x-goog-api-key",    "content-type",   "cookie",
+    "origin",         "cf-connecting-ip",  "accept",         "x-goog-upload-protocol",
+    "content-length", "x-goog-api-client", "sec-fetch-site", "access-control-request-headers"};
 
 // Values no mutation would guess: the configured tokens are compared as SHA-256 digests.
 std::string valid_cookie() {
-  const std::string expiry = std::to_string(kNow + 3600 * 1000);
-  return "bal_session=" + expiry + "." + bal::to_hex(bal::hmac_sha256(kAdminToken, "session:" + expiry));
+  return "bal_session=" + bal::session_cookie_value(bal::session_key(kAdminToken), "0123456789abcdef0123456789abcdef",
+                                                    kNow + 3600 * 1000);
 }
 
 std::string pick_or_free(FuzzedDataProvider& in, const char* const* list, size_t n, size_t max_len) {
@@ -112,7 +114,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             {"now_ms", now},
             {"body_included", (flags & 1) != 0},
             {"body_too_large", (flags & 2) != 0},
-            {"secure", (flags & 4) != 0}};
+            {"secure", (flags & 4) != 0},
+            {"body_timed_out", (flags & 16) != 0},
+            {"url_origin", "https://app.example"},
+            {"nonce", "0123456789abcdef0123456789abcdef"}};
   const bal::Plan p = bal::route(config, bal::make_request(h, body));
   check_plan(p);
   // The admin token is only ever compared: no answer may carry it unless the request did.

@@ -393,7 +393,7 @@ Config make_config(const json& h) {
   Config c;
   const std::string_view admin = get_string(h, "admin_token");
   c.admin_tokens.assign(admin.find(',') == std::string_view::npos ? admin : std::string_view{});
-  c.admin_secret = std::string(admin);
+  c.session_key = session_key(admin);
   c.client_tokens.assign(get_string(h, "auth_tokens"));
   c.allow_client_keys = get_bool(h, "allow_client_keys");
   if (get_number(h, "max_body_bytes").value_or(0) >= 1024) {
@@ -422,6 +422,8 @@ Request make_request(const json& h, std::string_view body) {
   r.body_unreadable = get_bool(h, "body_unreadable");
   r.body_timed_out = get_bool(h, "body_timed_out");
   r.secure = get_bool(h, "secure");
+  r.url_origin = std::string(get_string(h, "url_origin"));
+  r.nonce = std::string(get_string(h, "nonce"));
   r.now_ms = get_int(h, "now_ms", 0, -kMaxTimeMs, kMaxTimeMs);
   return r;
 }

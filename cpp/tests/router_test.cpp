@@ -1,12 +1,15 @@
+#include "balancer/router.h"
+
 #include <catch2/catch.hpp>
 
-#include "balancer/router.h"
+#include "balancer/auth.h"
 
 using bal::json;
 
 namespace {
 
 constexpr int64_t kNow = 1764000000000;
+constexpr const char* kNonce = "0123456789abcdef0123456789abcdef";
 
 bal::Config config(const char* admin = "admin-secret", const char* clients = "tok-1,tok-2") {
   return bal::make_config({{"admin_token", admin}, {"auth_tokens", clients}});
@@ -14,7 +17,9 @@ bal::Config config(const char* admin = "admin-secret", const char* clients = "to
 
 bal::Plan route(const bal::Config& c, const std::string& method, const std::string& target, json headers = json::object(),
                 const std::string& body = "", bool with_body = false) {
-  json h = {{"method", method}, {"headers", std::move(headers)}, {"now_ms", kNow}, {"body_included", with_body}};
+  json h = {{"method", method}, {"headers", std::move(headers)},
+            {"now_ms", kNow},   {"body_included", with_body},
+            {"nonce", kNonce},  {"url_origin", "https://balancer.example"}};
   const size_t q = target.find('?');
   h["path"] = target.substr(0, q);
   h["query"] = q == std::string::npos ? "" : target.substr(q + 1);
@@ -170,26 +175,94 @@ TEST_CASE("key listing reads paging and filters from the query", "[router]") {
   CHECK(d.header["sort"] == "id");
 }
 
-TEST_CASE("sessions: log in with the token, then the cookie is enough", "[router]") {
+TEST_CASE("sessions: log in with the token, then the cookie is enough while its session lives", "[router]") {
   const auto c = config();
   CHECK(status(route(c, "POST", "/api/session", {}, R"({"token": "wrong"})", true)) == 401);
   const auto login = route(c, "POST", "/api/session", {}, R"({"token": "admin-secret"})", true);
-  REQUIRE(status(login) == 200);
-  const std::string cookie = login.header["headers"]["set-cookie"];
+  REQUIRE(action(login) == "admin");
+  CHECK(login.header["op"] == "session.create");
+  CHECK(login.header["new_session"] == kNonce);
+  CHECK(login.header["expires_ms"] == kNow + bal::kSessionLifetimeMs);
+  const std::string cookie = login.header["response_headers"]["set-cookie"];
   CHECK(cookie.find("HttpOnly") != std::string::npos);
   CHECK(cookie.find("SameSite=Strict") != std::string::npos);
   CHECK(cookie.find("admin-secret") == std::string::npos);
   const std::string value = cookie.substr(0, cookie.find(';'));
-  CHECK(action(route(c, "GET", "/api/keys", {{"cookie", "x=1; " + value}})) == "admin");
-  CHECK(status(route(c, "GET", "/api/session", {{"cookie", value}})) == 200);
+  CHECK(value.rfind(std::string("bal_session=") + kNonce + ".", 0) == 0);
+  // Each admin plan made on the cookie names its session, for the shim to check it is live.
+  const auto list = route(c, "GET", "/api/keys", {{"cookie", "x=1; " + value}});
+  CHECK(action(list) == "admin");
+  CHECK(list.header["session"] == kNonce);
+  const auto probe = route(c, "GET", "/api/session", {{"cookie", value}});
+  CHECK(probe.header["op"] == "session.status");
+  CHECK(probe.header["session"] == kNonce);
+  // The bearer token needs no session.
+  CHECK_FALSE(route(c, "GET", "/api/keys", kAdmin).header.contains("session"));
+  CHECK(status(route(c, "GET", "/api/session", kAdmin)) == 200);
   // A forged or tampered cookie is refused.
   std::string forged = value;
   forged.back() = forged.back() == '0' ? '1' : '0';
   CHECK(status(route(c, "GET", "/api/keys", {{"cookie", forged}})) == 401);
-  // A cookie signed under another admin token is refused.
+  // A cookie signed under another admin token is refused, and so is one signed with the
+  // token itself rather than the key derived from it.
   CHECK(status(route(config("other-secret"), "GET", "/api/keys", {{"cookie", value}})) == 401);
+  const std::string raw = std::string(kNonce) + "." + std::to_string(kNow + 3600000);
+  const std::string raw_mac = bal::to_hex(bal::hmac_sha256("admin-secret", "session:" + raw));
+  CHECK(status(route(c, "GET", "/api/keys", {{"cookie", "bal_session=" + raw + "." + raw_mac}})) == 401);
+  // Logging out ends the session in the pool, not only in this browser.
   const auto out = route(c, "DELETE", "/api/session", {{"cookie", value}});
-  CHECK(out.header["headers"]["set-cookie"].get<std::string>().find("Max-Age=0") != std::string::npos);
+  CHECK(out.header["op"] == "session.end");
+  CHECK(out.header["end_session"] == kNonce);
+  CHECK(std::string(out.header["response_headers"]["set-cookie"]).find("Max-Age=0") != std::string::npos);
+  const auto anonymous = route(c, "DELETE", "/api/session");
+  CHECK(status(anonymous) == 200);
+  CHECK(std::string(anonymous.header["headers"]["set-cookie"]).find("Max-Age=0") != std::string::npos);
+}
+
+TEST_CASE("changes made on the cookie must come from this origin, with a JSON body", "[router]") {
+  const auto c = config();
+  const auto login = route(c, "POST", "/api/session", {}, R"({"token": "admin-secret"})", true);
+  const std::string set = login.header["response_headers"]["set-cookie"];
+  const std::string cookie = set.substr(0, set.find(';'));
+  const std::string body = R"({"ids": [1]})";
+  struct Row {
+    json headers;
+    int status;  // 0: carried out
+  };
+  const Row rows[] = {
+      {{{"origin", "https://balancer.example"}, {"content-type", "application/json"}}, 0},
+      {{{"origin", "https://BALANCER.example"}, {"content-type", "application/json; charset=utf-8"}}, 0},
+      {{{"sec-fetch-site", "same-origin"}, {"content-type", "application/json"}}, 0},
+      {{{"content-type", "application/json"}}, 0},  // an old browser that sends neither
+      {{{"origin", "https://evil.example"}, {"content-type", "application/json"}}, 403},
+      {{{"origin", "null"}, {"content-type", "application/json"}}, 403},
+      {{{"origin", "https://balancer.example.evil.example"}, {"content-type", "application/json"}}, 403},
+      {{{"sec-fetch-site", "cross-site"}, {"content-type", "application/json"}}, 403},
+      {{{"sec-fetch-site", "same-site"}, {"content-type", "application/json"}}, 403},
+      {{{"origin", "https://balancer.example"}, {"content-type", "text/plain"}}, 415},
+      {{{"origin", "https://balancer.example"}, {"content-type", "application/x-www-form-urlencoded"}}, 415},
+      {{{"origin", "https://balancer.example"}}, 415},
+  };
+  for (const Row& row : rows) {
+    json headers = row.headers;
+    headers["cookie"] = cookie;
+    INFO(headers.dump());
+    const auto p = route(c, "POST", "/api/keys/disable", headers, body, true);
+    if (row.status == 0) {
+      CHECK(action(p) == "admin");
+    } else {
+      CHECK(status(p) == row.status);
+    }
+  }
+  // Reading is not a change; the bearer token is not ambient, so it needs neither check.
+  CHECK(action(route(c, "GET", "/api/keys", {{"cookie", cookie}, {"origin", "https://evil.example"}})) == "admin");
+  CHECK(action(route(c, "POST", "/api/keys/disable",
+                     {{"authorization", "Bearer admin-secret"},
+                      {"origin", "https://evil.example"},
+                      {"content-type", "text/plain"}},
+                     body, true)) == "admin");
+  // A cross-site logout is refused too.
+  CHECK(status(route(c, "DELETE", "/api/session", {{"cookie", cookie}, {"sec-fetch-site", "cross-site"}})) == 403);
 }
 
 TEST_CASE("CORS preflight for the proxy routes, none for admin", "[router]") {

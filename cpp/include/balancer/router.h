@@ -31,13 +31,13 @@
 #include "balancer/json.h"
 #include "balancer/plan.h"
 #include "balancer/ratelimit.h"
+#include "balancer/session.h"
 
 namespace bal {
 
 inline constexpr uint64_t kDefaultMaxBodyBytes = 20ull * 1024 * 1024;
 inline constexpr uint64_t kLoginMaxBodyBytes = 4 * 1024;            // {"token": "..."}
 inline constexpr uint64_t kAdminMaxBodyBytes = 4ull * 1024 * 1024;  // 20000 keys, pretty-printed
-inline constexpr int64_t kSessionLifetimeMs = 12ll * 3600 * 1000;
 
 // How long a body may take to arrive: on the proxy routes a 20 MB upload at about 170 KB/s;
 // admin and login bodies are small, and a body drained before an answer is not worth a wait.
@@ -56,7 +56,7 @@ inline constexpr RateRule kAdminFailureRule{10, 60'000, 5 * 60'000};
 struct Config {
   TokenSet admin_tokens;
   TokenSet client_tokens;
-  std::string admin_secret;  // ADMIN_TOKEN itself: signs session cookies
+  std::string session_key;  // derived from ADMIN_TOKEN: signs session cookies (session.h)
   bool allow_client_keys = false;
   uint64_t max_body_bytes = kDefaultMaxBodyBytes;
   int max_attempts = 8;                // keys tried per request (server errors are retried at most twice)
@@ -80,7 +80,9 @@ struct Request {
   bool body_unreadable = false;  // the body could not be read (cut off, malformed chunking)
   bool body_timed_out = false;   // the body did not arrive within body_timeout_ms
   int64_t now_ms = 0;
-  bool secure = false;  // https: session cookies get the Secure flag
+  bool secure = false;     // https: session cookies get the Secure flag
+  std::string url_origin;  // this Worker's own origin as the request reached it ("https://host")
+  std::string nonce;       // 128 random bits in hex from the shim: a new session's id
 };
 
 Request make_request(const json& header, std::string_view body);
