@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int steps = 0; steps < 32 && in.remaining_bytes() > 0; ++steps) {
     switch (static_cast<Step>(in.ConsumeIntegralInRange<uint8_t>(0, kLastStep))) {
       case kCall: {
-        const uint32_t op = in.ConsumeIntegralInRange<uint32_t>(0, 15);
+        const uint32_t op = in.ConsumeIntegralInRange<uint32_t>(0, 16);
         const std::string header = in.ConsumeRandomLengthString(4096);
         const std::string in_frame = frame(header, in.ConsumeRandomLengthString(65536));
         check_result(bal_call(op, bytes(in_frame), length(in_frame)));

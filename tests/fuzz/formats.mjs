@@ -105,13 +105,19 @@ export const HEADER_NAMES = [
   'x-goog-upload-protocol',
   'content-length',
   'x-goog-api-client',
+  'sec-fetch-site',
+  'access-control-request-headers',
 ];
 
-// A session cookie the router accepts at ROUTER_NOW_MS (router_admin.cpp signs them so).
+export const ROUTER_URL_ORIGIN = 'https://app.example';
+export const ROUTER_NONCE = '0123456789abcdef0123456789abcdef';
+
+// A session cookie the router accepts at ROUTER_NOW_MS (session.cpp signs them so).
 function validCookie() {
-  const expiry = String(ROUTER_NOW_MS + 3600 * 1000);
-  const mac = createHmac('sha256', ADMIN_TOKEN).update(`session:${expiry}`).digest('hex');
-  return `bal_session=${expiry}.${mac}`;
+  const key = createHmac('sha256', ADMIN_TOKEN).update('bal-admin-session-key-v1').digest('hex');
+  const value = `${ROUTER_NONCE}.${ROUTER_NOW_MS + 3600 * 1000}`;
+  const mac = createHmac('sha256', key).update(`session:${value}`).digest('hex');
+  return `bal_session=${value}.${mac}`;
 }
 
 export const HEADER_VALUES = [
@@ -158,6 +164,9 @@ function decodeRouter(p) {
     body_included: (flags & 1) !== 0,
     body_too_large: (flags & 2) !== 0,
     secure: (flags & 4) !== 0,
+    body_timed_out: (flags & 16) !== 0,
+    url_origin: ROUTER_URL_ORIGIN,
+    nonce: ROUTER_NONCE,
   };
   return { config, header, body: p.rest() };
 }
@@ -189,7 +198,7 @@ export function* abiSteps(bytes, state) {
   for (let n = 0; n < 32 && p.remaining > 0; n++) {
     const kind = ABI_STEPS[p.int(0, ABI_STEPS.length - 1)];
     if (kind === 'call') {
-      const op = p.int(0, 15);
+      const op = p.int(0, 16);
       const header = p.randomString(4096);
       yield { kind, op, header, payload: p.randomString(65536) };
     } else if (kind === 'call_raw') {
