@@ -44,7 +44,7 @@ enum bal_op {
   BAL_OP_POOL_STATUS = 11,  /* header: {now_ms, model?}                        -> counts, earliest */
   BAL_OP_ERROR = 12,        /* header: {family, status, message, code?}       -> respond plan    */
   BAL_OP_USAGE = 13,        /* header: {sse}; payload: an answer's tail      -> usage, complete */
-  BAL_OP_LEARN = 14,        /* header: {key_id}; payload: an answer (or tail) -> {created: [...]}*/
+  BAL_OP_LEARN = 14,        /* header: {key_id, method, path of the upstream call}; payload: its answer -> {created}*/
   BAL_OP_MERGE_EVENTS = 15, /* payload: JSON array of key events -> payload: merged events     */
   BAL_OP_PASS_HEADERS = 16  /* header: {headers, upstream, origin, key_id?} -> {headers} (upload.h)*/
 };
