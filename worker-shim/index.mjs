@@ -135,7 +135,7 @@ async function drive(req, request, env, ctx) {
       case A.RESPOND: {
         housekeeping(act.FLAGS ?? 0, env, ctx);
         tasks.abandon();
-        if (clientBody === null) await discardBody(request);
+        if (clientBody === null) await discardBody(request, act.TIMEOUT_MS);
         const status = act.STATUS;
         return new Response(status === 204 || status === 205 || status === 304 ? null : act.BODY, { status, headers: headersOf(act.HEADERS) });
       }

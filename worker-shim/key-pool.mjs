@@ -19,6 +19,12 @@ const MAX_IDS_PER_STATEMENT = 90; // SQLite bound-parameter limit is 100
 const MAX_CREATED_PER_EVENT = 100;
 // Files live 48 hours; cached contents as long as their TTL, which the pool does not see.
 const AFFINITY_KEEP_MS = 7 * 24 * HOUR_MS;
+// Past these bounds the oldest affinities are forgotten first: a request naming a forgotten
+// file or cache goes to any key (Google answers 403 or 404 if that key's project cannot see it).
+const MAX_AFFINITY_ROWS = 5000;
+const MAX_AFFINITY_SNAPSHOT_BYTES = 256 * 1024;
+// Sessions are made only with the admin token; this many at once is far beyond one admin's use.
+const MAX_SESSIONS = 1000;
 
 const SORT_COLUMNS = {
   id: 'id',
@@ -71,8 +77,15 @@ export class KeyPool extends DurableObject {
       for (const r of this.sql.exec('SELECT key_id, model, until_ms FROM cooldowns WHERE until_ms > ?', now)) {
         lines.push(`C ${r.key_id} ${r.model} ${r.until_ms}`);
       }
-      for (const r of this.sql.exec('SELECT a.key_id, a.resource FROM affinity a JOIN keys k ON k.id = a.key_id')) {
-        lines.push(`A ${r.key_id} ${r.resource}`);
+      let affinityBytes = 0;
+      // Newest first, so that the bytes bound drops the oldest.
+      for (const r of this.sql.exec(
+        'SELECT a.key_id, a.resource FROM affinity a JOIN keys k ON k.id = a.key_id ORDER BY a.created_ms DESC',
+      )) {
+        const line = `A ${r.key_id} ${r.resource}`;
+        affinityBytes += line.length + 1;
+        if (affinityBytes > MAX_AFFINITY_SNAPSHOT_BYTES) break;
+        lines.push(line);
       }
       this.snapshotCache = { version, text: lines.join('\n') };
     }
@@ -178,9 +191,10 @@ export class KeyPool extends DurableObject {
     if (status === 'active') where.push('disabled_reason IS NULL AND cooling = 0');
     if (status === 'cooling') where.push('disabled_reason IS NULL AND cooling = 1');
     if (q) {
-      // Search the masked form only: a suffix search on the full key would reveal it.
-      where.push("masked LIKE ? ESCAPE '\\'");
-      args.push(`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      // Search the masked form only: a suffix search on the full key would reveal it. A plain
+      // substring test: LIKE patterns have a length limit (past it SQLite fails) and wildcards.
+      where.push('instr(lower(masked), lower(?)) > 0');
+      args.push(q);
     }
     const base = `SELECT *, CASE WHEN disabled_reason IS NOT NULL THEN 2 WHEN cooling = 1 THEN 1 ELSE 0 END AS status_rank
                   FROM (SELECT id, masked, added_ms, disabled_reason, disabled_ms, requests, successes, failures,
@@ -256,6 +270,7 @@ export class KeyPool extends DurableObject {
       this.sql.exec('DELETE FROM usage_hourly WHERE hour_ms < ?', now - USAGE_KEEP_MS);
       this.sql.exec('DELETE FROM cooldowns WHERE until_ms < ?', now - HOUR_MS);
       this.sql.exec('DELETE FROM affinity WHERE created_ms < ?', now - AFFINITY_KEEP_MS);
+      this.trimAffinity();
     });
     return { version: this.version(), duplicate };
   }
@@ -350,6 +365,37 @@ export class KeyPool extends DurableObject {
       changed = true;
     }
     return changed;
+  }
+
+  // Keeps the newest MAX_AFFINITY_ROWS affinities.
+  trimAffinity() {
+    const excess = this.sql.exec('SELECT COUNT(*) AS n FROM affinity').one().n - MAX_AFFINITY_ROWS;
+    if (excess <= 0) return;
+    this.sql.exec(
+      'DELETE FROM affinity WHERE resource IN (SELECT resource FROM affinity ORDER BY created_ms ASC LIMIT ?)',
+      excess,
+    );
+  }
+
+  // ---- admin sessions (session.h: the core checks the cookie, the pool whether it lives) ---
+
+  createSession(id, expiresMs) {
+    this.storage.transactionSync(() => {
+      this.sql.exec('DELETE FROM sessions WHERE expires_ms <= ?', Date.now());
+      this.sql.exec('INSERT OR REPLACE INTO sessions (id, expires_ms) VALUES (?, ?)', id, expiresMs);
+      this.sql.exec(
+        'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions ORDER BY expires_ms DESC LIMIT -1 OFFSET ?)',
+        MAX_SESSIONS,
+      );
+    });
+  }
+
+  sessionLive(id) {
+    return this.sql.exec('SELECT 1 FROM sessions WHERE id = ? AND expires_ms > ?', id, Date.now()).toArray().length > 0;
+  }
+
+  endSession(id) {
+    this.sql.exec('DELETE FROM sessions WHERE id = ?', id);
   }
 
   // ---- statistics ----------------------------------------------------------------------

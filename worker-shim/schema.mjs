@@ -88,6 +88,14 @@ export const MIGRATIONS = [
      data BLOB NOT NULL,
      PRIMARY KEY (id, seq)
    );`,
+  // 6: the affinity table is bounded by age: the oldest rows go first
+  `CREATE INDEX affinity_age ON affinity (created_ms);`,
+  // 7: the admin UI's live sessions (session.h): logging out deletes the row
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     expires_ms INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_expiry ON sessions (expires_ms);`,
 ];
 
 // Applies the migrations not yet applied. SQL calls are synchronous, so this runs whole

@@ -9,23 +9,31 @@ const DISCARD_LIMIT = 1024 * 1024;
 // Bytes an untouched answer keeps for the core (usage, what it created, whether it ended).
 const TAIL_BYTES = 16 * 1024;
 
-async function discard(reader, limit) {
+// Reads and drops at most `limit` bytes for at most `timeoutMs`, then cancels the rest.
+async function discard(reader, limit, timeoutMs) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ late: true }), timeoutMs);
+  });
   let size = 0;
   try {
     while (size <= limit) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      size += value.length;
+      const chunk = await Promise.race([reader.read(), late]);
+      if (chunk.done) return;
+      if (chunk.late) break;
+      size += chunk.value.length;
     }
     await reader.cancel();
   } catch {
     // the client went away: nothing to keep usable
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 // Reads and drops a body the core did not need, so workerd keeps the connection usable.
-export async function discardBody(request) {
-  if (request.body && !request.body.locked) await discard(request.body.getReader(), DISCARD_LIMIT);
+export async function discardBody(request, timeoutMs) {
+  if (request.body && !request.body.locked) await discard(request.body.getReader(), DISCARD_LIMIT, timeoutMs);
 }
 
 function joined(parts, size) {
@@ -45,7 +53,7 @@ export async function readBody(request, max, timeoutMs) {
   const declared = length === null ? NaN : Number(length);
   if (!request.body) return { bytes: new Uint8Array(0) };
   if (declared > max) {
-    await discard(request.body.getReader(), DISCARD_LIMIT);
+    await discard(request.body.getReader(), DISCARD_LIMIT, timeoutMs);
     return { reason: R.TOO_LARGE };
   }
   let timer;
@@ -77,7 +85,7 @@ export async function readBody(request, max, timeoutMs) {
       if (chunk.done) break;
       size += chunk.value.length;
       if (size > max) {
-        await discard(reader, DISCARD_LIMIT);
+        await discard(reader, DISCARD_LIMIT, timeoutMs);
         return { reason: R.TOO_LARGE };
       }
       parts.push(chunk.value);

@@ -102,7 +102,8 @@ extern "C" {
 
 /* Actions (an OPEN's or a FEED's answer, KIND): X(name, id). */
 #define BAL_ACTIONS(X)                                                                    \
-  X(RESPOND, 1)        /* answer now: STATUS, HEADERS, BODY. The request is over.       */ \
+  X(RESPOND, 1)        /* answer now: STATUS, HEADERS, BODY; drain a body not read for  */ \
+                       /* at most TIMEOUT_MS first. The request is over.                 */ \
   X(READ_BODY, 2)      /* read the client's body: MAX_BYTES, TIMEOUT_MS; FLAGS INSPECT   */ \
                        /* says whether to FEED its bytes (else only SIZE): feed BODY or  */ \
                        /* BODY_FAILED                                                    */ \

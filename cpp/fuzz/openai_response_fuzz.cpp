@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // A list asks for its next page itself, on Google's path.
     if (const auto next = x->next_call(0, bodies.front())) {
       FUZZ_CHECK(next->method == "GET" && next->path == "/v1beta/models");
-      FUZZ_CHECK(bal::strip_key_param(next->query) == next->query);
+      FUZZ_CHECK(bal::strip_system_params(next->query) == next->query);
     }
     const bal::Reply r = x->answer(bodies);
     check_reply(r);

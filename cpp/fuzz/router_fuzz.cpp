@@ -15,6 +15,7 @@
 #include "balancer/path.h"
 #include "balancer/record.h"
 #include "balancer/router.h"
+#include "balancer/session.h"
 #include "fuzz_support.h"
 
 namespace {
@@ -53,8 +54,8 @@ constexpr std::string_view kPrivateHeaders[] = {"authorization", "x-goog-api-key
 
 // Values no mutation would guess: the configured tokens are compared as SHA-256 digests.
 std::string valid_cookie() {
-  const std::string expiry = std::to_string(kNow + 3600 * 1000);
-  return "bal_session=" + expiry + "." + bal::to_hex(bal::hmac_sha256(kAdminToken, "session:" + expiry));
+  return "bal_session=" + bal::session_cookie_value(bal::session_key(kAdminToken), "0123456789abcdef0123456789abcdef",
+                                                    kNow + 3600 * 1000);
 }
 
 std::string pick_or_free(FuzzedDataProvider& in, const char* const* list, size_t n, size_t max_len) {
@@ -109,7 +110,7 @@ void check_route(const bal::Config& config, const bal::Request& r, const bal::Ro
       if (route.api == bal::Api::native) {
         FUZZ_CHECK(bal::is_safe_path(route.path));
         // The client's key travels as client_key, never in the query sent upstream.
-        FUZZ_CHECK(bal::strip_key_param(route.query) == route.query);
+        FUZZ_CHECK(bal::strip_system_params(route.query) == route.query);
         for (std::string_view name : kPrivateHeaders) {
           FUZZ_CHECK(bal::abi::header_value(route.forward, name).empty());
         }
@@ -170,7 +171,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   r.body_too_large = (flags & 2) != 0;
   r.secure = (flags & 4) != 0;
   r.body_unreadable = (flags & 16) != 0;
+  r.body_timed_out = (flags & 18) == 18;
   r.now_ms = now;
+  r.url_origin = "https://app.example";
+  r.nonce = "0123456789abcdef0123456789abcdef";
   const bool carries_token = (method + path + query + headers + body).find(kAdminToken) != std::string::npos;
   bal::RouterState state;
   for (int round = 0; round <= ((flags >> 5) & 3); ++round) {

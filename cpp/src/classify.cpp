@@ -29,31 +29,36 @@ constexpr OutcomeName kOutcomeNames[] = {
     {Outcome::server_error, "server_error"},
 };
 
-// ErrorInfo reasons that mean the key itself is dead.
+// ErrorInfo reasons that mean the key itself (or its project) can no longer serve, with the
+// HTTP status Google sends them with. Only Google writes the details array, so a client
+// cannot make one of these appear, however much of its own text the message quotes.
 struct DeadReason {
+  int http_status;
   std::string_view reason;
   Outcome outcome;
 };
 
 constexpr DeadReason kDeadReasons[] = {
-    {"API_KEY_INVALID", Outcome::key_invalid},
-    {"API_KEY_EXPIRED", Outcome::key_invalid},
-    {"CONSUMER_SUSPENDED", Outcome::key_suspended},
-    {"API_KEY_SERVICE_BLOCKED", Outcome::key_blocked},
-    {"SERVICE_DISABLED", Outcome::key_blocked},
+    {400, "API_KEY_INVALID", Outcome::key_invalid},          // "API key not valid", "API key expired"
+    {400, "API_KEY_EXPIRED", Outcome::key_invalid},          // expired keys (today sent as API_KEY_INVALID)
+    {403, "CONSUMER_SUSPENDED", Outcome::key_suspended},     // "Consumer 'api_key:…' has been suspended"
+    {403, "API_KEY_SERVICE_BLOCKED", Outcome::key_blocked},  // the key may not call this API
+    {403, "SERVICE_DISABLED", Outcome::key_blocked},         // the API is off in the key's project
 };
 
-// Message fragments that mean the key is dead when no ErrorInfo says so.
+// Answers that carry no reason, recognised by their whole message: a message that merely
+// contains these words may be Google quoting the client ("Unknown name \"...\"").
 struct DeadMessage {
-  std::string_view fragment;
+  int http_status;
+  std::string_view status;
+  std::string_view message;
   Outcome outcome;
 };
 
 constexpr DeadMessage kDeadMessages[] = {
-    {"reported as leaked", Outcome::key_leaked},
-    {"API key not valid", Outcome::key_invalid},
-    {"API key expired", Outcome::key_invalid},
-    {"has been suspended", Outcome::key_suspended},
+    {403, "PERMISSION_DENIED", "Your API key was reported as leaked. Please use another API key.", Outcome::key_leaked},
+    {400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", Outcome::key_invalid},
+    {400, "INVALID_ARGUMENT", "API key expired. Please renew the API key.", Outcome::key_invalid},
 };
 
 bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
@@ -82,7 +87,8 @@ ErrorBody read_error_body(std::string_view body) {
   if (details == nullptr || !details->is_array()) return out;
   for (const json& d : *details) {
     const std::string_view type = get_string(d, "@type");
-    if (contains(type, "ErrorInfo")) {
+    // Some clients and gateways print ErrorInfo without its @type: a reason is still one.
+    if (contains(type, "ErrorInfo") || (type.empty() && get_field(d, "reason") != nullptr)) {
       out.reason = std::string(get_string(d, "reason"));
     } else if (contains(type, "QuotaFailure")) {
       const json* violations = get_field(d, "violations");
@@ -98,12 +104,13 @@ ErrorBody read_error_body(std::string_view body) {
   return out;
 }
 
-Outcome dead_outcome(const ErrorBody& e) {
+Outcome dead_outcome(int status, const ErrorBody& e) {
   for (const DeadReason& r : kDeadReasons) {
-    if (e.reason == r.reason) return r.outcome;
+    if (status == r.http_status && e.reason == r.reason) return r.outcome;
   }
+  if (!e.reason.empty()) return Outcome::ok;
   for (const DeadMessage& m : kDeadMessages) {
-    if (contains(e.message, m.fragment)) return m.outcome;
+    if (status == m.http_status && e.status == m.status && e.message == m.message) return m.outcome;
   }
   return Outcome::ok;
 }
@@ -187,7 +194,7 @@ Verdict classify_upstream(int status, std::string_view body, int64_t now_ms) {
   v.message = redact(e.message);
   v.status_text = e.status;
 
-  const Outcome dead = (status == 400 || status == 401 || status == 403) ? dead_outcome(e) : Outcome::ok;
+  const Outcome dead = dead_outcome(status, e);
   if (dead != Outcome::ok) {
     v.outcome = dead;
     v.retry = true;
@@ -200,10 +207,6 @@ Verdict classify_upstream(int status, std::string_view body, int64_t now_ms) {
   }
   if (status == 401) {
     v.outcome = Outcome::unauthenticated;
-    v.retry = true;
-    v.action = KeyAction::cooldown;
-    v.all_models = true;
-    v.until_ms = now_ms + kUnauthenticatedCooldownMs;
     return v;
   }
   if (status == 400 && e.status == "FAILED_PRECONDITION" && contains(e.message, "location")) {

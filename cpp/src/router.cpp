@@ -3,6 +3,7 @@
 // (router_admin.cpp).
 #include "balancer/router.h"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "balancer/openai.h"
 #include "balancer/path.h"
 #include "balancer/record.h"
+#include "balancer/upload.h"
 #include "router_internal.h"
 
 namespace bal {
@@ -51,6 +53,14 @@ std::optional<Plan> body_refusal(Family family, const Request& r) {
   if (r.body_unreadable) {
     return error_plan(family, 400, "The request body could not be read: it was cut off or malformed.", "bad_body");
   }
+  if (r.body_timed_out) {
+    return error_plan(family, 408, "The request body did not arrive in time.", "request_timeout");
+  }
+  return std::nullopt;
+}
+
+std::optional<Plan> json_refusal(Family family, std::string_view body, const JsonLimits& limits) {
+  if (auto e = json_shape_error(body, limits)) return error_plan(family, e->status, e->message, e->code);
   return std::nullopt;
 }
 
@@ -62,10 +72,25 @@ Plan with_retry_after(Plan p, int64_t wait_ms) {
 
 }  // namespace detail
 
-const std::string_view kConfigNames[11] = {
-    "ADMIN_TOKEN",  "AUTH_TOKENS",           "ALLOW_CLIENT_KEYS",   "CORS_ORIGINS",           "MAX_BODY_BYTES",
-    "MAX_ATTEMPTS", "RATE_LIMIT_PER_MINUTE", "UPSTREAM_TIMEOUT_MS", "STREAM_IDLE_TIMEOUT_MS", "GEMINI_API_BASE",
-    "MODEL_MAP"};
+std::optional<ApiError> json_shape_error(std::string_view body, const JsonLimits& limits) {
+  switch (check_json_shape(body, limits)) {
+    case JsonShape::too_many_values:
+    case JsonShape::too_many_items:
+      return api_error(413,
+                       "The JSON body holds too many values (at most " + std::to_string(limits.max_values) + ", and " +
+                           std::to_string(limits.max_items) + " in one array or object).",
+                       "too_many_values");
+    case JsonShape::too_deep:
+    case JsonShape::ok:
+      break;
+  }
+  return std::nullopt;
+}
+
+const std::string_view kConfigNames[12] = {
+    "ADMIN_TOKEN",     "AUTH_TOKENS",         "ALLOW_CLIENT_KEYS",      "CORS_ORIGINS",
+    "MAX_BODY_BYTES",  "MAX_ATTEMPTS",        "RATE_LIMIT_PER_MINUTE",  "BODY_TIMEOUT_MS",
+    "GEMINI_API_BASE", "UPSTREAM_TIMEOUT_MS", "STREAM_IDLE_TIMEOUT_MS", "MODEL_MAP"};
 
 namespace {
 
@@ -91,6 +116,7 @@ constexpr std::string_view kForwardedHeaders[] = {
     "x-goog-upload-header-content-type",
 };
 
+// Allowed when a preflight names no headers, or names them in a form not worth echoing.
 constexpr std::string_view kCorsAllowHeaders =
     "authorization, content-type, x-goog-api-key, x-goog-api-client, x-goog-upload-protocol, "
     "x-goog-upload-command, x-goog-upload-offset, x-goog-upload-header-content-length, "
@@ -99,8 +125,27 @@ constexpr std::string_view kCorsAllowHeaders =
     "x-stainless-runtime-version, x-stainless-timeout, x-stainless-async, openai-organization, "
     "openai-project, openai-beta, http-referer, x-title";
 
+// What a browser page may read of a proxied answer: the upload protocol's headers above all
+// (a resumable upload cannot go on without x-goog-upload-url).
 constexpr std::string_view kCorsExposeHeaders =
-    "x-balancer-attempts, retry-after, x-goog-upload-url, x-goog-upload-status";
+    "x-balancer-attempts, retry-after, x-goog-upload-url, x-goog-upload-status, x-goog-upload-chunk-granularity, "
+    "x-goog-upload-size-received, x-goog-upload-control-url";
+
+// The routes this server answers in OpenAI's and Anthropic's formats, for the answer to a
+// /v1/ path that is neither one of them nor Gemini's.
+constexpr std::string_view kTranslatedRoutes[] = {
+    "POST /v1/chat/completions",         "POST /v1/embeddings",          "GET /v1/models",
+    "GET /v1/models/{model}",            "POST /v1/responses",           "GET /v1/responses/{id}",
+    "DELETE /v1/responses/{id}",         "GET /v1/responses/{id}/input_items",
+    "POST /v1/messages",                 "POST /v1/messages/count_tokens",
+};
+
+// The top-level collections of the Gemini API (ai.google.dev/api/all-methods): a /v1/ path
+// under one of them is Gemini's, any other is taken for an OpenAI route this server lacks.
+constexpr std::string_view kGeminiCollections[] = {
+    "models",  "tunedModels",      "files",          "cachedContents", "operations", "batches",
+    "corpora", "fileSearchStores", "generatedFiles", "dynamic",
+};
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
@@ -149,11 +194,27 @@ Reply no_content() {
   return reply;
 }
 
-Route preflight(const Route& proxy) {
+// A list of header names as a browser sends it in Access-Control-Request-Headers: tokens
+// (RFC 9110) separated by commas and spaces, of a sane length.
+bool is_header_name_list(std::string_view list) {
+  constexpr std::string_view kTokenPunctuation = "!#$%&'*+-.^_`|~";
+  if (list.empty() || list.size() > 1024) return false;
+  for (char c : list) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != ',' && c != ' ' && kTokenPunctuation.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+// Proxy routes allow whatever headers the page asks for: they need the client's token anyway,
+// and no header a page adds reaches Google (only the allowlist above is forwarded). SDK
+// helpers add their own (x-stainless-helper-method, ...), and a fixed list always lags.
+Route preflight(const Route& proxy, std::string_view requested) {
   Reply reply = no_content();
   if (!proxy.cors.empty()) {
     reply.headers.emplace_back("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-    reply.headers.emplace_back("access-control-allow-headers", std::string(kCorsAllowHeaders));
+    reply.headers.emplace_back("access-control-allow-headers",
+                               std::string(is_header_name_list(requested) ? requested : kCorsAllowHeaders));
     reply.headers.emplace_back("access-control-max-age", "86400");
   }
   add_cors(proxy, reply);
@@ -175,7 +236,7 @@ bool is_anthropic(Api api) {
 ClientAuth check_client(const Config& c, const Request& r, Api api) {
   ClientAuth out;
   std::string query_key;
-  strip_key_param(r.query, &query_key);
+  strip_system_params(r.query, &query_key);
   const std::string decoded_query_key = percent_decode(query_key);
   // x-api-key is the Anthropic SDKs' header: read on their routes only (CONTRACT.md).
   const std::string_view x_api_key = is_anthropic(api) ? header(r, "x-api-key") : std::string_view();
@@ -229,7 +290,7 @@ Route native_route(const Config& c, const Request& r, Route route, const ClientA
     return out;
   }
   route.model = model_of_path(route.path);
-  route.query = strip_key_param(r.query);
+  route.query = take_upload_pin(route.path, strip_system_params(r.query), &route.pinned_key);
   abi::HeaderList forward;
   for (std::string_view name : kForwardedHeaders) {
     const std::string_view v = header(r, name);
@@ -277,8 +338,39 @@ Route translated_route(const Config& c, const Request& r, Route route, const Cli
   return route;
 }
 
-// The OpenAI or Anthropic API a path names, if any. The model list is the one path both
-// serve: Anthropic's shape for a request that carries anthropic-version or x-api-key.
+// The shape of the /v1/models answers: they follow how the request authenticates, as each
+// client library expects (CONTRACT.md). Read top to bottom; the first sign present wins.
+enum class ModelsShape { openai, anthropic, gemini };
+
+struct ShapeSign {
+  bool in_query;  // a query parameter, else a header
+  std::string_view name;
+  ModelsShape shape;
+};
+
+constexpr ShapeSign kModelsShapeSigns[] = {
+    {false, "anthropic-version", ModelsShape::anthropic},  // the Anthropic SDKs, Claude Code
+    {false, "x-api-key", ModelsShape::anthropic},
+    {false, "x-goog-api-key", ModelsShape::gemini},     // @google/genai, google-genai, Gemini CLI
+    {false, "x-goog-api-client", ModelsShape::gemini},  // any Google SDK, whatever its credentials
+    {true, "key", ModelsShape::gemini},                 // REST calls written the Gemini way
+};
+
+ModelsShape models_shape(const Request& r) {
+  for (const ShapeSign& sign : kModelsShapeSigns) {
+    bool present = false;
+    if (sign.in_query) {
+      query_param(r.query, sign.name, &present);
+    } else {
+      present = !header(r, sign.name).empty();
+    }
+    if (present) return sign.shape;
+  }
+  return ModelsShape::openai;
+}
+
+// The OpenAI or Anthropic API a path names, if any. The model list is the one path several
+// serve, in the shape the request's credentials ask for.
 std::optional<Api> translated_api(const Request& r) {
   const std::string_view path = r.path;
   if (path == "/v1/chat/completions") return Api::openai_chat;
@@ -293,18 +385,46 @@ std::optional<Api> translated_api(const Request& r) {
     if (slash == std::string_view::npos) return r.method == "DELETE" ? Api::responses_delete : Api::responses_get;
     if (rest.substr(slash) == "/input_items") return Api::responses_input_items;
   }
-  const bool anthropic = !header(r, "anthropic-version").empty() || !header(r, "x-api-key").empty();
-  if (path == "/v1/models") return anthropic ? Api::anthropic_models : Api::openai_models;
-  if (starts_with(path, "/v1/models/") && path.size() > 11 && path.find(':') == std::string_view::npos &&
-      path.find('/', 11) == std::string_view::npos) {
-    return anthropic ? Api::anthropic_model : Api::openai_model;
+  const bool list = path == "/v1/models";
+  const bool one = starts_with(path, "/v1/models/") && path.size() > 11 && path.find(':') == std::string_view::npos &&
+                   path.find('/', 11) == std::string_view::npos;
+  if (!list && !one) return std::nullopt;
+  switch (models_shape(r)) {
+    case ModelsShape::anthropic:
+      return list ? Api::anthropic_models : Api::anthropic_model;
+    case ModelsShape::gemini:
+      return std::nullopt;  // Google's SDKs: the native list, passed through
+    case ModelsShape::openai:
+      break;
   }
-  return std::nullopt;
+  return list ? Api::openai_models : Api::openai_model;
+}
+
+bool is_gemini_v1_path(std::string_view path) {
+  const std::string_view rest = path.substr(4);
+  const std::string_view collection = rest.substr(0, rest.find_first_of("/:"));
+  for (std::string_view c : kGeminiCollections) {
+    if (collection == c) return true;
+  }
+  return false;
+}
+
+ApiError unknown_route(const Request& r) {
+  std::string routes;
+  for (std::string_view route : kTranslatedRoutes) {
+    if (!routes.empty()) routes += ", ";
+    routes += route;
+  }
+  return api_error(404,
+                   "Invalid URL (" + std::string(r.method) + " " + std::string(r.path) + "): this server serves " +
+                       routes + ", and the Gemini API under /v1beta/, /v1alpha/, /v1/ and /upload/.",
+                   "unknown_url");
 }
 
 // The native path to forward, or "" when `path` is not a Gemini API path.
 std::string native_path(std::string_view path) {
-  for (std::string_view family : {"/v1beta/", "/v1alpha/", "/v1/", "/upload/"}) {
+  if (starts_with(path, "/v1/")) return is_gemini_v1_path(path) ? std::string(path) : std::string();
+  for (std::string_view family : {"/v1beta/", "/v1alpha/", "/upload/"}) {
     if (starts_with(path, family) && path.size() > family.size()) return std::string(path);
   }
   if (starts_with(path, "/models/") && path.size() > 8) return "/v1beta" + std::string(path);
@@ -344,7 +464,7 @@ Config make_config(const json& b) {
   Config c;
   const std::string_view admin = get_string(b, "ADMIN_TOKEN");
   c.admin_tokens.assign(admin.find(',') == std::string_view::npos ? admin : std::string_view{});
-  c.admin_secret = std::string(admin);
+  c.session_key = session_key(admin);
   c.client_tokens.assign(get_string(b, "AUTH_TOKENS"));
   c.allow_client_keys = flag_binding(b, "ALLOW_CLIENT_KEYS");
   if (auto v = number_binding(b, "MAX_BODY_BYTES", 1024, kMaxSafeInteger)) c.max_body_bytes = static_cast<uint64_t>(*v);
@@ -353,6 +473,7 @@ Config make_config(const json& b) {
   if (auto v = number_binding(b, "RATE_LIMIT_PER_MINUTE", 1, 1'000'000)) {
     c.rate_limit_per_minute = static_cast<uint32_t>(*v);
   }
+  if (auto v = number_binding(b, "BODY_TIMEOUT_MS", 100, 3'600'000)) c.body_timeout_ms = *v;
   if (auto v = number_binding(b, "UPSTREAM_TIMEOUT_MS", 1, kMaxTimeMs)) c.first_byte_timeout_ms = *v;
   if (auto v = number_binding(b, "STREAM_IDLE_TIMEOUT_MS", 1, kMaxTimeMs)) c.stream_idle_ms = *v;
   std::string_view base = trimmed(get_string(b, "GEMINI_API_BASE"));
@@ -446,7 +567,9 @@ Reply error_reply(ErrorFormat format, const ApiError& e) {
   return r;
 }
 
-Route route(const Config& c, const Request& r, RouterState& st) {
+namespace {
+
+Route route_request(const Config& c, const Request& r, RouterState& st) {
   const std::string_view path = r.path;
   const bool admin = path == "/api" || starts_with(path, "/api/");
   if (!is_safe_path(path)) {
@@ -463,23 +586,41 @@ Route route(const Config& c, const Request& r, RouterState& st) {
   }
   Route proxy;
   proxy.kind = Route::Kind::proxy;
+  proxy.cors = c.cors.allow_origin(header(r, "origin"));
+  proxy.vary = !c.cors.allows_any();
   if (auto api = translated_api(r)) {
     proxy.api = *api;
   } else {
     proxy.path = native_path(path);
     if (proxy.path.empty()) {
-      return respond(error_reply(
-          ErrorFormat::admin,
-          api_error(404, "Not found. The API lives under /v1/ (OpenAI) and /v1beta/ (Gemini).", "not_found")));
+      // A /v1/ path that is neither Gemini's nor a route here: an OpenAI client's, most likely.
+      if (starts_with(path, "/v1/") && r.method != "OPTIONS") {
+        proxy.api = Api::openai_models;
+        return refuse(proxy, unknown_route(r));
+      }
+      if (!starts_with(path, "/v1/")) {
+        return respond(error_reply(
+            ErrorFormat::admin,
+            api_error(404, "Not found. The API lives under /v1/ (OpenAI) and /v1beta/ (Gemini).", "not_found")));
+      }
     }
   }
-  proxy.cors = c.cors.allow_origin(header(r, "origin"));
-  proxy.vary = !c.cors.allows_any();
-  if (r.method == "OPTIONS") return preflight(proxy);
+  if (r.method == "OPTIONS") return preflight(proxy, header(r, "access-control-request-headers"));
   if (c.client_tokens.empty() && !c.allow_client_keys) {
     return refuse(proxy, api_error(503, std::string(kAuthTokensUnset), "auth_tokens_unset"));
   }
   return route_client(c, r, st, std::move(proxy));
+}
+
+}  // namespace
+
+Route route(const Config& c, const Request& r, RouterState& st) {
+  Route out = route_request(c, r, st);
+  // How long the body may take: BODY_TIMEOUT_MS for a proxy body that is read; admin bodies
+  // are small, and a body drained before an answer that did not need it is not waited for.
+  const bool reads_proxy_body = out.kind == Route::Kind::proxy && out.needs_body;
+  out.body_timeout_ms = reads_proxy_body ? c.body_timeout_ms : std::min(c.body_timeout_ms, kShortBodyTimeoutMs);
+  return out;
 }
 
 }  // namespace bal

@@ -1,13 +1,11 @@
-#include "balancer/affinity.h"
-
 #include <catch2/catch.hpp>
 
+#include "balancer/affinity.h"
 #include "balancer/pool.h"
 
 TEST_CASE("resource names in paths, bodies and answers", "[affinity]") {
   CHECK(bal::resource_names("/v1beta/files/abc-123:download") == std::vector<std::string>{"files/abc-123"});
-  CHECK(bal::resource_names(R"({"cachedContent": "cachedContents/xyz9"})") ==
-        std::vector<std::string>{"cachedContents/xyz9"});
+  CHECK(bal::resource_names(R"({"cachedContent": "cachedContents/xyz9"})") == std::vector<std::string>{"cachedContents/xyz9"});
   CHECK(bal::resource_names(R"({"fileUri": "https://generativelanguage.googleapis.com/v1beta/files/q1"})") ==
         std::vector<std::string>{"files/q1"});
   CHECK(bal::resource_names("/upload/v1beta/files?uploadType=resumable").empty());
@@ -27,10 +25,12 @@ TEST_CASE("learned resources and signatures route later requests", "[affinity]")
   bal::Affinity a;
   CHECK(a.empty());
   std::vector<std::string> created;
-  a.learn_resources(R"({"file": {"name": "files/abc-123", "uri": "https://x/v1beta/files/abc-123"}})", 7, &created);
+  a.learn("POST", "/upload/v1beta/files",
+          R"({"file": {"name": "files/abc-123", "uri": "https://x/v1beta/files/abc-123"}})", 7, &created);
   CHECK(created == std::vector<std::string>{"files/abc-123"});
-  a.learn_signatures(
-      R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f"},"thoughtSignature":"SIG"}]}}]})", 9);
+  a.learn("POST", "/v1beta/models/m:generateContent",
+          R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f"},"thoughtSignature":"SIG"}]}}]})", 9,
+          &created);
   CHECK(created.size() == 1);
   CHECK(a.key_for("/v1beta/files/abc-123", "") == 7);
   CHECK(a.key_for("/v1beta/models/m:generateContent",
@@ -39,14 +39,72 @@ TEST_CASE("learned resources and signatures route later requests", "[affinity]")
   CHECK_FALSE(a.key_for("/v1beta/files/other", ""));
   // Learning the same resource again reports nothing new.
   created.clear();
-  a.learn_resources(R"({"name": "files/abc-123"})", 7, &created);
+  a.learn("GET", "/v1beta/files/abc-123", R"({"name": "files/abc-123"})", 7, &created);
   CHECK(created.empty());
+}
+
+TEST_CASE("what an answer may teach follows from the request, not from the answer", "[affinity]") {
+  using bal::Lesson;
+  struct Row {
+    const char* method;
+    const char* path;
+    Lesson lesson;
+  };
+  const Row rows[] = {
+      {"POST", "/upload/v1beta/files", Lesson::created},
+      {"PUT", "/upload/v1/files", Lesson::created},
+      {"GET", "/v1beta/files/abc-1", Lesson::described},
+      {"POST", "/v1beta/cachedContents", Lesson::created},
+      {"GET", "/v1alpha/cachedContents/c9", Lesson::described},
+      {"PATCH", "/v1beta/cachedContents/c9", Lesson::described},
+      {"POST", "/v1beta/models/gemini-3-pro-preview:generateContent", Lesson::signatures},
+      {"POST", "/v1beta/models/gemini-3-pro-preview:streamGenerateContent", Lesson::signatures},
+      {"GET", "/v1beta/files", Lesson::nothing},  // a list
+      {"GET", "/v1beta/cachedContents", Lesson::nothing},
+      {"DELETE", "/v1beta/files/abc-1", Lesson::nothing},
+      {"GET", "/v1beta/files/abc-1:download", Lesson::nothing},
+      {"POST", "/v1beta/files", Lesson::created},
+      {"GET", "/upload/v1beta/files/abc", Lesson::nothing},
+      {"POST", "/v1beta/models/m:countTokens", Lesson::nothing},
+      {"POST", "/v1beta/models/m:embedContent", Lesson::nothing},
+      {"GET", "/v1beta/models/m", Lesson::nothing},
+      {"POST", "/v1beta/batches", Lesson::nothing},
+  };
+  for (const Row& row : rows) {
+    INFO(row.method << " " << row.path);
+    CHECK(bal::lesson_for(row.method, row.path) == row.lesson);
+  }
+}
+
+TEST_CASE("a model that echoes a resource name teaches nothing about it", "[affinity]") {
+  bal::Affinity a;
+  std::vector<std::string> created;
+  a.learn("POST", "/upload/v1beta/files", R"({"file": {"name": "files/victim"}})", 1, &created);
+  REQUIRE(a.key_for("/v1beta/files/victim", "") == 1);
+  // Another client asks a model, on key 2, to repeat the name in every way it can.
+  const std::string echo =
+      R"({"candidates":[{"content":{"parts":[{"text":"/files/victim "files/victim" /files/victim"}]}}],)"
+      R"("name":"files/victim","file":{"name":"files/victim"}})";
+  a.learn("POST", "/v1beta/models/m:generateContent", echo, 2, &created);
+  a.learn("POST", "/v1beta/models/m:streamGenerateContent", echo, 2, &created);
+  a.learn("POST", "/v1beta/models/m:countTokens", echo, 2, &created);
+  CHECK(a.key_for("/v1beta/files/victim", "") == 1);
+  CHECK(created == std::vector<std::string>{"files/victim"});
+  // A description names the resource the path asked for, or teaches nothing.
+  a.learn("GET", "/v1beta/files/mine", R"({"name": "files/victim"})", 2, &created);
+  a.learn("GET", "/v1beta/files/victim2", R"({"name": "files/victim"})", 2, &created);
+  CHECK(a.key_for("/v1beta/files/victim", "") == 1);
+  // A cache created on key 3 is learnt from its create answer, with nothing else of it.
+  a.learn("POST", "/v1beta/cachedContents", R"({"name": "cachedContents/c1", "model": "files/victim"})", 3, &created);
+  CHECK(a.key_for("/v1beta/cachedContents/c1", "") == 3);
+  CHECK(a.key_for("/v1beta/files/victim", "") == 1);
 }
 
 TEST_CASE("signatures are bounded", "[affinity]") {
   bal::Affinity a;
   for (size_t i = 0; i < bal::Affinity::kMaxSignatures + 10; ++i) {
-    a.learn_signatures("{\"thoughtSignature\": \"s" + std::to_string(i) + "\"}", 1);
+    a.learn("POST", "/v1beta/models/m:generateContent", "{\"thoughtSignature\": \"s" + std::to_string(i) + "\"}", 1,
+            nullptr);
   }
   CHECK(a.signature_count() == bal::Affinity::kMaxSignatures);
   CHECK_FALSE(a.key_for("", "{\"thoughtSignature\": \"s0\"}"));
@@ -55,8 +113,7 @@ TEST_CASE("signatures are bounded", "[affinity]") {
 
 TEST_CASE("the pool prefers the affinity key while it is usable", "[affinity]") {
   std::string snap;
-  for (int i = 1; i <= 4; ++i)
-    snap += "K " + std::to_string(i) + " AIzaSy" + std::string(33, static_cast<char>('a' + i)) + " a\n";
+  for (int i = 1; i <= 4; ++i) snap += "K " + std::to_string(i) + " AIzaSy" + std::string(33, static_cast<char>('a' + i)) + " a\n";
   snap += "A 3 files/abc\nC 2 m 9999999999999\n";
   bal::Pool pool;
   REQUIRE(pool.load(snap, 0));

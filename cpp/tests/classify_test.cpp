@@ -77,6 +77,64 @@ TEST_CASE("dead keys are disabled and retried elsewhere", "[classify]") {
   }
 }
 
+TEST_CASE("text Google quotes from the client never marks a key dead", "[classify]") {
+  // Google repeats client-chosen names and values in its 400s: a message that contains the
+  // words of a dead-key answer is the client's doing unless the structure says otherwise.
+  const std::string bad_request =
+      R"([{"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"description":"x"}]}])";
+  const std::string quoted[] = {
+      R"(Invalid JSON payload received. Unknown name \"API key not valid\": Cannot bind query parameter. Field 'API key not valid' could not be found in request message.)",
+      R"(Invalid JSON payload received. Unknown name \"Your API key was reported as leaked. Please use another API key.\": Cannot find field.)",
+      R"(Invalid value at 'contents[0].parts[1].inline_data.data' (TYPE_BYTES), Base64 decoding failed for \"API key expired. Please renew the API key.\")",
+      R"(Invalid JSON payload received. Unknown name \"Permission denied: Consumer 'api_key:AIzaSyAAAAAAAAAAAA' has been suspended.\": Cannot find field.)",
+  };
+  for (const std::string& message : quoted) {
+    for (int status : {400, 401, 403}) {
+      for (const std::string& details : {std::string("[]"), bad_request}) {
+        INFO(status << " " << message);
+        const auto v = bal::classify_upstream(status, error_body(status, "INVALID_ARGUMENT", message, details), kNow);
+        CHECK_FALSE(bal::is_dead(v.outcome));
+        CHECK(v.action == KeyAction::none);
+        CHECK_FALSE(v.retry);
+      }
+    }
+  }
+  // The whole leaked message, but as a 400 or with another status name, is not Google's answer.
+  CHECK(bal::classify_upstream(
+            400,
+            error_body(400, "INVALID_ARGUMENT", "Your API key was reported as leaked. Please use another API key."),
+            kNow)
+            .outcome == Outcome::client_error);
+  // A reason Google sends with another status does not count either.
+  CHECK(bal::classify_upstream(400, error_body(400, "INVALID_ARGUMENT", "x", error_info("CONSUMER_SUSPENDED")), kNow)
+            .outcome == Outcome::client_error);
+}
+
+TEST_CASE("an ErrorInfo printed without its @type still names the reason", "[classify]") {
+  const auto v =
+      bal::classify_upstream(400,
+                             error_body(400, "INVALID_ARGUMENT", "API Key not found. Please pass a valid API key.",
+                                        R"([{"reason":"API_KEY_INVALID","domain":"googleapis.com"}])"),
+                             kNow);
+  CHECK(v.outcome == Outcome::key_invalid);
+}
+
+TEST_CASE("a 401 blames no key: a bad pool key is a 400, a 401 is about OAuth", "[classify]") {
+  const std::string oauth =
+      R"([{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCESS_TOKEN_TYPE_UNSUPPORTED","domain":"googleapis.com"}])";
+  const std::string missing =
+      R"([{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"CREDENTIALS_MISSING","domain":"googleapis.com"}])";
+  for (const std::string& details : {oauth, missing, std::string("[]")}) {
+    const auto v = bal::classify_upstream(
+        401, error_body(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", details), kNow);
+    INFO(details);
+    CHECK(v.outcome == Outcome::unauthenticated);
+    CHECK(v.action == KeyAction::none);
+    CHECK_FALSE(v.retry);
+    CHECK(v.until_ms == 0);
+  }
+}
+
 TEST_CASE("per-minute quota cools the key down for retryDelay", "[classify]") {
   const auto v =
       bal::classify_upstream(429,
@@ -158,7 +216,7 @@ TEST_CASE("non-JSON and empty error bodies are classified by status", "[classify
   CHECK(bal::classify_upstream(429, "", kNow).outcome == Outcome::quota_other);
   const auto v = bal::classify_upstream(401, "{}", kNow);
   CHECK(v.outcome == Outcome::unauthenticated);
-  CHECK(v.all_models);
+  CHECK(v.action == KeyAction::none);
 }
 
 TEST_CASE("durations parse as protobuf Duration strings", "[classify]") {

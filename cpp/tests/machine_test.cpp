@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "balancer/pacific.h"
+#include "balancer/session.h"
 #include "machine_support.h"
 
 using namespace machine_test;
@@ -305,16 +306,19 @@ TEST_CASE("machine: an upload session stays on the key that started it, its URL 
   REQUIRE(r.last.kind == ActionKind::STREAM);
   const int64_t starter = r.keys.front();
   CHECK(r.header("x-goog-upload-url") ==
-        "https://worker.example/upload/v1beta/files?upload_id=UP-9&upload_protocol=resumable");
+        "https://worker.example/upload/v1beta/files?upload_id=UP-9&upload_protocol=resumable&balancer_key=" +
+            std::to_string(starter));
   CHECK(r.header("access-control-expose-headers").find("x-goog-upload-url") != std::string::npos);
   std::string out;
   sim.machine->end(sim.iso, bal::abi::Reason::none, "", out);
   for (int i = 0; i < 3; ++i) {
-    r = sim.run("PUT", "/upload/v1beta/files?upload_id=UP-9&upload_protocol=resumable",
+    r = sim.run("PUT", "/upload/v1beta/files?upload_id=UP-9&upload_protocol=resumable&balancer_key=" +
+                           std::to_string(starter),
                 {{"x-goog-api-key", kClient}, {"x-goog-upload-command", "upload, finalize"}}, "bytes",
                 {answer(200, R"({"file":{"name":"files/up9"}})")});
     CHECK(r.keys == std::vector<int64_t>{starter});
     CHECK(bal::abi::header_value(r.fetches.front().headers, "x-goog-upload-command") == "upload, finalize");
+    CHECK(r.fetches.front().url.find("balancer_key") == std::string::npos);
   }
   // The finished upload's answer describes the file: it belongs to the same key.
   CHECK(sim.iso.pool.affinity().key_for("/v1beta/files/up9", "") == starter);
@@ -485,6 +489,92 @@ TEST_CASE("machine: bodies too large, unreadable or late get the route's own err
   }
 }
 
+TEST_CASE("machine: a body waits as long as its route allows; an answer drains an unread body no longer", "[machine]") {
+  Sim sim(json{{"BODY_TIMEOUT_MS", "45000"}});
+  sim.keys(1);
+  bal::Action a = sim.open("POST", "/v1/chat/completions", sim.bearer());
+  REQUIRE(a.kind == ActionKind::READ_BODY);
+  CHECK(a.timeout_ms == 45000);
+  a = sim.open("POST", "/api/session", json::object());
+  REQUIRE(a.kind == ActionKind::READ_BODY);
+  CHECK(a.timeout_ms == 10000);
+  // No token: answered before the body, which is drained for the short time only.
+  a = sim.open("POST", "/v1/chat/completions", json::object());
+  REQUIRE(a.kind == ActionKind::RESPOND);
+  CHECK(a.status == 401);
+  CHECK(a.timeout_ms == 10000);
+  REQUIRE(sim.open("POST", "/v1/chat/completions", sim.bearer()).kind == ActionKind::READ_BODY);
+  a = sim.feed(EventKind::BODY_FAILED, 0,
+               [](bal::abi::Writer& w) { w.num(F::REASON, static_cast<double>(bal::abi::Reason::TIMEOUT)); });
+  CHECK(a.status == 408);
+  CHECK(bal::parse_json(a.body)["error"]["code"] == "request_timeout");
+}
+
+TEST_CASE("machine: a translated body with too many values is refused before any translator reads it", "[machine]") {
+  Sim sim;
+  sim.keys(1);
+  std::string many = R"({"model":"gemini-3.8-flash","messages":[{"role":"user","content":"hi"}],"x":[)";
+  for (int i = 0; i < 270000; ++i) many += i ? ",0" : "0";
+  many += "]}";
+  for (const auto& [path, headers] : {std::pair{"/v1/chat/completions", sim.bearer()},
+                                      std::pair{"/v1/messages", json{{"x-api-key", kClient}}},
+                                      std::pair{"/v1/responses", sim.bearer()}}) {
+    INFO(path);
+    const Run r = sim.run("POST", path, headers, many, {});
+    CHECK(r.status == 413);
+    CHECK(r.fetches.empty());
+    // Anthropic's errors have a type, not a code: request_too_large.
+    CHECK(r.raw.find(path == std::string("/v1/messages") ? "request_too_large" : "too_many_values") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("machine: an admin login opens a session in the key pool; a cookie works while its session lives",
+          "[machine][admin]") {
+  Sim sim;
+  std::vector<std::string> seen;
+  bool live = true;
+  sim.on_call = [&](const bal::Task& t) -> std::string {
+    seen.push_back(t.name + " " + t.args);
+    if (t.name == "sessionLive") return live ? "true" : "false";
+    if (t.name == "listKeys") return R"({"keys":[],"total":0,"counts":{}})";
+    return "null";
+  };
+  const json login_headers = {{"content-type", "application/json"}};
+  Run r = sim.run("POST", "/api/session", login_headers, R"({"token":")" + kAdmin + R"("})", {});
+  REQUIRE(r.status == 200);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == R"(createSession ["0123456789abcdef0123456789abcdef",)" +
+                       std::to_string(sim.now + bal::kSessionLifetimeMs) + "]");
+  const std::string cookie = r.header("set-cookie");
+  REQUIRE(cookie.rfind("bal_session=0123456789abcdef0123456789abcdef.", 0) == 0);
+  CHECK(cookie.find("HttpOnly") != std::string::npos);
+  CHECK(r.header("x-content-type-options") == "nosniff");
+  const json with_cookie = {{"cookie", cookie.substr(0, cookie.find(';'))}};
+
+  seen.clear();
+  r = sim.run("GET", "/api/keys", with_cookie, "", {});
+  CHECK(r.status == 200);
+  CHECK(seen == std::vector<std::string>{R"(sessionLive ["0123456789abcdef0123456789abcdef"])",
+                                         R"(listKeys [{"limit":100,"offset":0,"order":"asc","q":"","sort":"id","status":"all"}])"});
+  // Logged out elsewhere: the cookie's signature still holds, the session does not.
+  live = false;
+  seen.clear();
+  r = sim.run("GET", "/api/keys", with_cookie, "", {});
+  CHECK(r.status == 401);
+  CHECK(r.body["error"]["message"] == "This session has ended: log in again.");
+  CHECK(seen.size() == 1);
+
+  live = true;
+  seen.clear();
+  json logout = with_cookie;
+  logout["origin"] = "https://worker.example";
+  r = sim.run("DELETE", "/api/session", logout, "", {});
+  CHECK(r.status == 200);
+  CHECK(seen.back() == R"(endSession ["0123456789abcdef0123456789abcdef"])");
+  CHECK(r.header("set-cookie").find("Max-Age=0") != std::string::npos);
+}
+
 TEST_CASE("machine: a per-token rate limit counts each request once, body or not", "[machine]") {
   Sim sim(json{{"RATE_LIMIT_PER_MINUTE", "2"}});
   sim.keys(1);
@@ -508,6 +598,12 @@ TEST_CASE("machine: every answer carries the security headers; proxied ones CORS
   }
   const Run proxied = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
   CHECK(proxied.header("access-control-allow-origin") == "*");
+  const std::string expose = proxied.header("access-control-expose-headers");
+  for (const char* h : {"x-goog-upload-url", "x-goog-upload-status", "x-goog-upload-chunk-granularity", "retry-after"}) {
+    CHECK(expose.find(h) != std::string::npos);
+  }
+  CHECK(proxied.header("x-content-type-options") == "nosniff");
+  CHECK(proxied.header("content-security-policy") == "sandbox");
   const Run admin = sim.run("GET", "/api/keys", {{"origin", "https://x.example"}}, "", {});
   CHECK(admin.header("access-control-allow-origin").empty());
   CHECK(admin.status == 401);

@@ -41,7 +41,7 @@ inline json pairs_json(std::string_view pairs) {
   return out;
 }
 
-inline View view(const bal::Route& r, bool with_body) {
+inline View view_of(const bal::Route& r, bool with_body) {
   View v;
   switch (r.kind) {
     case bal::Route::Kind::respond: {
@@ -68,6 +68,7 @@ inline View view(const bal::Route& r, bool with_body) {
     return v;
   }
   v.header["action"] = "upstream";
+  if (r.needs_body) v.header["max_bytes"] = r.max_body;
   v.header["family"] = r.api == bal::Api::native ? "gemini" : "openai";
   v.header["path"] = r.path;
   v.header["query"] = r.query;
@@ -76,8 +77,19 @@ inline View view(const bal::Route& r, bool with_body) {
   v.header["headers"] = pairs_json(r.forward);
   v.header["stream"] = r.path.find(":streamGenerateContent") != std::string::npos;
   if (!r.client_key.empty()) v.header["client_key"] = r.client_key;
-  if (!r.cors.empty()) v.header["cors"] = r.cors;
-  if (r.vary) v.header["vary"] = "origin";
+  if (r.api == bal::Api::native) v.header["response"] = "passthrough";
+  bal::Reply answer;
+  bal::add_cors(r, answer);
+  json response_headers = json::object();
+  for (const auto& [name, value] : answer.headers) response_headers[name] = value;
+  v.header["response_headers"] = response_headers;
+  return v;
+}
+
+// How long the body of the request routed may take to arrive.
+inline View view(const bal::Route& r, bool with_body) {
+  View v = view_of(r, with_body);
+  v.header["body_timeout_ms"] = r.body_timeout_ms;
   return v;
 }
 
@@ -87,9 +99,13 @@ inline std::string pairs(const json& headers) {
   return h.text();
 }
 
-// Routes one request; `storage` keeps the strings the Request points into.
+inline constexpr const char* kNonce = "0123456789abcdef0123456789abcdef";
+inline constexpr const char* kOrigin = "https://balancer.example";
+
+// Routes one request (as the machine does: its origin and a random id as the nonce).
 inline View route(const bal::Config& c, bal::RouterState& st, const std::string& method, const std::string& target,
-                  const json& headers, const std::string& body, bool with_body, int64_t now) {
+                  const json& headers, const std::string& body, bool with_body, int64_t now,
+                  const std::string& nonce = kNonce) {
   const size_t q = target.find('?');
   const std::string path = target.substr(0, q);
   const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
@@ -102,6 +118,8 @@ inline View route(const bal::Config& c, bal::RouterState& st, const std::string&
   r.body = body;
   r.body_included = with_body;
   r.now_ms = now;
+  r.url_origin = kOrigin;
+  r.nonce = nonce;
   return view(bal::route(c, r, st), with_body);
 }
 

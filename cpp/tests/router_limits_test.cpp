@@ -20,7 +20,8 @@ struct Harness {
 
   View call(const std::string& method, const std::string& target, json headers = json::object(),
             const std::string& body = "", bool with_body = false, int64_t now = kNow) {
-    return route_view::route(config, state, method, target, headers, body, with_body, now);
+    return route_view::route(config, state, method, target, headers, body, with_body, now,
+                             "00112233445566778899aabbccddeeff");
   }
   View login(const std::string& token, const std::string& ip, int64_t now = kNow) {
     return call("POST", "/api/session", {{"cf-connecting-ip", ip}}, json{{"token", token}}.dump(), true, now);
@@ -64,11 +65,12 @@ TEST_CASE("ten wrong admin tokens from one address lock it out for five minutes"
   CHECK(status(h.call("POST", "/api/session", {{"cf-connecting-ip", "203.0.113.9"}})) == 429);
   // Another address is not affected, and a session made there works from the locked one.
   const auto ok = h.login("admin-secret", "198.51.100.1");
-  REQUIRE(status(ok) == 200);
-  const std::string cookie = hdr(ok, "set-cookie").substr(0, hdr(ok, "set-cookie").find(';'));
+  REQUIRE(ok.header["op"] == "session.create");
+  const std::string set = ok.header["response_headers"]["set-cookie"];
+  const std::string cookie = set.substr(0, set.find(';'));
   CHECK(action(h.call("GET", "/api/keys", {{"cf-connecting-ip", "203.0.113.9"}, {"cookie", cookie}})) == "admin");
   // Five minutes later the address may try again.
-  CHECK(status(h.login("admin-secret", "203.0.113.9", kNow + 300'000)) == 200);
+  CHECK(h.login("admin-secret", "203.0.113.9", kNow + 300'000).header["op"] == "session.create");
 }
 
 TEST_CASE("wrong admin bearers count as failures; missing credentials and bad bodies do not", "[router][limits]") {
@@ -147,11 +149,11 @@ TEST_CASE("CORS_ORIGINS: listed origins reflected with vary, others get no CORS 
   const json from_app = {{"origin", "https://app.example"}, {"x-goog-api-key", "tok-1"}};
   const json from_evil = {{"origin", "https://evil.example"}, {"x-goog-api-key", "tok-1"}};
   const auto up = h.call("GET", "/v1beta/models", from_app);
-  CHECK(up.header["cors"] == "https://app.example");
-  CHECK(up.header["vary"] == "origin");
+  CHECK(up.header["response_headers"]["access-control-allow-origin"] == "https://app.example");
+  CHECK(up.header["response_headers"]["vary"] == "origin");
   const auto up_evil = h.call("GET", "/v1beta/models", from_evil);
-  CHECK_FALSE(up_evil.header.contains("cors"));
-  CHECK(up_evil.header["vary"] == "origin");
+  CHECK_FALSE(up_evil.header["response_headers"].contains("access-control-allow-origin"));
+  CHECK(up_evil.header["response_headers"]["vary"] == "origin");
   const auto err = h.call("GET", "/v1/models", {{"origin", "https://chat.example"}});
   CHECK(status(err) == 401);
   CHECK(hdr(err, "access-control-allow-origin") == "https://chat.example");
@@ -171,8 +173,8 @@ TEST_CASE("CORS_ORIGINS: listed origins reflected with vary, others get no CORS 
 TEST_CASE("CORS: default is * without vary; admin routes never get CORS headers", "[router][cors]") {
   auto h = harness();
   const auto up = h.call("GET", "/v1beta/models", {{"origin", "https://x.example"}, {"x-goog-api-key", "tok-1"}});
-  CHECK(up.header["cors"] == "*");
-  CHECK_FALSE(up.header.contains("vary"));
+  CHECK(up.header["response_headers"]["access-control-allow-origin"] == "*");
+  CHECK_FALSE(up.header["response_headers"].contains("vary"));
   auto listed = harness({{"cors_origins", "https://app.example"}});
   for (auto* hs : {&h, &listed}) {
     for (const char* method : {"GET", "OPTIONS"}) {
@@ -202,7 +204,7 @@ TEST_CASE("hostile admin bodies get admin-format 400s or 413s, never a trap", "[
       {"POST", "/api/keys", std::string(100000, '['), 400},
       {"POST", "/api/keys", "{\"keys\": " + std::string(5000, '[') + "}", 400},
       {"DELETE", "/api/keys", std::string(100000, '{'), 400},
-      {"POST", "/api/keys/enable", many_ids, 400},
+      {"POST", "/api/keys/enable", many_ids, 413},
       {"POST", "/api/keys", many_keys, 413},
       {"POST", "/api/keys", R"({"keys": 5})", 400},
       {"POST", "/api/keys", R"({"keys": null})", 400},
@@ -221,6 +223,64 @@ TEST_CASE("hostile admin bodies get admin-format 400s or 413s, never a trap", "[
     CHECK(status(p) == row.status);
     CHECK(body(p)["error"]["code"].is_string());
   }
+}
+
+TEST_CASE("each route caps its body before the shim reads any of it", "[router][limits]") {
+  auto h = harness();
+  const json admin = {{"authorization", "Bearer admin-secret"}};
+  const json proxy = {{"x-goog-api-key", "tok-1"}};
+  const auto login = h.call("POST", "/api/session", {{"cf-connecting-ip", "203.0.113.1"}});
+  CHECK(action(login) == "need_body");
+  CHECK(login.header["max_bytes"] == bal::kLoginMaxBodyBytes);
+  const auto add = h.call("POST", "/api/keys", admin);
+  CHECK(add.header["max_bytes"] == bal::kAdminMaxBodyBytes);
+  const auto chat = h.call("POST", "/v1/chat/completions", proxy);
+  CHECK(chat.header["max_bytes"] == bal::kDefaultMaxBodyBytes);
+  const auto native = h.call("POST", "/v1beta/models/x:generateContent", proxy);
+  CHECK(native.header["max_bytes"] == bal::kDefaultMaxBodyBytes);
+  // A smaller MAX_BODY_BYTES lowers every cap.
+  auto small = harness({{"max_body_bytes", 2048}});
+  CHECK(small.call("POST", "/api/session").header["max_bytes"] == 2048);
+  CHECK(small.call("POST", "/api/keys", admin).header["max_bytes"] == 2048);
+}
+
+TEST_CASE("every plan says how long its body may take to arrive", "[router][limits]") {
+  const json admin = {{"authorization", "Bearer admin-secret"}};
+  const json proxy = {{"x-goog-api-key", "tok-1"}};
+  auto h = harness();
+  CHECK(h.call("POST", "/v1/chat/completions", proxy).header["body_timeout_ms"] == bal::kDefaultBodyTimeoutMs);
+  CHECK(h.call("POST", "/v1beta/models/x:generateContent", proxy).header["body_timeout_ms"] ==
+        bal::kDefaultBodyTimeoutMs);
+  // Answered without the body (no token): drained briefly. Admin and login bodies are small.
+  CHECK(h.call("POST", "/v1/chat/completions").header["body_timeout_ms"] == bal::kShortBodyTimeoutMs);
+  CHECK(h.call("POST", "/api/session").header["body_timeout_ms"] == bal::kShortBodyTimeoutMs);
+  CHECK(h.call("POST", "/api/keys", admin).header["body_timeout_ms"] == bal::kShortBodyTimeoutMs);
+  auto quick = harness({{"body_timeout_ms", 1500}});
+  for (const auto& p : {quick.call("POST", "/v1/chat/completions", proxy), quick.call("POST", "/api/session"),
+                        quick.call("POST", "/v1/chat/completions")}) {
+    CHECK(p.header["body_timeout_ms"] == 1500);
+  }
+}
+
+TEST_CASE("JSON bodies with too many values are refused before any parser builds them", "[router][limits]") {
+  auto h = harness();
+  // Many small arrays: no container is long, but the values add up.
+  std::string rows = "[";
+  for (int i = 0; i < 3000; ++i)
+    rows += std::string(i ? "," : "") + "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]";
+  rows += "]";
+  const std::string chat =
+      R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],"metadata":)" + rows + "}";
+  std::string big = R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],"metadata":[)";
+  for (int i = 0; i < 3; ++i) big += std::string(i ? "," : "") + rows;
+  big += "]}";
+  // (Proxy bodies: the machine checks them the same way, machine_test.cpp.)
+  (void)big;
+  (void)chat;
+  const auto admin =
+      h.call("POST", "/api/keys/enable", {{"authorization", "Bearer admin-secret"}}, "{\"ids\": " + rows + "}", true);
+  CHECK(status(admin) == 413);
+  CHECK(body(admin)["error"]["code"] == "too_many_values");
 }
 
 TEST_CASE("only the Gemini API's methods are forwarded", "[router][limits]") {

@@ -121,11 +121,15 @@ export const PATHS = [
 ];
 export const HEADER_NAMES = ABI_IDS.header;
 
-// A session cookie the router accepts at ROUTER_NOW_MS (router_admin.cpp signs them so).
+export const ROUTER_URL_ORIGIN = 'https://app.example';
+export const ROUTER_NONCE = '0123456789abcdef0123456789abcdef';
+
+// A session cookie the router accepts at ROUTER_NOW_MS (session.cpp signs them so).
 function validCookie() {
-  const expiry = String(ROUTER_NOW_MS + 3600 * 1000);
-  const mac = createHmac('sha256', ADMIN_TOKEN).update(`session:${expiry}`).digest('hex');
-  return `bal_session=${expiry}.${mac}`;
+  const key = createHmac('sha256', ADMIN_TOKEN).update('bal-admin-session-key-v1').digest('hex');
+  const value = `${ROUTER_NONCE}.${ROUTER_NOW_MS + 3600 * 1000}`;
+  const mac = createHmac('sha256', key).update(`session:${value}`).digest('hex');
+  return `bal_session=${value}.${mac}`;
 }
 
 export const HEADER_VALUES = [

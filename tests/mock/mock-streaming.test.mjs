@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { REPLIES, startMockGemini } from '../helpers/mock-gemini.mjs';
 import { mulberry32, sseFrame, splitBytes } from '../helpers/mock/wire.mjs';
-import { FLASH, KEY, PRO3, call, eventText, parseSse, userText } from './support.mjs';
+import { FLASH, KEY, KEY2, PRO3, call, eventText, parseSse, userText } from './support.mjs';
 
 let mock;
 before(async () => {
@@ -225,5 +225,25 @@ describe('other endpoints', () => {
     const { file } = await done.json();
     assert.equal(file.mimeType, 'text/plain');
     assert.equal((await call(mock, `/v1beta/${file.name}`)).json.name, file.name);
+  });
+
+  test('an upload session belongs to the key that started it', async () => {
+    const start = await call(mock, '/upload/v1beta/files', {
+      body: {},
+      headers: { 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' },
+    });
+    const uploadUrl = start.headers.get('x-goog-upload-url');
+    const finish = (key) =>
+      fetch(uploadUrl, {
+        method: 'POST',
+        headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0', 'x-goog-api-key': key },
+        body: 'hello',
+      });
+    const wrong = await finish(KEY2);
+    assert.equal(wrong.status, 403);
+    assert.equal((await wrong.json()).error.status, 'PERMISSION_DENIED');
+    assert.equal((await finish(KEY)).status, 200);
+    const unknown = await fetch(uploadUrl.replace(/upload_id=[^&]+/, 'upload_id=nope'), { method: 'POST', body: 'x' });
+    assert.equal(unknown.status, 404);
   });
 });

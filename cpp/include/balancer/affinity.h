@@ -6,8 +6,15 @@
 // which thought signature (in this isolate, bounded), and a request that names one of them
 // is sent with that key while it is usable.
 //
+// What an answer may teach is decided by the request that got it, never by what the answer
+// happens to contain: a model's output can say "files/<anyone's id>" if a client asks it to.
+// Ownership is learnt only from the answers that create or describe a resource (the upload
+// that finishes a file, GET of a file, creating, reading or updating a cached content), and
+// only the name the answer gives as the resource's own; signatures only from model calls.
+//
 //   bal::Affinity a;
-//   a.learn(R"({"file": {"name": "files/abc-123"}})", 7, &created);  // created == {"files/abc-123"}
+//   a.learn("POST", "/upload/v1beta/files", R"({"file": {"name": "files/abc-123"}})", 7, &created);
+//   // created == {"files/abc-123"}
 //   a.key_for("/v1beta/files/abc-123", "") == 7
 #pragma once
 
@@ -30,12 +37,10 @@ class Affinity {
   void add_resource(std::string_view resource, int64_t key_id);
   void clear_resources() { resources_.clear(); }
 
-  // Reads an answer made with key `key_id` that creates or describes files or cached
-  // contents (never generated content: a model can be made to quote any name): remembers the
-  // resources it names, appending new ones to `created`.
-  void learn_resources(std::string_view answer, int64_t key_id, std::vector<std::string>* created);
-  // Remembers the thought signatures an answer made with key `key_id` carries.
-  void learn_signatures(std::string_view answer, int64_t key_id);
+  // Reads the answer key `key_id` got for `method` `path` (the request sent upstream):
+  // remembers what lesson_for() allows, appending newly owned resources to `created`.
+  void learn(std::string_view method, std::string_view path, std::string_view answer, int64_t key_id,
+             std::vector<std::string>* created);
 
   // The key a request must use: the first resource its path or body names, else the first
   // thought signature in its body that this isolate has seen.
@@ -50,6 +55,16 @@ class Affinity {
   std::unordered_map<uint64_t, int64_t> signatures_;
   std::deque<uint64_t> signature_order_;  // oldest first, for eviction
 };
+
+enum class Lesson {
+  nothing,
+  signatures,  // a model call: the thought signatures of its answer
+  created,     // a new resource: the answer's "name" (or "file"."name" after an upload)
+  described,   // a resource read or updated: the answer's "name", when it is the path's
+};
+
+// What the answer to `method` `path` (an upstream path, "/v1beta/files/abc") may teach.
+Lesson lesson_for(std::string_view method, std::string_view path);
 
 // The resource names ("files/abc", "cachedContents/xyz") that `text` mentions, in order.
 std::vector<std::string> resource_names(std::string_view text);

@@ -4,6 +4,19 @@
 // down for that model, Google's own failures are retried with no penalty, and the client's
 // own mistakes (bad body, unknown model, unsupported region) never touch a key.
 //
+// A key's fate is read from the error's structure only: the HTTP status with
+// `details[].reason` (ErrorInfo: API_KEY_INVALID, API_KEY_EXPIRED, CONSUMER_SUSPENDED,
+// API_KEY_SERVICE_BLOCKED, SERVICE_DISABLED) and `QuotaFailure.violations[].quotaId`. Where
+// Google gives no reason (the leaked-key 403) the whole message must equal Google's text.
+// A message that merely contains such words proves nothing: Google quotes client-chosen
+// names and values in its 400s ("Unknown name \"...\"", "Base64 decoding failed for ...").
+//
+// A 401 blames no key and is not retried. Google answers a bad, expired or blocked API key
+// with 400 or 403 and a reason; its 401s (UNAUTHENTICATED: ACCESS_TOKEN_TYPE_UNSUPPORTED,
+// CREDENTIALS_MISSING, ...) are about OAuth: credentials the request carried besides the key,
+// or a method that takes no API key. Another key would get the same answer, and cooling every
+// key for a 401 would let one request take the whole pool out.
+//
 //   auto v = bal::classify_upstream(429, body, now_ms);
 //   if (v.retry) { /* try another key */ }
 //   if (v.action == bal::KeyAction::cooldown) { /* cool v.model-scope down until v.until_ms */ }
@@ -24,7 +37,7 @@ enum class Outcome {
   quota_minute,     // 429 per-minute quota
   quota_day,        // 429 per-day quota
   quota_other,      // 429 without a recognisable quota id
-  unauthenticated,  // 401: credentials refused, not proven dead
+  unauthenticated,  // 401: OAuth credentials refused or required; not the key's doing
   location,         // 400 FAILED_PRECONDITION "User location is not supported"
   client_error,     // other 4xx: the request itself
   server_error,     // 5xx: Google's side
@@ -47,7 +60,6 @@ struct Verdict {
 inline constexpr int64_t kMinCooldownMs = 1000;
 inline constexpr int64_t kMaxMinuteCooldownMs = 15 * 60 * 1000;
 inline constexpr int64_t kDefaultQuotaCooldownMs = 60 * 1000;
-inline constexpr int64_t kUnauthenticatedCooldownMs = 10 * 60 * 1000;
 
 // Classifies an upstream HTTP status and body at time `now_ms`. Status 0 stands for a
 // connection that failed before any answer (Google's side or the network: retried).

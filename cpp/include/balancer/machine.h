@@ -65,7 +65,7 @@ struct Action {
   std::string headers;  // "name\nvalue\n" pairs
   std::string body;
   uint64_t max_bytes = 0;
-  int64_t timeout_ms = 0;
+  int64_t timeout_ms = 0;  // READ_BODY: the whole body; RESPOND: draining a body not read
   int64_t idle_ms = 0;
   int64_t ping_ms = 0;  // STREAM: TICK after this long without a chunk (0: never)
   uint32_t slot = 0;
@@ -94,16 +94,10 @@ struct Isolate {
   // The translated model list's raw upstream pages, kept kModelListTtlMs.
   std::vector<std::string> model_pages;
   int64_t model_pages_ms = -1;
-  // Resumable upload sessions: upload_id -> the key that started them (their project's).
-  std::unordered_map<std::string, int64_t> uploads;
-  std::vector<std::string> upload_order;  // oldest first, for eviction
 
   static constexpr int64_t kPoolRefreshMs = 5000;
   static constexpr int64_t kModelListTtlMs = 60 * 1000;
-  static constexpr size_t kMaxUploads = 2000;
 
-  void pin_upload(std::string upload_id, int64_t key_id);
-  std::optional<int64_t> upload_key(std::string_view upload_id) const;
 };
 
 // Bytes a streamed native answer keeps for usage and affinity (its last few KB).

@@ -90,6 +90,9 @@ bool write_tools(raw::value root, RequestState& st, JsonOut& out) {
     }
     decl.end_array();
   }
+  // generateContent with an API key refuses Google Search next to function declarations
+  // ("Tool use with function calling is unsupported", 400): the functions win.
+  if (!st.tools.empty()) st.search = false;
   if (!st.tools.empty() || st.search) {
     out.key("tools").begin_array();
     if (!st.tools.empty()) out.begin_object().key("functionDeclarations").raw(declarations).end_object();

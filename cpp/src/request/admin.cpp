@@ -69,8 +69,53 @@ Action refresh_then(const Isolate& iso, State& s, json result) {
   return a;
 }
 
-int64_t count_of(const json& j, std::string_view name) {
-  return get_int(j, name, 0, 0, kMaxSafeInteger);
+int64_t count_of(const json& j, std::string_view name, int64_t fallback = 0) {
+  return get_int(j, name, fallback, 0, kMaxSafeInteger);
+}
+
+// An operation's answer, with the headers its plan asks for (a session cookie).
+Action answer(Isolate& iso, State& s, int status, const json& body) {
+  Reply r = json_reply(status, body);
+  if (const json* extra = get_field(s.admin.header, "response_headers"); extra != nullptr && extra->is_object()) {
+    for (const auto& [name, value] : extra->items()) {
+      if (value.is_string()) r.headers.emplace_back(name, value.get<std::string>());
+    }
+  }
+  return respond(iso, s, std::move(r));
+}
+
+// Runs the plan's operation (its session, if it names one, is live).
+Action run_op(Isolate& iso, State& s) {
+  const json& h = s.admin.header;
+  const std::string_view op = get_string(h, "op");
+  if (op == "keys.list") {
+    return call(iso, s, "listKeys",
+                json::array({{{"offset", count_of(h, "offset", 0)},
+                              {"limit", count_of(h, "limit", 100)},
+                              {"status", h.value("status", "all")},
+                              {"q", h.value("q", "")},
+                              {"sort", h.value("sort", "id")},
+                              {"order", h.value("order", "asc")}}}));
+  }
+  if (op == "keys.add") return call(iso, s, "addKeys", json::array({h["keys"], h["masked"]}));
+  if (op == "keys.delete") return call(iso, s, "deleteKeys", json::array({h["ids"], h["keys"]}));
+  if (op == "keys.enable" || op == "keys.disable") {
+    return call(iso, s, "setDisabled", json::array({h["ids"], op == "keys.disable"}));
+  }
+  if (op == "keys.check") return call(iso, s, "startCheck", json::array({h.value("ids", json())}));
+  if (op == "keys.check_status") return call(iso, s, "checkStatus", json::array());
+  if (op == "stats") {
+    return call(iso, s, "stats",
+                json::array({{{"hours", count_of(h, "hours", 24)},
+                              {"keyId", count_of(h, "key_id") > 0 ? json(count_of(h, "key_id")) : json()},
+                              {"dayStartMs", count_of(h, "day_start_ms", 0)}}}));
+  }
+  if (op == "session.create") {
+    return call(iso, s, "createSession", json::array({h.value("new_session", ""), count_of(h, "expires_ms", 0)}));
+  }
+  if (op == "session.end") return call(iso, s, "endSession", json::array({h.value("end_session", "")}));
+  if (op == "session.status") return answer(iso, s, 200, {{"ok", true}});
+  return answer(iso, s, 404, {{"error", {{"message", "Unknown admin operation."}, {"code", "not_found"}}}});
 }
 
 }  // namespace
@@ -86,6 +131,8 @@ Action admin_start(Isolate& iso, State& s) {
     r.body_included = true;
     r.now_ms = s.now_ms;
     r.secure = s.secure;
+    r.url_origin = s.origin;
+    r.nonce = s.nonce;
     s.admin = detail::route_admin(iso.config, r, s.path, iso.router);
   } else {
     s.admin = std::move(s.route.admin);
@@ -96,39 +143,20 @@ Action admin_start(Isolate& iso, State& s) {
     Action a;
     a.kind = abi::ActionKind::READ_BODY;
     a.max_bytes = static_cast<uint64_t>(get_int(s.admin.header, "max_bytes", 0, 0, kMaxSafeInteger));
-    a.timeout_ms = 60 * 1000;
+    a.timeout_ms = s.route.body_timeout_ms;
     a.flags = housekeeping(iso, s.now_ms) | abi::FLAG_INSPECT;
     return a;
   }
   if (action != "admin") return respond(iso, s, plan_reply(s.admin));
-  const json& h = s.admin.header;
-  const std::string_view op = get_string(h, "op");
   s.phase = Phase::running;
   s.admin_started_ms = s.now_ms;
-  if (op == "keys.list") {
-    return call(iso, s, "listKeys",
-                json::array({{{"offset", h.value("offset", 0)},
-                              {"limit", h.value("limit", 100)},
-                              {"status", h.value("status", "all")},
-                              {"q", h.value("q", "")},
-                              {"sort", h.value("sort", "id")},
-                              {"order", h.value("order", "asc")}}}));
+  // The core checked the cookie's signature; whether its session is still live (not logged
+  // out) only the key pool knows.
+  if (const std::string_view session = get_string(s.admin.header, "session"); !session.empty()) {
+    return call(iso, s, "sessionLive", json::array({session}));
   }
-  if (op == "keys.add") return call(iso, s, "addKeys", json::array({h["keys"], h["masked"]}));
-  if (op == "keys.delete") return call(iso, s, "deleteKeys", json::array({h["ids"], h["keys"]}));
-  if (op == "keys.enable" || op == "keys.disable") {
-    return call(iso, s, "setDisabled", json::array({h["ids"], op == "keys.disable"}));
-  }
-  if (op == "keys.check") return call(iso, s, "startCheck", json::array({h.value("ids", json())}));
-  if (op == "keys.check_status") return call(iso, s, "checkStatus", json::array());
-  if (op == "stats") {
-    return call(iso, s, "stats",
-                json::array({{{"hours", h.value("hours", 24)},
-                              {"keyId", h.value("key_id", 0) ? h["key_id"] : json()},
-                              {"dayStartMs", h.value("day_start_ms", 0)}}}));
-  }
-  return respond(iso, s,
-                 json_reply(404, {{"error", {{"message", "Unknown admin operation."}, {"code", "not_found"}}}}));
+  s.session_checked = true;
+  return run_op(iso, s);
 }
 
 Action admin_called(Isolate& iso, State& s, bool ok, std::string_view result) {
@@ -140,8 +168,21 @@ Action admin_called(Isolate& iso, State& s, bool ok, std::string_view result) {
             {{"error", {{"message", "The key pool could not be reached; try again."}, {"code", "pool_unavailable"}}}}));
   }
   const json r = parse_json(result);
+  if (!s.session_checked) {
+    if (!r.is_boolean() || !r.get<bool>()) {
+      return respond(iso, s,
+                     json_reply(401, {{"error",
+                                       {{"message", "This session has ended: log in again."}, {"code", "unauthorized"}}}}));
+    }
+    s.session_checked = true;
+    return run_op(iso, s);
+  }
   const json& h = s.admin.header;
   const std::string_view op = get_string(h, "op");
+  if (op == "session.create") {
+    return answer(iso, s, 200, {{"ok", true}, {"expires_ms", count_of(h, "expires_ms", 0)}});
+  }
+  if (op == "session.end") return answer(iso, s, 200, {{"ok", true}});
   if (op == "refreshed") {
     const json done = parse_json(s.admin_result);
     const bool running = get_bool(done, "running");
@@ -151,8 +192,8 @@ Action admin_called(Isolate& iso, State& s, bool ok, std::string_view result) {
     return respond(iso, s,
                    json_reply(200, {{"keys", r.is_object() ? r.value("keys", json::array()) : json::array()},
                                     {"total", count_of(r, "total")},
-                                    {"page", h.value("page", 1)},
-                                    {"limit", h.value("limit", 100)},
+                                    {"page", count_of(h, "page", 1)},
+                                    {"limit", count_of(h, "limit", 100)},
                                     {"counts", r.is_object() ? r.value("counts", json::object()) : json::object()}}));
   }
   if (op == "keys.add") {

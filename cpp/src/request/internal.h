@@ -52,6 +52,7 @@ struct Machine::State {
   machine::Phase phase = machine::Phase::routed;
   // The head, copied: the shim's buffer is gone after open().
   std::string method, path, query, headers, origin, request_id;
+  std::string nonce;  // 32 random hex digits: a new admin session's id
   bool secure = false;
   int64_t now_ms = 0;
   Route route;
@@ -63,7 +64,6 @@ struct Machine::State {
   std::vector<machine::Call> calls;
   bool native = false;
   bool pool_task_pending = false;
-  bool learn_resources = false;  // the answer creates or describes a file or cached content
   int attempts = 0;              // upstream calls made, all calls together
   // Streaming:
   uint32_t stream_slot = 0;
@@ -81,6 +81,7 @@ struct Machine::State {
   int admin_steps = 0;
   int64_t admin_started_ms = 0;
   std::string admin_result;  // JSON of the last call's result
+  bool session_checked = false;  // the plan's session was found live
 };
 
 namespace machine {

@@ -18,29 +18,10 @@ using abi::TaskKind;
 using machine::Call;
 using machine::Phase;
 
-void Isolate::pin_upload(std::string upload_id, int64_t key_id) {
-  if (upload_id.empty() || key_id <= 0) return;
-  if (uploads.emplace(upload_id, key_id).second) {
-    upload_order.push_back(std::move(upload_id));
-    if (upload_order.size() > kMaxUploads) {
-      uploads.erase(upload_order.front());
-      upload_order.erase(upload_order.begin());
-    }
-  }
-}
-
-std::optional<int64_t> Isolate::upload_key(std::string_view upload_id) const {
-  auto it = uploads.find(std::string(upload_id));
-  if (it == uploads.end()) return std::nullopt;
-  return it->second;
-}
-
 namespace machine {
 namespace {
 
 using State = Machine::State;
-
-constexpr int64_t kBodyTimeoutMs = 60 * 1000;
 
 Action tasks(const Isolate& iso, const State& s) {
   Action a;
@@ -53,7 +34,7 @@ Action read_body(const Isolate& iso, const State& s, uint64_t max_bytes, bool in
   Action a;
   a.kind = ActionKind::READ_BODY;
   a.max_bytes = max_bytes;
-  a.timeout_ms = kBodyTimeoutMs;
+  a.timeout_ms = s.route.body_timeout_ms;
   a.flags = housekeeping(iso, s.now_ms) | (inspect ? abi::FLAG_INSPECT : 0u);
   return a;
 }
@@ -63,7 +44,7 @@ ApiError body_error(Reason reason) {
     case Reason::TOO_LARGE:
       return api_error(413, "The request body is larger than this server accepts.", "request_too_large");
     case Reason::TIMEOUT:
-      return api_error(408, "The request body did not arrive in time.", "body_timeout");
+      return api_error(408, "The request body did not arrive in time.", "request_timeout");
     default:
       return api_error(400, "The request body could not be read: it was cut off or malformed.", "bad_body");
   }
@@ -246,6 +227,10 @@ Action start_proxy(Isolate& iso, State& s) {
     s.calls.push_back(std::move(c));
     return run(iso, s);
   }
+  // Values are counted before any translator parses the body (router.h).
+  if (s.body_read) {
+    if (auto e = json_shape_error(s.body, kRequestJsonLimits)) return respond(iso, s, error_for(s, *e));
+  }
   if (auto a = responses_start(iso, s)) return std::move(*a);
   return translate_and_run(iso, s);
 }
@@ -404,7 +389,7 @@ Action upstream_body(Isolate& iso, State& s, uint32_t slot, std::string body, Re
   // connection.
   if (reason != Reason::none) return failed(iso, s, slot, 0, {});
   if (s.native) return respond(iso, s, native_answer(iso, s, c, std::move(body)));
-  if (c.key_id > 0) iso.pool.affinity().learn_signatures(body, c.key_id);
+  if (c.key_id > 0) iso.pool.affinity().learn(c.up.method, c.up.path, body, c.key_id, nullptr);
   if (auto next = s.tr.exchange->next_call(slot, body)) {
     c.bodies.push_back(std::move(body));
     c.up.method = next->method;
@@ -481,10 +466,12 @@ Action respond(Isolate& iso, Machine::State& s, Reply reply) {
   Action a;
   a.kind = ActionKind::RESPOND;
   a.status = reply.status;
+  a.timeout_ms = s.route.body_timeout_ms;
   abi::HeaderList h;
   if (!reply.content_type.empty()) h.add("content-type", reply.content_type);
   bool has_cache_control = false;
   for (const auto& [name, value] : reply.headers) {
+    if (name == "x-content-type-options" || name == "content-security-policy") continue;  // added below
     h.add(name, value);
     has_cache_control = has_cache_control || name == "cache-control";
   }
@@ -524,7 +511,8 @@ Action Machine::open(Isolate& iso, const abi::Reader& head) {
   s.query = std::string(head.str(F::QUERY));
   s.headers = std::string(head.str(F::HEADERS));
   s.origin = std::string(head.str(F::ORIGIN));
-  s.request_id = std::string(head.str(F::RANDOM).substr(0, 16));
+  s.nonce = std::string(head.str(F::RANDOM));
+  s.request_id = s.nonce.substr(0, 16);
   s.secure = head.num(F::OK) != 0 || s.origin.rfind("https:", 0) == 0;
   s.now_ms = head.integer(F::NOW, 0, 0, kMaxTimeMs);
   if (s.method.empty()) s.method = "GET";
@@ -536,6 +524,8 @@ Action Machine::open(Isolate& iso, const abi::Reader& head) {
   r.headers = s.headers;
   r.now_ms = s.now_ms;
   r.secure = s.secure;
+  r.url_origin = s.origin;
+  r.nonce = s.nonce;
   s.route = route(iso.config, r, iso.router);
   switch (s.route.kind) {
     case Route::Kind::respond:
@@ -660,7 +650,7 @@ bool Machine::end(Isolate& iso, Reason reason, std::string_view tail, std::strin
     v.outcome = Outcome::server_error;
     v.message = "upstream stream ended early";
   } else {
-    if (c.key_id > 0) iso.pool.affinity().learn_signatures(s.tail, c.key_id);
+    if (c.key_id > 0) iso.pool.affinity().learn(c.up.method, c.up.path, s.tail, c.key_id, nullptr);
     if (before != nullptr) {
       if (auto save = machine::responses_stream_save(s)) before->push_back(std::move(*save));
     }

@@ -5,6 +5,7 @@
 #include "balancer/affinity.h"
 #include "balancer/path.h"
 #include "balancer/redact.h"
+#include "balancer/upload.h"
 #include "balancer/usage.h"
 #include "internal.h"
 
@@ -12,65 +13,6 @@ namespace bal::machine {
 namespace {
 
 using State = Machine::State;
-
-// Upstream answer headers a client may see.
-constexpr std::string_view kPassedHeaders[] = {
-    "content-type",
-    "x-goog-upload-status",
-    "x-goog-upload-url",
-    "x-goog-upload-chunk-granularity",
-    "x-goog-upload-size-received",
-    "x-goog-upload-control-url",
-};
-
-bool starts_with(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
-
-// The value of parameter `name` in a raw query, still encoded.
-std::string_view param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const size_t eq = item.find('=');
-    if (item.substr(0, eq) == name && eq != std::string_view::npos) return item.substr(eq + 1);
-  }
-  return {};
-}
-
-// Upload sessions answer with a URL on Google's host; point it back at this Worker so the
-// client's next request comes here (and gets the session's key) instead of going to Google
-// bare.
-std::string rewritten_upload_url(const Isolate& iso, const State& s, std::string_view url) {
-  const bool plain_origin = s.origin.find_first_of("\r\n") == std::string::npos;
-  if (s.origin.empty() || !plain_origin || !starts_with(url, iso.config.upstream)) return std::string(url);
-  const std::string_view rest = url.substr(iso.config.upstream.size());
-  if (rest.empty() || rest.front() != '/') return std::string(url);
-  return s.origin + std::string(rest);
-}
-
-// Answers that create or describe a file or a cached content: only these teach the pool
-// who owns one (a generated answer may quote any name).
-bool creates_or_describes(std::string_view method, std::string_view path) {
-  for (std::string_view family :
-       {"/v1beta/", "/v1alpha/", "/v1/", "/upload/v1beta/", "/upload/v1alpha/", "/upload/v1/"}) {
-    if (!starts_with(path, family)) continue;
-    const std::string_view rest = path.substr(family.size());
-    for (std::string_view kind : {"files", "cachedContents"}) {
-      if (!starts_with(rest, kind)) continue;
-      const std::string_view tail = rest.substr(kind.size());
-      // A list (GET), a creation (POST), an upload's last step (POST, or PUT on some clients).
-      if (tail.empty())
-        return method == "POST" || method == "GET" || (method == "PUT" && starts_with(path, "/upload/"));
-      if (tail.front() == '/' && tail.find('/', 1) == std::string_view::npos &&
-          tail.find(':') == std::string_view::npos) {
-        return method == "GET" || method == "PATCH";
-      }
-    }
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -81,37 +23,21 @@ UpstreamCall native_call(State& s) {
   c.path = s.route.path;
   c.query = s.route.query;
   c.sse = s.route.path.find(":streamGenerateContent") != std::string::npos;
-  s.learn_resources = creates_or_describes(s.method, s.route.path);
   return c;
 }
 
 std::optional<int64_t> native_prefer(const Isolate& iso, const State& s) {
-  if (starts_with(s.route.path, "/upload/")) {
-    const std::string_view id = param(s.route.query, "upload_id");
-    if (!id.empty()) {
-      if (auto key = iso.upload_key(id)) return key;
-    }
-  }
+  // An upload session's key, named by the URL this Worker gave out (upload.h).
+  if (s.route.pinned_key) return s.route.pinned_key;
   if (iso.pool.affinity().empty()) return std::nullopt;
   return iso.pool.affinity().key_for(s.route.path, s.body);
 }
 
 std::string native_stream_headers(Isolate& iso, State& s, const Call& c, std::string_view upstream) {
-  abi::HeaderList h;
-  for (std::string_view name : kPassedHeaders) {
-    const std::string_view v = abi::header_value(upstream, name);
-    if (v.empty()) continue;
-    if (name == "x-goog-upload-url") {
-      const size_t q = v.find('?');
-      const std::string_view id =
-          q == std::string_view::npos ? std::string_view() : param(v.substr(q + 1), "upload_id");
-      if (!id.empty()) iso.pin_upload(std::string(id), c.key_id);
-      h.add(name, redact(rewritten_upload_url(iso, s, v)));
-    } else {
-      h.add(name, redact(v));
-    }
-  }
-  return h.text();
+  // An origin with a line break cannot be put in a header: the URL stays Google's then.
+  const bool plain_origin = s.origin.find_first_of("\r\n") == std::string::npos;
+  const std::optional<int64_t> key = c.key_id > 0 ? std::optional<int64_t>(c.key_id) : std::nullopt;
+  return passed_back_headers(upstream, iso.config.upstream, plain_origin ? std::string_view(s.origin) : "", key);
 }
 
 namespace {
@@ -126,14 +52,11 @@ gemini::Usage usage_in(std::string_view tail) {
   return usage;
 }
 
-// What a complete answer teaches: thought signatures, and for answers that create or
-// describe a file or cached content, who owns it.
-std::vector<std::string> learn(Isolate& iso, const State& s, const Call& c, std::string_view tail) {
+// What a complete answer teaches (affinity.h: lesson_for): who owns a file or cached
+// content it creates or describes, or the thought signatures of a model's answer.
+std::vector<std::string> learn(Isolate& iso, const Call& c, std::string_view answer) {
   std::vector<std::string> created;
-  if (c.key_id > 0) {
-    if (s.learn_resources) iso.pool.affinity().learn_resources(tail, c.key_id, &created);
-    iso.pool.affinity().learn_signatures(tail, c.key_id);
-  }
+  if (c.key_id > 0) iso.pool.affinity().learn(c.up.method, c.up.path, answer, c.key_id, &created);
   return created;
 }
 
@@ -141,7 +64,7 @@ std::vector<std::string> learn(Isolate& iso, const State& s, const Call& c, std:
 
 Reply native_answer(Isolate& iso, State& s, Call& c, std::string body) {
   const std::string_view tail = std::string_view(body).substr(body.size() > kTailBytes ? body.size() - kTailBytes : 0);
-  record(iso, s, c, Verdict{}, true, usage_in(tail), learn(iso, s, c, tail));
+  record(iso, s, c, Verdict{}, true, usage_in(tail), learn(iso, c, body));
   Reply r;
   r.status = c.status;
   r.content_type.clear();
@@ -157,7 +80,7 @@ void native_end(Isolate& iso, State& s, abi::Reason reason, std::string_view tai
   // Only JSON and SSE answers can be checked for a proper end (media downloads cannot).
   const bool complete = reason == abi::Reason::none && (!s.stream_checkable || answer_complete(tail, s.stream_sse));
   if (complete) {
-    record(iso, s, c, Verdict{}, false, usage, learn(iso, s, c, tail));
+    record(iso, s, c, Verdict{}, false, usage, learn(iso, c, tail));
     return;
   }
   // Cut short: the key is not to blame, but the client must be able to tell.
