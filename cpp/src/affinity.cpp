@@ -1,5 +1,7 @@
 #include "balancer/affinity.h"
 
+#include <array>
+
 #include "balancer/rawjson.h"
 
 namespace bal {
@@ -62,18 +64,42 @@ std::vector<std::string> resource_names(std::string_view text) {
 }
 
 std::vector<std::string_view> thought_signatures(std::string_view text) {
-  std::vector<std::string_view> out;
-  for (std::string_view field : kSignatureFields) {
-    for (size_t at = text.find(field); at != std::string_view::npos; at = text.find(field, at + 1)) {
-      size_t i = at + field.size();
-      while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' || text[i] == ':')) ++i;
-      if (i >= text.size() || text[i] != '"') continue;
-      const size_t start = i + 1;
-      size_t end = start;
-      while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
-      if (end >= text.size() || end == start) continue;
-      out.push_back(text.substr(start, end - start));
+  // Both field names end in kSuffix: one pass that skips ahead by the suffix's length where
+  // it cannot end (Horspool), then a look back for either whole name. Answers are long and
+  // full of quotes; signatures are few.
+  static constexpr std::string_view kSuffix = "ignature\"";
+  static constexpr auto kSkip = [] {
+    std::array<uint8_t, 256> skip{};
+    skip.fill(static_cast<uint8_t>(kSuffix.size()));
+    for (size_t k = 0; k + 1 < kSuffix.size(); ++k) {
+      skip[static_cast<unsigned char>(kSuffix[k])] = static_cast<uint8_t>(kSuffix.size() - 1 - k);
     }
+    return skip;
+  }();
+  std::vector<std::string_view> out;
+  const size_t m = kSuffix.size();
+  for (size_t at = 0; at + m <= text.size();) {
+    const char last = text[at + m - 1];
+    if (last != '"' || text.compare(at, m, kSuffix) != 0) {
+      at += kSkip[static_cast<unsigned char>(last)];
+      continue;
+    }
+    const size_t end_of_name = at + m;
+    at += m;
+    bool named = false;
+    for (std::string_view field : kSignatureFields) {
+      named = named || (end_of_name >= field.size() && text.compare(end_of_name - field.size(), field.size(), field) == 0);
+    }
+    if (!named) continue;
+    size_t i = end_of_name;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' || text[i] == ':')) ++i;
+    if (i >= text.size() || text[i] != '"') continue;
+    const size_t start = i + 1;
+    size_t end = start;
+    while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+    if (end >= text.size() || end == start) continue;
+    out.push_back(text.substr(start, end - start));
+    at = end;
   }
   return out;
 }

@@ -156,9 +156,12 @@ error_code parser::string(bool is_key) {
     } else if (c < 0x20) {
       return fail(control_character, i);
     } else {
-      const size_t len = utf8_sequence(reinterpret_cast<const unsigned char*>(p_ + i), n_ - i);
-      if (len == 0) return fail(invalid_utf8, i);
-      i += len;
+      // A run of non-ASCII characters (CJK text is nothing else) is checked in one go.
+      do {
+        const size_t len = utf8_sequence(reinterpret_cast<const unsigned char*>(p_ + i), n_ - i);
+        if (len == 0) return fail(invalid_utf8, i);
+        i += len;
+      } while (i < n_ && static_cast<unsigned char>(p_[i]) >= 0x80);
     }
   }
   node& s = doc_.nodes_[index];

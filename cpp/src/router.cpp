@@ -73,6 +73,9 @@ Plan with_retry_after(Plan p, int64_t wait_ms) {
 }  // namespace detail
 
 std::optional<ApiError> json_shape_error(std::string_view body, const JsonLimits& limits) {
+  // Every value past the root is brought in by one byte ('[', '{' or ','), so a body this short
+  // cannot pass either count: no need to scan it (depth is the parser's to refuse).
+  if (body.size() < limits.max_values && body.size() + 1 < limits.max_items) return std::nullopt;
   switch (check_json_shape(body, limits)) {
     case JsonShape::too_many_values:
     case JsonShape::too_many_items:

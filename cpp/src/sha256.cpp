@@ -1,4 +1,5 @@
 // SHA-256 (FIPS 180-4), used only to compare tokens in constant time.
+#include <bit>
 #include <cstring>
 
 #include "balancer/auth.h"
@@ -16,7 +17,7 @@ constexpr uint32_t kRound[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-inline uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
+inline uint32_t rotr(uint32_t x, int n) { return std::rotr(x, n); }
 
 void compress(uint32_t state[8], const uint8_t block[64]) {
   uint32_t w[64];

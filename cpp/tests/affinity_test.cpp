@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "balancer/affinity.h"
 #include "balancer/pool.h"
 
@@ -19,6 +21,43 @@ TEST_CASE("thought signatures in native and OpenAI bodies", "[affinity]") {
   CHECK(sigs[0] == "c2lnLTE=");
   CHECK(sigs[1] == "c2lnLTI=");
   CHECK(bal::thought_signatures(R"({"thoughtSignature": 5})").empty());
+}
+
+// The plain way to find them: every occurrence of either name, then its string value.
+std::vector<std::string_view> signatures_the_slow_way(std::string_view text) {
+  std::vector<std::pair<size_t, std::string_view>> found;
+  for (std::string_view field : {std::string_view("\"thoughtSignature\""), std::string_view("\"thought_signature\"")}) {
+    for (size_t at = text.find(field); at != std::string_view::npos; at = text.find(field, at + 1)) {
+      size_t i = at + field.size();
+      while (i < text.size() && std::string_view(" \t\n\r:").find(text[i]) != std::string_view::npos) ++i;
+      if (i >= text.size() || text[i] != '"') continue;
+      size_t end = i + 1;
+      while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+      if (end >= text.size() || end == i + 1) continue;
+      found.emplace_back(at, text.substr(i + 1, end - i - 1));
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string_view> out;
+  for (const auto& [at, sig] : found) out.push_back(sig);
+  return out;
+}
+
+TEST_CASE("thought signatures are found wherever they are, among lookalikes", "[affinity]") {
+  const std::string_view pieces[] = {"\"thoughtSignature\": \"A1\"", "\"thought_signature\":\"B2\"", "ignature\"",
+                                     "\"Signature\":\"x\"",          "Signature\"",                  "\\\"",
+                                     "\"thoughtSignature\":5",       "说明 ",                        "quotes \" and ",
+                                     "\"thoughtSignature\":\"\"",    "\"thoughtSignature\" :\"C\\\"3\""};
+  uint32_t seed = 12345;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    for (int k = 0; k < 12; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      text += pieces[(seed >> 16) % std::size(pieces)];
+    }
+    INFO(text);
+    CHECK(bal::thought_signatures(text) == signatures_the_slow_way(text));
+  }
 }
 
 TEST_CASE("learned resources and signatures route later requests", "[affinity]") {

@@ -22,8 +22,6 @@ constexpr Extension kExtensions[] = {
     {".mp4", "video/mp4"},         {".mov", "video/mov"},    {".webm", "video/webm"},
 };
 
-constexpr size_t kMaxFunctionName = 64;
-
 }  // namespace
 
 void write_inline(Turns& turns, std::string_view role, std::string_view mime, std::string_view escaped_data) {
