@@ -9,9 +9,12 @@ import { discardBody, readBody, readLimited, streamAnswer } from './stream.mjs';
 export { KeyPool } from './key-pool.mjs';
 
 let configured = null;
+let configuredEnv = null;
 
 // The bindings the core reads, as strings; the core keeps them until they change.
 function configure(env) {
+  if (env === configuredEnv) return;
+  configuredEnv = env;
   const bindings = {};
   for (const name of ABI.config) if (typeof env[name] === 'string') bindings[name] = env[name];
   const text = JSON.stringify(bindings);
@@ -129,6 +132,7 @@ async function drive(req, request, env, ctx) {
   const E = ABI.event;
   let act = req.action;
   let clientBody = null;
+  let lastRead = null; // the upstream body last fed, which RESPOND may send as it came
   for (;;) {
     if (act.LOG) console.warn(act.LOG);
     switch (act.KIND) {
@@ -137,7 +141,8 @@ async function drive(req, request, env, ctx) {
         tasks.abandon();
         if (clientBody === null) await discardBody(request, act.TIMEOUT_MS);
         const status = act.STATUS;
-        return new Response(status === 204 || status === 205 || status === 304 ? null : act.BODY, { status, headers: headersOf(act.HEADERS) });
+        const body = act.FLAGS & ABI.flag.BODY_AS_READ ? lastRead : act.BODY;
+        return new Response(status === 204 || status === 205 || status === 304 ? null : body, { status, headers: headersOf(act.HEADERS) });
       }
       case A.READ_BODY: {
         const read = await readBody(request, act.MAX_BYTES, act.TIMEOUT_MS);
@@ -162,6 +167,7 @@ async function drive(req, request, env, ctx) {
         const res = tasks.responses.get(act.SLOT);
         const read = await readLimited(res, act.MAX_BYTES);
         tasks.settled(act.SLOT);
+        lastRead = read.bytes;
         act = req.feed({ KIND: E.UPSTREAM_BODY, SLOT: act.SLOT, BODY: read.bytes, REASON: read.reason, NOW: Date.now() });
         break;
       }

@@ -100,8 +100,17 @@ export async function readBody(request, max, timeoutMs) {
 
 // An upstream answer read whole, at most `limit` bytes: { bytes, reason? }.
 export async function readLimited(res, limit) {
-  const reader = res.body?.getReader();
-  if (!reader) return { bytes: new Uint8Array(0) };
+  if (!res.body) return { bytes: new Uint8Array(0) };
+  const length = res.headers.get('content-length');
+  if (length !== null && Number(length) <= limit) {
+    // A declared length within the limit: read it whole (one promise, not one per chunk).
+    try {
+      return { bytes: new Uint8Array(await res.arrayBuffer()) };
+    } catch {
+      return { bytes: new Uint8Array(0), reason: ABI.reason.NETWORK };
+    }
+  }
+  const reader = res.body.getReader();
   const parts = [];
   let size = 0;
   try {

@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 4u
+#define BAL_ABI_VERSION 5u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -145,7 +145,9 @@ extern "C" {
 #define BAL_FLAGS(X)                                                                       \
   X(EVENTS_PENDING, 1) /* key events wait in the core: drain them (EVENTS) soon         */ \
   X(POOL_STALE, 2)     /* the pool snapshot is old: refresh it in the background         */ \
-  X(INSPECT, 4)        /* READ_BODY: feed the bytes, the core reads them                  */
+  X(INSPECT, 4)        /* READ_BODY: feed the bytes, the core reads them                  */ \
+  X(BODY_AS_READ, 8)   /* RESPOND: send the upstream body last fed (UPSTREAM_BODY) as it  */ \
+                       /* came; the action carries no BODY                                 */
 
 /* REASON values: X(name, id). */
 #define BAL_REASONS(X) \

@@ -80,7 +80,8 @@ void write_action(std::string& out, const bal::Action& a, uint32_t handle) {
     case bal::abi::ActionKind::STREAM:
       w.num(F::STATUS, a.status).str(F::HEADERS, a.headers);
       if (a.kind == bal::abi::ActionKind::RESPOND) {
-        w.bytes(F::BODY, a.body).num(F::TIMEOUT_MS, static_cast<double>(a.timeout_ms));
+        if ((a.flags & bal::abi::FLAG_BODY_AS_READ) == 0) w.bytes(F::BODY, a.body);
+        w.num(F::TIMEOUT_MS, static_cast<double>(a.timeout_ms));
       } else {
         w.num(F::SLOT, a.slot).num(F::MODE, a.mode).num(F::IDLE_MS, static_cast<double>(a.idle_ms));
         if (a.ping_ms > 0) w.num(F::PING_MS, static_cast<double>(a.ping_ms));

@@ -80,6 +80,9 @@ struct Reply {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // further headers (retry-after ...)
+  // The body is the upstream answer exactly as the shim read it: the shim sends those bytes
+  // again instead of receiving a copy (RESPOND with FLAGS BODY_AS_READ).
+  bool body_as_read = false;
 };
 
 // Gemini SSE → the client's stream, one network chunk at a time. A chunk may end anywhere

@@ -493,8 +493,12 @@ Action respond(Isolate& iso, Machine::State& s, Reply reply) {
     h.add("cache-control", "no-store");
   }
   a.headers = h.text();
-  a.body = std::move(reply.body);
   a.flags = housekeeping(iso, s.now_ms);
+  if (reply.body_as_read) {
+    a.flags |= abi::FLAG_BODY_AS_READ;
+  } else {
+    a.body = std::move(reply.body);
+  }
   s.phase = Phase::done;
   return a;
 }

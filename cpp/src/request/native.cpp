@@ -71,6 +71,7 @@ Reply native_answer(Isolate& iso, State& s, Call& c, std::string body) {
   abi::for_each_header(native_stream_headers(iso, s, c, c.answer_headers),
                        [&r](std::string_view n, std::string_view v) { r.headers.emplace_back(n, v); });
   r.body = std::move(body);
+  r.body_as_read = true;
   return r;
 }
 
