@@ -118,9 +118,10 @@ TEST_CASE("ABI: a request through bal_call, and every way to get it wrong", "[ab
   REQUIRE(call(Op::EVENTS, 0, "") == BAL_OK);
   out = result();
   const bal::json events = bal::parse_json(Reader(out).bytes(F::BODY));
-  REQUIRE(events.size() == 1);
-  CHECK(events[0]["id"] == 7);
-  CHECK(events[0]["requests"] == 1);
+  REQUIRE(events["keys"].size() == 1);
+  CHECK(events["keys"][0]["id"] == 7);
+  CHECK(events["keys"][0]["requests"] == 1);
+  CHECK(events["families"][0]["family"] == "gemini");
 
   // A request closed before its end is gone; closing twice is harmless.
   REQUIRE(call(Op::OPEN, 0, head("GET", "/v1beta/models", "x-goog-api-key\nt1\n")) == BAL_OK);

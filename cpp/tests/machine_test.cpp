@@ -170,17 +170,17 @@ TEST_CASE("machine: every upstream answer of GEMINI.md's table, native and OpenA
         // Every attempt is one key event with its verdict, for the pool to apply as data.
         const json events = sim.events();
         int64_t requests = 0;
-        for (const json& e : events) {
-          requests += e["requests"].get<int64_t>();
-          CHECK(e["family"] == (native ? "gemini" : "openai.chat"));
-          const int64_t id = e["id"];
-          if (std::find(row.disabled.begin(), row.disabled.end(), id) != row.disabled.end())
-            CHECK(e["action"] == "disable");
-          if (std::find(row.cooling.begin(), row.cooling.end(), id) != row.cooling.end()) {
-            CHECK(e["action"] == "cooldown");
-            CHECK(e["scope"] == "gemini-2.5-flash");
-          }
+        for (const json& k : events["keys"]) requests += k["requests"].get<int64_t>();
+        for (const json& f : events["families"]) CHECK(f["family"] == (native ? "gemini" : "openai.chat"));
+        std::vector<int64_t> disabled;
+        for (const json& d : events["disables"]) disabled.push_back(d["id"]);
+        std::vector<int64_t> cooled;
+        for (const json& c : events["cooldowns"]) {
+          cooled.push_back(c["id"]);
+          CHECK(c["scope"] == "gemini-2.5-flash");
         }
+        CHECK(disabled == row.disabled);
+        CHECK(cooled == row.cooling);
         CHECK(requests == static_cast<int64_t>(row.keys.size()));
         if (!native && r.status != 200) CHECK(r.body["error"]["type"].is_string());
         if (native && r.status != 200) CHECK(r.body["error"]["code"] == r.status);
@@ -195,9 +195,10 @@ TEST_CASE("machine: a daily quota cools the key until midnight Pacific", "[machi
   sim.run("POST", kNativePath, sim.client(), kGenerate,
           {answer(429, quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier")), answer(200, kReply)});
   const json e = sim.events();
-  REQUIRE(e.size() == 2);
-  CHECK(e[0]["until_ms"] == bal::next_pacific_midnight_ms(kT0));
-  CHECK(e[0]["reason"] == "quota_day");
+  REQUIRE(e["keys"].size() == 2);
+  REQUIRE(e["cooldowns"].size() == 1);
+  CHECK(e["cooldowns"][0]["until_ms"] == bal::next_pacific_midnight_ms(kT0));
+  CHECK(e["cooldowns"][0]["reason"] == "quota_day");
 }
 
 TEST_CASE("machine: MAX_ATTEMPTS keys at most, then the last error", "[machine]") {
@@ -288,11 +289,10 @@ TEST_CASE("machine: only answers that create or describe a file teach who owns i
   r = sim.run("GET", "/v1beta/files/zzz", sim.client(), "", {answer(200, R"({"name":"files/zzz"})")});
   CHECK(r.raw == R"({"name":"files/zzz"})");
   CHECK(sim.iso.pool.affinity().key_for("/v1beta/files/zzz", "") == r.keys.front());
-  json created;
-  for (const json& e : sim.events()) {
-    if (!e["created"].empty()) created = e["created"];
-  }
-  CHECK(created == json{"files/zzz"});
+  const json created = sim.events()["created"];
+  REQUIRE(created.size() == 1);
+  CHECK(created[0]["resource"] == "files/zzz");
+  CHECK(created[0]["id"] == r.keys.front());
 }
 
 TEST_CASE("machine: an upload session stays on the key that started it, its URL points here", "[machine]") {
@@ -391,9 +391,9 @@ TEST_CASE("machine: streams, translated and untouched, end well or with an error
     CHECK(out.find("\"content\":\"Hi\"") != std::string::npos);
     CHECK(out.size() >= 14);
     CHECK(out.substr(out.size() - 14) == "data: [DONE]\n\n");
-    const json e = sim.events();
+    const json e = sim.events()["keys"];
     CHECK(e[0]["prompt_tokens"] == 3);
-    CHECK(e[0]["failures"].empty());
+    CHECK(e[0]["failures"] == 0);
   }
   SECTION("OpenAI stream cut short: an error event, [DONE], and no key blamed") {
     Sim sim;
@@ -452,9 +452,9 @@ TEST_CASE("machine: streams, translated and untouched, end well or with an error
     sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, "")});
     std::string out;
     CHECK(sim.machine->end(sim.iso, bal::abi::Reason::ABORTED, "", out));
-    const json e = sim.events();
+    const json e = sim.events()["keys"];
     CHECK(e[0]["requests"] == 1);
-    CHECK(e[0]["failures"].empty());
+    CHECK(e[0]["failures"] == 0);
   }
 }
 

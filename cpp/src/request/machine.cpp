@@ -442,7 +442,7 @@ void record(Isolate& iso, const Machine::State& s, const Call& c, const Verdict&
   e.family = std::string(api_family(s.route.api));
   e.outcome = v.outcome;
   e.action = v.action;
-  e.scope = v.all_models || c.up.model.empty() ? std::string("*") : c.up.model;
+  e.scope = cooldown_scope(c.up.model, v.all_models);
   e.until_ms = v.until_ms;
   e.counted = counted;
   e.prompt_tokens = usage.prompt;
