@@ -634,3 +634,109 @@ TEST_CASE("machine: a native 204 is answered, never streamed", "[machine]") {
   CHECK(r.status == 204);
   CHECK(r.raw.empty());
 }
+
+namespace {
+
+// pool.h's lines for keys `ids` in slice [lo, hi), each cooling for every model until `until`
+// when it is not 0.
+std::string slice_lines(int64_t lo, int64_t hi, std::vector<int64_t> ids, int64_t until = 0) {
+  std::string text = "T 100\nW " + std::to_string(lo) + " " + std::to_string(hi) + "\n";
+  for (int64_t id : ids) {
+    text += "K " + std::to_string(id) + " " + key_text(id) + " a\n";
+    if (until > 0) text += "C " + std::to_string(id) + " * " + std::to_string(until) + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("machine: a slice with no usable key waits for the next slice, then picks from it", "[machine][pool]") {
+  const int64_t later = kT0 + 3600 * 1000;
+  SECTION("no key usable at all in the slice: one POOL task for the next slice, then its key") {
+    Sim sim;
+    sim.slice(slice_lines(1, 3, {1, 2}, later), 1);
+    sim.on_pool = [&](uint32_t flags) {
+      CHECK((flags & bal::abi::FLAG_POOL_NEXT) != 0);
+      CHECK((flags & bal::abi::FLAG_POOL_STALE) != 0);
+      REQUIRE(sim.iso.pool.update(slice_lines(3, 5, {3, 4}), 1, 2, sim.now, true));
+    };
+    const Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+    CHECK(r.status == 200);
+    CHECK(r.pool_loads == 1);
+    CHECK(r.keys == std::vector<int64_t>{3});
+  }
+  SECTION("failover through the slice runs on into the next one") {
+    Sim sim;
+    sim.slice(slice_lines(1, 3, {1, 2}), 1);
+    sim.on_pool = [&](uint32_t) { REQUIRE(sim.iso.pool.update(slice_lines(3, 5, {3, 4}), 1, 2, sim.now, true)); };
+    const Answer limited = answer(429, quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier"));
+    const Run r = sim.run("POST", "/v1/chat/completions", sim.bearer(), kChat, {limited, limited, answer(200, kReply)});
+    CHECK(r.status == 200);
+    CHECK(r.pool_loads == 1);
+    CHECK(r.keys == std::vector<int64_t>{1, 2, 3});
+  }
+  SECTION("the whole pool held: no slice to swap, the answer at once") {
+    Sim sim;
+    sim.slice(slice_lines(0, 0, {1, 2}, later), 1);
+    const Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {});
+    CHECK(r.status == 429);
+    CHECK(r.pool_loads == 0);
+  }
+  SECTION("while fresh slices come up dry, swaps are spaced out: 1 s, doubling up to 60 s") {
+    Sim sim;
+    int64_t version = 1;
+    int64_t lo = 1;
+    sim.slice(slice_lines(lo, lo + 2, {lo, lo + 1}, later), version);
+    sim.on_pool = [&](uint32_t) {
+      lo += 2;
+      REQUIRE(sim.iso.pool.update(slice_lines(lo, lo + 2, {lo, lo + 1}, later), version, version + 1, sim.now, true));
+      ++version;
+    };
+    // A request every 500 ms: the times at which one asked for a fresh slice.
+    std::vector<int64_t> swaps;
+    for (int i = 0; i < 400; ++i) {
+      const Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {});
+      CHECK(r.status == 429);
+      CHECK(r.keys.empty());
+      if (r.pool_loads > 0) swaps.push_back(sim.now - kT0);
+      sim.now += 500;
+    }
+    CHECK(swaps == std::vector<int64_t>{0, 1000, 3000, 7000, 15000, 31000, 63000, 123000, 183000});
+    // A fresh slice with a usable key: the next dry slice may be swapped 1 s later again.
+    sim.on_pool = [&](uint32_t) {
+      // (key_text() repeats every 26 ids: these differ from every key held before)
+      REQUIRE(sim.iso.pool.update(slice_lines(23, 25, {23, 24}), version, version + 1, sim.now, true));
+      ++version;
+    };
+    sim.now = kT0 + 183000 + 60000;
+    Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+    CHECK(r.pool_loads == 1);
+    CHECK(r.keys == std::vector<int64_t>{23});
+    sim.iso.pool.apply(23, bal::KeyAction::cooldown, "gemini-2.5-flash", true, later, sim.now);
+    sim.iso.pool.apply(24, bal::KeyAction::cooldown, "gemini-2.5-flash", true, later, sim.now);
+    sim.on_pool = [&](uint32_t) {};
+    sim.now += 1000;
+    r = sim.run("POST", kNativePath, sim.client(), kGenerate, {});
+    CHECK(r.pool_loads == 1);
+  }
+}
+
+TEST_CASE("machine: halfway through its slice an isolate asks for the next one", "[machine][pool]") {
+  Sim sim;
+  sim.slice(slice_lines(1, 5, {1, 2, 3, 4}), 1);
+  const auto next = [](const Run& r) { return (r.last.flags & bal::abi::FLAG_POOL_NEXT) != 0; };
+  Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+  CHECK_FALSE(next(r));
+  r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+  CHECK(next(r));
+  CHECK((r.last.flags & bal::abi::FLAG_POOL_STALE) != 0);
+  // The next slice came: the keys not used yet stay in turn, and the count starts over.
+  REQUIRE(sim.iso.pool.update(slice_lines(5, 9, {5, 6, 7, 8}), 1, 2, sim.now, true));
+  r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+  CHECK_FALSE(next(r));
+  // The whole pool held: never.
+  Sim whole;
+  whole.keys(2);
+  for (int i = 0; i < 3; ++i)
+    CHECK_FALSE(next(whole.run("POST", kNativePath, whole.client(), kGenerate, {answer(200, kReply)})));
+}
