@@ -58,7 +58,8 @@ extern "C" {
                    /* snapshot, pool.h); no BODY: unchanged,   MEMBERS                   */ \
                    /* and fresh as of NOW                                                */ \
   X(EVENTS, 8)     /* in: NOW                                out: BODY (JSON: rows per*/ \
-                   /* table, events.h), FLAGS (POOL_STALE, POOL_NEXT: pull with them)    */ \
+                   /* table, events.h; absent when there are none), FLAGS (POOL_STALE,   */ \
+                   /* POOL_NEXT: the report brings the pool up to date with them)        */ \
   X(CLASSIFY, 9)   /* in: STATUS, BODY, MODEL, NOW           out: BODY (JSON verdict: */ \
                    /* outcome, group, dead, revive, action, scope, until_ms, message)    */ \
   X(REDACT, 10)    /* in: raw text                           out: raw text, redacted  */ \

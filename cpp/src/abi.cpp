@@ -248,12 +248,13 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
     case Op::POOL_APPLY:
       return op_pool_apply(r);
     case Op::EVENTS: {
-      const std::string events = st.iso.events.drain();
       // The pool flags tell the report whether to bring the pool up to date on its way.
       const uint32_t flags = bal::machine::housekeeping(st.iso, r.integer(F::NOW, 0, 0, bal::kMaxTimeMs)) &
                              (bal::abi::FLAG_POOL_STALE | bal::abi::FLAG_POOL_NEXT);
       st.result.clear();
-      Writer(st.result).bytes(F::BODY, events).num(F::FLAGS, flags);
+      Writer w(st.result);
+      if (!st.iso.events.empty()) w.bytes(F::BODY, st.iso.events.drain());
+      w.num(F::FLAGS, flags);
       return BAL_OK;
     }
     case Op::CLASSIFY:
