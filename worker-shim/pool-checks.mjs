@@ -41,12 +41,8 @@ export const withChecks = (Base) =>
     checkStatus() {
       const job = this.currentJob();
       if (!job) return { running: false, total: 0, checked: 0, summary: summarise([]), started_ms: null, finished_ms: null };
-      const rows = this.sql
-        .exec(
-          'SELECT outcome, outcome_group, COUNT(*) AS n FROM check_items WHERE job_id = ? AND state = 2 GROUP BY outcome, outcome_group',
-          job.id,
-        )
-        .toArray();
+      const q = 'SELECT outcome, outcome_group, COUNT(*) AS n FROM check_items WHERE job_id = ? AND state = 2 GROUP BY 1, 2';
+      const rows = this.sql.exec(q, job.id).toArray();
       return {
         job_id: job.id,
         running: job.finished_ms == null,
@@ -69,11 +65,8 @@ export const withChecks = (Base) =>
         const jobId = this.sql.exec('INSERT INTO check_jobs (started_ms, total) VALUES (?, 0) RETURNING id', now).one().id;
         if (ids == null) this.sql.exec('INSERT INTO check_items (job_id, key_id) SELECT ?, id FROM keys', jobId);
         for (const part of ids == null ? [] : chunks(ids)) {
-          this.sql.exec(
-            `INSERT INTO check_items (job_id, key_id) SELECT ?, id FROM keys WHERE id IN (${placeholders(part.length)})`,
-            jobId,
-            ...part,
-          );
+          const q = `INSERT INTO check_items (job_id, key_id) SELECT ?, id FROM keys WHERE id IN (${placeholders(part.length)})`;
+          this.sql.exec(q, jobId, ...part);
         }
         const total = this.sql.exec('SELECT COUNT(*) AS n FROM check_items WHERE job_id = ?', jobId).one().n;
         this.sql.exec('UPDATE check_jobs SET total = ?, finished_ms = CASE WHEN ? = 0 THEN ? END WHERE id = ?', total, total, now, jobId);
@@ -88,23 +81,12 @@ export const withChecks = (Base) =>
       if (!job || job.finished_ms != null) return this.checkStatus();
       const now = Date.now();
       const batch = this.storage.transactionSync(() => {
-        const claimed = this.sql
-          .exec(
-            `SELECT i.key_id, k.key FROM check_items i JOIN keys k ON k.id = i.key_id
-             WHERE i.job_id = ? AND (i.state = 0 OR (i.state = 1 AND i.claimed_ms < ?)) LIMIT ?`,
-            job.id,
-            now - CHECK_CLAIM_MS,
-            CHECK_BATCH,
-          )
-          .toArray();
-        for (const part of chunks(claimed.map((b) => b.key_id))) {
-          this.sql.exec(
-            `UPDATE check_items SET state = 1, claimed_ms = ? WHERE job_id = ? AND key_id IN (${placeholders(part.length)})`,
-            now,
-            job.id,
-            ...part,
-          );
-        }
+        const q = `SELECT i.key_id, k.key FROM check_items i JOIN keys k ON k.id = i.key_id
+                   WHERE i.job_id = ? AND (i.state = 0 OR (i.state = 1 AND i.claimed_ms < ?)) LIMIT ?`;
+        const claimed = this.sql.exec(q, job.id, now - CHECK_CLAIM_MS, CHECK_BATCH).toArray();
+        // One statement: a batch is within the bound-parameter limit.
+        const claim = `UPDATE check_items SET state = 1, claimed_ms = ? WHERE job_id = ? AND key_id IN (${placeholders(claimed.length)})`;
+        this.sql.exec(claim, now, job.id, ...claimed.map((b) => b.key_id));
         // Items whose key was deleted meanwhile are done.
         this.sql.exec(
           "UPDATE check_items SET state = 2, outcome = 'deleted' WHERE job_id = ? AND key_id NOT IN (SELECT id FROM keys)",
@@ -125,13 +107,8 @@ export const withChecks = (Base) =>
     // reason; a key disabled as dead that works again comes back (a manual disable stays).
     recordProbe(jobId, keyId, verdict, note) {
       const now = Date.now();
-      this.sql.exec(
-        'UPDATE check_items SET state = 2, outcome = ?, outcome_group = ? WHERE job_id = ? AND key_id = ?',
-        verdict.outcome,
-        verdict.group,
-        jobId,
-        keyId,
-      );
+      const q = 'UPDATE check_items SET state = 2, outcome = ?, outcome_group = ? WHERE job_id = ? AND key_id = ?';
+      this.sql.exec(q, verdict.outcome, verdict.group, jobId, keyId);
       if (verdict.dead) {
         const q = `UPDATE keys SET disabled_reason = ?, disabled_ms = ?, last_error = ?, last_error_ms = ?
                    WHERE id = ? AND (disabled_reason IS NULL OR disabled_reason != ?) RETURNING id`;
