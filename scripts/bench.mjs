@@ -60,7 +60,7 @@ function printPool({ core: c, sim: s }) {
       ['KeyPool object CPU per second (workerd process)', `${fmt(s.objectCpuPerSecond * 100)} %`, '≤ 10 %'],
       [`… beyond Miniflare's own cost per call (${fmt(s.rpcFloorMs, 2)} ms)`, `${fmt(s.objectCpuPerSecondBeyondFloor * 100)} %`, ''],
       [
-        `… the same calls one at a time (ms per report ${fmt(s.perCallMs.report, 2)}, changes ${fmt(s.perCallMs.changes, 2)}, next slice ${fmt(s.perCallMs.nextSlice, 2)})`,
+        `… the same calls one at a time (ms per report ${fmt(s.perCallMs.report, 2)}, its answer read in Node ${fmt(s.perCallMs.reportRead, 2)}; changes ${fmt(s.perCallMs.changes, 2)}, next slice ${fmt(s.perCallMs.nextSlice, 2)})`,
         `${fmt(s.objectCpuPerSecondOneAtATime * 100)} %`,
         '',
       ],
