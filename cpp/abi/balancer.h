@@ -109,7 +109,9 @@ extern "C" {
   X(VERSION, 35, num)    /* the pool's version (POOL_LOAD, POOL_APPLY)                        */ \
   X(FROM, 36, num)       /* POOL_APPLY: the version the changes start from                   */ \
   X(TO, 37, num)         /* POOL_APPLY: the version they bring the pool to                   */ \
-  X(MEMBERS, 38, num)    /* keys of this isolate's slice the pool holds (COUNT: all it holds) */
+  X(MEMBERS, 38, num)    /* keys of this isolate's slice the pool holds (COUNT: all it holds) */ \
+  X(KEY_ID, 39, num)     /* POOL: a key the request must use (an upload session's, a bound    */ \
+                         /* conversation's) that this isolate does not hold: ask for it too   */
 
 /* Actions (an OPEN's or a FEED's answer, KIND): X(name, id). */
 #define BAL_ACTIONS(X)                                                                    \
@@ -135,8 +137,8 @@ extern "C" {
   X(CALL, 3)   /* a key pool method: NAME, ARGS (a JSON array); BODY, when present, is the */ \
                /* `body` field of the last argument, as bytes; FEED CALLED (OK 0: it threw) */ \
   X(POOL, 4)   /* bring the pool up to date now (FLAGS POOL_STALE: even if one is loaded  */ \
-               /* and a refresh is under way; POOL_NEXT: with the next slice of keys);    */ \
-               /* FEED POOL_READY                                                          */ \
+               /* and a refresh is under way; POOL_NEXT: with the next slice of keys;     */ \
+               /* KEY_ID: with that key, held even outside the slice); FEED POOL_READY    */ \
   X(MEDIA, 5)  /* fetch a public URL with no credentials: URL, MAX_BYTES (counted while   */ \
                /* reading), TIMEOUT_MS, REDIRECTS; FEED MEDIA_DONE (STATUS, MIME, BODY)   */ \
                /* or MEDIA_DONE with REASON                                                */

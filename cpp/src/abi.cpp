@@ -60,6 +60,7 @@ void write_task(Writer& w, const bal::Task& t) {
       break;
     case bal::abi::TaskKind::POOL:
       w.num(F::FLAGS, t.flags);
+      if (t.key_id > 0) w.num(F::KEY_ID, static_cast<double>(t.key_id));
       break;
     case bal::abi::TaskKind::MEDIA:
       w.str(F::URL, t.url).num(F::MAX_BYTES, static_cast<double>(t.max_bytes));

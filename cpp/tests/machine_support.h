@@ -156,7 +156,7 @@ class Sim {
           ++r.pool_loads;
           r.pool_flags.push_back(t.flags);
           pending_pool_ = t.slot;
-          pending_pool_flags_ = t.flags;
+          pending_pool_task_ = t;
         } else if (t.kind == TaskKind::CALL) {
           calls.push_back(t);
         }
@@ -166,7 +166,7 @@ class Sim {
         const uint32_t slot = pending_pool_;
         pending_pool_ = UINT32_MAX;
         if (on_pool) {
-          on_pool(pending_pool_flags_);
+          on_pool(pending_pool_task_);
         } else if (iso.pool_loaded_ms < 0 && !pool_text_.empty()) {
           REQUIRE(iso.pool.load(pool_text_, 0));
           iso.pool_loaded_ms = now;
@@ -235,13 +235,13 @@ class Sim {
   std::vector<bal::Task> calls;
   // The key pool's answer to a CALL task (JSON), when a run reaches one.
   std::function<std::string(const bal::Task&)> on_call;
-  // Carries out a POOL task (its FLAGS) before POOL_READY is fed, when set.
-  std::function<void(uint32_t)> on_pool;
+  // Carries out a POOL task before POOL_READY is fed, when set.
+  std::function<void(const bal::Task&)> on_pool;
   int64_t now = kT0;
 
  private:
   uint32_t pending_pool_ = UINT32_MAX;
-  uint32_t pending_pool_flags_ = 0;
+  bal::Task pending_pool_task_;
   std::string pool_text_;
 };
 

@@ -655,9 +655,9 @@ TEST_CASE("machine: a slice with no usable key waits for the next slice, then pi
   SECTION("no key usable at all in the slice: one POOL task for the next slice, then its key") {
     Sim sim;
     sim.slice(slice_lines(1, 3, {1, 2}, later), 1);
-    sim.on_pool = [&](uint32_t flags) {
-      CHECK((flags & bal::abi::FLAG_POOL_NEXT) != 0);
-      CHECK((flags & bal::abi::FLAG_POOL_STALE) != 0);
+    sim.on_pool = [&](const bal::Task& t) {
+      CHECK((t.flags & bal::abi::FLAG_POOL_NEXT) != 0);
+      CHECK((t.flags & bal::abi::FLAG_POOL_STALE) != 0);
       REQUIRE(sim.iso.pool.update(slice_lines(3, 5, {3, 4}), 1, 2, sim.now, true));
     };
     const Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
@@ -668,7 +668,7 @@ TEST_CASE("machine: a slice with no usable key waits for the next slice, then pi
   SECTION("failover through the slice runs on into the next one") {
     Sim sim;
     sim.slice(slice_lines(1, 3, {1, 2}), 1);
-    sim.on_pool = [&](uint32_t) { REQUIRE(sim.iso.pool.update(slice_lines(3, 5, {3, 4}), 1, 2, sim.now, true)); };
+    sim.on_pool = [&](const bal::Task&) { REQUIRE(sim.iso.pool.update(slice_lines(3, 5, {3, 4}), 1, 2, sim.now, true)); };
     const Answer limited = answer(429, quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier"));
     const Run r = sim.run("POST", "/v1/chat/completions", sim.bearer(), kChat, {limited, limited, answer(200, kReply)});
     CHECK(r.status == 200);
@@ -687,7 +687,7 @@ TEST_CASE("machine: a slice with no usable key waits for the next slice, then pi
     int64_t version = 1;
     int64_t lo = 1;
     sim.slice(slice_lines(lo, lo + 2, {lo, lo + 1}, later), version);
-    sim.on_pool = [&](uint32_t) {
+    sim.on_pool = [&](const bal::Task&) {
       lo += 2;
       REQUIRE(sim.iso.pool.update(slice_lines(lo, lo + 2, {lo, lo + 1}, later), version, version + 1, sim.now, true));
       ++version;
@@ -703,7 +703,7 @@ TEST_CASE("machine: a slice with no usable key waits for the next slice, then pi
     }
     CHECK(swaps == std::vector<int64_t>{0, 1000, 3000, 7000, 15000, 31000, 63000, 123000, 183000});
     // A fresh slice with a usable key: the next dry slice may be swapped 1 s later again.
-    sim.on_pool = [&](uint32_t) {
+    sim.on_pool = [&](const bal::Task&) {
       // (key_text() repeats every 26 ids: these differ from every key held before)
       REQUIRE(sim.iso.pool.update(slice_lines(23, 25, {23, 24}), version, version + 1, sim.now, true));
       ++version;
@@ -714,7 +714,7 @@ TEST_CASE("machine: a slice with no usable key waits for the next slice, then pi
     CHECK(r.keys == std::vector<int64_t>{23});
     sim.iso.pool.apply(23, bal::KeyAction::cooldown, "gemini-2.5-flash", true, later, sim.now);
     sim.iso.pool.apply(24, bal::KeyAction::cooldown, "gemini-2.5-flash", true, later, sim.now);
-    sim.on_pool = [&](uint32_t) {};
+    sim.on_pool = [&](const bal::Task&) {};
     sim.now += 1000;
     r = sim.run("POST", kNativePath, sim.client(), kGenerate, {});
     CHECK(r.pool_loads == 1);
@@ -739,4 +739,30 @@ TEST_CASE("machine: halfway through its slice an isolate asks for the next one",
   whole.keys(2);
   for (int i = 0; i < 3; ++i)
     CHECK_FALSE(next(whole.run("POST", kNativePath, whole.client(), kGenerate, {answer(200, kReply)})));
+}
+
+TEST_CASE("machine: a request bound to a key outside the slice asks the pool for that key", "[machine][pool]") {
+  const std::string upload = "/upload/v1beta/files?upload_id=UP-9&upload_protocol=resumable&balancer_key=";
+  Sim sim;
+  sim.slice(slice_lines(1, 3, {1, 2}), 1);
+  std::vector<int64_t> asked;
+  sim.on_pool = [&](const bal::Task& t) {
+    asked.push_back(t.key_id);
+    CHECK((t.flags & bal::abi::FLAG_POOL_NEXT) == 0);
+    // The key pool sends the key as it sends keys an affinity names.
+    if (t.key_id == 7) REQUIRE(sim.iso.pool.update("P 7 " + key_text(7) + " a\n", 1, 1, sim.now));
+  };
+  const json headers = {{"x-goog-api-key", kClient}, {"x-goog-upload-command", "upload, finalize"}};
+  Run r = sim.run("PUT", upload + "7", headers, "bytes", {answer(200, R"({"file":{"name":"files/up9"}})")});
+  CHECK(asked == std::vector<int64_t>{7});
+  CHECK(r.keys == std::vector<int64_t>{7});
+  // Held now: the next chunk goes straight to it.
+  r = sim.run("PUT", upload + "7", headers, "bytes", {answer(200, "{}")});
+  CHECK(asked.size() == 1);
+  CHECK(r.keys == std::vector<int64_t>{7});
+  // A key the pool does not know: asked once, then any key of the slice.
+  r = sim.run("PUT", upload + "9", headers, "bytes", {answer(200, "{}")});
+  CHECK(asked == std::vector<int64_t>{7, 9});
+  REQUIRE(r.keys.size() == 1);
+  CHECK(r.keys.front() != 9);
 }

@@ -56,6 +56,7 @@ struct Task {
   uint64_t max_bytes = 0;  // MEDIA
   int redirects = 0;       // MEDIA
   uint32_t flags = 0;      // POOL
+  int64_t key_id = 0;      // POOL: a key the request needs, outside the isolate's slice
 };
 
 // What the shim does next (balancer.h: BAL_ACTIONS).

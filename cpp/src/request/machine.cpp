@@ -152,24 +152,32 @@ Action give_up(Isolate& iso, State& s, const Call& c) {
   return respond(iso, s, s.tr.exchange->error(e));
 }
 
-// No usable key is left in this isolate's slice for call `c`: it waits for the next slice
-// (a POOL task added to `a`), once per call, and isolate-wide at most once per gap. False
+// Call `c` waits for the pool to be brought up to date by the POOL task added to `a`.
+void wait_for_pool(State& s, Call& c, Action& a, uint32_t flags, int64_t key_id = 0) {
+  s.pool_task_pending = true;
+  c.phase = Call::Phase::pooling;
+  Task t;
+  t.kind = TaskKind::POOL;
+  t.slot = kPoolSlot;
+  t.flags = flags;
+  t.key_id = key_id;
+  a.tasks.push_back(std::move(t));
+}
+
+// No usable key is left in this isolate's slice for call `c`: it waits for the next slice,
+// once per call, and isolate-wide at most once per gap (or joins a wait under way). False
 // when it may not (the isolate holds the whole pool, or a dry slice came up too recently).
 bool top_up(Isolate& iso, State& s, Call& c, Action& a) {
   if (c.topped_up || !iso.pool.partial()) return false;
-  if (!s.pool_task_pending) {
+  if (s.pool_task_pending) {
+    c.phase = Call::Phase::pooling;
+  } else {
     if (s.now_ms < iso.top_up_at_ms) return false;
     iso.top_up_at_ms = s.now_ms + iso.top_up_gap_ms;
     iso.top_up_gap_ms = std::min(iso.top_up_gap_ms * 2, Isolate::kMaxTopUpMs);
-    s.pool_task_pending = true;
-    Task t;
-    t.kind = TaskKind::POOL;
-    t.slot = kPoolSlot;
-    t.flags = abi::FLAG_POOL_STALE | abi::FLAG_POOL_NEXT;
-    a.tasks.push_back(std::move(t));
+    wait_for_pool(s, c, a, abi::FLAG_POOL_STALE | abi::FLAG_POOL_NEXT);
   }
   c.topped_up = true;
-  c.phase = Call::Phase::pooling;
   return true;
 }
 
@@ -182,6 +190,13 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
     c.key_id = -1;
     c.key = s.route.client_key;
   } else {
+    // The key this call must use (an upload session's, a bound conversation's) may be outside
+    // this isolate's slice: the pool is asked for it, once.
+    if (c.prefer && iso.pool.partial() && !iso.pool.index_of(*c.prefer) && !c.asked_for_key && !s.pool_task_pending) {
+      c.asked_for_key = true;
+      wait_for_pool(s, c, a, abi::FLAG_POOL_STALE, *c.prefer);
+      return std::nullopt;
+    }
     auto pick = iso.pool.select(c.up.model, s.now_ms, c.tried, c.prefer);
     if (!pick && c.failed && c.verdict.backoff) pick = iso.pool.select(c.up.model, s.now_ms, {}, c.prefer);
     if (!pick && top_up(iso, s, c, a)) return std::nullopt;
