@@ -35,7 +35,8 @@ export async function callPool(env, task) {
 }
 
 // Applies what the object sent: a snapshot (kept by the core across a restart), the changes
-// since this isolate's version, or nothing new (the pool is fresh again).
+// since this isolate's version, or nothing new (the pool is fresh again); then the key a
+// request asked for, if any.
 function apply(r) {
   const NOW = Date.now();
   let info;
@@ -51,6 +52,7 @@ function apply(r) {
   // A core rebuilt since holds its last snapshot's version; one that holds none refuses.
   version = info.OK ? info.VERSION : -1;
   if (r.slice) slice = r.slice;
+  if (r.key && info.OK) call('POOL_APPLY', { FROM: version, TO: version, NOW, BODY: r.key });
 }
 
 // One call at a time brings the pool up to date: `ask(stub, since, slice, next)` makes it (a
@@ -66,11 +68,12 @@ function load(env, ask, flags) {
   return refreshing;
 }
 
-// Brings the pool up to date now; with POOL_STALE or POOL_NEXT in `flags` (a POOL task's),
-// after the refresh under way, if any, since that one may predate what the core needs.
-export async function refreshPool(env, flags = 0) {
+// Brings the pool up to date now, with key `want` too when the core needs it outside the
+// slice; with POOL_STALE or POOL_NEXT in `flags` (a POOL task's), after the refresh under
+// way, if any, since that one may predate what the core needs.
+export async function refreshPool(env, flags = 0, want = 0) {
   if (refreshing && flags & (ABI.flag.POOL_STALE | ABI.flag.POOL_NEXT)) await refreshing.catch(() => {});
-  return load(env, (stub, ...pull) => stub.pull(...pull), flags);
+  return load(env, (stub, ...pull) => stub.pull(...pull, want), flags);
 }
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

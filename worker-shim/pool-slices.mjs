@@ -76,8 +76,15 @@ export const withSlices = (Base) =>
   class extends Base {
     // What an isolate at version `since` holding `slice` needs: nothing, the changes since, or a
     // slice (on its first start, when it is too far behind, or when it asks for the next one,
-    // having used its keys). Its cost follows what is sent, not the size of the pool.
-    pull(since = -1, slice = null, next = false) {
+    // having used its keys); and as `key`, the P line of key `want` (a request must use it,
+    // outside the slice). Its cost follows what is sent, not the size of the pool.
+    pull(since = -1, slice = null, next = false, want = 0) {
+      const r = this.catchUp(since, slice, next);
+      const k = want ? this.sql.exec('SELECT key, disabled_reason AS off FROM keys WHERE id = ?', want).toArray()[0] : null;
+      return k ? { ...r, key: `P ${want} ${k.key} ${k.off ? 'd' : 'a'}\n` } : r;
+    }
+
+    catchUp(since, slice, next) {
       const version = this.version;
       const known = slice !== null && since <= version;
       if (known && !next) {
