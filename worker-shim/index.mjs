@@ -68,7 +68,7 @@ class Tasks {
         promise = callPool(this.env, task).then((r) => ({ KIND: E.CALLED, SLOT: slot, ...r }));
         break;
       case ABI.task.POOL:
-        promise = refreshPool(this.env, !!(task.FLAGS & ABI.flag.POOL_STALE)).then(
+        promise = refreshPool(this.env, task.FLAGS ?? 0, task.KEY_ID ?? 0).then(
           () => ({ KIND: E.POOL_READY, SLOT: slot, OK: 1 }),
           (err) => {
             console.warn(`pool refresh failed: ${redact(err?.message ?? err)}`);

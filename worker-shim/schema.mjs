@@ -96,6 +96,21 @@ export const MIGRATIONS = [
      expires_ms INTEGER NOT NULL
    );
    CREATE INDEX sessions_expiry ON sessions (expires_ms);`,
+  // 8: the group the core puts a check's outcome in; traffic per API family and hour; indexes
+  // so that pruning costs what it removes, not the size of the tables
+  `ALTER TABLE check_items ADD COLUMN outcome_group TEXT;
+   CREATE TABLE usage_family (
+     family TEXT NOT NULL,
+     hour_ms INTEGER NOT NULL,
+     requests INTEGER NOT NULL DEFAULT 0,
+     successes INTEGER NOT NULL DEFAULT 0,
+     failures INTEGER NOT NULL DEFAULT 0,
+     prompt_tokens INTEGER NOT NULL DEFAULT 0,
+     completion_tokens INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (family, hour_ms)
+   );
+   CREATE INDEX cooldowns_until ON cooldowns (until_ms);
+   CREATE INDEX reported_batches_at ON reported_batches (at_ms);`,
 ];
 
 // Applies the migrations not yet applied. SQL calls are synchronous, so this runs whole

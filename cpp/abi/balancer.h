@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 5u
+#define BAL_ABI_VERSION 6u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -54,14 +54,21 @@ extern "C" {
   X(END, 5)        /* handle; in: REASON? BODY (tail)        out: OK, BODY (the last  */ \
                    /* bytes), TASKs (CALLs) to carry out before sending them, FLAGS      */ \
   X(CLOSE, 6)      /* handle; frees the request (idempotent) out: nothing             */ \
-  X(POOL_LOAD, 7)  /* in: NOW, SEED, BODY (pool snapshot)   out: OK, COUNT           */ \
-                   /* (no BODY: the snapshot is unchanged, and fresh as of NOW)          */ \
-  X(EVENTS, 8)     /* in: NOW                                out: BODY (JSON events)  */ \
-  X(CLASSIFY, 9)   /* in: STATUS, BODY, MODEL, NOW           out: BODY (JSON verdict) */ \
+  X(POOL_LOAD, 7)  /* in: NOW, SEED, VERSION, BODY (pool     out: OK, VERSION, COUNT, */ \
+                   /* snapshot, pool.h); no BODY: unchanged,   MEMBERS                   */ \
+                   /* and fresh as of NOW                                                */ \
+  X(EVENTS, 8)     /* in: NOW                                out: BODY (JSON: rows per*/ \
+                   /* table, events.h; absent when there are none), FLAGS (POOL_STALE,   */ \
+                   /* POOL_NEXT: the report brings the pool up to date with them)        */ \
+  X(CLASSIFY, 9)   /* in: STATUS, BODY, MODEL, NOW           out: BODY (JSON verdict: */ \
+                   /* outcome, group, dead, revive, action, scope, until_ms, message)    */ \
   X(REDACT, 10)    /* in: raw text                           out: raw text, redacted  */ \
   X(OPEN_COUNT, 11) /* in: nothing                           out: COUNT (open handles)*/ \
   X(TICK, 12)      /* handle; the upstream has been silent   out: raw bytes to send   */ \
-                   /* PING_MS (a keep-alive, if the API has one)                         */
+                   /* PING_MS (a keep-alive, if the API has one)                         */ \
+  X(POOL_APPLY, 13) /* in: FROM, TO, NOW, FLAGS (KEEP_UNUSED), out: OK, VERSION, COUNT,*/ \
+                   /* BODY (change lines, pool.h); refused     MEMBERS                   */ \
+                   /* (OK 0) unless the pool is at FROM                                  */
 
 /* Fields: X(name, id, type). */
 #define BAL_FIELDS(X)                                                                         \
@@ -98,7 +105,13 @@ extern "C" {
   X(MODEL, 31, str)      /* a Gemini model id                                                */ \
   X(REDIRECTS, 32, num)  /* MEDIA: redirects to follow at most                               */ \
   X(MIME, 33, str)       /* a content type                                                   */ \
-  X(PING_MS, 34, num)    /* STREAM: TICK the request after this long without a chunk         */
+  X(PING_MS, 34, num)    /* STREAM: TICK the request after this long without a chunk         */ \
+  X(VERSION, 35, num)    /* the pool's version (POOL_LOAD, POOL_APPLY)                        */ \
+  X(FROM, 36, num)       /* POOL_APPLY: the version the changes start from                   */ \
+  X(TO, 37, num)         /* POOL_APPLY: the version they bring the pool to                   */ \
+  X(MEMBERS, 38, num)    /* keys of this isolate's slice the pool holds (COUNT: all it holds) */ \
+  X(KEY_ID, 39, num)     /* POOL: a key the request must use (an upload session's, a bound    */ \
+                         /* conversation's) that this isolate does not hold: ask for it too   */
 
 /* Actions (an OPEN's or a FEED's answer, KIND): X(name, id). */
 #define BAL_ACTIONS(X)                                                                    \
@@ -123,8 +136,9 @@ extern "C" {
   X(WAIT, 2)   /* MS; FEED WAITED                                                         */ \
   X(CALL, 3)   /* a key pool method: NAME, ARGS (a JSON array); BODY, when present, is the */ \
                /* `body` field of the last argument, as bytes; FEED CALLED (OK 0: it threw) */ \
-  X(POOL, 4)   /* load the pool snapshot now (FLAGS POOL_STALE: even if one is loaded);   */ \
-               /* FEED POOL_READY                                                          */ \
+  X(POOL, 4)   /* bring the pool up to date now (FLAGS POOL_STALE: even if one is loaded  */ \
+               /* and a refresh is under way; POOL_NEXT: with the next slice of keys;     */ \
+               /* KEY_ID: with that key, held even outside the slice); FEED POOL_READY    */ \
   X(MEDIA, 5)  /* fetch a public URL with no credentials: URL, MAX_BYTES (counted while   */ \
                /* reading), TIMEOUT_MS, REDIRECTS; FEED MEDIA_DONE (STATUS, MIME, BODY)   */ \
                /* or MEDIA_DONE with REASON                                                */
@@ -144,9 +158,12 @@ extern "C" {
 /* FLAGS bits: X(name, bit value). */
 #define BAL_FLAGS(X)                                                                       \
   X(EVENTS_PENDING, 1) /* key events wait in the core: drain them (EVENTS) soon         */ \
-  X(POOL_STALE, 2)     /* the pool snapshot is old: refresh it in the background         */ \
+  X(POOL_STALE, 2)     /* the pool is old: refresh it in the background                  */ \
   X(INSPECT, 4)        /* READ_BODY: feed the bytes, the core reads them                  */ \
-  X(BODY_AS_READ, 8)   /* RESPOND: send the upstream body last fed (UPSTREAM_BODY) as it  */ \
+  X(POOL_NEXT, 8)      /* with POOL_STALE: this isolate is through half its slice: ask    */ \
+                       /* for the next one                                                */ \
+  X(KEEP_UNUSED, 16)   /* POOL_APPLY: keys a new slice leaves stay in turn until used once */ \
+  X(BODY_AS_READ, 32)  /* RESPOND: send the upstream body last fed (UPSTREAM_BODY) as it  */ \
                        /* came; the action carries no BODY                                 */
 
 /* REASON values: X(name, id). */

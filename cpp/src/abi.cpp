@@ -60,6 +60,7 @@ void write_task(Writer& w, const bal::Task& t) {
       break;
     case bal::abi::TaskKind::POOL:
       w.num(F::FLAGS, t.flags);
+      if (t.key_id > 0) w.num(F::KEY_ID, static_cast<double>(t.key_id));
       break;
     case bal::abi::TaskKind::MEDIA:
       w.str(F::URL, t.url).num(F::MAX_BYTES, static_cast<double>(t.max_bytes));
@@ -134,15 +135,39 @@ int32_t op_feed(uint32_t handle, const Reader& in) {
   return BAL_OK;
 }
 
+// What the pool holds after a load or a batch of changes (`ok`: whether it took them).
+int32_t pool_answer(bool ok) {
+  State& st = state();
+  st.result.clear();
+  Writer(st.result)
+      .num(F::OK, ok ? 1 : 0)
+      .num(F::VERSION, static_cast<double>(st.iso.pool.version()))
+      .num(F::COUNT, static_cast<double>(st.iso.pool.size()))
+      .num(F::MEMBERS, static_cast<double>(st.iso.pool.members()));
+  return BAL_OK;
+}
+
 // Without a BODY the snapshot is unchanged: only its freshness is.
 int32_t op_pool_load(const Reader& in) {
   State& st = state();
   const auto seed = static_cast<uint64_t>(in.integer(F::SEED, 0, 0, bal::kMaxSafeInteger));
-  const bool ok = in.has(F::BODY) ? st.iso.pool.load(in.bytes(F::BODY), seed) : st.iso.pool_loaded_ms >= 0;
+  const int64_t version = in.integer(F::VERSION, 0, 0, bal::kMaxSafeInteger);
+  const bool ok = in.has(F::BODY) ? st.iso.pool.load(in.bytes(F::BODY), seed, version) : st.iso.pool_loaded_ms >= 0;
   if (ok) st.iso.pool_loaded_ms = in.integer(F::NOW, 0, 0, bal::kMaxTimeMs);
-  st.result.clear();
-  Writer(st.result).num(F::OK, ok ? 1 : 0).num(F::COUNT, static_cast<double>(st.iso.pool.size()));
-  return BAL_OK;
+  return pool_answer(ok);
+}
+
+int32_t op_pool_apply(const Reader& in) {
+  State& st = state();
+  const int64_t now = in.integer(F::NOW, 0, 0, bal::kMaxTimeMs);
+  const auto flags = static_cast<uint32_t>(in.integer(F::FLAGS, 0, 0, UINT32_MAX));
+  // A pool never loaded has nothing the changes could start from.
+  const bool ok =
+      st.iso.pool_loaded_ms >= 0 &&
+      st.iso.pool.update(in.bytes(F::BODY), in.integer(F::FROM, -1, -1, bal::kMaxSafeInteger),
+                         in.integer(F::TO, 0, 0, bal::kMaxSafeInteger), now, (flags & bal::abi::FLAG_KEEP_UNUSED) != 0);
+  if (ok) st.iso.pool_loaded_ms = now;
+  return pool_answer(ok);
 }
 
 int32_t op_classify(const Reader& in) {
@@ -150,11 +175,13 @@ int32_t op_classify(const Reader& in) {
   const int64_t now = in.integer(F::NOW, 0, 0, bal::kMaxTimeMs);
   const bal::Verdict v = bal::classify_upstream(status, in.bytes(F::BODY), now);
   const bal::json out = {{"outcome", bal::outcome_name(v.outcome)},
+                         {"group", bal::outcome_group(v.outcome)},
                          {"dead", bal::is_dead(v.outcome)},
+                         {"revive", bal::revives(v.outcome)},
                          {"action", v.action == bal::KeyAction::disable    ? "disable"
                                     : v.action == bal::KeyAction::cooldown ? "cooldown"
                                                                            : "none"},
-                         {"scope", v.all_models ? std::string("*") : std::string(in.str(F::MODEL))},
+                         {"scope", bal::cooldown_scope(in.str(F::MODEL), v.all_models)},
                          {"until_ms", v.until_ms},
                          {"message", v.message}};
   State& st = state();
@@ -220,10 +247,16 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
     }
     case Op::POOL_LOAD:
       return op_pool_load(r);
+    case Op::POOL_APPLY:
+      return op_pool_apply(r);
     case Op::EVENTS: {
-      const std::string events = st.iso.events.drain();
+      // The pool flags tell the report whether to bring the pool up to date on its way.
+      const uint32_t flags = bal::machine::housekeeping(st.iso, r.integer(F::NOW, 0, 0, bal::kMaxTimeMs)) &
+                             (bal::abi::FLAG_POOL_STALE | bal::abi::FLAG_POOL_NEXT);
       st.result.clear();
-      Writer(st.result).bytes(F::BODY, events);
+      Writer w(st.result);
+      if (!st.iso.events.empty()) w.bytes(F::BODY, st.iso.events.drain());
+      w.num(F::FLAGS, flags);
       return BAL_OK;
     }
     case Op::CLASSIFY:

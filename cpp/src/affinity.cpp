@@ -1,6 +1,7 @@
 #include "balancer/affinity.h"
 
 #include <array>
+#include <utility>
 
 #include "balancer/rawjson.h"
 
@@ -104,9 +105,46 @@ std::vector<std::string_view> thought_signatures(std::string_view text) {
   return out;
 }
 
+bool is_resource_name(std::string_view text) {
+  const std::vector<std::string> names = resource_names(text);
+  return names.size() == 1 && names[0] == text;
+}
+
+void Affinity::own(int64_t key_id, bool on) {
+  if (on) {
+    ++owners_[key_id];
+    return;
+  }
+  auto it = owners_.find(key_id);
+  if (it != owners_.end() && --it->second == 0) owners_.erase(it);
+}
+
 void Affinity::add_resource(std::string_view resource, int64_t key_id) {
-  if (resources_.size() >= kMaxResources && resources_.find(std::string(resource)) == resources_.end()) return;
-  resources_[std::string(resource)] = key_id;
+  auto [it, inserted] = resources_.try_emplace(std::string(resource), key_id);
+  if (inserted && resources_.size() > kMaxResources) {
+    resources_.erase(it);
+    return;
+  }
+  if (!inserted) own(std::exchange(it->second, key_id), false);
+  own(key_id, true);
+}
+
+void Affinity::forget(std::string_view resource) {
+  auto it = resources_.find(std::string(resource));
+  if (it == resources_.end()) return;
+  own(it->second, false);
+  resources_.erase(it);
+}
+
+std::optional<int64_t> Affinity::owner(std::string_view resource) const {
+  auto it = resources_.find(std::string(resource));
+  if (it == resources_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Affinity::clear_resources() {
+  for (const auto& [resource, id] : resources_) own(id, false);
+  resources_.clear();
 }
 
 Lesson lesson_for(std::string_view method, std::string_view path) {
@@ -128,7 +166,7 @@ Lesson lesson_for(std::string_view method, std::string_view path) {
   const std::string_view id = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
   for (const LessonRow& row : kLessons) {
     if (row.method != method || row.upload != upload || row.collection != collection) continue;
-    const bool names_one = !id.empty() && resource_names(rest) == std::vector<std::string>{std::string(rest)};
+    const bool names_one = !id.empty() && is_resource_name(rest);
     if (row.named ? names_one : id.empty()) return row.lesson;
   }
   return Lesson::nothing;
@@ -145,7 +183,7 @@ std::string own_name(std::string_view answer) {
   if (!name.is_string()) name = doc.root().get("file").get("name");
   if (!name.is_string() || name.has_escapes()) return {};
   const std::string text(name.raw());
-  return resource_names(text) == std::vector<std::string>{text} ? text : std::string();
+  return is_resource_name(text) ? text : std::string();
 }
 
 // A description must be of the resource the path asked for: the path ends with "/" + name.
@@ -172,9 +210,12 @@ void Affinity::learn(std::string_view method, std::string_view path, std::string
   for (std::string_view sig : thought_signatures(answer)) {
     const uint64_t h = fnv1a(sig);
     if (signatures_.emplace(h, key_id).second) {
+      own(key_id, true);
       signature_order_.push_back(h);
       if (signature_order_.size() > kMaxSignatures) {
-        signatures_.erase(signature_order_.front());
+        auto oldest = signatures_.find(signature_order_.front());
+        own(oldest->second, false);
+        signatures_.erase(oldest);
         signature_order_.pop_front();
       }
     }

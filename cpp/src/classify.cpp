@@ -1,7 +1,9 @@
 #include "balancer/classify.h"
 
 #include <algorithm>
+#include <iterator>
 
+#include "balancer/gemini.h"
 #include "balancer/json.h"
 #include "balancer/pacific.h"
 #include "balancer/redact.h"
@@ -9,25 +11,36 @@
 namespace bal {
 namespace {
 
-struct OutcomeName {
+// What each outcome is called in events, the database and summaries, and what a key check
+// counts it as: the key works ("ok"), works but is limited ("rate_limited"), is dead, or the
+// check could not tell ("error").
+struct OutcomeTraits {
   Outcome outcome;
   const char* name;
+  const char* group;
 };
 
-constexpr OutcomeName kOutcomeNames[] = {
-    {Outcome::ok, "ok"},
-    {Outcome::key_invalid, "key_invalid"},
-    {Outcome::key_leaked, "key_leaked"},
-    {Outcome::key_suspended, "key_suspended"},
-    {Outcome::key_blocked, "key_blocked"},
-    {Outcome::quota_minute, "quota_minute"},
-    {Outcome::quota_day, "quota_day"},
-    {Outcome::quota_other, "quota_other"},
-    {Outcome::unauthenticated, "unauthenticated"},
-    {Outcome::location, "location"},
-    {Outcome::client_error, "client_error"},
-    {Outcome::server_error, "server_error"},
+constexpr OutcomeTraits kOutcomes[] = {
+    {Outcome::ok, "ok", "ok"},
+    {Outcome::key_invalid, "key_invalid", "dead"},
+    {Outcome::key_leaked, "key_leaked", "dead"},
+    {Outcome::key_suspended, "key_suspended", "dead"},
+    {Outcome::key_blocked, "key_blocked", "dead"},
+    {Outcome::quota_minute, "quota_minute", "rate_limited"},
+    {Outcome::quota_day, "quota_day", "rate_limited"},
+    {Outcome::quota_other, "quota_other", "rate_limited"},
+    {Outcome::unauthenticated, "unauthenticated", "error"},
+    {Outcome::location, "location", "error"},
+    {Outcome::client_error, "client_error", "error"},
+    {Outcome::server_error, "server_error", "error"},
 };
+
+const OutcomeTraits& traits(Outcome o) {
+  for (const OutcomeTraits& t : kOutcomes) {
+    if (t.outcome == o) return t;
+  }
+  return kOutcomes[std::size(kOutcomes) - 1];
+}
 
 // ErrorInfo reasons that mean the key itself (or its project) can no longer serve, with the
 // HTTP status Google sends them with. Only Google writes the details array, so a client
@@ -133,15 +146,26 @@ void classify_quota(const ErrorBody& e, int64_t now_ms, Verdict& v) {
 }  // namespace
 
 const char* outcome_name(Outcome o) {
-  for (const OutcomeName& n : kOutcomeNames) {
-    if (n.outcome == o) return n.name;
-  }
-  return "unknown";
+  return traits(o).name;
+}
+
+const char* outcome_group(Outcome o) {
+  return traits(o).group;
 }
 
 bool is_dead(Outcome o) {
-  return o == Outcome::key_invalid || o == Outcome::key_leaked || o == Outcome::key_suspended ||
-         o == Outcome::key_blocked;
+  return std::string_view(traits(o).group) == "dead";
+}
+
+bool revives(Outcome o) {
+  const std::string_view group = traits(o).group;
+  return group == "ok" || group == "rate_limited";
+}
+
+std::string cooldown_scope(std::string_view model, bool all_models) {
+  // A name that is not a model id (the client's own nonsense) cannot be a word of the pool's
+  // change lines either: the cooldown then holds for every model.
+  return all_models || !gemini::valid_model_chars(model) ? std::string("*") : std::string(model);
 }
 
 int64_t parse_duration_ms(std::string_view s) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "balancer/affinity.h"
 #include "balancer/jsonout.h"
 
 namespace bal {
@@ -9,14 +10,12 @@ namespace {
 
 constexpr int64_t kHourMs = 3600 * 1000;
 constexpr size_t kMaxErrorChars = 500;
-constexpr size_t kMaxCreated = 100;
+constexpr size_t kMaxCreatedPerEvent = 100;
 
-int rank(KeyAction a) {
-  return a == KeyAction::disable ? 2 : a == KeyAction::cooldown ? 1 : 0;
-}
-
-const char* action_name(KeyAction a) {
-  return a == KeyAction::disable ? "disable" : a == KeyAction::cooldown ? "cooldown" : "none";
+template <typename C>
+void write_counts(JsonOut& w, const C& c) {
+  w.key("requests").number(c.requests).key("successes").number(c.successes).key("failures").number(c.failures);
+  w.key("prompt_tokens").number(c.prompt_tokens).key("completion_tokens").number(c.completion_tokens);
 }
 
 }  // namespace
@@ -25,78 +24,111 @@ bool is_failure(Outcome o) {
   return o != Outcome::ok && o != Outcome::client_error && o != Outcome::location;
 }
 
+size_t EventLog::size() const {
+  return keys_.size() + hours_.size() + families_.size() + failures_.size() + disables_.size() + cooldowns_.size() +
+         created_.size();
+}
+
+void EventLog::count(Counts& c, const KeyEvent& e) {
+  if (e.counted) {
+    ++c.requests;
+    if (e.outcome == Outcome::ok) ++c.successes;
+    if (is_failure(e.outcome)) ++c.failures;
+  }
+  c.prompt_tokens += std::max<int64_t>(0, e.prompt_tokens);
+  c.completion_tokens += std::max<int64_t>(0, e.completion_tokens);
+}
+
 void EventLog::add(const KeyEvent& e) {
   if (e.key_id <= 0) return;
+  const bool new_key = keys_.find(e.key_id) == keys_.end();
+  if ((new_key && keys_.size() >= kMaxKeys) || size() >= kMaxRows) {
+    ++dropped_;
+    return;
+  }
+  const int64_t id = e.key_id;
   const int64_t hour = e.at_ms / kHourMs * kHourMs;
-  auto key = std::make_tuple(e.key_id, e.model, e.family, hour);
-  auto it = groups_.find(key);
-  if (it == groups_.end()) {
-    if (groups_.size() >= kMaxGroups) {
-      ++dropped_;
-      return;
-    }
-    it = groups_.emplace(std::move(key), Merged{}).first;
-  }
-  Merged& m = it->second;
-  m.at_ms = std::max(m.at_ms, e.at_ms);
-  if (e.counted) {
-    ++m.requests;
-    if (e.outcome == Outcome::ok) ++m.successes;
-    if (is_failure(e.outcome)) ++m.failures[outcome_name(e.outcome)];
-  }
-  m.prompt_tokens += std::max<int64_t>(0, e.prompt_tokens);
-  m.completion_tokens += std::max<int64_t>(0, e.completion_tokens);
+  KeyTotals& k = keys_[id];
+  count(k.counts, e);
+  count(hours_[{id, hour}], e);
+  count(families_[{e.family, hour}], e);
+  k.at_ms = std::max(k.at_ms, e.at_ms);
+  if (e.counted && is_failure(e.outcome)) ++failures_[{id, outcome_name(e.outcome)}];
   // A client's own error says nothing about the key: it is not shown as the key's last error.
-  if (is_failure(e.outcome) && !e.error.empty() && e.at_ms >= m.error_ms) {
-    m.error = e.error.substr(0, kMaxErrorChars);
-    m.error_ms = e.at_ms;
+  if (is_failure(e.outcome) && !e.error.empty() && e.at_ms >= k.error_ms) {
+    k.error = e.error.substr(0, kMaxErrorChars);
+    k.error_ms = e.at_ms;
   }
-  const int r = rank(e.action);
-  if (r > rank(m.action) || (r == 1 && rank(m.action) == 1 && e.until_ms > m.until_ms)) {
-    m.action = e.action;
-    m.reason = outcome_name(e.outcome);
-    m.until_ms = r == 1 ? e.until_ms : 0;
-    m.scope = e.scope;
+  if (e.action == KeyAction::disable) {
+    Ending& d = disables_[id];
+    if (d.reason.empty() || e.at_ms > d.at_ms) d = {e.at_ms, outcome_name(e.outcome)};
+  } else if (e.action == KeyAction::cooldown && e.until_ms > 0) {
+    Ending& c = cooldowns_[{id, e.scope.empty() ? std::string("*") : e.scope}];
+    if (e.until_ms > c.at_ms) c = {e.until_ms, outcome_name(e.outcome)};
   }
-  // Two cooldowns of one key and model hour with different scopes: every model wins.
-  if (r == 1 && e.scope == "*") m.scope = "*";
-  for (const std::string& c : e.created) {
-    if (m.created.size() < kMaxCreated) m.created.insert(c);
+  for (size_t i = 0; i < e.created.size() && i < kMaxCreatedPerEvent; ++i) {
+    // Resources become words of the pool's change lines: only well-formed names.
+    if (!is_resource_name(e.created[i])) continue;
+    int64_t& when = created_[{id, e.created[i]}];
+    when = std::max(when, e.at_ms);
   }
 }
 
 std::string EventLog::drain() {
   std::string out;
   {
-    JsonOut w(out, 256 * groups_.size() + 2);
-    w.begin_array();
-    for (const auto& [key, m] : groups_) {
-      const auto& [id, model, family, hour] = key;
-      w.begin_object();
-      w.key("id").number(id).key("model").string(model).key("family").string(family);
-      w.key("hour_ms").number(hour).key("at_ms").number(m.at_ms);
-      w.key("requests").number(m.requests).key("successes").number(m.successes);
-      w.key("failures").begin_object();
-      for (const auto& [outcome, n] : m.failures) w.key(outcome).number(n);
-      w.end_object();
-      w.key("prompt_tokens").number(m.prompt_tokens).key("completion_tokens").number(m.completion_tokens);
-      w.key("error");
-      if (m.error.empty()) {
+    JsonOut w(out, 128 * size() + 128);
+    w.begin_object().key("keys").begin_array();
+    for (const auto& [id, k] : keys_) {
+      w.begin_object().key("id").number(id);
+      write_counts(w, k.counts);
+      w.key("used_ms").number(k.counts.requests > 0 ? k.at_ms : 0).key("error");
+      if (k.error.empty()) {
         w.null();
       } else {
-        w.string(m.error);
+        w.string(k.error);
       }
-      w.key("error_ms").number(m.error_ms);
-      w.key("action").string(action_name(m.action)).key("reason").string(m.reason);
-      w.key("scope").string(m.scope).key("until_ms").number(m.until_ms);
-      w.key("created").begin_array();
-      for (const std::string& c : m.created) w.string(c);
-      w.end_array();
+      w.key("error_ms").number(k.error_ms).end_object();
+    }
+    w.end_array().key("hours").begin_array();
+    for (const auto& [at, c] : hours_) {
+      w.begin_object().key("id").number(at.first).key("hour_ms").number(at.second);
+      write_counts(w, c);
       w.end_object();
     }
-    w.end_array();
+    w.end_array().key("families").begin_array();
+    for (const auto& [at, c] : families_) {
+      w.begin_object().key("family").string(at.first).key("hour_ms").number(at.second);
+      write_counts(w, c);
+      w.end_object();
+    }
+    w.end_array().key("failures").begin_array();
+    for (const auto& [at, n] : failures_) {
+      w.begin_object().key("id").number(at.first).key("outcome").string(at.second).key("count").number(n).end_object();
+    }
+    w.end_array().key("disables").begin_array();
+    for (const auto& [id, d] : disables_) {
+      w.begin_object().key("id").number(id).key("reason").string(d.reason).key("at_ms").number(d.at_ms).end_object();
+    }
+    w.end_array().key("cooldowns").begin_array();
+    for (const auto& [at, c] : cooldowns_) {
+      w.begin_object().key("id").number(at.first).key("scope").string(at.second);
+      w.key("until_ms").number(c.at_ms).key("reason").string(c.reason).end_object();
+    }
+    w.end_array().key("created").begin_array();
+    for (const auto& [at, when] : created_) {
+      w.begin_object().key("id").number(at.first).key("resource").string(at.second).key("at_ms").number(when);
+      w.end_object();
+    }
+    w.end_array().end_object();
   }
-  groups_.clear();
+  keys_.clear();
+  hours_.clear();
+  families_.clear();
+  failures_.clear();
+  disables_.clear();
+  cooldowns_.clear();
+  created_.clear();
   return out;
 }
 

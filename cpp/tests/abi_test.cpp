@@ -1,6 +1,8 @@
 // Drives the C ABI (balancer.h) natively, the way worker-shim/core.mjs does from JavaScript.
 #include <catch2/catch.hpp>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "balancer.h"
 #include "balancer/json.h"
@@ -120,9 +122,10 @@ TEST_CASE("ABI: a request through bal_call, and every way to get it wrong", "[ab
   REQUIRE(call(Op::EVENTS, 0, "") == BAL_OK);
   out = result();
   const bal::json events = bal::parse_json(Reader(out).bytes(F::BODY));
-  REQUIRE(events.size() == 1);
-  CHECK(events[0]["id"] == 7);
-  CHECK(events[0]["requests"] == 1);
+  REQUIRE(events["keys"].size() == 1);
+  CHECK(events["keys"][0]["id"] == 7);
+  CHECK(events["keys"][0]["requests"] == 1);
+  CHECK(events["families"][0]["family"] == "gemini");
 
   // A request closed before its end is gone; closing twice is harmless.
   REQUIRE(call(Op::OPEN, 0, head("GET", "/v1beta/models", "x-goog-api-key\nt1\n")) == BAL_OK);
@@ -151,8 +154,42 @@ TEST_CASE("ABI: REDACT and CLASSIFY", "[abi]") {
   const std::string out = result();
   const bal::json v = bal::parse_json(Reader(out).bytes(F::BODY));
   CHECK(v["outcome"] == "quota_other");
+  CHECK(v["group"] == "rate_limited");
   CHECK(v["action"] == "cooldown");
   CHECK(v["scope"] == "m");
   CHECK(v["until_ms"] == 6000);
   CHECK(v["dead"] == false);
+  CHECK(v["revive"] == true);
+}
+
+TEST_CASE("ABI: a pool at a version takes the changes from that version only", "[abi]") {
+  const std::string k1 = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
+  const std::string k2 = "AIzaSyB1234567890abcdefghijklmnopqrstuv";
+  const auto pool_call = [](Op op, const std::function<void(Writer&)>& fields) {
+    std::string in;
+    Writer w(in);
+    fields(w);
+    REQUIRE(call(op, 0, in) == BAL_OK);
+    const std::string out = result();
+    const Reader r(out);
+    return std::vector<double>{r.num(F::OK), r.num(F::VERSION), r.num(F::COUNT), r.num(F::MEMBERS)};
+  };
+  CHECK(pool_call(Op::POOL_LOAD, [&](Writer& w) {
+          w.num(F::SEED, 0).num(F::VERSION, 7).num(F::NOW, 1000).bytes(F::BODY, "W 0 0\nK 1 " + k1 + " a\n");
+        }) == std::vector<double>{1, 7, 1, 1});
+  CHECK(pool_call(Op::POOL_APPLY, [&](Writer& w) {
+          w.num(F::FROM, 6).num(F::TO, 8).num(F::NOW, 1000).bytes(F::BODY, "K 2 " + k2 + " a\n");
+        }) == std::vector<double>{0, 7, 1, 1});
+  CHECK(pool_call(Op::POOL_APPLY, [&](Writer& w) {
+          w.num(F::FROM, 7).num(F::TO, 8).num(F::NOW, 1000).bytes(F::BODY, "K 2 " + k2 + " a\nD 1\n");
+        }) == std::vector<double>{1, 8, 1, 1});
+  // A request picks the one key left.
+  REQUIRE(call(Op::CONFIGURE, 0, configure_input()) == BAL_OK);
+  REQUIRE(call(Op::OPEN, 0, head("GET", "/v1beta/models", "x-goog-api-key\nt1\n")) == BAL_OK);
+  const std::string out = result();
+  const Reader action(out);
+  for (Reader task : action.records(F::TASK)) {
+    CHECK(bal::abi::header_value(task.str(F::HEADERS), "x-goog-api-key") == k2);
+  }
+  CHECK(call(Op::CLOSE, static_cast<uint32_t>(action.num(F::HANDLE)), "") == BAL_OK);
 }

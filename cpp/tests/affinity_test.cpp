@@ -161,5 +161,5 @@ TEST_CASE("the pool prefers the affinity key while it is usable", "[affinity]") 
   // A cooling or already-tried key is not forced.
   CHECK(pool.at(*pool.select("m", 1000, {}, 2)).id != 2);
   CHECK(pool.at(*pool.select("m", 1000, {3}, 3)).id != 3);
-  CHECK_FALSE(pool.load("A 9 files/x\n", 0));
+  CHECK_FALSE(pool.load("A 9\n", 0));
 }

@@ -273,3 +273,41 @@ TEST_CASE("retry budgeting: keys up to max_attempts, server errors twice, a time
     if (step.retry) CHECK(step.delay_ms == r.delay_ms);
   }
 }
+
+TEST_CASE("outcomes fall in the groups a key check counts, and say when a key revives", "[classify]") {
+  using bal::Outcome;
+  struct Row {
+    Outcome outcome;
+    const char* group;
+    bool dead;
+    bool revives;
+  };
+  const Row rows[] = {
+      {Outcome::ok, "ok", false, true},
+      {Outcome::key_invalid, "dead", true, false},
+      {Outcome::key_leaked, "dead", true, false},
+      {Outcome::key_suspended, "dead", true, false},
+      {Outcome::key_blocked, "dead", true, false},
+      {Outcome::quota_minute, "rate_limited", false, true},
+      {Outcome::quota_day, "rate_limited", false, true},
+      {Outcome::quota_other, "rate_limited", false, true},
+      {Outcome::unauthenticated, "error", false, false},
+      {Outcome::location, "error", false, false},
+      {Outcome::client_error, "error", false, false},
+      {Outcome::server_error, "error", false, false},
+  };
+  for (const Row& r : rows) {
+    INFO(bal::outcome_name(r.outcome));
+    CHECK(std::string(bal::outcome_group(r.outcome)) == r.group);
+    CHECK(bal::is_dead(r.outcome) == r.dead);
+    CHECK(bal::revives(r.outcome) == r.revives);
+  }
+}
+
+TEST_CASE("a cooldown's scope is the model, or every model", "[classify]") {
+  CHECK(bal::cooldown_scope("gemini-2.5-flash", false) == "gemini-2.5-flash");
+  CHECK(bal::cooldown_scope("gemini-2.5-flash", true) == "*");
+  CHECK(bal::cooldown_scope("", false) == "*");
+  // Not a model id: it could not be a word of the pool's change lines.
+  CHECK(bal::cooldown_scope("bad model\nR 5", false) == "*");
+}

@@ -54,14 +54,15 @@ inline Answer answer(int status, std::string body) {
 
 // What one request did.
 struct Run {
-  bal::Action last;                // the final action (RESPOND or STREAM)
-  int status = 0;                  // its status
-  json body;                       // its JSON body (null when not JSON)
-  std::string raw;                 // its body bytes
-  std::vector<int64_t> keys;       // pool key ids of the upstream calls, in order
-  std::vector<int64_t> waits;      // WAIT tasks' ms, in order
-  std::vector<bal::Task> fetches;  // every FETCH task, in order
-  int pool_loads = 0;              // POOL tasks carried out
+  bal::Action last;                  // the final action (RESPOND or STREAM)
+  int status = 0;                    // its status
+  json body;                         // its JSON body (null when not JSON)
+  std::string raw;                   // its body bytes
+  std::vector<int64_t> keys;         // pool key ids of the upstream calls, in order
+  std::vector<int64_t> waits;        // WAIT tasks' ms, in order
+  std::vector<bal::Task> fetches;    // every FETCH task, in order
+  int pool_loads = 0;                // POOL tasks carried out
+  std::vector<uint32_t> pool_flags;  // their FLAGS, in order
   std::string header(std::string_view name) const { return std::string(bal::abi::header_value(last.headers, name)); }
 };
 
@@ -155,7 +156,9 @@ class Sim {
           waits.push_back(t);
         } else if (t.kind == TaskKind::POOL) {
           ++r.pool_loads;
+          r.pool_flags.push_back(t.flags);
           pending_pool_ = t.slot;
+          pending_pool_task_ = t;
         } else if (t.kind == TaskKind::CALL) {
           calls.push_back(t);
         }
@@ -164,7 +167,9 @@ class Sim {
       if (pending_pool_ != UINT32_MAX) {
         const uint32_t slot = pending_pool_;
         pending_pool_ = UINT32_MAX;
-        if (iso.pool_loaded_ms < 0 && !pool_text_.empty()) {
+        if (on_pool) {
+          on_pool(pending_pool_task_);
+        } else if (iso.pool_loaded_ms < 0 && !pool_text_.empty()) {
           REQUIRE(iso.pool.load(pool_text_, 0));
           iso.pool_loaded_ms = now;
         }
@@ -215,6 +220,12 @@ class Sim {
     for (int64_t i = 1; i <= n; ++i) pool_text_ += "K " + std::to_string(i) + " " + key_text(i) + " a\n";
   }
 
+  // A slice of the pool (pool.h's lines) at `version`, as the key pool sends it.
+  void slice(const std::string& text, int64_t version) {
+    REQUIRE(iso.pool.load(text, 0, version));
+    iso.pool_loaded_ms = now;
+  }
+
   // Key events drained from the isolate, as the pool receives them.
   json events() { return bal::parse_json(iso.events.drain()); }
 
@@ -231,10 +242,13 @@ class Sim {
   std::vector<bal::Task> calls;
   // The key pool's answer to a CALL task (JSON), when a run reaches one.
   std::function<std::string(const bal::Task&)> on_call;
+  // Carries out a POOL task before POOL_READY is fed, when set.
+  std::function<void(const bal::Task&)> on_pool;
   int64_t now = kT0;
 
  private:
   uint32_t pending_pool_ = UINT32_MAX;
+  bal::Task pending_pool_task_;
   std::string pool_text_;
 };
 

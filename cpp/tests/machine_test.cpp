@@ -170,17 +170,17 @@ TEST_CASE("machine: every upstream answer of GEMINI.md's table, native and OpenA
         // Every attempt is one key event with its verdict, for the pool to apply as data.
         const json events = sim.events();
         int64_t requests = 0;
-        for (const json& e : events) {
-          requests += e["requests"].get<int64_t>();
-          CHECK(e["family"] == (native ? "gemini" : "openai.chat"));
-          const int64_t id = e["id"];
-          if (std::find(row.disabled.begin(), row.disabled.end(), id) != row.disabled.end())
-            CHECK(e["action"] == "disable");
-          if (std::find(row.cooling.begin(), row.cooling.end(), id) != row.cooling.end()) {
-            CHECK(e["action"] == "cooldown");
-            CHECK(e["scope"] == "gemini-2.5-flash");
-          }
+        for (const json& k : events["keys"]) requests += k["requests"].get<int64_t>();
+        for (const json& f : events["families"]) CHECK(f["family"] == (native ? "gemini" : "openai.chat"));
+        std::vector<int64_t> disabled;
+        for (const json& d : events["disables"]) disabled.push_back(d["id"]);
+        std::vector<int64_t> cooled;
+        for (const json& c : events["cooldowns"]) {
+          cooled.push_back(c["id"]);
+          CHECK(c["scope"] == "gemini-2.5-flash");
         }
+        CHECK(disabled == row.disabled);
+        CHECK(cooled == row.cooling);
         CHECK(requests == static_cast<int64_t>(row.keys.size()));
         if (!native && r.status != 200) CHECK(r.body["error"]["type"].is_string());
         if (native && r.status != 200) CHECK(r.body["error"]["code"] == r.status);
@@ -195,9 +195,10 @@ TEST_CASE("machine: a daily quota cools the key until midnight Pacific", "[machi
   sim.run("POST", kNativePath, sim.client(), kGenerate,
           {answer(429, quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier")), answer(200, kReply)});
   const json e = sim.events();
-  REQUIRE(e.size() == 2);
-  CHECK(e[0]["until_ms"] == bal::next_pacific_midnight_ms(kT0));
-  CHECK(e[0]["reason"] == "quota_day");
+  REQUIRE(e["keys"].size() == 2);
+  REQUIRE(e["cooldowns"].size() == 1);
+  CHECK(e["cooldowns"][0]["until_ms"] == bal::next_pacific_midnight_ms(kT0));
+  CHECK(e["cooldowns"][0]["reason"] == "quota_day");
 }
 
 TEST_CASE("machine: MAX_ATTEMPTS keys at most, then the last error", "[machine]") {
@@ -288,11 +289,10 @@ TEST_CASE("machine: only answers that create or describe a file teach who owns i
   r = sim.run("GET", "/v1beta/files/zzz", sim.client(), "", {answer(200, R"({"name":"files/zzz"})")});
   CHECK(r.raw == R"({"name":"files/zzz"})");
   CHECK(sim.iso.pool.affinity().key_for("/v1beta/files/zzz", "") == r.keys.front());
-  json created;
-  for (const json& e : sim.events()) {
-    if (!e["created"].empty()) created = e["created"];
-  }
-  CHECK(created == json{"files/zzz"});
+  const json created = sim.events()["created"];
+  REQUIRE(created.size() == 1);
+  CHECK(created[0]["resource"] == "files/zzz");
+  CHECK(created[0]["id"] == r.keys.front());
 }
 
 TEST_CASE("machine: an upload session stays on the key that started it, its URL points here", "[machine]") {
@@ -391,9 +391,9 @@ TEST_CASE("machine: streams, translated and untouched, end well or with an error
     CHECK(out.find("\"content\":\"Hi\"") != std::string::npos);
     CHECK(out.size() >= 14);
     CHECK(out.substr(out.size() - 14) == "data: [DONE]\n\n");
-    const json e = sim.events();
+    const json e = sim.events()["keys"];
     CHECK(e[0]["prompt_tokens"] == 3);
-    CHECK(e[0]["failures"].empty());
+    CHECK(e[0]["failures"] == 0);
   }
   SECTION("OpenAI stream cut short: an error event, [DONE], and no key blamed") {
     Sim sim;
@@ -452,9 +452,9 @@ TEST_CASE("machine: streams, translated and untouched, end well or with an error
     sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, "")});
     std::string out;
     CHECK(sim.machine->end(sim.iso, bal::abi::Reason::ABORTED, "", out));
-    const json e = sim.events();
+    const json e = sim.events()["keys"];
     CHECK(e[0]["requests"] == 1);
-    CHECK(e[0]["failures"].empty());
+    CHECK(e[0]["failures"] == 0);
   }
 }
 
@@ -633,4 +633,136 @@ TEST_CASE("machine: a native 204 is answered, never streamed", "[machine]") {
   CHECK(r.last.kind == ActionKind::RESPOND);
   CHECK(r.status == 204);
   CHECK(r.raw.empty());
+}
+
+namespace {
+
+// pool.h's lines for keys `ids` in slice [lo, hi), each cooling for every model until `until`
+// when it is not 0.
+std::string slice_lines(int64_t lo, int64_t hi, std::vector<int64_t> ids, int64_t until = 0) {
+  std::string text = "T 100\nW " + std::to_string(lo) + " " + std::to_string(hi) + "\n";
+  for (int64_t id : ids) {
+    text += "K " + std::to_string(id) + " " + key_text(id) + " a\n";
+    if (until > 0) text += "C " + std::to_string(id) + " * " + std::to_string(until) + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("machine: a slice with no usable key waits for the next slice, then picks from it", "[machine][pool]") {
+  const int64_t later = kT0 + 3600 * 1000;
+  SECTION("no key usable at all in the slice: one POOL task for the next slice, then its key") {
+    Sim sim;
+    sim.slice(slice_lines(1, 3, {1, 2}, later), 1);
+    sim.on_pool = [&](const bal::Task& t) {
+      CHECK((t.flags & bal::abi::FLAG_POOL_NEXT) != 0);
+      CHECK((t.flags & bal::abi::FLAG_POOL_STALE) != 0);
+      REQUIRE(sim.iso.pool.update(slice_lines(3, 5, {3, 4}), 1, 2, sim.now, true));
+    };
+    const Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+    CHECK(r.status == 200);
+    CHECK(r.pool_loads == 1);
+    CHECK(r.keys == std::vector<int64_t>{3});
+  }
+  SECTION("failover through the slice runs on into the next one") {
+    Sim sim;
+    sim.slice(slice_lines(1, 3, {1, 2}), 1);
+    sim.on_pool = [&](const bal::Task&) { REQUIRE(sim.iso.pool.update(slice_lines(3, 5, {3, 4}), 1, 2, sim.now, true)); };
+    const Answer limited = answer(429, quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier"));
+    const Run r = sim.run("POST", "/v1/chat/completions", sim.bearer(), kChat, {limited, limited, answer(200, kReply)});
+    CHECK(r.status == 200);
+    CHECK(r.pool_loads == 1);
+    CHECK(r.keys == std::vector<int64_t>{1, 2, 3});
+  }
+  SECTION("the whole pool held: no slice to swap, the answer at once") {
+    Sim sim;
+    sim.slice(slice_lines(0, 0, {1, 2}, later), 1);
+    const Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {});
+    CHECK(r.status == 429);
+    CHECK(r.pool_loads == 0);
+  }
+  SECTION("while fresh slices come up dry, swaps are spaced out: 1 s, doubling up to 60 s") {
+    Sim sim;
+    int64_t version = 1;
+    int64_t lo = 1;
+    sim.slice(slice_lines(lo, lo + 2, {lo, lo + 1}, later), version);
+    sim.on_pool = [&](const bal::Task&) {
+      lo += 2;
+      REQUIRE(sim.iso.pool.update(slice_lines(lo, lo + 2, {lo, lo + 1}, later), version, version + 1, sim.now, true));
+      ++version;
+    };
+    // A request every 500 ms: the times at which one asked for a fresh slice.
+    std::vector<int64_t> swaps;
+    for (int i = 0; i < 400; ++i) {
+      const Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {});
+      CHECK(r.status == 429);
+      CHECK(r.keys.empty());
+      if (r.pool_loads > 0) swaps.push_back(sim.now - kT0);
+      sim.now += 500;
+    }
+    CHECK(swaps == std::vector<int64_t>{0, 1000, 3000, 7000, 15000, 31000, 63000, 123000, 183000});
+    // A fresh slice with a usable key: the next dry slice may be swapped 1 s later again.
+    sim.on_pool = [&](const bal::Task&) {
+      // (key_text() repeats every 26 ids: these differ from every key held before)
+      REQUIRE(sim.iso.pool.update(slice_lines(23, 25, {23, 24}), version, version + 1, sim.now, true));
+      ++version;
+    };
+    sim.now = kT0 + 183000 + 60000;
+    Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+    CHECK(r.pool_loads == 1);
+    CHECK(r.keys == std::vector<int64_t>{23});
+    sim.iso.pool.apply(23, bal::KeyAction::cooldown, "gemini-2.5-flash", true, later, sim.now);
+    sim.iso.pool.apply(24, bal::KeyAction::cooldown, "gemini-2.5-flash", true, later, sim.now);
+    sim.on_pool = [&](const bal::Task&) {};
+    sim.now += 1000;
+    r = sim.run("POST", kNativePath, sim.client(), kGenerate, {});
+    CHECK(r.pool_loads == 1);
+  }
+}
+
+TEST_CASE("machine: halfway through its slice an isolate asks for the next one", "[machine][pool]") {
+  Sim sim;
+  sim.slice(slice_lines(1, 5, {1, 2, 3, 4}), 1);
+  const auto next = [](const Run& r) { return (r.last.flags & bal::abi::FLAG_POOL_NEXT) != 0; };
+  Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+  CHECK_FALSE(next(r));
+  r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+  CHECK(next(r));
+  CHECK((r.last.flags & bal::abi::FLAG_POOL_STALE) != 0);
+  // The next slice came: the keys not used yet stay in turn, and the count starts over.
+  REQUIRE(sim.iso.pool.update(slice_lines(5, 9, {5, 6, 7, 8}), 1, 2, sim.now, true));
+  r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+  CHECK_FALSE(next(r));
+  // The whole pool held: never.
+  Sim whole;
+  whole.keys(2);
+  for (int i = 0; i < 3; ++i)
+    CHECK_FALSE(next(whole.run("POST", kNativePath, whole.client(), kGenerate, {answer(200, kReply)})));
+}
+
+TEST_CASE("machine: a request bound to a key outside the slice asks the pool for that key", "[machine][pool]") {
+  const std::string upload = "/upload/v1beta/files?upload_id=UP-9&upload_protocol=resumable&balancer_key=";
+  Sim sim;
+  sim.slice(slice_lines(1, 3, {1, 2}), 1);
+  std::vector<int64_t> asked;
+  sim.on_pool = [&](const bal::Task& t) {
+    asked.push_back(t.key_id);
+    CHECK((t.flags & bal::abi::FLAG_POOL_NEXT) == 0);
+    // The key pool sends the key as it sends keys an affinity names.
+    if (t.key_id == 7) REQUIRE(sim.iso.pool.update("P 7 " + key_text(7) + " a\n", 1, 1, sim.now));
+  };
+  const json headers = {{"x-goog-api-key", kClient}, {"x-goog-upload-command", "upload, finalize"}};
+  Run r = sim.run("PUT", upload + "7", headers, "bytes", {answer(200, R"({"file":{"name":"files/up9"}})")});
+  CHECK(asked == std::vector<int64_t>{7});
+  CHECK(r.keys == std::vector<int64_t>{7});
+  // Held now: the next chunk goes straight to it.
+  r = sim.run("PUT", upload + "7", headers, "bytes", {answer(200, "{}")});
+  CHECK(asked.size() == 1);
+  CHECK(r.keys == std::vector<int64_t>{7});
+  // A key the pool does not know: asked once, then any key of the slice.
+  r = sim.run("PUT", upload + "9", headers, "bytes", {answer(200, "{}")});
+  CHECK(asked == std::vector<int64_t>{7, 9});
+  REQUIRE(r.keys.size() == 1);
+  CHECK(r.keys.front() != 9);
 }

@@ -25,16 +25,17 @@ std::string snapshot(int n, const std::string& extra = "") {
 TEST_CASE("snapshots load, and malformed ones are refused whole", "[pool]") {
   bal::Pool pool;
   REQUIRE(pool.load(snapshot(3, "K 4 " + key_for(4) + " d\nC 2 gemini-2.5-flash 1764000060000\n"), 7));
-  CHECK(pool.size() == 4);
-  CHECK(pool.at(3).disabled);
-  REQUIRE(pool.at(1).cooldowns.size() == 1);
-  CHECK(pool.at(1).cooldowns[0].until_ms == 1764000060000);
+  CHECK(pool.size() == 3);  // a disabled key is of no use to the isolate
+  CHECK(pool.find(4) == nullptr);
+  REQUIRE(pool.find(2)->cooldowns.size() == 1);
+  CHECK(pool.find(2)->cooldowns[0].until_ms == 1764000060000);
 
   CHECK_FALSE(pool.load("K x AIza a\n", 1));
   CHECK_FALSE(pool.load("K 1 AIza z\n", 1));
-  CHECK_FALSE(pool.load("C 9 m 5\n", 1));
+  CHECK_FALSE(pool.load("C 9 m 5x\n", 1));
+  CHECK_FALSE(pool.load("K 1 AIza a extra\n", 1));
   CHECK_FALSE(pool.load("Q 1 2 3\n", 1));
-  CHECK(pool.size() == 4);  // unchanged
+  CHECK(pool.size() == 3);  // unchanged
   CHECK(pool.load("", 1));
   CHECK(pool.size() == 0);
 }
@@ -111,7 +112,7 @@ TEST_CASE("a refreshed snapshot keeps what the isolate learnt about failures", "
   REQUIRE(pool.load(snapshot(2), 0));
   pool.apply(1, bal::KeyAction::cooldown, "m", false, kNow + 1000, kNow);
   REQUIRE(pool.load(snapshot(2), 0));
-  CHECK(pool.at(0).failed_at_ms == kNow);
+  CHECK(pool.find(1)->failed_at_ms == kNow);
 }
 
 TEST_CASE("flag trees find the next set flag with wrap-around", "[pool]") {

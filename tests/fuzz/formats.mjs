@@ -17,6 +17,7 @@ export const TARGETS = [
   'openai_response',
   'openai_stream',
   'path',
+  'pool',
   'rawjson',
   'responses_request',
   'responses_stream',
@@ -206,6 +207,7 @@ export const DECODERS = {
   openai_response: decodeResponse,
   openai_stream: decodeStream,
   path: (p) => ({ text: p.rest() }),
+  pool: (p) => ({ text: p.rest() }),
   rawjson: (p) => ({ text: p.rest() }),
   responses_request: (p) => ({ body: p.rest() }),
   responses_stream: (p) => {

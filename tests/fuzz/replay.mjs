@@ -19,6 +19,9 @@ const corpusRoot = new URL('../fuzz-corpus/', import.meta.url).pathname;
 const encoder = new TextEncoder();
 const KEY = /AIza[0-9A-Za-z_-]{35}/;
 const POOL = 'K 1 AIzaSyA1234567890abcdefghijklmnopqrstuv a\nK 2 AIzaSyB1234567890abcdefghijklmnopqrstuv a\n';
+const QUOTA = encoder.encode(
+  '{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]}]}}',
+);
 const RANDOM = `${REQUEST_ID}${REQUEST_ID}`;
 // Enough for every retry a request may make (MAX_ATTEMPTS keys, backoffs, pages).
 const MAX_ROUNDS = 64;
@@ -222,7 +225,9 @@ function abiStep(step, open) {
         if (KEY.test(text(call('REDACT', step.bytes)))) throw new Error('a key survived REDACT');
       } else if (typeof step.op === 'string') {
         const out = framed(step.bytes, () => call(step.op, step.bytes));
-        if (out && (step.op === 'EVENTS' || step.op === 'CLASSIFY')) expectJson(out.BODY, `${step.op}'s answer`);
+        if (out && (out.BODY || step.op === 'CLASSIFY') && (step.op === 'EVENTS' || step.op === 'CLASSIFY')) {
+          expectJson(out.BODY, `${step.op}'s answer`);
+        }
       }
   }
 }
@@ -347,6 +352,36 @@ const DRIVERS = {
     const r = drive(new CoreRequest(head('GET', s, { query: s })), { upstream: () => json(200, new Uint8Array(0)) });
     checkAnswer(r.action);
   },
+  pool({ text: t }) {
+    // pool_fuzz.cpp: a snapshot, then change batches (every other one keeping unused keys),
+    // each the next version's, on the pool setUp() loaded; after each, requests that every key
+    // answers with a quota error run through keys the pool was sent, never one twice.
+    setUp();
+    const sent = `${text(t)}\n${POOL}`;
+    let version = 0;
+    text(t)
+      .split('\n---\n')
+      .forEach((changes, part) => {
+        const info =
+          part === 0
+            ? call('POOL_LOAD', { SEED: 7, VERSION: 0, NOW: ABI_NOW, BODY: changes })
+            : call('POOL_APPLY', { FROM: version, TO: version + 1, NOW: ABI_NOW, FLAGS: part % 2 ? 0 : ABI.flag.KEEP_UNUSED, BODY: changes });
+        if (info.OK && part > 0) version++;
+        if (info.VERSION !== version) throw new Error(`the pool is at version ${info.VERSION}, not ${version}`);
+        for (const model of ['m', 'gemini-2.5-flash']) {
+          const tried = new Set();
+          const upstream = (task) => {
+            const lines = task.HEADERS.split('\n');
+            const key = lines[lines.indexOf('x-goog-api-key') + 1];
+            if (!key || !sent.includes(key)) throw new Error('a request was sent with a key the pool was never sent');
+            if (tried.has(key)) throw new Error('a request was sent with a key twice');
+            tried.add(key);
+            return json(429, QUOTA);
+          };
+          drive(new CoreRequest(head('POST', `/v1beta/models/${model}:generateContent`)), { body: encoder.encode('{}'), upstream });
+        }
+      });
+  },
   rawjson({ text: t }) {
     setUp();
     expectJson(call('CLASSIFY', { STATUS: 400, BODY: t, NOW: ABI_NOW }).BODY, 'the verdict');
@@ -394,7 +429,7 @@ const DRIVERS = {
       const answer = { status: 200, headers: `content-type\n${type}\n`, body: t };
       const req = new CoreRequest(head('POST', path, { query: 'alt=sse' }));
       drive(req, { body: encoder.encode('{}'), upstream: () => answer });
-      for (const e of expectJson(call('EVENTS', { NOW: ABI_NOW }).BODY, 'the key events')) {
+      for (const e of expectJson(call('EVENTS', { NOW: ABI_NOW }).BODY, 'the key events').keys) {
         if (!(e.prompt_tokens >= 0 && e.completion_tokens >= 0)) {
           throw new Error(`negative tokens: ${JSON.stringify(e)}`);
         }

@@ -128,6 +128,14 @@ const KEY_TEXTS = [
   '{"keys": [',
 ];
 
+// pool_fuzz.cpp: a snapshot, then change batches after lines "---" (pool.h's lines).
+const POOL_TEXTS = [
+  `T 5\nW 0 0\nK 1 ${KEY} a\nK 2 ${KEY2} a\nC 2 gemini-2.5-flash 1700000060000\nP 9 ${KEY} d\nA 9 files/abc`,
+  `W 1 3\nK 1 ${KEY} a\nK 2 ${KEY2} a\n---\nK 3 ${KEY} a\nD 1\nC 2 * 1700000900000\n---\nW 3 1\nK 4 ${KEY2} a\nR 2\nF files/x`,
+  `W 5 2\nK 6 ${KEY} a\nK 1 ${KEY2} d\n---\nA 6 cachedContents/c1\nW 7 8\n---\nF cachedContents/c1\nT 0\n---\nK 7 ${KEY} a`,
+  'K x y z\n---\nC 1 m\n---\nW 0',
+];
+
 const PATH_TEXTS = [
   ...PATHS,
   `key=${KEY}&alt=sse`,
@@ -578,6 +586,7 @@ export function seeds() {
     openai_response: responses.map(responseSeed),
     openai_stream: streamSeeds(),
     path: texts(PATH_TEXTS),
+    pool: texts(POOL_TEXTS),
     responses_request: texts(responsesRequests),
     responses_stream: responsesStreamSeeds(),
     rawjson: texts([...requests, ...responses.map((f) => f.body), ...JSON_EDGES]),

@@ -57,7 +57,7 @@ test('a cached content is used with the key that created it, from every isolate'
     const ns = await env.worker.mf.getDurableObjectNamespace('KEY_POOL');
     const pool = ns.get(ns.idFromName('pool'));
     const lines = await eventually(async () => {
-      const text = (await pool.snapshot(-1)).text;
+      const text = (await pool.pull(-1)).snapshot;
       return text.split('\n').find((l) => l.startsWith('A ') && l.endsWith(CACHE));
     });
     assert.ok(lines, 'the pool snapshot carries the affinity');
@@ -163,23 +163,12 @@ test('the affinity table and its share of the pool snapshot stay bounded under a
     const ids = (await env.adminJson('/api/keys')).body.keys.map((k) => k.id);
     const flood = async (batches, name) => {
       for (let b = 0; b < batches; b++) {
-        const created = Array.from({ length: 100 }, (_, i) => name(b * 100 + i));
+        // Events as an isolate's core merges them (events.h): 100 files created by one key.
         const at = Date.now();
-        const event = {
-          id: ids[b % 2],
-          hour_ms: at - (at % 3600000),
-          requests: 1,
-          successes: 1,
-          failures: {},
-          prompt_tokens: 0,
-          completion_tokens: 0,
-          action: 'none',
-          at_ms: at,
-          created,
-        };
-        await pool.report(`flood-${name(0)}-${b}`, [event]);
+        const created = Array.from({ length: 100 }, (_, i) => ({ id: ids[b % 2], resource: name(b * 100 + i), at_ms: at }));
+        await pool.report(`flood-${name(0)}-${b}`, JSON.stringify({ created }));
       }
-      return (await pool.snapshot(-1)).text.split('\n').filter((l) => l.startsWith('A '));
+      return (await pool.pull(-1)).snapshot.split('\n').filter((l) => l.startsWith('A '));
     };
     // 6000 short names: the table keeps the newest 5000.
     let lines = await flood(60, (i) => `files/f${i}`);

@@ -141,35 +141,19 @@ test('concurrent reports from two isolates lose nothing and a retried batch coun
   try {
     const ns = await env.worker.mf.getDurableObjectNamespace('KEY_POOL');
     const id = (await env.adminJson('/api/keys')).body.keys[0].id;
-    // Events as an isolate's core sends them, merged (events.h): here one use each.
-    const event = (i) => ({
-      id,
-      model: 'gemini-2.5-flash',
-      family: 'gemini',
-      hour_ms: Math.floor(Date.now() / 3600000) * 3600000,
-      at_ms: Date.now() + i,
-      requests: 1,
-      successes: 1,
-      failures: {},
-      prompt_tokens: 2,
-      completion_tokens: 3,
-      error: null,
-      error_ms: 0,
-      action: 'none',
-      reason: '',
-      scope: '',
-      until_ms: 0,
-      created: [],
-    });
-    // Two isolates, each with its own stub, 20 batches of 10 events each, all at once.
+    // Batches as an isolate's core sends them (events.h): ten uses of the key merged.
+    const counts = { requests: 10, successes: 10, failures: 0, prompt_tokens: 20, completion_tokens: 30 };
+    const batch = () =>
+      JSON.stringify({
+        keys: [{ id, ...counts, used_ms: Date.now(), error: null, error_ms: 0 }],
+        hours: [{ id, hour_ms: Math.floor(Date.now() / 3600000) * 3600000, ...counts }],
+      });
+    // Two isolates, each with its own stub, 20 batches, all at once.
     const isolates = [ns.get(ns.idFromName('pool')), ns.get(ns.idFromName('pool'))];
     const sends = [];
-    for (let b = 0; b < 20; b++) {
-      const events = Array.from({ length: 10 }, (_, i) => event(b * 10 + i));
-      sends.push(isolates[b % 2].report(`batch-${b}`, events));
-    }
+    for (let b = 0; b < 20; b++) sends.push(isolates[b % 2].report(`batch-${b}`, batch()));
     // A batch whose answer was lost is sent again by the other isolate: counted once.
-    sends.push(isolates[1].report('batch-0', Array.from({ length: 10 }, (_, i) => event(i))));
+    sends.push(isolates[1].report('batch-0', batch()));
     const answers = await Promise.all(sends);
     assert.equal(answers.filter((a) => a.duplicate).length, 1);
     const list = await env.adminJson('/api/keys');

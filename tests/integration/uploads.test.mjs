@@ -35,54 +35,63 @@ test('@google/genai files.upload: every upload finishes on the key that started 
   }
 });
 
-test('the upload URL leads to the same key from another isolate', async () => {
-  const mock = await startMockGemini({ forbiddenValues: [CLIENT, ADMIN] });
-  const workers = [];
-  try {
-    for (let i = 0; i < 2; i++) {
-      const worker = await startWorker({ geminiBase: mock.url, adminToken: ADMIN, authTokens: CLIENT });
-      workers.push(worker);
-      const res = await worker.fetch('/api/keys', {
+// With a big pool each isolate holds a slice of it: the other one asks its key pool for the
+// session's key when it does not hold it.
+for (const keys of [KEYS, Array.from({ length: 200 }, (_, i) => testKey(`up-big-${i}`))]) {
+  test(`the upload URL leads to the same key from another isolate (${keys.length} keys)`, async () => {
+    const mock = await startMockGemini({ forbiddenValues: [CLIENT, ADMIN] });
+    const workers = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        workers.push(await startWorker({ geminiBase: mock.url, adminToken: ADMIN, authTokens: CLIENT }));
+      }
+      const [a, b] = workers;
+      const res = await a.fetch('/api/keys', {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ keys: KEYS }),
+        body: JSON.stringify({ keys }),
       });
-      assert.equal((await res.json()).added, KEYS.length);
+      assert.equal((await res.json()).added, keys.length);
+      // The other Worker's key pool gets the same keys (the same ids) and hands its first slice
+      // out before that Worker's isolate asks, which then holds the next one.
+      const ns = await b.mf.getDurableObjectNamespace('KEY_POOL');
+      const pool = ns.get(ns.idFromName('pool'));
+      assert.equal((await pool.addKeys(keys, keys.map((k) => k.slice(-4)))).added, keys.length);
+      await pool.pull(-1, null, false);
+      for (let i = 0; i < 4; i++) {
+        const start = await a.fetch('/upload/v1beta/files', {
+          method: 'POST',
+          headers: {
+            'x-goog-api-key': CLIENT,
+            'x-goog-upload-protocol': 'resumable',
+            'x-goog-upload-command': 'start',
+            'x-goog-upload-header-content-type': 'text/plain',
+            'content-type': 'application/json',
+          },
+          body: '{}',
+        });
+        assert.equal(start.status, 200);
+        const url = new URL(start.headers.get('x-goog-upload-url'));
+        assert.equal(url.origin, new URL(a.url).origin, 'the URL points back at the Worker');
+        // The same URL, sent to the other Worker (another isolate, another pool snapshot).
+        const done = await b.fetch(`${url.pathname}${url.search}`, {
+          method: 'POST',
+          headers: { 'x-goog-api-key': CLIENT, 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' },
+          body: `upload ${i}`,
+        });
+        assert.equal(done.status, 200, await done.clone().text());
+        assert.match((await done.json()).file.name, /^files\//);
+      }
+      const started = starts(mock);
+      const finished = finishes(mock);
+      for (let i = 0; i < 4; i++) assert.equal(finished[i].key, started[i].key, `upload ${i}`);
+      assert.deepEqual(mock.violations, []);
+    } finally {
+      for (const w of workers) await w.dispose();
+      await mock.close();
     }
-    const [a, b] = workers;
-    for (let i = 0; i < 4; i++) {
-      const start = await a.fetch('/upload/v1beta/files', {
-        method: 'POST',
-        headers: {
-          'x-goog-api-key': CLIENT,
-          'x-goog-upload-protocol': 'resumable',
-          'x-goog-upload-command': 'start',
-          'x-goog-upload-header-content-type': 'text/plain',
-          'content-type': 'application/json',
-        },
-        body: '{}',
-      });
-      assert.equal(start.status, 200);
-      const url = new URL(start.headers.get('x-goog-upload-url'));
-      assert.equal(url.origin, new URL(a.url).origin, 'the URL points back at the Worker');
-      // The same URL, sent to the other Worker (another isolate, another pool snapshot).
-      const done = await b.fetch(`${url.pathname}${url.search}`, {
-        method: 'POST',
-        headers: { 'x-goog-api-key': CLIENT, 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' },
-        body: `upload ${i}`,
-      });
-      assert.equal(done.status, 200, await done.clone().text());
-      assert.match((await done.json()).file.name, /^files\//);
-    }
-    const started = starts(mock);
-    const finished = finishes(mock);
-    for (let i = 0; i < 4; i++) assert.equal(finished[i].key, started[i].key, `upload ${i}`);
-    assert.deepEqual(mock.violations, []);
-  } finally {
-    for (const w of workers) await w.dispose();
-    await mock.close();
-  }
-});
+  });
+}
 
 test('headers passed back from an upload are redacted, the upload URL included', async () => {
   const leaky = (req) => {

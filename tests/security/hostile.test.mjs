@@ -159,10 +159,14 @@ const HEADERS = [
 ];
 
 async function send(env, port, row) {
-  if (row.raw) return rawRequest(port, row.raw);
-  const [path, init] = row.fetch;
-  const headers = { 'cf-connecting-ip': nextAddress(), ...(init.headers ?? {}) };
-  return dispatch(env, path, { ...init, headers });
+  try {
+    if (row.raw) return await rawRequest(port, row.raw);
+    const [path, init] = row.fetch;
+    const headers = { 'cf-connecting-ip': nextAddress(), ...(init.headers ?? {}) };
+    return await dispatch(env, path, { ...init, headers });
+  } catch (err) {
+    throw new Error(`${row.name}: ${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}`);
+  }
 }
 
 function bodyText(res) {

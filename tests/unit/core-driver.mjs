@@ -57,3 +57,19 @@ export function servedRequest(now = Date.now()) {
   if (done.KIND !== ABI.action.RESPOND || done.STATUS !== 200) throw new Error(`expected a 200, got ${done.KIND} ${done.STATUS}`);
   return headerValue(task.HEADERS, 'x-goog-api-key');
 }
+
+// The key a native generateContent request for `model` is sent with (null when it is
+// answered at once: no usable key), closed before any answer: one pick, as requests make it.
+export function pickKey(model, now = Date.now()) {
+  const req = open('POST', `/v1beta/models/${model}:generateContent`, { 'x-goog-api-key': CLIENT }, now);
+  try {
+    let action = req.action;
+    if (action.KIND === ABI.action.READ_BODY) {
+      action = req.feed({ KIND: ABI.event.BODY, BODY: '{"contents":[{"parts":[{"text":"Hi"}]}]}', NOW: now });
+    }
+    const task = fetchTask(action);
+    return task && headerValue(task.HEADERS, 'x-goog-api-key');
+  } finally {
+    req.close();
+  }
+}

@@ -16,24 +16,26 @@ class FakePool {
     this.slowMs = 0;
     this.batches = new Map();
     this.reports = 0;
-    this.snapshots = 0;
+    this.pulls = 0;
   }
-  async snapshot(since) {
-    this.snapshots++;
+  async pull(since) {
+    this.pulls++;
     await new Promise((r) => setTimeout(r, this.slowMs));
     if (this.down) throw new Error('object unavailable');
     if (since === this.version) return { version: this.version };
-    return { version: this.version, text: KEYS.map((k, i) => `K ${i + 1} ${k} a`).join('\n') };
+    const snapshot = KEYS.map((k, i) => `K ${i + 1} ${k} a`).join('\n');
+    return { version: this.version, slice: { lo: 0, hi: 0 }, snapshot };
   }
-  async report(batchId, events) {
+  // `events` is the core's text (events.h); with pull()'s arguments the answer is pull()'s too.
+  async report(batchId, events, ...pull) {
     this.reports++;
     if (this.down) throw new Error('object unavailable');
     const duplicate = this.batches.has(batchId);
-    if (!duplicate) this.batches.set(batchId, events);
-    return { version: this.version, duplicate };
+    if (!duplicate) this.batches.set(batchId, JSON.parse(events));
+    return { ...(pull.length ? await this.pull(...pull) : { version: this.version }), duplicate };
   }
   requests() {
-    return [...this.batches.values()].flat().reduce((n, e) => n + e.requests, 0);
+    return [...this.batches.values()].flatMap((b) => b.keys).reduce((n, k) => n + k.requests, 0);
   }
 }
 
@@ -60,7 +62,7 @@ test('a slow or failing Durable Object never holds up requests once a snapshot i
   const started = Date.now();
   housekeeping(ABI.flag.POOL_STALE, env, ctx);
   assert.ok(Date.now() - started < 100, 'the refresh does not hold up the request');
-  assert.equal(pool.snapshots, 2);
+  assert.equal(pool.pulls, 2);
   await settle();
 
   pool.slowMs = 0;

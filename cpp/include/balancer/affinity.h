@@ -35,7 +35,8 @@ class Affinity {
 
   // Remembers that `resource` ("files/x", "cachedContents/y") belongs to key `key_id`.
   void add_resource(std::string_view resource, int64_t key_id);
-  void clear_resources() { resources_.clear(); }
+  void forget(std::string_view resource);
+  void clear_resources();
 
   // Reads the answer key `key_id` got for `method` `path` (the request sent upstream):
   // remembers what lesson_for() allows, appending newly owned resources to `created`.
@@ -46,6 +47,11 @@ class Affinity {
   // thought signature in its body that this isolate has seen.
   std::optional<int64_t> key_for(std::string_view path, std::string_view body) const;
 
+  // Whether a resource or a thought signature names key `key_id`: the pool keeps such a key
+  // even when it leaves this isolate's slice.
+  bool names(int64_t key_id) const { return owners_.find(key_id) != owners_.end(); }
+  std::optional<int64_t> owner(std::string_view resource) const;
+
   bool empty() const { return resources_.empty() && signatures_.empty(); }
   size_t resource_count() const { return resources_.size(); }
   size_t signature_count() const { return signatures_.size(); }
@@ -53,7 +59,10 @@ class Affinity {
  private:
   std::unordered_map<std::string, int64_t> resources_;
   std::unordered_map<uint64_t, int64_t> signatures_;
-  std::deque<uint64_t> signature_order_;  // oldest first, for eviction
+  std::deque<uint64_t> signature_order_;          // oldest first, for eviction
+  std::unordered_map<int64_t, uint32_t> owners_;  // key id -> resources and signatures naming it
+
+  void own(int64_t key_id, bool on);
 };
 
 enum class Lesson {
@@ -68,6 +77,9 @@ Lesson lesson_for(std::string_view method, std::string_view path);
 
 // The resource names ("files/abc", "cachedContents/xyz") that `text` mentions, in order.
 std::vector<std::string> resource_names(std::string_view text);
+
+// Whether `text` is exactly one resource name.
+bool is_resource_name(std::string_view text);
 
 // The values of thoughtSignature / thought_signature fields in `text` (raw JSON spans).
 std::vector<std::string_view> thought_signatures(std::string_view text);

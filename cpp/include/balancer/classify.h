@@ -89,7 +89,15 @@ NextStep next_step(const Verdict& v, const AttemptState& s);
 
 // Names used in events, the database and summaries ("key_invalid", "quota_day", ...).
 const char* outcome_name(Outcome o);
+// What a key check counts the outcome as: "ok", "rate_limited", "dead" or "error".
+const char* outcome_group(Outcome o);
 bool is_dead(Outcome o);
+// Whether the outcome shows the key works (perhaps limited), so a key disabled as dead is
+// enabled again.
+bool revives(Outcome o);
+// The model a cooldown holds for: "*" when it holds for every model of the key (or the name
+// is no model id).
+std::string cooldown_scope(std::string_view model, bool all_models);
 
 // Parses a protobuf Duration string ("28s", "1.5s", "250ms") into milliseconds; -1 if malformed.
 int64_t parse_duration_ms(std::string_view s);

@@ -56,6 +56,7 @@ struct Task {
   uint64_t max_bytes = 0;  // MEDIA
   int redirects = 0;       // MEDIA
   uint32_t flags = 0;      // POOL
+  int64_t key_id = 0;      // POOL: a key the request needs, outside the isolate's slice
 };
 
 // What the shim does next (balancer.h: BAL_ACTIONS).
@@ -91,13 +92,18 @@ struct Isolate {
   Pool pool;
   EventLog events;
   int64_t pool_loaded_ms = -1;  // -1: no snapshot yet
+  // A request that finds no usable key in this isolate's slice waits for the next slice,
+  // at most once per gap, which doubles (to kMaxTopUpMs) while fresh slices come up dry too.
+  int64_t top_up_at_ms = 0;
+  int64_t top_up_gap_ms = kTopUpMs;
   // The translated model list's raw upstream pages, kept kModelListTtlMs.
   std::vector<std::string> model_pages;
   int64_t model_pages_ms = -1;
 
   static constexpr int64_t kPoolRefreshMs = 5000;
   static constexpr int64_t kModelListTtlMs = 60 * 1000;
-
+  static constexpr int64_t kTopUpMs = 1000;
+  static constexpr int64_t kMaxTopUpMs = 60 * 1000;
 };
 
 // Bytes a streamed native answer keeps for usage and affinity (its last few KB).
@@ -106,6 +112,12 @@ inline constexpr size_t kTailBytes = 16 * 1024;
 inline constexpr uint64_t kMaxErrorBytes = 256 * 1024;
 // Calls of one request in flight at once (a Worker may hold 6 connections).
 inline constexpr size_t kMaxParallelCalls = 4;
+
+namespace machine {
+// The flags every action carries (balancer.h: EVENTS_PENDING; POOL_STALE, with POOL_NEXT when
+// the isolate is through half its slice).
+uint32_t housekeeping(const Isolate& iso, int64_t now_ms);
+}  // namespace machine
 
 class Machine {
  public:

@@ -22,7 +22,7 @@ inline constexpr uint64_t kMaxAnswerBytes = 64ull << 20;
 
 // One upstream call of a request, with its own failover.
 struct Call {
-  enum class Phase : uint8_t { queued, fetching, reading_error, reading_body, waiting, done };
+  enum class Phase : uint8_t { queued, fetching, reading_error, reading_body, waiting, pooling, done };
   UpstreamCall up;
   Phase phase = Phase::queued;
   std::vector<int64_t> tried;  // pool key ids, in order
@@ -30,6 +30,8 @@ struct Call {
   int server_failures = 0;
   int64_t started_ms = -1;  // the first attempt
   int64_t key_id = -1;      // the key of the current attempt (-1: the client's own key)
+  bool topped_up = false;   // waited for a fresh slice once already
+  bool asked_for_key = false;  // asked the pool once for `prefer`, not held here
   std::string key;
   std::optional<int64_t> prefer;    // affinity: the key that owns what the request names
   std::vector<std::string> bodies;  // 2xx bodies (a list takes several pages)
@@ -89,8 +91,6 @@ namespace machine {
 // Adds what every answer carries (security headers, and on proxied answers CORS and
 // x-balancer-attempts) and turns a Reply into the RESPOND action.
 Action respond(Isolate& iso, Machine::State& s, Reply reply);
-// The flags every action carries (events pending, pool stale).
-uint32_t housekeeping(const Isolate& iso, int64_t now_ms);
 
 // Native passthrough: the call, the STREAM answer's headers, the end of the body.
 UpstreamCall native_call(Machine::State& s);

@@ -152,17 +152,60 @@ Action give_up(Isolate& iso, State& s, const Call& c) {
   return respond(iso, s, s.tr.exchange->error(e));
 }
 
+// Call `c` waits for the pool to be brought up to date by the POOL task added to `a`.
+void wait_for_pool(State& s, Call& c, Action& a, uint32_t flags, int64_t key_id = 0) {
+  s.pool_task_pending = true;
+  c.phase = Call::Phase::pooling;
+  Task t;
+  t.kind = TaskKind::POOL;
+  t.slot = kPoolSlot;
+  t.flags = flags;
+  t.key_id = key_id;
+  a.tasks.push_back(std::move(t));
+}
+
+// No usable key is left in this isolate's slice for call `c`: it waits for the next slice,
+// once per call, and isolate-wide at most once per gap (or joins a wait under way). False
+// when it may not (the isolate holds the whole pool, or a dry slice came up too recently).
+bool top_up(Isolate& iso, State& s, Call& c, Action& a) {
+  if (c.topped_up || !iso.pool.partial()) return false;
+  if (s.pool_task_pending) {
+    c.phase = Call::Phase::pooling;
+  } else {
+    if (s.now_ms < iso.top_up_at_ms) return false;
+    iso.top_up_at_ms = s.now_ms + iso.top_up_gap_ms;
+    iso.top_up_gap_ms = std::min(iso.top_up_gap_ms * 2, Isolate::kMaxTopUpMs);
+    wait_for_pool(s, c, a, abi::FLAG_POOL_STALE | abi::FLAG_POOL_NEXT);
+  }
+  c.topped_up = true;
+  return true;
+}
+
 // Starts the next attempt of call `slot` on a fresh key; a Google-side failure may reuse a
-// key already tried (any key will do). Adds the FETCH to `a`, or answers when no key is left.
+// key already tried (any key will do). Adds the FETCH to `a` (or the wait for a fresh
+// slice), or answers when no key is left.
 std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) {
   Call& c = s.calls[slot];
   if (!s.route.client_key.empty()) {
     c.key_id = -1;
     c.key = s.route.client_key;
   } else {
+    // The key this call must use (an upload session's, a bound conversation's) may be outside
+    // this isolate's slice: the pool is asked for it, once.
+    if (c.prefer && iso.pool.partial() && !iso.pool.index_of(*c.prefer) && !c.asked_for_key && !s.pool_task_pending) {
+      c.asked_for_key = true;
+      wait_for_pool(s, c, a, abi::FLAG_POOL_STALE, *c.prefer);
+      return std::nullopt;
+    }
     auto pick = iso.pool.select(c.up.model, s.now_ms, c.tried, c.prefer);
     if (!pick && c.failed && c.verdict.backoff) pick = iso.pool.select(c.up.model, s.now_ms, {}, c.prefer);
+    if (!pick && top_up(iso, s, c, a)) return std::nullopt;
     if (!pick) return c.failed ? give_up(iso, s, c) : no_key(iso, s, c);
+    // A fresh slice that had a key: the next dry one may be swapped soon again.
+    if (c.topped_up) {
+      iso.top_up_gap_ms = Isolate::kTopUpMs;
+      iso.top_up_at_ms = std::min(iso.top_up_at_ms, s.now_ms + Isolate::kTopUpMs);
+    }
     const PoolKey& k = iso.pool.at(*pick);
     c.key_id = k.id;
     c.key = k.key;
@@ -192,8 +235,8 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
   return std::nullopt;
 }
 
-// Starts queued calls (at most kMaxParallelCalls in flight), loading the pool first if
-// this isolate has none yet.
+// Starts queued calls (at most kMaxParallelCalls in flight) and those that waited for a
+// fresh slice, loading the pool first if this isolate has none yet.
 Action run(Isolate& iso, State& s) {
   Action a = tasks(iso, s);
   if (s.route.client_key.empty() && iso.pool_loaded_ms < 0) {
@@ -210,10 +253,11 @@ Action run(Isolate& iso, State& s) {
   for (const Call& c : s.calls) {
     in_flight += c.phase != Call::Phase::queued && c.phase != Call::Phase::done ? 1 : 0;
   }
-  for (uint32_t i = 0; i < s.calls.size() && in_flight < kMaxParallelCalls; ++i) {
-    if (s.calls[i].phase != Call::Phase::queued) continue;
+  for (uint32_t i = 0; i < s.calls.size(); ++i) {
+    const Call::Phase phase = s.calls[i].phase;
+    if (phase != Call::Phase::pooling && (phase != Call::Phase::queued || in_flight >= kMaxParallelCalls)) continue;
     if (auto answer = attempt(iso, s, i, a)) return std::move(*answer);
-    ++in_flight;
+    in_flight += phase == Call::Phase::queued ? 1 : 0;
   }
   return a;
 }
@@ -442,7 +486,7 @@ void record(Isolate& iso, const Machine::State& s, const Call& c, const Verdict&
   e.family = std::string(api_family(s.route.api));
   e.outcome = v.outcome;
   e.action = v.action;
-  e.scope = v.all_models || c.up.model.empty() ? std::string("*") : c.up.model;
+  e.scope = cooldown_scope(c.up.model, v.all_models);
   e.until_ms = v.until_ms;
   e.counted = counted;
   e.prompt_tokens = usage.prompt;
@@ -458,6 +502,7 @@ uint32_t housekeeping(const Isolate& iso, int64_t now_ms) {
   uint32_t flags = 0;
   if (!iso.events.empty()) flags |= abi::FLAG_EVENTS_PENDING;
   if (iso.pool_loaded_ms >= 0 && now_ms - iso.pool_loaded_ms > Isolate::kPoolRefreshMs) flags |= abi::FLAG_POOL_STALE;
+  if (iso.pool_loaded_ms >= 0 && iso.pool.halfway()) flags |= abi::FLAG_POOL_STALE | abi::FLAG_POOL_NEXT;
   return flags;
 }
 
