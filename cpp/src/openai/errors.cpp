@@ -2,6 +2,7 @@
 // only its message, with any API key in it redacted (a suspended key's message holds the
 // whole key).
 #include "balancer/classify.h"
+#include "balancer/openai_error.h"
 #include "balancer/redact.h"
 #include "response_internal.h"
 
@@ -67,12 +68,12 @@ int64_t retry_delay_ms(raw::value error) {
   return 0;
 }
 
+}  // namespace
+
 // Rounded up, so a client never retries a moment too early, and at least one second.
 int64_t retry_after_seconds(int64_t ms) {
   return ms <= 1000 ? 1 : (ms + 999) / 1000;
 }
-
-}  // namespace
 
 ErrorInfo upstream_error(int status, raw::value error) {
   ErrorInfo e = mapped(status);
@@ -112,20 +113,30 @@ ErrorInfo bad_gateway(std::string_view message) {
   return e;
 }
 
-void append_error_body(std::string& out, const ErrorInfo& e) {
+// The one writer of OpenAI's error object; param and code are null when empty.
+void append_error_fields(std::string& out, std::string_view message, std::string_view type, std::string_view param,
+                         std::string_view code) {
   out += "{\"error\":{\"message\":";
-  raw::append_string(out, e.message);
-  out += ",\"type\":\"";
-  out += e.type;
-  out += "\",\"param\":null,\"code\":";
-  if (e.code != nullptr) {
-    out += '"';
-    out += e.code;
-    out += '"';
-  } else {
+  raw::append_string(out, message);
+  out += ",\"type\":";
+  raw::append_string(out, type);
+  out += ",\"param\":";
+  if (param.empty()) {
     out += "null";
+  } else {
+    raw::append_string(out, param);
+  }
+  out += ",\"code\":";
+  if (code.empty()) {
+    out += "null";
+  } else {
+    raw::append_string(out, code);
   }
   out += "}}";
+}
+
+void append_error_body(std::string& out, const ErrorInfo& e) {
+  append_error_fields(out, e.message, e.type, {}, e.code != nullptr ? e.code : "");
 }
 
 Plan error_response(const Context& ctx, const ErrorInfo& e) {
@@ -142,3 +153,18 @@ Plan error_response(const Context& ctx, const ErrorInfo& e) {
 }
 
 }  // namespace bal::openai::resp
+
+namespace bal::openai {
+
+Reply error_reply(const ApiError& e) {
+  Reply r;
+  r.status = e.status;
+  resp::append_error_fields(r.body, e.message, openai_type_for_http(e.status), e.param, e.code);
+  if (e.status == 429) {
+    const int64_t ms = e.retry_after_ms > 0 ? e.retry_after_ms : kDefaultQuotaCooldownMs;
+    r.headers.emplace_back("retry-after", std::to_string(resp::retry_after_seconds(ms)));
+  }
+  return r;
+}
+
+}  // namespace bal::openai

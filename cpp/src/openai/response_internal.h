@@ -90,6 +90,10 @@ ErrorInfo upstream_error(int status, raw::value error);
 ErrorInfo bad_gateway(std::string_view message);
 
 void append_error_body(std::string& out, const ErrorInfo& e);
+void append_error_fields(std::string& out, std::string_view message, std::string_view type, std::string_view param,
+                         std::string_view code);
+// A retry-after figure: whole seconds, rounded up, at least one.
+int64_t retry_after_seconds(int64_t ms);
 // The respond plan for an error; a 429 gets "retry-after" (the shim's figure first).
 Plan error_response(const Context& ctx, const ErrorInfo& e);
 
