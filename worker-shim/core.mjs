@@ -26,6 +26,7 @@ export const OP = Object.freeze({
   USAGE: 13,
   LEARN: 14,
   MERGE_EVENTS: 15,
+  MEDIA: 16,
 });
 
 const encoder = new TextEncoder();

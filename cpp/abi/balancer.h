@@ -45,7 +45,8 @@ enum bal_op {
   BAL_OP_ERROR = 12,           /* header: {family, status, message, code?}       -> respond plan    */
   BAL_OP_USAGE = 13,           /* header: {sse}; payload: an answer's tail      -> usage, complete */
   BAL_OP_LEARN = 14,           /* header: {key_id}; payload: an answer (or tail) -> {created: [...]}*/
-  BAL_OP_MERGE_EVENTS = 15     /* payload: JSON array of key events -> payload: merged events     */
+  BAL_OP_MERGE_EVENTS = 15,    /* payload: JSON array of key events -> payload: merged events     */
+  BAL_OP_MEDIA = 16            /* header: {action, ...}: Live API and media URL decisions (media_abi.h) */
 };
 
 enum bal_status {
