@@ -1,11 +1,12 @@
 // The C ABI (cpp/abi/balancer.h) over the core: decodes framed messages, dispatches, and
 // keeps the per-instance state (configuration, pool snapshot, open streams).
+#include "balancer.h"
+
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
-#include "balancer.h"
 #include "balancer/classify.h"
 #include "balancer/events.h"
 #include "balancer/frame.h"
@@ -36,22 +37,16 @@ State& state() {
   return s;
 }
 
-int64_t now_of(const json& h) {
-  return bal::get_int(h, "now_ms", 0, -bal::kMaxTimeMs, bal::kMaxTimeMs);
-}
+int64_t now_of(const json& h) { return bal::get_int(h, "now_ms", 0, -bal::kMaxTimeMs, bal::kMaxTimeMs); }
 
 // Statuses and attempt counts: small numbers, kept small so that adding to them cannot overflow.
 int small_int_of(const json& h, std::string_view key, int fallback) {
   return static_cast<int>(bal::get_int(h, key, fallback, -1'000'000, 1'000'000));
 }
 
-void reply(const json& header, std::string_view payload = {}) {
-  bal::encode_frame(header, payload, state().result);
-}
+void reply(const json& header, std::string_view payload = {}) { bal::encode_frame(header, payload, state().result); }
 
-void reply_plan(const bal::Plan& p) {
-  reply(p.header, p.payload);
-}
+void reply_plan(const bal::Plan& p) { reply(p.header, p.payload); }
 
 const char* action_name(bal::KeyAction a) {
   switch (a) {
@@ -216,12 +211,11 @@ int32_t dispatch(uint32_t op, const bal::Message& m) {
     }
     case BAL_OP_ERROR: {
       const std::string_view f = bal::get_string(m.header, "family");
-      const bal::Family family = f == "openai"   ? bal::Family::openai
+      const bal::Family family = f == "openai" ? bal::Family::openai
                                  : f == "gemini" ? bal::Family::gemini
                                                  : bal::Family::admin;
       const int status = small_int_of(m.header, "status", 500);
-      reply_plan(
-          bal::error_plan(family, status, bal::get_string(m.header, "message"), bal::get_string(m.header, "code")));
+      reply_plan(bal::error_plan(family, status, bal::get_string(m.header, "message"), bal::get_string(m.header, "code")));
       return BAL_OK;
     }
     case BAL_OP_MEDIA:
@@ -259,17 +253,11 @@ int32_t fail(int32_t code, const char* message) {
 
 extern "C" {
 
-uint32_t bal_abi_version(void) {
-  return BAL_ABI_VERSION;
-}
+uint32_t bal_abi_version(void) { return BAL_ABI_VERSION; }
 
-void* bal_alloc(uint32_t size) {
-  return std::malloc(size == 0 ? 1 : size);
-}
+void* bal_alloc(uint32_t size) { return std::malloc(size == 0 ? 1 : size); }
 
-void bal_free(void* ptr) {
-  std::free(ptr);
-}
+void bal_free(void* ptr) { std::free(ptr); }
 
 int32_t bal_call(uint32_t op, const uint8_t* in, uint32_t len) {
   bal::Message m;
@@ -279,13 +267,9 @@ int32_t bal_call(uint32_t op, const uint8_t* in, uint32_t len) {
   return rc;
 }
 
-const uint8_t* bal_result_data(void) {
-  return reinterpret_cast<const uint8_t*>(state().result.data());
-}
+const uint8_t* bal_result_data(void) { return reinterpret_cast<const uint8_t*>(state().result.data()); }
 
-uint32_t bal_result_size(void) {
-  return static_cast<uint32_t>(state().result.size());
-}
+uint32_t bal_result_size(void) { return static_cast<uint32_t>(state().result.size()); }
 
 uint32_t bal_stream_open(const uint8_t* in, uint32_t len) {
   bal::Message m;
@@ -319,12 +303,8 @@ int32_t bal_stream_finish(uint32_t handle) {
   return BAL_OK;
 }
 
-void bal_stream_close(uint32_t handle) {
-  state().streams.erase(handle);
-}
+void bal_stream_close(uint32_t handle) { state().streams.erase(handle); }
 
-uint32_t bal_stream_count(void) {
-  return static_cast<uint32_t>(state().streams.size());
-}
+uint32_t bal_stream_count(void) { return static_cast<uint32_t>(state().streams.size()); }
 
 }  // extern "C"
