@@ -6,6 +6,7 @@ import { coreConfig } from './config.mjs';
 import { runAdmin } from './admin.mjs';
 import { ensurePool } from './pool-client.mjs';
 import { errorResponse, planResponse, runUpstream } from './upstream.mjs';
+import { routeLive } from './live-route.mjs';
 
 export { KeyPool } from './key-pool.mjs';
 
@@ -120,6 +121,8 @@ async function handle(request, env, ctx) {
     now_ms: Date.now(),
     secure: url.protocol === 'https:',
   };
+  const live = await routeLive(request, env, ctx, url, head);
+  if (live) return live;
   let plan = call(OP.ROUTE, head);
   let body = null;
   if (plan.header.action === 'need_body' || plan.header.forward_body) {
