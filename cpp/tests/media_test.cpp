@@ -1,6 +1,8 @@
 #include "balancer/media.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "balancer/base64.h"
@@ -113,4 +115,35 @@ TEST_CASE("an upload over Gemini's inline limit is a 413 before any encoding", "
   REQUIRE(t.error);
   CHECK(t.error->status == 413);
   CHECK(t.exchange->error(*t.error).status == 413);
+}
+
+TEST_CASE("multipart bodies as the openai SDK sends them", "[media][recorded]") {
+  const std::string dir = std::string(FIXTURES_DIR) + "/media/recorded/";
+  auto read = [&](const std::string& name) {
+    std::ifstream in(dir + name, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  RequestInfo info;
+  {
+    const std::string body = read("openai-node-6.30.1-images-edit.bin");
+    REQUIRE_FALSE(body.empty());
+    Translated t = media::translate_image_edit(read("openai-node-6.30.1-images-edit.type"), body, info);
+    REQUIRE_FALSE(t.error);
+    REQUIRE(t.calls.size() == 2);
+    const json j = parse_json(t.calls[0].body);
+    const json& parts = j["contents"][0]["parts"];
+    REQUIRE(parts.size() == 4);  // two images, the mask, the prompt
+    CHECK(parts[1]["inlineData"]["mimeType"] == "image/png");
+    CHECK_THAT(parts[3]["text"].get<std::string>(), Catch::StartsWith("Add a hat"));
+    CHECK(j["generationConfig"]["imageConfig"]["aspectRatio"] == "1:1");
+  }
+  {
+    const std::string body = read("openai-node-6.30.1-transcription.bin");
+    Translated t = media::translate_transcription(read("openai-node-6.30.1-transcription.type"), body,
+                                                  media::AudioTask::transcribe, info);
+    REQUIRE_FALSE(t.error);
+    const json j = parse_json(t.calls[0].body);
+    CHECK(j["contents"][0]["parts"][1]["inlineData"]["mimeType"] == "audio/wav");
+    CHECK_THAT(j["contents"][0]["parts"][0]["text"].get<std::string>(), Catch::Contains("ISO-639-1 code en"));
+  }
 }
