@@ -13,6 +13,13 @@
 //   url_check     {url, param}                  -> {ok} | {ok:false, status, message, code, param}
 //   url_inline    {url, param, kind, end, status, content_type, redirect_to}; payload: the bytes
 //                 -> {ok, mime?} + payload {"inlineData":...} | the error as above + OpenAI body
+//   translate     {route, content_type, now_ms, request_id, model_map}; payload: the request
+//                 -> {calls: [{model, path, size}]} + payload: the call bodies, concatenated;
+//                    or {error: true, status, content_type, headers} + the error body
+//   answer        the same and {sizes: [request, answer 1, ...]}; payload: the request, then
+//                 Gemini's 2xx answers -> {status, content_type, headers, usage} + the body
+// (translate/answer stand in for the request machine until it carries the media families:
+// the exchange is rebuilt from the request each time, so the op keeps no state.)
 #pragma once
 
 #include <string_view>

@@ -3,7 +3,9 @@
 
 #include "balancer/classify.h"
 #include "balancer/live.h"
+#include "balancer/media.h"
 #include "balancer/media_url.h"
+#include "balancer/model_map.h"
 #include "balancer/openai_error.h"
 
 namespace bal::media {
@@ -82,6 +84,70 @@ Plan url_inline(const json& h, std::string_view bytes) {
   return p;
 }
 
+// The translation of one request, made again for each step: the exchange keeps nothing that the
+// request does not hold, so a stateless op can answer and write errors too.
+Translated translate(const json& h, std::string_view body, const ModelMap& models) {
+  RequestInfo info;
+  info.now_ms = get_int(h, "now_ms", 0, 0, kMaxTimeMs);
+  info.request_id = std::string(get_string(h, "request_id"));
+  info.models = &models;
+  const std::string_view route = get_string(h, "route");
+  const std::string_view type = get_string(h, "content_type");
+  if (route == "images.generations") return translate_image_generation(body, info);
+  if (route == "images.edits") return translate_image_edit(type, body, info);
+  if (route == "speech") return translate_speech(body, info);
+  const AudioTask task = route == "translations" ? AudioTask::translate : AudioTask::transcribe;
+  return translate_transcription(type, body, task, info);
+}
+
+Plan reply_plan(const Reply& r) {
+  Plan p;
+  json headers = json::object();
+  for (const auto& [name, value] : r.headers) headers[name] = value;
+  p.header = {{"status", r.status}, {"content_type", r.content_type}, {"headers", headers}};
+  p.payload = r.body;
+  return p;
+}
+
+// translate: payload = the request body -> {calls: [{model, path, size}]} + payload = the
+// bodies one after another, or {error: true} + the error reply.
+// answer: {sizes: [request, body 1, ...]}; payload = the request body then the answers.
+Plan translate_op(const json& h, std::string_view payload, bool answer) {
+  ModelMap models;
+  models.assign(get_string(h, "model_map"));
+  std::vector<size_t> sizes;
+  if (const json* s = get_field(h, "sizes"); answer && s != nullptr && s->is_array()) {
+    for (const json& n : *s) sizes.push_back(n.is_number_unsigned() ? n.get<size_t>() : 0);
+  }
+  size_t at = answer && !sizes.empty() ? std::min(sizes[0], payload.size()) : payload.size();
+  Translated t = translate(h, payload.substr(0, at), models);
+  if (t.error) {
+    Plan p = reply_plan(t.exchange->error(*t.error));
+    p.header["error"] = true;
+    return p;
+  }
+  if (answer) {
+    std::vector<std::string_view> bodies;
+    for (size_t i = 1; i < sizes.size(); ++i) {
+      const std::string_view b = payload.substr(std::min(at, payload.size()), sizes[i]);
+      bodies.push_back(b);
+      at += b.size();
+    }
+    Plan p = reply_plan(t.exchange->answer(bodies));
+    const gemini::Usage u = t.exchange->usage();
+    p.header["usage"] = {{"prompt_tokens", u.prompt}, {"completion_tokens", u.completion()}};
+    return p;
+  }
+  Plan p;
+  json calls = json::array();
+  for (const UpstreamCall& c : t.calls) {
+    calls.push_back({{"model", c.model}, {"path", c.path}, {"size", c.body.size()}});
+    p.payload += c.body;
+  }
+  p.header = {{"calls", calls}};
+  return p;
+}
+
 }  // namespace
 
 Plan run_abi_op(const json& h, std::string_view payload) {
@@ -109,6 +175,8 @@ Plan run_abi_op(const json& h, std::string_view payload) {
     p.header = {{"ok", true}};
   } else if (action == "url_inline") {
     p = url_inline(h, payload);
+  } else if (action == "translate" || action == "answer") {
+    p = translate_op(h, payload, action == "answer");
   } else {
     p.header = {{"error", "unknown media action"}};
   }
