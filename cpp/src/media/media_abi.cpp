@@ -140,9 +140,13 @@ Plan translate_op(const json& h, std::string_view payload, bool answer) {
   }
   Plan p;
   json calls = json::array();
-  for (const UpstreamCall& c : t.calls) {
+  for (UpstreamCall& c : t.calls) {
     calls.push_back({{"model", c.model}, {"path", c.path}, {"size", c.body.size()}});
-    p.payload += c.body;
+    if (p.payload.empty()) {
+      p.payload = std::move(c.body);
+    } else {
+      p.payload += c.body;
+    }
   }
   p.header = {{"calls", calls}};
   return p;
