@@ -18,10 +18,10 @@
 const MAX_ATTEMPTS = 8;
 const MAX_SERVER_FAILURES = 2;
 const ATTEMPT_TIMEOUT_MS = 15_000;
+const SETUP_WAIT_MS = 30_000; // a client that opens a socket and never says what it wants
 const OK = { outcome: 'ok', action: 'none' };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
 const bytesOf = (data) => (typeof data === 'string' ? encoder.encode(data) : new Uint8Array(data));
 // A close code the far side may be sent (1005/1006/1015 only describe a close without a frame).
 const sendable = (c) => (c >= 1000 && c <= 1014 && ![1004, 1005, 1006].includes(c)) || (c >= 3000 && c <= 4999);
@@ -60,7 +60,10 @@ async function run(client, options) {
       upstream ? closeQuietly(upstream, event.code, event.reason) : resolve(null);
     });
   });
-  const setupFrame = await first;
+  let timer;
+  const setupFrame = await Promise.race([first, new Promise((r) => (timer = setTimeout(r, SETUP_WAIT_MS, undefined)))]);
+  clearTimeout(timer);
+  if (setupFrame === undefined) return closeQuietly(client, 1008, 'No setup message within 30 s.');
   if (setupFrame === null) return;
   const setup = options.decide.setup(bytesOf(setupFrame));
   if (!setup.ok) return closeQuietly(client, 1007, setup.message);
