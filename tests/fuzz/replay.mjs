@@ -286,11 +286,49 @@ function streamed(exchange, chunks, fails) {
   return r.streamed;
 }
 
+// The media translators through BAL_OP_MEDIA: the calls' sizes must add up, errors are JSON.
+function translateMedia(route, contentType, body) {
+  const r = call(OP.MEDIA, { action: 'translate', route, content_type: contentType ?? '', now_ms: NOW_MS }, body);
+  if (r.header.error) {
+    expectJsonBody(r);
+    return null;
+  }
+  const total = r.header.calls.reduce((n, c) => n + c.size, 0);
+  if (total !== r.payload.length) throw new Error('call sizes do not add up to the payload');
+  return r;
+}
+
 const DRIVERS = {
   abi: replayAbi,
   classify({ status, now, body }) {
     const verdict = call('CLASSIFY', { STATUS: status, BODY: body, MODEL: 'gemini-2.5-flash', NOW: now });
     expectJson(verdict.BODY, 'the verdict');
+  },
+  live({ code, now_ms, reason, message }) {
+    const v = call(OP.MEDIA, { action: 'live_close', code, reason, now_ms }).header;
+    if (v.client_code === 1005 || v.client_code === 1006) throw new Error('an unsendable close code');
+    call(OP.MEDIA, { action: 'live_setup' }, message);
+    call(OP.MEDIA, { action: 'live_usage' }, message);
+    call(OP.MEDIA, { action: 'live_path', path: reason });
+  },
+  media_answer({ request, body }) {
+    const t = translateMedia(request.route, request.contentType, request.body);
+    if (!t) throw new Error('a fixed request was refused');
+    const req = new TextEncoder().encode(request.body);
+    const sizes = [req.length, ...t.header.calls.map(() => body.length)];
+    const r = call(OP.MEDIA, { action: 'answer', route: request.route, content_type: request.contentType ?? '', now_ms: NOW_MS, sizes }, concat([req, ...t.header.calls.map(() => body)]));
+    if (r.header.status !== 200) expectJsonBody(r);
+  },
+  media_request({ route, body }) {
+    translateMedia(route, '', body);
+  },
+  media_url({ end, status, kind, url, contentType, bytes }) {
+    call(OP.MEDIA, { action: 'url_check', url, param: 'u' });
+    const r = call(OP.MEDIA, { action: 'url_inline', url, param: 'u', kind, end, status, content_type: contentType, redirect_to: contentType }, bytes);
+    expectJsonBody(r);
+  },
+  multipart({ route, contentType, body }) {
+    translateMedia(route, contentType, body);
   },
   keys({ text: t }) {
     if (KEY.test(text(call('REDACT', t)))) throw new Error('a key survived REDACT');

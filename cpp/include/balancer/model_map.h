@@ -18,16 +18,19 @@
 
 namespace bal {
 
-// The built-in pairs, after the user's. Documented in the README.
+// The built-in pairs, after the user's. Documented in the README. The media models are the
+// Gemini API's GA ones of December 2026 (gemini-2.5-flash-image and the 2.5 TTS previews are
+// shut down or scheduled to be; gemini-2.5-flash was retired on 1 December 2026).
 inline constexpr std::string_view kBuiltinModelMap =
     "claude-*haiku*=gemini-2.5-flash,"
     "claude-*=gemini-2.5-pro,"
-    "gpt-image-*=gemini-2.5-flash-image,"
-    "dall-e-*=gemini-2.5-flash-image,"
-    "tts-1*=gemini-2.5-flash-preview-tts,"
-    "gpt-4o-mini-tts*=gemini-2.5-flash-preview-tts,"
-    "whisper-*=gemini-2.5-flash,"
-    "gpt-4o*-transcribe*=gemini-2.5-flash,"
+    "gpt-image-*=gemini-3.1-flash-image,"
+    "dall-e-*=gemini-3.1-flash-image,"
+    "tts-1-hd*=gemini-3.8-flash-tts,"
+    "tts-1*=gemini-3.8-flash-lite-tts,"
+    "gpt-4o-mini-tts*=gemini-3.8-flash-lite-tts,"
+    "whisper-*=gemini-3.5-flash-lite,"
+    "gpt-4o*-transcribe*=gemini-3.5-flash-lite,"
     "text-embedding-3-*=gemini-embedding-001,"
     "text-embedding-ada-*=gemini-embedding-001";
 
