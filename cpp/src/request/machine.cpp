@@ -4,6 +4,7 @@
 
 #include "balancer/affinity.h"
 #include "balancer/anthropic.h"
+#include "balancer/media.h"
 #include "balancer/openai.h"
 #include "balancer/redact.h"
 #include "internal.h"
@@ -39,9 +40,16 @@ Action read_body(const Isolate& iso, const State& s, uint64_t max_bytes, bool in
   return a;
 }
 
-ApiError body_error(Reason reason) {
+ApiError body_error(const State& s, Reason reason) {
   switch (reason) {
     case Reason::TOO_LARGE:
+      if (takes_form(s.route.api)) {
+        return api_error(413,
+                         "The upload is larger than " + std::to_string(s.route.max_body / (1024 * 1024)) +
+                             " MB: its files go to Gemini inline, and Gemini takes at most 20 MB per request after "
+                             "base64 (about 15 MB of files).",
+                         "request_too_large");
+      }
       return api_error(413, "The request body is larger than this server accepts.", "request_too_large");
     case Reason::TIMEOUT:
       return api_error(408, "The request body did not arrive in time.", "request_timeout");
@@ -67,6 +75,7 @@ RequestInfo info_of(const Isolate& iso, const State& s) {
 
 Translated translate(const Isolate& iso, const State& s) {
   const RequestInfo info = info_of(iso, s);
+  const std::string_view type = abi::header_value(s.headers, "content-type");
   switch (s.route.api) {
     case Api::responses_create:
       return responses::translate_responses(s.body, info, s.stored.get());
@@ -90,6 +99,16 @@ Translated translate(const Isolate& iso, const State& s) {
       return anthropic::translate_models(info);
     case Api::anthropic_model:
       return anthropic::translate_model(s.route.path, info);
+    case Api::images_generations:
+      return media::translate_image_generation(s.body, info);
+    case Api::images_edits:
+      return media::translate_image_edit(type, s.body, info);
+    case Api::audio_speech:
+      return media::translate_speech(s.body, info);
+    case Api::audio_transcriptions:
+      return media::translate_transcription(type, s.body, media::AudioTask::transcribe, info);
+    case Api::audio_translations:
+      return media::translate_transcription(type, s.body, media::AudioTask::translate, info);
     case Api::native:
       break;
   }
@@ -227,8 +246,8 @@ Action start_proxy(Isolate& iso, State& s) {
     s.calls.push_back(std::move(c));
     return run(iso, s);
   }
-  // Values are counted before any translator parses the body (router.h).
-  if (s.body_read) {
+  // Values are counted before any translator parses the body (router.h); a form is no JSON.
+  if (s.body_read && !takes_form(s.route.api)) {
     if (auto e = json_shape_error(s.body, kRequestJsonLimits)) return respond(iso, s, error_for(s, *e));
   }
   if (auto a = responses_start(iso, s)) return std::move(*a);
@@ -556,7 +575,7 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
     case EventKind::BODY_FAILED: {
       if (s.phase != Phase::reading_body) return machine::bad_state(iso, s);
       if (kind == EventKind::BODY_FAILED)
-        return machine::respond(iso, s, machine::error_for(s, machine::body_error(reason)));
+        return machine::respond(iso, s, machine::error_for(s, machine::body_error(s, reason)));
       s.body = std::string(ev.bytes(F::BODY));
       s.body_size = static_cast<uint64_t>(ev.integer(F::SIZE, static_cast<int64_t>(s.body.size()), 0, kMaxSafeInteger));
       s.body_read = true;
