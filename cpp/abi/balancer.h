@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 4u
+#define BAL_ABI_VERSION 5u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -74,7 +74,7 @@ extern "C" {
   X(METHOD, 7, str)      /* an HTTP method                                                   */ \
   X(PATH, 8, str)        /* the request path, as sent (still percent-encoded)                */ \
   X(QUERY, 9, str)       /* the query string, without '?'                                    */ \
-  X(URL, 10, str)        /* a URL to fetch                                                   */ \
+  X(URL, 10, str)        /* a URL to fetch; MEDIA_DONE: where a redirect leads               */ \
   X(ORIGIN, 11, str)     /* the Worker's own origin, "https://host"                          */ \
   X(NOW, 12, num)        /* the time, ms since the epoch                                     */ \
   X(RANDOM, 13, str)     /* 32 hex digits from a CSPRNG: ids and seeds                       */ \
@@ -96,7 +96,6 @@ extern "C" {
   X(COUNT, 29, num)      /* a count                                                          */ \
   X(OK, 30, num)         /* 1 or 0                                                           */ \
   X(MODEL, 31, str)      /* a Gemini model id                                                */ \
-  X(REDIRECTS, 32, num)  /* MEDIA: redirects to follow at most                               */ \
   X(MIME, 33, str)       /* a content type                                                   */ \
   X(PING_MS, 34, num)    /* STREAM: TICK the request after this long without a chunk         */
 
@@ -125,9 +124,10 @@ extern "C" {
                /* `body` field of the last argument, as bytes; FEED CALLED (OK 0: it threw) */ \
   X(POOL, 4)   /* load the pool snapshot now (FLAGS POOL_STALE: even if one is loaded);   */ \
                /* FEED POOL_READY                                                          */ \
-  X(MEDIA, 5)  /* fetch a public URL with no credentials: URL, MAX_BYTES (counted while   */ \
-               /* reading), TIMEOUT_MS, REDIRECTS; FEED MEDIA_DONE (STATUS, MIME, BODY)   */ \
-               /* or MEDIA_DONE with REASON                                                */
+  X(MEDIA, 5)  /* GET a public URL with no credentials and nothing of the client's request:*/ \
+               /* URL, MAX_BYTES (content-length and the bytes counted while reading),     */ \
+               /* TIMEOUT_MS (the whole fetch); never follow a redirect (the core checks   */ \
+               /* each target); FEED MEDIA_DONE                                            */
 
 /* Events (FEED's input, KIND): X(name, id). */
 #define BAL_EVENTS(X)                                                                    \
@@ -139,7 +139,10 @@ extern "C" {
   X(WAITED, 6)          /* SLOT                                                        */ \
   X(CALLED, 7)          /* SLOT, OK, RESULT (JSON), or BODY when the method gave bytes   */ \
   X(POOL_READY, 8)      /* SLOT, OK                                                    */ \
-  X(MEDIA_DONE, 9)      /* SLOT, STATUS, MIME, BODY, or REASON                         */
+  X(MEDIA_DONE, 9)      /* SLOT, STATUS, MIME (content-type), BODY; a 301/302/303/307/  */ \
+                        /* 308 with URL: its Location resolved against the URL fetched */ \
+                        /* ("" if none or unreadable), no BODY; or REASON: TOO_LARGE,  */ \
+                        /* TIMEOUT, NETWORK                                            */
 
 /* FLAGS bits: X(name, bit value). */
 #define BAL_FLAGS(X)                                                                       \
@@ -153,9 +156,7 @@ extern "C" {
   X(UNREADABLE, 2)     \
   X(TIMEOUT, 3)        \
   X(NETWORK, 4)        \
-  X(ABORTED, 5)        \
-  X(REDIRECTS, 6)      \
-  X(BAD_URL, 7)
+  X(ABORTED, 5)
 
 /* The request headers the core reads (lower case); the shim passes no others. */
 #define BAL_REQUEST_HEADERS(X)           \

@@ -63,7 +63,7 @@ void write_task(Writer& w, const bal::Task& t) {
       break;
     case bal::abi::TaskKind::MEDIA:
       w.str(F::URL, t.url).num(F::MAX_BYTES, static_cast<double>(t.max_bytes));
-      w.num(F::TIMEOUT_MS, static_cast<double>(t.timeout_ms)).num(F::REDIRECTS, t.redirects);
+      w.num(F::TIMEOUT_MS, static_cast<double>(t.timeout_ms));
       break;
   }
   w.end(at);

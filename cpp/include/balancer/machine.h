@@ -54,7 +54,6 @@ struct Task {
   std::string name;        // CALL
   std::string args;        // CALL: JSON array
   uint64_t max_bytes = 0;  // MEDIA
-  int redirects = 0;       // MEDIA
   uint32_t flags = 0;      // POOL
 };
 

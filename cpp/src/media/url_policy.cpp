@@ -101,6 +101,18 @@ std::optional<ApiError> UrlPolicy::check(std::string_view url, std::string_view 
 
 std::optional<ApiError> UrlPolicy::to_inline(std::string_view url, const Fetched& f, Kind kind, std::string_view param,
                                              std::string& part) const {
+  std::string_view mime;
+  if (auto err = accept(url, f, kind, param, mime)) return err;
+  part += R"({"inlineData":{"mimeType":")";
+  part += mime;
+  part += R"(","data":")";
+  base64::encode(f.bytes, part);
+  part += R"("}})";
+  return std::nullopt;
+}
+
+std::optional<ApiError> UrlPolicy::accept(std::string_view url, const Fetched& f, Kind kind, std::string_view param,
+                                          std::string_view& mime) const {
   switch (f.end) {
     case FetchEnd::ok:
       break;
@@ -128,7 +140,7 @@ std::optional<ApiError> UrlPolicy::to_inline(std::string_view url, const Fetched
     return url_error(url, "is larger than " + megabytes(limits_.max_bytes) + ".", param);
   }
   if (f.bytes.empty()) return url_error(url, "answered with an empty body.", param);
-  const std::string_view mime = identify(f.bytes, f.content_type, {}, kind);
+  mime = identify(f.bytes, f.content_type, {}, kind);
   if (mime.empty()) {
     std::string what = "is not a ";
     what += accepted_names(kind);
@@ -141,11 +153,72 @@ std::optional<ApiError> UrlPolicy::to_inline(std::string_view url, const Fetched
     what += '.';
     return url_error(url, what, param);
   }
-  part += R"({"inlineData":{"mimeType":")";
-  part += mime;
-  part += R"(","data":")";
-  base64::encode(f.bytes, part);
-  part += R"("}})";
+  return std::nullopt;
+}
+
+std::optional<ApiError> UrlMedia::find(std::string_view url, std::string_view param, Kind kind, std::string_view& mime,
+                                       std::string_view& data) {
+  if (auto err = policy_.check(url, param)) return err;
+  for (const Item& item : items_) {
+    if (item.url != url || item.kind != kind) continue;
+    mime = item.fetched ? std::string_view(item.mime) : std::string_view("application/octet-stream");
+    data = item.data;
+    return std::nullopt;
+  }
+  if (items_.size() >= kMaxUrls) {
+    return api_error(400,
+                     "A request may name at most " + std::to_string(kMaxUrls) +
+                         " media URLs; send the others inline as base64 data URLs.",
+                     "too_many_media_urls", std::string(param));
+  }
+  Item item;
+  item.url = std::string(url);
+  item.param = std::string(param);
+  item.kind = kind;
+  items_.push_back(std::move(item));
+  mime = "application/octet-stream";
+  data = {};
+  return std::nullopt;
+}
+
+bool is_remote_url(std::string_view url) {
+  return starts_with_ci(url, "http://") || starts_with_ci(url, "https://");
+}
+
+bool remote_inline(UrlMedia* media, std::string_view url, const gemini::Path& param, Kind kind, std::string_view& mime,
+                   std::string_view& data, gemini::Failure& err) {
+  const std::string at = param.str();
+  if (media == nullptr) {
+    return err.fail("Remote media URLs are fetched only by the request machine: send the data inline.", at,
+                    "unsupported_value");
+  }
+  if (auto e = media->find(url, at, kind, mime, data)) return err.fail(e->message, e->param, e->code);
+  return true;
+}
+
+bool UrlMedia::complete() const {
+  for (const Item& item : items_) {
+    if (!item.fetched) return false;
+  }
+  return true;
+}
+
+std::optional<ApiError> UrlMedia::fetched(size_t i, const Fetched& f) {
+  Item& item = items_[i];
+  std::string_view mime;
+  if (auto err = policy_.accept(item.url, f, item.kind, item.param, mime)) return err;
+  total_ += f.bytes.size();
+  if (static_cast<int64_t>(total_) > policy_.limits().max_bytes) {
+    return api_error(400,
+                     "The media URLs of this request are together larger than " +
+                         megabytes(policy_.limits().max_bytes) + ", the most that fits Gemini's 20 MB inline limit.",
+                     "invalid_media_url", item.param);
+  }
+  item.fetched = true;
+  item.mime = std::string(mime);
+  item.size = f.bytes.size();
+  item.data.reserve(base64::encoded_size(f.bytes.size()));
+  base64::encode(f.bytes, item.data);
   return std::nullopt;
 }
 

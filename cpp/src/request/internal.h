@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "balancer/machine.h"
+#include "balancer/media_url.h"
 #include "balancer/responses.h"
 
 namespace bal::machine {
@@ -16,6 +17,10 @@ namespace bal::machine {
 // Slots of tasks that are not upstream calls (calls use their index, below kPoolSlot).
 inline constexpr uint32_t kPoolSlot = 1000;
 inline constexpr uint32_t kAdminSlot = 1001;
+// MEDIA tasks: kMediaSlot + the URL's index in UrlMedia::items().
+inline constexpr uint32_t kMediaSlot = 2000;
+// Media URLs of one request fetched at once.
+inline constexpr size_t kMaxParallelMedia = 4;
 
 // An answer that is not an upstream error body is read up to this much.
 inline constexpr uint64_t kMaxAnswerBytes = 64ull << 20;
@@ -42,6 +47,15 @@ struct Call {
   Verdict verdict;
 };
 
+// An http(s) media URL of the request being fetched (media_url.h), redirects and all.
+struct MediaFetch {
+  enum class Phase : uint8_t { queued, fetching, done };
+  Phase phase = Phase::queued;
+  std::string url;  // what is fetched now: the client's URL, or where it redirected
+  int redirects = 0;
+  int64_t deadline_ms = 0;  // the whole fetch, redirects included, ends by then
+};
+
 enum class Phase : uint8_t { routed, reading_body, running, streaming, done };
 
 }  // namespace bal::machine
@@ -61,6 +75,8 @@ struct Machine::State {
   bool body_read = false;
   // Proxy:
   Translated tr;
+  media::UrlMedia media;                      // the media URLs the translation met
+  std::vector<machine::MediaFetch> fetching;  // one per media URL, in the same order
   std::vector<machine::Call> calls;
   bool native = false;
   bool pool_task_pending = false;
@@ -115,6 +131,13 @@ Action store_call(const Isolate& iso, const Machine::State& s, std::string_view 
 
 // Translates the request (with what the store gave, if anything) and starts its calls.
 Action translate_and_run(Isolate& iso, Machine::State& s);
+
+// Media URLs: the fetches a translation asked for (nullopt when every URL is fetched), and a
+// fetch's result (a redirect followed, bytes kept, an error answered, or the request
+// translated again once every URL is in).
+std::optional<Action> media_start(Isolate& iso, Machine::State& s);
+bool fetching_media(const Machine::State& s, uint32_t slot);
+Action media_done(Isolate& iso, Machine::State& s, uint32_t slot, const abi::Reader& ev);
 
 // Admin: the next action for the current plan, and after a key pool call's result.
 Action admin_start(Isolate& iso, Machine::State& s);

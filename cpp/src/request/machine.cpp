@@ -65,15 +65,16 @@ Reply error_for(const State& s, const ApiError& e) {
   return error_reply(error_format(s.route.api), e);
 }
 
-RequestInfo info_of(const Isolate& iso, const State& s) {
+RequestInfo info_of(const Isolate& iso, State& s) {
   RequestInfo info;
   info.now_ms = s.now_ms;
   info.request_id = s.request_id;
   info.models = &iso.config.models;
+  info.media = &s.media;
   return info;
 }
 
-Translated translate(const Isolate& iso, const State& s) {
+Translated translate(const Isolate& iso, State& s) {
   const RequestInfo info = info_of(iso, s);
   const std::string_view type = abi::header_value(s.headers, "content-type");
   switch (s.route.api) {
@@ -259,6 +260,8 @@ Action start_proxy(Isolate& iso, State& s) {
 Action translate_and_run(Isolate& iso, State& s) {
   s.tr = translate(iso, s);
   if (s.tr.error) return respond(iso, s, s.tr.exchange->error(*s.tr.error));
+  // Media URLs the translation met are fetched first; then it is translated again.
+  if (auto fetch = media_start(iso, s)) return std::move(*fetch);
   if (s.tr.model_list && s.route.client_key.empty() && iso.model_pages_ms >= 0 &&
       s.now_ms - iso.model_pages_ms < Isolate::kModelListTtlMs) {
     const std::vector<std::string_view> pages(iso.model_pages.begin(), iso.model_pages.end());
@@ -622,7 +625,8 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
       }
       return machine::waited(iso, s, slot);
     case EventKind::MEDIA_DONE:
-      break;
+      if (s.phase != Phase::running || !machine::fetching_media(s, slot)) return machine::bad_state(iso, s);
+      return machine::media_done(iso, s, slot, ev);
   }
   return machine::bad_state(iso, s);
 }
