@@ -9,7 +9,7 @@
 // requests open in the old instance are refused from then on.
 import wasmModule from './core.wasm';
 
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,9 +1,10 @@
 // index.mjs — the Worker: bytes in, bytes out. The core (core.wasm, via core.mjs) decides what
 // every request means and what happens next (cpp/include/balancer/machine.h); this file only
-// carries out its actions: read the body, start tasks (fetch Gemini, wait, call the key pool),
-// read an answer, answer, or stream an answer through the core.
+// carries out its actions: read the body, start tasks (fetch Gemini, wait, call the key pool,
+// fetch a media URL), read an answer, answer, or stream an answer through the core.
 import { ABI, CoreRequest, callRemembered, redact, tables } from './core.mjs';
 import { callPool, housekeeping, refreshPool } from './pool-client.mjs';
+import { fetchMedia } from './media-fetch.mjs';
 import { discardBody, readBody, readLimited, streamAnswer } from './stream.mjs';
 
 export { KeyPool } from './key-pool.mjs';
@@ -73,6 +74,12 @@ class Tasks {
           },
         );
         break;
+      case ABI.task.MEDIA: {
+        const controller = new AbortController();
+        this.controllers.set(slot, controller);
+        promise = fetchMedia(task, controller).then((r) => ({ KIND: E.MEDIA_DONE, SLOT: slot, ...r }));
+        break;
+      }
       default:
         throw new Error(`unknown task ${task.KIND}`);
     }

@@ -1,49 +1,16 @@
-// media-fetch.mjs — fetches the media behind a URL in a chat request, within the core's limits
-// (media_url.h). Only I/O here: whether a URL may be fetched (`allow`, for every redirect
-// target too) and what the bytes become are the core's decisions.
+// media-fetch.mjs — a MEDIA task (cpp/abi/balancer.h): one GET of a public URL a request
+// names, for the core to put inline. Only I/O here: whether a URL may be fetched, whether a
+// redirect is followed and what the bytes become are the core's decisions (media_url.h).
 //
-//   const r = await fetchMedia(url, { timeoutMs, maxRedirects, maxBytes, allow });
-//   // r.end: 'ok' | 'timeout' | 'too_many_redirects' | 'too_large' | 'network' | 'bad_redirect'
-//   // r.status, r.contentType, r.bytes (Uint8Array) when 'ok'; r.redirectTo for 'bad_redirect'
+//   const event = await fetchMedia(task, controller);   // the MEDIA_DONE fields
 //
-// No credentials go out: no cookie, no authorization, nothing of the client's request; the
-// platform's own fetch (workerd does not take a `credentials` option) sends none of its own.
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-export async function fetchMedia(url, { timeoutMs, maxRedirects, maxBytes, allow = () => true }) {
-  const signal = AbortSignal.timeout(timeoutMs);
-  let current = url;
-  try {
-    for (let hops = 0; ; hops++) {
-      const res = await fetch(current, { method: 'GET', redirect: 'manual', signal, headers: { accept: '*/*' } });
-      if (!REDIRECTS.has(res.status)) return await readBody(res, maxBytes);
-      await res.body?.cancel();
-      const location = res.headers.get('location');
-      let next = null;
-      try {
-        next = location ? new URL(location, current).href : null;
-      } catch {
-        next = null;
-      }
-      if (!next || !allow(next)) return { end: 'bad_redirect', redirectTo: next ?? location ?? '' };
-      if (hops + 1 > maxRedirects) return { end: 'too_many_redirects' };
-      current = next;
-    }
-  } catch (err) {
-    return { end: signal.aborted ? 'timeout' : 'network' };
-  }
-}
+// No credentials go out: no cookie, no authorization, nothing of the client's request (the
+// platform's fetch sends none of its own). A redirect is never followed here: its Location
+// goes back to the core, resolved against the URL fetched.
+import { ABI } from './core.mjs';
 
 // The body, counted while it is read: a missing or lying content-length changes nothing.
-async function readBody(res, maxBytes) {
-  const base = { status: res.status, contentType: res.headers.get('content-type') ?? '' };
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    return { end: 'too_large', ...base };
-  }
-  if (!res.body) return { end: 'ok', ...base, bytes: new Uint8Array(0) };
+async function readCounted(res, maxBytes) {
   const reader = res.body.getReader();
   const parts = [];
   let size = 0;
@@ -53,7 +20,7 @@ async function readBody(res, maxBytes) {
     size += value.length;
     if (size > maxBytes) {
       await reader.cancel();
-      return { end: 'too_large', ...base };
+      return null;
     }
     parts.push(value);
   }
@@ -63,5 +30,38 @@ async function readBody(res, maxBytes) {
     bytes.set(p, at);
     at += p.length;
   }
-  return { end: 'ok', ...base, bytes };
+  return bytes;
+}
+
+function location(res, url) {
+  const to = res.headers.get('location');
+  try {
+    return to ? new URL(to, url).href : '';
+  } catch {
+    return '';
+  }
+}
+
+export async function fetchMedia(task, controller) {
+  const R = ABI.reason;
+  const timer = setTimeout(() => controller.abort(new Error('media timeout')), task.TIMEOUT_MS);
+  try {
+    const init = { method: 'GET', redirect: 'manual', signal: controller.signal, headers: { accept: '*/*' } };
+    const res = await fetch(task.URL, init);
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      return { STATUS: res.status, URL: location(res, task.URL) };
+    }
+    if (Number(res.headers.get('content-length')) > task.MAX_BYTES) {
+      await res.body?.cancel();
+      return { REASON: R.TOO_LARGE };
+    }
+    const bytes = res.body ? await readCounted(res, task.MAX_BYTES) : new Uint8Array(0);
+    if (!bytes) return { REASON: R.TOO_LARGE };
+    return { STATUS: res.status, MIME: res.headers.get('content-type') ?? '', BODY: bytes };
+  } catch {
+    return { REASON: controller.signal.aborted ? R.TIMEOUT : R.NETWORK };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,8 +1,7 @@
-// The official openai SDK on the media routes: images.generate, images.edit with files,
-// audio.speech.create, audio.transcriptions/translations.create, and chat with http image URLs
-// served by a local server. Against the mock Gemini; by default through
-// tests/helpers/media-machine-worker.mjs (the media translators with pool keys and failover),
-// with MEDIA_SDK_TARGET=worker through the real Worker once its router carries these routes.
+// The official openai SDK on the media routes, through the real Worker against the mock
+// Gemini: images.generate, images.edit with files, audio.speech.create,
+// audio.transcriptions/translations.create, and chat with http image URLs served by a local
+// server (redirects, too large with and without content-length, not an image, silent).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -10,7 +9,6 @@ import OpenAI, { toFile } from 'openai';
 import { IMAGE_PNG, REPLIES, speechPcm } from '../helpers/mock-gemini.mjs';
 import { CLIENT, setup, testKey } from '../integration/support.mjs';
 
-const THROUGH_WORKER = process.env.MEDIA_SDK_TARGET === 'worker';
 const PNG = Buffer.from(IMAGE_PNG, 'base64');
 const WAV = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt '), Buffer.alloc(40, 3)]);
 
@@ -21,8 +19,7 @@ let imagesBase;
 const hanging = new Set();
 
 before(async () => {
-  const workerOptions = THROUGH_WORKER ? {} : { scriptPath: 'tests/helpers/media-machine-worker.mjs' };
-  env = await setup({ keys: [testKey('media-a'), testKey('media-b')], workerOptions });
+  env = await setup({ keys: [testKey('media-a'), testKey('media-b')] });
   client = new OpenAI({ apiKey: CLIENT, baseURL: `${env.url}/v1`, maxRetries: 0 });
   images = http.createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
@@ -138,17 +135,13 @@ test('audio.transcriptions.create and translations.create with a file', async ()
   );
 });
 
-// The chat translator reports http image URLs to the machine, which fetches them with
-// media-fetch.mjs: these run once the lead connects that (issue 11).
-const CHAT_URLS = { todo: THROUGH_WORKER ? false : 'needs the request machine to fetch image URLs for chat' };
-
 const chatWithImage = (url) =>
   client.chat.completions.create({
     model: 'gemini-2.5-flash',
     messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url } }] }],
   });
 
-test('chat with an http image URL: fetched and sent inline', CHAT_URLS, async () => {
+test('chat with an http image URL: fetched and sent inline', async () => {
   env.mock.reset();
   const r = await chatWithImage(`${imagesBase}/hop/2`);
   assert.ok(r.choices[0].message.content);
@@ -156,7 +149,7 @@ test('chat with an http image URL: fetched and sent inline', CHAT_URLS, async ()
   assert.deepEqual(parts[1].inlineData, { mimeType: 'image/png', data: IMAGE_PNG });
 });
 
-test('chat with bad image URLs: a 400 naming each URL, never a key blamed', CHAT_URLS, async () => {
+test('chat with bad image URLs: a 400 naming each URL, never a key blamed', async () => {
   for (const [path, why] of [['/hop/9', /redirects more than 5/], ['/huge.png', /larger than 15 MB/], ['/page.html', /not a PNG/], ['/silent.png', /did not answer/]]) {
     await assert.rejects(chatWithImage(`${imagesBase}${path}`), (err) => {
       assert.equal(err.status, 400, path);
