@@ -4,6 +4,7 @@
 // fetch a media URL), read an answer, answer, or stream an answer through the core.
 import { ABI, CoreRequest, callRemembered, redact, tables } from './core.mjs';
 import { callPool, housekeeping, refreshPool } from './pool-client.mjs';
+import { acceptSession } from './live.mjs';
 import { fetchMedia } from './media-fetch.mjs';
 import { discardBody, readBody, readLimited, streamAnswer } from './stream.mjs';
 
@@ -46,6 +47,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 class Tasks {
   constructor(env) {
     this.env = env;
+    this.handlers = {}; // kind -> (task) => promise of the event: tasks a session adds (live.mjs)
     this.pending = new Map();
     this.responses = new Map(); // slot -> upstream Response
     this.controllers = new Map(); // slot -> AbortController of its fetch
@@ -81,7 +83,8 @@ class Tasks {
         break;
       }
       default:
-        throw new Error(`unknown task ${task.KIND}`);
+        if (!this.handlers[task.KIND]) throw new Error(`unknown task ${task.KIND}`);
+        promise = this.handlers[task.KIND](task);
     }
     this.pending.set(slot, promise.then((event) => [slot, event]));
   }
@@ -172,6 +175,8 @@ async function drive(req, request, env, ctx) {
         act = req.feed({ KIND: E.UPSTREAM_BODY, SLOT: act.SLOT, BODY: read.bytes, REASON: read.reason, NOW: Date.now() });
         break;
       }
+      case A.ACCEPT:
+        return acceptSession(req, act, tasks, { headersOf, done: (flags) => housekeeping(flags, env, ctx) });
       case A.STREAM: {
         housekeeping(act.FLAGS ?? 0, env, ctx);
         tasks.abandon(act.SLOT);

@@ -1,149 +1,173 @@
-// live.mjs — the Live API's WebSocket, proxied to Google with a pool key. Only sockets and
-// bytes here: what the setup message names, what a close means for a key and what a session
-// costs are the core's answers (live.h), reached through `decide`.
+// live.mjs — the Live API's WebSockets: sockets and bytes only. Which key, what a close means
+// for it, whether to try again, what each side is closed with and what a session costs are the
+// core's (cpp/src/request/live.cpp), reached through the request's actions:
 //
-// Google accepts any upgrade and judges the key after the setup message, with a close frame.
-// So the client's socket is accepted at once, its setup message held, and one pool key after
-// another tried until Google answers anything (setupComplete): from then on frames pass both
-// ways untouched and each side is closed when the other closes.
-//
-//   return serveLive(request, {
-//     upstreamUrl,                              // wss URL of Google's endpoint for this version
-//     pick: (model, exclude) => ({id, key}) | {none: {code, reason}},
-//     report: (pick, verdict) => ...,          // a key event (verdict: the core's judgement)
-//     record: (pick, usage) => ...,            // {prompt_tokens, completion_tokens}, at the end
-//     decide: { setup(bytes), close(code, reason), usage(bytes) },  // the core's decisions
-//   });
+//   ACCEPT  answer 101, hold the client's first message (FEED BODY) and the ones after it
+//   SOCKET  a task: open Google's socket with a key, send the first message, FEED whether it
+//           answered (SOCKET_OPEN) or closed first (SOCKET_CLOSED)
+//   RELAY   pass frames both ways untouched; usage goes to the core (CHUNK), the end too (END)
+//   CLOSE   close the client (and any upstream socket) as the core says
+import { ABI } from './core.mjs';
 
-const MAX_ATTEMPTS = 8;
-const MAX_SERVER_FAILURES = 2;
-const ATTEMPT_TIMEOUT_MS = 15_000;
-const SETUP_WAIT_MS = 30_000; // a client that opens a socket and never says what it wants
-const OK = { outcome: 'ok', action: 'none' };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const bytesOf = (data) => (typeof data === 'string' ? encoder.encode(data) : new Uint8Array(data));
-// A close code the far side may be sent (1005/1006/1015 only describe a close without a frame).
-const sendable = (c) => (c >= 1000 && c <= 1014 && ![1004, 1005, 1006].includes(c)) || (c >= 3000 && c <= 4999);
+const mentionsUsage = (data) => (typeof data === 'string' ? data : decoder.decode(data)).includes('usageMetadata');
 
 function closeQuietly(ws, code, reason) {
   try {
-    ws.close(sendable(code) ? code : 1000, reason ?? '');
+    ws.close(code, reason ?? '');
   } catch {
-    // already closed
+    // already closed, or a code this side may not send: nothing more to do
   }
 }
 
-export function serveLive(request, options) {
+// The upstream sockets of one session, by task slot.
+class Upstreams {
+  constructor(headersOf, first) {
+    this.headersOf = headersOf;
+    this.first = first; // the client's first message, as it came
+    this.open = new Map(); // slot -> { ws, message }
+    this.all = new Set();
+    this.done = false; // the session is over: a socket that opens late is closed at once
+  }
+
+  // Carries out a SOCKET task; resolves with the event to feed.
+  async start(task) {
+    const E = ABI.event;
+    const closed = (STATUS, TEXT, REASON) => ({ KIND: E.SOCKET_CLOSED, SLOT: task.SLOT, STATUS, TEXT, REASON });
+    let res;
+    try {
+      res = await fetch(task.URL, { headers: [...this.headersOf(task.HEADERS), ['upgrade', 'websocket']] });
+    } catch {
+      return closed(1006, '', ABI.reason.NETWORK);
+    }
+    const ws = res.webSocket;
+    if (!ws) return closed(1006, '', ABI.reason.NETWORK);
+    ws.accept();
+    ws.binaryType = 'arraybuffer';
+    if (this.done) {
+      closeQuietly(ws, 1000, '');
+      return closed(1006, '', ABI.reason.NETWORK);
+    }
+    this.all.add(ws);
+    return new Promise((resolve) => {
+      const settle = (event) => {
+        clearTimeout(timer);
+        ws.removeEventListener('message', onMessage);
+        ws.removeEventListener('close', onClose);
+        ws.removeEventListener('error', onError);
+        resolve(event);
+      };
+      const onMessage = (e) => {
+        this.open.set(task.SLOT, { ws, message: e.data });
+        settle({ KIND: E.SOCKET_OPEN, SLOT: task.SLOT });
+      };
+      const onClose = (e) => settle(closed(e.code, e.reason));
+      const onError = () => settle(closed(1006, '', ABI.reason.NETWORK));
+      const timer = setTimeout(() => {
+        closeQuietly(ws, 1000, 'setup timed out');
+        settle(closed(1006, '', ABI.reason.TIMEOUT));
+      }, task.TIMEOUT_MS);
+      ws.addEventListener('message', onMessage);
+      ws.addEventListener('close', onClose);
+      ws.addEventListener('error', onError);
+      ws.send(this.first);
+    });
+  }
+
+  closeAll(except) {
+    this.done = true;
+    for (const ws of this.all) if (ws !== except) closeQuietly(ws, 1000, '');
+  }
+}
+
+// RELAY: frames both ways untouched until either side closes; the core says how the other
+// side is closed and counts the usage it was shown.
+function relay(req, client, upstream, held, done) {
+  const { ws, message } = upstream;
+  let ended = false;
+  const end = (reason, code, text, closer, other) => {
+    if (ended) return;
+    ended = true;
+    const out = req.endSession(reason, code, text);
+    closeQuietly(other, out.STATUS, out.TEXT);
+    closeQuietly(closer, 1000, ''); // the closing side's close answered
+    done(out.FLAGS ?? 0);
+  };
+  const fromUpstream = (data) => {
+    if (!ended && mentionsUsage(data)) req.chunk(bytesOf(data));
+    client.send(data);
+  };
+  ws.addEventListener('message', (e) => fromUpstream(e.data));
+  ws.addEventListener('close', (e) => end(0, e.code, e.reason, ws, client));
+  ws.addEventListener('error', () => end(ABI.reason.NETWORK, 1006, '', ws, client));
+  client.addEventListener('message', (e) => ended || ws.send(e.data));
+  client.addEventListener('close', (e) => end(ABI.reason.ABORTED, e.code, e.reason, client, ws));
+  client.addEventListener('error', () => end(ABI.reason.ABORTED, 1006, '', client, ws));
+  fromUpstream(message);
+  for (const data of held) ws.send(data);
+}
+
+// The session after ACCEPT: the first message, the attempts, then RELAY or CLOSE.
+async function session(req, act, client, tasks, hooks) {
+  const A = ABI.action;
+  const E = ABI.event;
+  const held = [];
+  let gone;
+  const clientGone = new Promise((resolve) => (gone = resolve));
+  let firstArrived;
+  const first = new Promise((resolve) => (firstArrived = resolve));
+  const onMessage = (e) => {
+    held.push(e.data);
+    if (held.length === 1) firstArrived({ KIND: E.BODY, BODY: bytesOf(e.data) });
+  };
+  const onClose = (e) => gone({ KIND: E.CLIENT_CLOSED, STATUS: e.code, TEXT: e.reason });
+  client.addEventListener('message', onMessage);
+  client.addEventListener('close', onClose);
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, act.TIMEOUT_MS, { KIND: E.BODY_FAILED, REASON: ABI.reason.TIMEOUT });
+  });
+  const event = await Promise.race([first, clientGone, late]);
+  clearTimeout(timer);
+  const upstreams = new Upstreams(hooks.headersOf, held[0]);
+  tasks.handlers[ABI.task.SOCKET] = (task) => upstreams.start(task);
+  act = req.feed({ ...event, NOW: Date.now() });
+  for (;;) {
+    if (act.LOG) console.warn(act.LOG);
+    if (act.KIND === A.TASKS) {
+      for (const task of act.TASK ?? []) tasks.start(task);
+      const event = await Promise.race([tasks.next(), clientGone]);
+      event.NOW = Date.now();
+      act = req.feed(event);
+    } else if (act.KIND === A.RELAY) {
+      hooks.done(act.FLAGS ?? 0);
+      const upstream = upstreams.open.get(act.SLOT);
+      upstreams.closeAll(upstream.ws);
+      client.removeEventListener('message', onMessage);
+      client.removeEventListener('close', onClose);
+      return relay(req, client, upstream, held.slice(1), hooks.done);
+    } else if (act.KIND === A.CLOSE) {
+      hooks.done(act.FLAGS ?? 0);
+      upstreams.closeAll();
+      return closeQuietly(client, act.STATUS, act.TEXT);
+    } else {
+      throw new Error(`unknown session action ${act.KIND}`);
+    }
+  }
+}
+
+// ACCEPT: the 101 answer now; the session goes on in the background until it closes.
+// `hooks`: { headersOf(text) -> [name, value][], done(flags) } (housekeeping after the core).
+export function acceptSession(req, act, tasks, hooks) {
   const [client, server] = Object.values(new WebSocketPair());
   server.accept();
   server.binaryType = 'arraybuffer';
-  run(server, options).catch((err) => {
+  session(req, act, server, tasks, hooks).catch((err) => {
     console.warn(`live session failed: ${err?.message ?? err}`);
+    req.close();
     closeQuietly(server, 1011, 'Internal error.');
   });
   return new Response(null, { status: 101, webSocket: client });
-}
-
-async function run(client, options) {
-  const queued = [];
-  let clientClosed = null;
-  let upstream = null;
-  const first = new Promise((resolve) => {
-    client.addEventListener('message', (event) => {
-      if (upstream) return upstream.send(event.data);
-      if (queued.length === 0) resolve(event.data);
-      queued.push(event.data);
-    });
-    client.addEventListener('close', (event) => {
-      clientClosed = event;
-      upstream ? closeQuietly(upstream, event.code, event.reason) : resolve(null);
-    });
-  });
-  let timer;
-  const setupFrame = await Promise.race([first, new Promise((r) => (timer = setTimeout(r, SETUP_WAIT_MS, undefined)))]);
-  clearTimeout(timer);
-  if (setupFrame === undefined) return closeQuietly(client, 1008, 'No setup message within 30 s.');
-  if (setupFrame === null) return;
-  const setup = options.decide.setup(bytesOf(setupFrame));
-  if (!setup.ok) return closeQuietly(client, 1007, setup.message);
-
-  const exclude = [];
-  let serverFailures = 0;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS && !clientClosed; attempt++) {
-    const pick = options.pick(setup.model, exclude);
-    if (pick.none) return closeQuietly(client, pick.none.code, pick.none.reason);
-    const result = await openUpstream(options.upstreamUrl, pick.key, setupFrame);
-    if (result.ws) {
-      options.report(pick, OK);
-      upstream = result.ws;
-      return relay(client, upstream, queued.slice(1), result.firstMessage, pick, options, () => clientClosed);
-    }
-    const verdict = options.decide.close(result.code, result.reason);
-    options.report(pick, verdict);
-    if (!verdict.retry) return closeQuietly(client, verdict.client_code, verdict.client_reason);
-    if (pick.id != null) exclude.push(pick.id);
-    if (verdict.backoff && ++serverFailures > MAX_SERVER_FAILURES) {
-      return closeQuietly(client, verdict.client_code, verdict.client_reason);
-    }
-  }
-  closeQuietly(client, 1013, 'No key could open a Live session; retry later.');
-}
-
-// Opens Google's socket with `key` and sends the setup message. Resolves with the socket once
-// Google answers anything, or with the close (or failure) that came first.
-async function openUpstream(url, key, setupFrame) {
-  let res;
-  try {
-    res = await fetch(url, { headers: { upgrade: 'websocket', 'x-goog-api-key': key } });
-  } catch {
-    return { code: 1006, reason: '' };
-  }
-  const ws = res.webSocket;
-  if (!ws) return { code: 1006, reason: `upgrade refused (HTTP ${res.status})` };
-  ws.accept();
-  ws.binaryType = 'arraybuffer';
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      closeQuietly(ws, 1000, 'setup timed out');
-      resolve({ code: 1006, reason: '' });
-    }, ATTEMPT_TIMEOUT_MS);
-    const settle = (value) => {
-      clearTimeout(timer);
-      ws.removeEventListener('message', onMessage);
-      ws.removeEventListener('close', onClose);
-      resolve(value);
-    };
-    const onMessage = (event) => settle({ ws, firstMessage: event.data });
-    const onClose = (event) => settle({ code: event.code, reason: event.reason });
-    ws.addEventListener('message', onMessage);
-    ws.addEventListener('close', onClose);
-    ws.send(setupFrame);
-  });
-}
-
-// The established session: frames both ways untouched, usage added up from usageMetadata.
-function relay(client, upstream, pending, firstMessage, pick, options, clientClosed) {
-  const usage = { prompt_tokens: 0, completion_tokens: 0 };
-  let recorded = false;
-  const finish = () => recorded || ((recorded = true), options.record(pick, usage));
-  const fromUpstream = (data) => {
-    // Only messages that mention usageMetadata go to the core; the others pass unread.
-    const bytes = bytesOf(data);
-    const u = decoder.decode(bytes).includes('usageMetadata') ? options.decide.usage(bytes) : null;
-    if (u?.found) {
-      usage.prompt_tokens += u.prompt_tokens;
-      usage.completion_tokens += u.completion_tokens;
-    }
-    client.send(data);
-  };
-  upstream.addEventListener('message', (event) => fromUpstream(event.data));
-  const end = (code, reason) => (finish(), closeQuietly(client, code, reason));
-  upstream.addEventListener('close', (event) => end(event.code, event.reason));
-  upstream.addEventListener('error', () => end(1011, 'The Gemini connection failed.'));
-  client.addEventListener('close', finish);
-  fromUpstream(firstMessage);
-  for (const data of pending) upstream.send(data);
-  const closed = clientClosed();
-  if (closed) closeQuietly(upstream, closed.code, closed.reason);
 }

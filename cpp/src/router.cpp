@@ -11,6 +11,7 @@
 #include "balancer/anthropic.h"
 #include "balancer/jsonout.h"
 #include "balancer/keys.h"
+#include "balancer/live.h"
 #include "balancer/media.h"
 #include "balancer/openai.h"
 #include "balancer/path.h"
@@ -325,6 +326,24 @@ Route native_route(const Config& c, const Request& r, Route route, const ClientA
   return route;
 }
 
+// The Live API: a WebSocket upgrade, authorised as any proxied GET; no body.
+Route live_route(const Request& r, Route route, const ClientAuth& auth) {
+  if (r.method != "GET") {
+    Route out = refuse(route, api_error(405, "The Live API is a WebSocket: connect with GET and Upgrade: websocket."));
+    out.reply.headers.emplace_back("allow", "GET");
+    return out;
+  }
+  std::string upgrade(header(r, "upgrade"));
+  for (char& ch : upgrade) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  if (upgrade != "websocket") {
+    Route out = refuse(route, api_error(426, "The Live API is a WebSocket: send Upgrade: websocket."));
+    out.reply.headers.emplace_back("upgrade", "websocket");
+    return out;
+  }
+  route.client_key = auth.client_key;
+  return route;
+}
+
 // The OpenAI and Anthropic routes: a POST that translates a body, or a GET of the models.
 Route translated_route(const Config& c, const Request& r, Route route, const ClientAuth& auth) {
   constexpr std::string_view kModelsPrefix = "/v1/models/";
@@ -478,6 +497,7 @@ Route route_client(const Config& c, const Request& r, RouterState& st, Route rou
     }
   }
   if (route.api == Api::native) return native_route(c, r, std::move(route), auth);
+  if (route.api == Api::live) return live_route(r, std::move(route), auth);
   return translated_route(c, r, std::move(route), auth);
 }
 
@@ -558,12 +578,14 @@ std::string_view api_family(Api api) {
     case Api::audio_transcriptions:
     case Api::audio_translations:
       return media::kTranscriptionFamily;
+    case Api::live:
+      return media::kLiveFamily;
   }
   return "gemini";
 }
 
 ErrorFormat error_format(Api api) {
-  if (api == Api::native) return ErrorFormat::gemini;
+  if (api == Api::native || api == Api::live) return ErrorFormat::gemini;
   return is_anthropic(api) ? ErrorFormat::anthropic : ErrorFormat::openai;
 }
 
@@ -606,6 +628,18 @@ namespace {
 
 Route route_request(const Config& c, const Request& r, RouterState& st) {
   const std::string_view path = r.path;
+  // Google's SDK writes the Live API's path with a leading "//": matched whole, before the
+  // path checks that refuse empty segments.
+  if (const std::string_view version = live::live_version(path); !version.empty()) {
+    Route proxy;
+    proxy.kind = Route::Kind::proxy;
+    proxy.api = Api::live;
+    proxy.path = live::upstream_path(version);
+    if (c.client_tokens.empty() && !c.allow_client_keys) {
+      return refuse(proxy, api_error(503, std::string(kAuthTokensUnset), "auth_tokens_unset"));
+    }
+    return route_client(c, r, st, std::move(proxy));
+  }
   const bool admin = path == "/api" || starts_with(path, "/api/");
   if (!is_safe_path(path)) {
     return respond(error_reply(admin ? ErrorFormat::admin : ErrorFormat::gemini,

@@ -10,7 +10,8 @@ TEST_CASE("live: the paths Google's SDKs connect to", "[live]") {
         "v1beta");
   CHECK(live::live_version("//ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContent") ==
         "v1alpha");
-  CHECK(live::live_version("/ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent").empty());
+  CHECK(live::live_version("/ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent") == "v1");
+  CHECK(live::live_version("/ws/google.ai.generativelanguage.v2.GenerativeService.BidiGenerateContent").empty());
   CHECK(live::live_version("/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContentX").empty());
   CHECK(live::live_version("///ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent").empty());
   CHECK(live::live_version("/v1beta/models").empty());

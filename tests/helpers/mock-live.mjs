@@ -16,7 +16,8 @@
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 
-const PATH = /^\/ws\/google\.ai\.generativelanguage\.(v1beta|v1alpha)\.GenerativeService\.BidiGenerateContent$/;
+// v1beta and v1alpha as Google's docs name them; v1 as @google/genai 3 connects by default.
+const PATH = /^\/ws\/google\.ai\.generativelanguage\.(v1beta|v1alpha|v1)\.GenerativeService\.BidiGenerateContent$/;
 export const LIVE_MODELS = ['gemini-3.1-flash-live-preview', 'gemini-3.8-live', 'gemini-2.5-flash-native-audio-preview-12-2025'];
 const SETUP_FIELDS = [
   'model', 'generationConfig', 'systemInstruction', 'tools', 'realtimeInputConfig', 'sessionResumption',
@@ -102,7 +103,8 @@ function onSetup(message, session, state, send, close) {
   if (unknown) return close(1007, `Invalid JSON payload received. Unknown name "${unknown}" at 'setup': Cannot find field.`);
   const model = String(setup.model ?? '').replace(/^models\//, '');
   if (!LIVE_MODELS.includes(model)) {
-    return close(1008, `models/${model} is not found for API version v1beta, or is not supported for bidiGenerateContent.`);
+    const version = PATH.exec(session.path)[1];
+    return close(1008, `models/${model} is not found for API version ${version}, or is not supported for bidiGenerateContent.`);
   }
   if (state.refuseFirst) {
     state.keys.set(session.key, state.refuseFirst);

@@ -28,8 +28,8 @@ async function setup(keys, mockOptions = {}) {
 
 // Connects with the SDK; resolves once connect() returns. `messages` fills as they arrive,
 // `closed` resolves with the close event.
-async function connect(env, config, apiKey = CLIENT) {
-  const ai = new GoogleGenAI({ apiKey, httpOptions: { baseUrl: env.worker.url } });
+async function connect(env, config, apiVersion = undefined) {
+  const ai = new GoogleGenAI({ apiKey: CLIENT, httpOptions: { baseUrl: env.worker.url, apiVersion } });
   const messages = [];
   let onClose;
   const closed = new Promise((resolve) => (onClose = resolve));
@@ -39,6 +39,16 @@ async function connect(env, config, apiKey = CLIENT) {
     callbacks: { onmessage: (m) => messages.push(m), onclose: (e) => onClose(e), onerror: () => {} },
   });
   return { session, messages, closed };
+}
+
+// A connect that Google's side refuses before setupComplete: @google/genai 3 rejects connect()
+// then, and its onclose callback has the close the client got.
+async function refusedConnect(env, model = MODEL, config = { responseModalities: [Modality.TEXT] }) {
+  const ai = new GoogleGenAI({ apiKey: CLIENT, httpOptions: { baseUrl: env.worker.url } });
+  let onClose;
+  const closed = new Promise((resolve) => (onClose = resolve));
+  await assert.rejects(ai.live.connect({ model, config, callbacks: { onmessage() {}, onclose: onClose, onerror() {} } }));
+  return closed;
 }
 
 const until = (fn, what) => eventually(fn, { timeoutMs: 5000, everyMs: 20 }).then((v) => (assert.ok(v, what), v));
@@ -79,7 +89,7 @@ test('an audio session with transcriptions: binary audio and both transcripts pa
       inputAudioTranscription: {},
       outputAudioTranscription: {},
       speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: 'Kore' } } },
-    });
+    }, 'v1beta');
     await until(() => messages.some((m) => m.setupComplete), 'setupComplete');
     const pcm = Buffer.alloc(3200, 7).toString('base64');
     session.sendRealtimeInput({ audio: { data: pcm, mimeType: 'audio/pcm;rate=16000' } });
@@ -90,6 +100,7 @@ test('an audio session with transcriptions: binary audio and both transcripts pa
     assert.equal(audio.inlineData.data, AUDIO_REPLY.toString('base64'));
     const output = messages.find((m) => m.serverContent?.outputTranscription);
     assert.equal(output.serverContent.outputTranscription.text, 'You said: something');
+    assert.equal(env.live.sessions[0].path, '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent');
     const sent = env.live.sessions[0].messages.find((m) => m.realtimeInput);
     assert.equal(sent.realtimeInput.audio.data, pcm, 'the client audio reaches Google untouched');
     session.close();
@@ -124,19 +135,24 @@ test('a key refused after setup (1007) is disabled and the next key carries the 
   }
 });
 
-test('quota (1011) cools a key down and is retried; a pool with no usable key closes 1013 or 1011', async () => {
+test('quota (1011) cools a key down; with no usable key left the client gets 1013 and when to retry', async () => {
   const env = await setup([testKey('live-q')], { refuseFirst: 'quota' });
   try {
-    const { closed } = await connect(env, { responseModalities: [Modality.TEXT] });
-    const event = await closed;
-    assert.equal(event.code, 1013, 'the only key is cooling: try again later');
-    assert.match(event.reason, /rate-limited/);
+    // The only key is refused for quota: no other key to try, the client gets Google's close.
+    const first = await refusedConnect(env);
+    assert.equal(first.code, 1011);
+    assert.match(first.reason, /exceeded your current quota/);
     assert.equal(env.live.sessions.length, 1);
     const k = await until(async () => {
       const r = await env.admin('/api/keys');
       return r.keys[0].status === 'cooling' ? r.keys[0] : null;
     }, 'the key cools down');
     assert.notEqual(k.status, 'disabled');
+    // The next session finds every key cooling: closed at once, nothing sent to Google.
+    const second = await refusedConnect(env);
+    assert.equal(second.code, 1013);
+    assert.match(second.reason, /rate-limited for this model; retry in \d+ s/);
+    assert.equal(env.live.sessions.length, 1);
   } finally {
     await env.close();
   }
@@ -145,11 +161,7 @@ test('quota (1011) cools a key down and is retried; a pool with no usable key cl
 test("the client's own mistake is its close, never a key's fault", async () => {
   const env = await setup([testKey('live-c1'), testKey('live-c2')]);
   try {
-    const ai = new GoogleGenAI({ apiKey: CLIENT, httpOptions: { baseUrl: env.worker.url } });
-    let onClose;
-    const closed = new Promise((resolve) => (onClose = resolve));
-    await ai.live.connect({ model: 'gemini-no-such-live-model', callbacks: { onmessage() {}, onclose: onClose } });
-    const event = await closed;
+    const event = await refusedConnect(env, 'gemini-no-such-live-model');
     assert.equal(event.code, 1008);
     assert.match(event.reason, /not found/);
     assert.equal(env.live.sessions.length, 1, 'not retried on another key');

@@ -20,7 +20,7 @@
 
 namespace bal::live {
 
-// "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent" (v1alpha too;
+// "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent" (v1alpha and v1 too;
 // Google's SDK writes "//ws/..."): the API version, or "" when the path is not the Live API.
 std::string_view live_version(std::string_view path);
 
@@ -58,6 +58,9 @@ struct ClientClose {
 };
 ClientClose client_close(int upstream_code, std::string_view upstream_reason);
 ClientClose no_key_close(bool cooling, int64_t retry_after_ms);
+// The close to send Google when the client closed its socket mid-session: the client's own
+// code when a peer may send it (else 1000), its reason cut to 123 bytes.
+ClientClose peer_close(int client_code, std::string_view client_reason);
 
 // A server message's usageMetadata. Google sends it per turn (the counts rise and fall between
 // turns), so a session's cost is the sum of all of them.

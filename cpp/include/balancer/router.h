@@ -121,6 +121,7 @@ enum class Api : uint8_t {
   audio_speech,            // POST /v1/audio/speech
   audio_transcriptions,    // POST /v1/audio/transcriptions (multipart)
   audio_translations,      // POST /v1/audio/translations (multipart)
+  live,                    // GET /ws/…BidiGenerateContent: the Live API's WebSocket (live.h)
 };
 
 // Every answer's error format.
@@ -147,7 +148,7 @@ struct Route {
   Plan admin;   // admin: the operation ("need_body" asks for the body first)
   // proxy:
   Api api = Api::native;
-  std::string path;        // native: the path to forward; openai_model: the model id
+  std::string path;        // native: the path to forward; openai_model: the model id; live: Google's
   std::string query;       // native: the query to forward (credentials removed)
   std::string forward;     // native: the headers to forward, "name\nvalue\n" pairs
   std::string model;       // native: the model the path names ("" for none)

@@ -9,7 +9,8 @@ namespace {
 
 constexpr std::string_view kPathPrefix = "/ws/google.ai.generativelanguage.";
 constexpr std::string_view kPathSuffix = ".GenerativeService.BidiGenerateContent";
-constexpr std::string_view kVersions[] = {"v1beta", "v1alpha"};
+// Google's docs name v1beta and v1alpha; @google/genai 3 connects to v1 by default.
+constexpr std::string_view kVersions[] = {"v1beta", "v1alpha", "v1"};
 
 // A close reason is at most 123 bytes (RFC 6455: 125 with the code).
 constexpr size_t kMaxReasonBytes = 123;
@@ -52,6 +53,12 @@ bool matches(const CloseRule& r, int code, std::string_view reason) {
 int64_t count_of(raw::value usage, std::string_view name) {
   const auto v = usage.get(name).as_int64();
   return v && *v > 0 ? *v : 0;
+}
+
+// 1005, 1006 and 1015 are never sent on the wire: they describe a close that had no frame;
+// 1004 is reserved.
+bool is_sendable(int code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
 // At most `max` bytes, never cutting a UTF-8 character.
@@ -137,13 +144,17 @@ Verdict judge_close(int code, std::string_view reason, int64_t now_ms) {
 
 ClientClose client_close(int upstream_code, std::string_view upstream_reason) {
   ClientClose c;
-  // 1005, 1006 and 1015 are never sent on the wire: they describe a close that had no frame.
-  const bool sendable = (upstream_code >= 1000 && upstream_code <= 1003) ||
-                        (upstream_code >= 1007 && upstream_code <= 1014) ||
-                        (upstream_code >= 3000 && upstream_code <= 4999);
+  const bool sendable = is_sendable(upstream_code);
   c.code = sendable ? upstream_code : kCloseInternal;
   c.reason = cut_utf8(redact(upstream_reason), kMaxReasonBytes);
   if (!sendable && c.reason.empty()) c.reason = "The connection to Gemini failed.";
+  return c;
+}
+
+ClientClose peer_close(int client_code, std::string_view client_reason) {
+  ClientClose c;
+  c.code = is_sendable(client_code) ? client_code : kCloseNormal;
+  c.reason = cut_utf8(std::string(client_reason), kMaxReasonBytes);
   return c;
 }
 

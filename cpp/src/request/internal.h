@@ -56,7 +56,9 @@ struct MediaFetch {
   int64_t deadline_ms = 0;  // the whole fetch, redirects included, ends by then
 };
 
-enum class Phase : uint8_t { routed, reading_body, running, streaming, done };
+// accepting: a WebSocket session waits for the client's first message; relaying: its frames
+// pass between the client and the upstream socket that answered.
+enum class Phase : uint8_t { routed, reading_body, accepting, running, streaming, relaying, done };
 
 }  // namespace bal::machine
 
@@ -92,6 +94,8 @@ struct Machine::State {
   Store store = Store::none;
   std::unique_ptr<responses::Stored> stored;
   Reply held;  // an answer sent once its record is saved
+  // The Live API: the session's usage, added up from every usageMetadata relayed.
+  live::Usage live_usage;
   // Admin:
   Plan admin;
   int admin_steps = 0;
@@ -128,6 +132,32 @@ std::optional<Task> responses_stream_save(Machine::State& s);
 // A store call as a CALL task action.
 Action store_call(const Isolate& iso, const Machine::State& s, std::string_view name, std::string args,
                   std::string body = {});
+
+// Starts the next attempt of call `slot` on a fresh key; a Google-side failure may reuse a
+// key already tried (any key will do). Adds the FETCH (or SOCKET) to `a`, or answers when no
+// key is left.
+std::optional<Action> attempt(Isolate& iso, Machine::State& s, uint32_t slot, Action& a);
+// Starts queued calls (at most kMaxParallelCalls in flight), loading the pool first if this
+// isolate has none yet.
+Action run(Isolate& iso, Machine::State& s);
+// An attempt of call `slot` failed (`status` 0: no answer; `body` the error) with verdict
+// `v`: the key's fate, then a retry (after a wait), or the last error for the client.
+Action attempt_failed(Isolate& iso, Machine::State& s, uint32_t slot, const Verdict& v, int status, std::string body);
+
+// The Live API (live.h) as a session of the machine: ACCEPT, the client's setup, a SOCKET per
+// attempt, each close before the upstream answers judged (judge_close) like an upstream
+// error, RELAY once one answers, and CLOSE when none can.
+Action live_accept(Isolate& iso, Machine::State& s);
+Action live_setup(Isolate& iso, Machine::State& s, std::string_view message);
+Action live_no_setup(Isolate& iso, Machine::State& s);
+Action live_client_closed(Isolate& iso, Machine::State& s);
+Task live_socket(const Isolate& iso, const Machine::State& s, uint32_t slot);
+Action live_opened(Isolate& iso, Machine::State& s, uint32_t slot);
+Action live_closed(Isolate& iso, Machine::State& s, uint32_t slot, int code, std::string text, abi::Reason reason);
+Action live_no_key(Isolate& iso, Machine::State& s, const Call& c);
+Action live_give_up(Isolate& iso, Machine::State& s, const Call& c);
+// The session cannot go on (an event out of place): closed with 1011.
+Action live_internal(Isolate& iso, Machine::State& s);
 
 // Translates the request (with what the store gave, if anything) and starts its calls.
 Action translate_and_run(Isolate& iso, Machine::State& s);

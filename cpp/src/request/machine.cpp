@@ -110,6 +110,7 @@ Translated translate(const Isolate& iso, State& s) {
       return media::translate_transcription(type, s.body, media::AudioTask::transcribe, info);
     case Api::audio_translations:
       return media::translate_transcription(type, s.body, media::AudioTask::translate, info);
+    case Api::live:
     case Api::native:
       break;
   }
@@ -134,6 +135,7 @@ int64_t retry_after_of(const PoolStatus& p, int64_t now_ms) {
 // No key could be used at all: every key limited (429 with the earliest end), or none
 // enabled (503).
 Action no_key(Isolate& iso, State& s, const Call& c) {
+  if (s.route.api == Api::live) return live_no_key(iso, s, c);
   const PoolStatus p = iso.pool.status(c.up.model, s.now_ms);
   ApiError e;
   if (p.cooling > 0) {
@@ -155,6 +157,7 @@ Action no_key(Isolate& iso, State& s, const Call& c) {
 
 // Every attempt of call `c` failed: the last upstream error, in the request's format.
 Action give_up(Isolate& iso, State& s, const Call& c) {
+  if (s.route.api == Api::live) return live_give_up(iso, s, c);
   if (c.status == 0) return respond(iso, s, error_for(s, api_error(502, c.verdict.message, "upstream_unreachable")));
   if (s.native) {
     Reply r;
@@ -172,8 +175,8 @@ Action give_up(Isolate& iso, State& s, const Call& c) {
   return respond(iso, s, s.tr.exchange->error(e));
 }
 
-// Starts the next attempt of call `slot` on a fresh key; a Google-side failure may reuse a
-// key already tried (any key will do). Adds the FETCH to `a`, or answers when no key is left.
+}  // namespace
+
 std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) {
   Call& c = s.calls[slot];
   if (!s.route.client_key.empty()) {
@@ -192,6 +195,10 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
   ++c.attempts;
   ++s.attempts;
   c.phase = Call::Phase::fetching;
+  if (s.route.api == Api::live) {
+    a.tasks.push_back(live_socket(iso, s, slot));
+    return std::nullopt;
+  }
   Task t;
   t.kind = TaskKind::FETCH;
   t.slot = slot;
@@ -212,8 +219,6 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
   return std::nullopt;
 }
 
-// Starts queued calls (at most kMaxParallelCalls in flight), loading the pool first if
-// this isolate has none yet.
 Action run(Isolate& iso, State& s) {
   Action a = tasks(iso, s);
   if (s.route.client_key.empty() && iso.pool_loaded_ms < 0) {
@@ -237,6 +242,8 @@ Action run(Isolate& iso, State& s) {
   }
   return a;
 }
+
+namespace {
 
 Action start_proxy(Isolate& iso, State& s) {
   s.phase = Phase::running;
@@ -307,10 +314,10 @@ Action answer(Isolate& iso, State& s) {
   return respond(iso, s, std::move(r));
 }
 
-// An attempt of call `slot` failed with `status` (0: no answer) and `body`.
-Action failed(Isolate& iso, State& s, uint32_t slot, int status, std::string body) {
+}  // namespace
+
+Action attempt_failed(Isolate& iso, State& s, uint32_t slot, const Verdict& v, int status, std::string body) {
   Call& c = s.calls[slot];
-  const Verdict v = classify_upstream(status, body, s.now_ms);
   if (c.key_id > 0) {
     iso.pool.apply(c.key_id, v.action, c.up.model, v.all_models, v.until_ms, s.now_ms);
   }
@@ -339,6 +346,14 @@ Action failed(Isolate& iso, State& s, uint32_t slot, int status, std::string bod
   }
   if (auto done = attempt(iso, s, slot, a)) return std::move(*done);
   return a;
+}
+
+namespace {
+
+// An attempt of call `slot` failed with `status` (0: no answer) and `body`.
+Action failed(Isolate& iso, State& s, uint32_t slot, int status, std::string body) {
+  const Verdict v = classify_upstream(status, body, s.now_ms);
+  return attempt_failed(iso, s, slot, v, status, std::move(body));
 }
 
 Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::string_view headers) {
@@ -450,6 +465,8 @@ bool valid_slot(const State& s, uint32_t slot) {
 }
 
 Action bad_state(Isolate& iso, State& s) {
+  // A session past its 101 can only be closed.
+  if (s.route.api == Api::live && s.phase != Phase::routed) return live_internal(iso, s);
   return respond(iso, s, error_for(s, api_error(500, "The request could not continue.", "internal")));
 }
 
@@ -558,6 +575,7 @@ Action Machine::open(Isolate& iso, const abi::Reader& head) {
       break;
   }
   s.native = s.route.api == Api::native;
+  if (s.route.api == Api::live) return machine::live_accept(iso, s);
   if (s.route.needs_body) {
     s.phase = Phase::reading_body;
     // A native body goes upstream untouched: the core reads it only to find what it names.
@@ -576,6 +594,10 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
   switch (kind) {
     case EventKind::BODY:
     case EventKind::BODY_FAILED: {
+      if (s.phase == Phase::accepting) {
+        if (kind == EventKind::BODY_FAILED) return machine::live_no_setup(iso, s);
+        return machine::live_setup(iso, s, ev.bytes(F::BODY));
+      }
       if (s.phase != Phase::reading_body) return machine::bad_state(iso, s);
       if (kind == EventKind::BODY_FAILED)
         return machine::respond(iso, s, machine::error_for(s, machine::body_error(s, reason)));
@@ -627,6 +649,20 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
     case EventKind::MEDIA_DONE:
       if (s.phase != Phase::running || !machine::fetching_media(s, slot)) return machine::bad_state(iso, s);
       return machine::media_done(iso, s, slot, ev);
+    case EventKind::SOCKET_OPEN:
+    case EventKind::SOCKET_CLOSED:
+      if (s.phase != Phase::running || s.route.api != Api::live || !machine::valid_slot(s, slot) ||
+          s.calls[slot].phase != Call::Phase::fetching) {
+        return machine::bad_state(iso, s);
+      }
+      if (kind == EventKind::SOCKET_OPEN) return machine::live_opened(iso, s, slot);
+      return machine::live_closed(iso, s, slot, static_cast<int>(ev.integer(F::STATUS, 1006, 0, 4999)),
+                                  std::string(ev.str(F::TEXT)), reason);
+    case EventKind::CLIENT_CLOSED:
+      if (s.route.api != Api::live || (s.phase != Phase::accepting && s.phase != Phase::running)) {
+        return machine::bad_state(iso, s);
+      }
+      return machine::live_client_closed(iso, s);
   }
   return machine::bad_state(iso, s);
 }
@@ -634,6 +670,14 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
 void Machine::chunk(Isolate& iso, std::string_view bytes, std::string& out) {
   (void)iso;
   State& s = *s_;
+  if (s.phase == Phase::relaying) {
+    // A Live message: Google reports usage per turn, so the session's is their sum.
+    const live::Usage u = live::read_usage(bytes);
+    s.live_usage.found = s.live_usage.found || u.found;
+    s.live_usage.prompt += u.prompt;
+    s.live_usage.response += u.response;
+    return;
+  }
   if (s.phase != Phase::streaming || !s.stream) return;
   s.stream->push(bytes, out);
   // At least the last kTailBytes, for the thought signatures the answer carries: trimmed
