@@ -66,6 +66,11 @@ const FIRST = [
     version: '3.5-flash-lite',
     levels: ['minimal', 'low', 'medium', 'high'],
   }),
+  // Google's named replacement for gemini-2.5-pro (retired 1 December 2026): LOW, MEDIUM, HIGH.
+  thinkingChat('gemini-3.8-flash', 'Gemini 3.8 Flash', BUDGET_FLASH, {
+    version: '3.8-flash',
+    levels: ['low', 'medium', 'high'],
+  }),
   // Media models: `output` is what they answer with; `ratios` the aspect ratios they draw.
   chat('gemini-3.1-flash-image', 'Nano Banana 2', { output: 'image', ratios: [...RATIOS, '1:4', '4:1', '1:8', '8:1'] }),
   chat('gemini-3-pro-image', 'Nano Banana Pro', { output: 'image', ratios: RATIOS, thoughtImages: true }),
