@@ -1,6 +1,7 @@
 // Media URLs in chat requests (media_url.h).
 #include "balancer/base64.h"
 #include "balancer/media_url.h"
+#include "balancer/redact.h"
 
 namespace bal::media {
 namespace {
@@ -41,12 +42,14 @@ std::string quoted(std::string_view url) {
   return q;
 }
 
+// The message quotes the URL and what its server said (a redirect's target, a content type):
+// redacted like any text from elsewhere, so no key-shaped string comes back whole.
 ApiError url_error(std::string_view url, std::string_view what, std::string_view param) {
   std::string msg = "The media URL ";
   msg += quoted(url);
   msg += ' ';
   msg += what;
-  return api_error(400, std::move(msg), "invalid_media_url", std::string(param));
+  return api_error(400, redact(msg), "invalid_media_url", std::string(param));
 }
 
 std::string megabytes(int64_t bytes) {
@@ -177,7 +180,7 @@ std::optional<ApiError> UrlMedia::find(std::string_view url, std::string_view pa
   item.kind = kind;
   items_.push_back(std::move(item));
   mime = "application/octet-stream";
-  data = {};
+  data = items_.back().data;  // empty, but never a null pointer for a writer to copy from
   return std::nullopt;
 }
 
