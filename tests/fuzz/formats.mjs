@@ -123,6 +123,9 @@ export const PATHS = [
   '/api/keys/disable',
   '/api/stats',
   '/',
+  '/v1/images/edits',
+  '/v1/audio/speech',
+  '//ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent',
 ];
 export const HEADER_NAMES = ABI_IDS.header;
 
@@ -145,6 +148,7 @@ export const HEADER_VALUES = [
   validCookie(),
   '2001:db8::1',
   'AIzaSyA1234567890abcdefghijklmnopqrstuv',
+  'websocket',
 ];
 
 const pickOrFreeBytes = (p, list, max) => (p.bool() ? asBytes(p.pick(list)) : p.randomString(max));

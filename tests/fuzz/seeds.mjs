@@ -393,6 +393,24 @@ function abiSeeds() {
   const open = (method, path, headers, more = {}) => ({ kind: 'open', method, path, headers, ...more });
   const follow = (more = {}) => ({ kind: 'follow', ...more });
   return [
+    // A Live session: the setup held, a dead key's close judged, the next key relayed, its
+    // usage counted and the client's close passed on; and a client that never says anything.
+    [
+      open('GET', '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent', {
+        upgrade: 'websocket',
+        authorization: 'Bearer tok-a',
+      }),
+      follow({ body: '{"setup":{"model":"models/gemini-3.1-flash-live-preview"}}' }),
+      follow({ which: 0x10, status: 1007, result: 'API key not valid. Please pass a valid API key.' }),
+      follow({ which: 0 }),
+      follow({ body: '{"usageMetadata":{"promptTokenCount":12,"responseTokenCount":30}}' }),
+      follow({ which: 7, status: 1000, ends: true }),
+      open('GET', '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent', {
+        upgrade: 'websocket',
+        'x-goog-api-key': 'tok-a',
+      }),
+      follow({ which: 3, ends: true }),
+    ],
     // A streamed chat answer, start to end.
     [
       open('POST', '/v1/chat/completions', client),
@@ -619,12 +637,26 @@ function mediaAnswerSeeds() {
   return out;
 }
 
+// live_fuzz.cpp: the message is the client's setup and, once a socket answers (code 0), an
+// upstream message; every other code closes each upstream socket with the reason.
 function liveSeeds() {
+  const setup = '{"setup":{"model":"models/gemini-3.1-flash-live-preview"}}';
+  const turn =
+    '{"setup":{"model":"models/gemini-3.1-flash-live-preview"},"serverContent":{"turnComplete":true},' +
+    '"usageMetadata":{"promptTokenCount":12,"responseTokenCount":30,"thoughtsTokenCount":2}}';
   const cases = [
-    [1007, 'API key not valid. Please pass a valid API key.', '{"setup":{"model":"models/gemini-3.1-flash-live-preview"}}'],
-    [1008, 'Your API key was reported as leaked. Please use another API key.', '{"setupComplete":{}}'],
-    [1008, "Permission denied: Consumer 'api_key:AIzaSyA1234567890abcdefghijklmnopqrstuv' has been suspended.", '{}'],
-    [1011, 'You exceeded your current quota, please check your plan and billing details.', '{"serverContent":{"turnComplete":true},"usageMetadata":{"promptTokenCount":12,"responseTokenCount":30}}'],
+    [0, 'Goodbye.', turn],
+    [0, '', setup],
+    [1007, 'API key not valid. Please pass a valid API key.', setup],
+    [1007, 'API key expired. Please renew the API key.', setup],
+    [1008, 'Your API key was reported as leaked. Please use another API key.', setup],
+    [1008, "Permission denied: Consumer 'api_key:AIzaSyA1234567890abcdefghijklmnopqrstuv' has been suspended.", setup],
+    [1008, 'User location is not supported for the API use.', setup],
+    [1011, 'You exceeded your current quota, please check your plan and billing details.', turn],
+    [1011, 'Internal error encountered.', setup],
+    [1007, 'Invalid JSON payload received. Unknown name "foo" at \'setup\': Cannot find field.', setup],
+    [1006, '', setup],
+    [4000, 'custom', setup],
     [1011, 'Internal error encountered.', '{"setup":{}}'],
     [1006, '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent', 'not json'],
     [1000, '//ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContent', '{"setup":{"model":"models/../x"}}'],
