@@ -92,6 +92,15 @@ if (!args.includes('--cpu')) {
     ['keys', 'cooling for the model', 'µs per request routed and its key picked'],
     core.picks.map((r) => [r.keys, r.cooling, fmt(r.us, 2)]),
   );
+  const media = JSON.parse(
+    execFileSync(process.execPath, ['--import', './scripts/wasm-loader.mjs', 'scripts/bench/media.mjs', '--json'], {
+      cwd: root,
+    }).toString(),
+  );
+  table(
+    ['media on core.wasm, as the Worker feeds it', 'bytes in', 'best ms (Wasm, copies included)', 'best ms (V8 baseline)', 'ratio', 'target', 'peak MB (estimate)'],
+    media.map((r) => [r.name, r.bytes, fmt(r.ms), fmt(r.baseline_ms), fmt(r.ratio, 2), '≤ 1.0', r.memory ? fmt(r.memory.today / 1048576) : '—']),
+  );
 }
 
 if (!args.includes('--core')) {

@@ -9,7 +9,7 @@
 // requests open in the old instance are refused from then on.
 import wasmModule from './core.wasm';
 
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -236,7 +236,7 @@ export class CoreRequest {
 
   feed(event) {
     this.action = this.#run('FEED', event);
-    if (this.action.KIND === ABI.action.RESPOND) this.handle = 0;
+    if (this.action.KIND === ABI.action.RESPOND || this.action.KIND === ABI.action.CLOSE) this.handle = 0;
     return this.action;
   }
 
@@ -251,6 +251,14 @@ export class CoreRequest {
   // The streamed answer ended (REASON 0) or broke; returns { OK, BODY, FLAGS }.
   end(reason, tail) {
     const out = this.#run('END', { REASON: reason, BODY: tail ?? EMPTY });
+    this.handle = 0;
+    return out;
+  }
+
+  // A RELAYed session ended (REASON ABORTED: the client closed; 0: the upstream closed;
+  // NETWORK: it failed) with that close; returns { STATUS, TEXT } for the other side, FLAGS.
+  endSession(reason, code, text) {
+    const out = this.#run('END', { REASON: reason, STATUS: code, TEXT: text ?? '' });
     this.handle = 0;
     return out;
   }

@@ -1,9 +1,11 @@
 // index.mjs — the Worker: bytes in, bytes out. The core (core.wasm, via core.mjs) decides what
 // every request means and what happens next (cpp/include/balancer/machine.h); this file only
-// carries out its actions: read the body, start tasks (fetch Gemini, wait, call the key pool),
-// read an answer, answer, or stream an answer through the core.
+// carries out its actions: read the body, start tasks (fetch Gemini, wait, call the key pool,
+// fetch a media URL), read an answer, answer, or stream an answer through the core.
 import { ABI, CoreRequest, callRemembered, redact, tables } from './core.mjs';
 import { callPool, housekeeping, refreshPool } from './pool-client.mjs';
+import { acceptSession } from './live.mjs';
+import { fetchMedia } from './media-fetch.mjs';
 import { discardBody, readBody, readLimited, streamAnswer } from './stream.mjs';
 
 export { KeyPool } from './key-pool.mjs';
@@ -48,6 +50,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 class Tasks {
   constructor(env) {
     this.env = env;
+    this.handlers = {}; // kind -> (task) => promise of the event: tasks a session adds (live.mjs)
     this.pending = new Map();
     this.responses = new Map(); // slot -> upstream Response
     this.controllers = new Map(); // slot -> AbortController of its fetch
@@ -76,8 +79,15 @@ class Tasks {
           },
         );
         break;
+      case ABI.task.MEDIA: {
+        const controller = new AbortController();
+        this.controllers.set(slot, controller);
+        promise = fetchMedia(task, controller).then((r) => ({ KIND: E.MEDIA_DONE, SLOT: slot, ...r }));
+        break;
+      }
       default:
-        throw new Error(`unknown task ${task.KIND}`);
+        if (!this.handlers[task.KIND]) throw new Error(`unknown task ${task.KIND}`);
+        promise = this.handlers[task.KIND](task);
     }
     this.pending.set(slot, promise.then((event) => [slot, event]));
   }
@@ -171,6 +181,8 @@ async function drive(req, request, env, ctx) {
         act = req.feed({ KIND: E.UPSTREAM_BODY, SLOT: act.SLOT, BODY: read.bytes, REASON: read.reason, NOW: Date.now() });
         break;
       }
+      case A.ACCEPT:
+        return acceptSession(req, act, tasks, { headersOf, done: (flags) => housekeeping(flags, env, ctx) });
       case A.STREAM: {
         housekeeping(act.FLAGS ?? 0, env, ctx);
         tasks.abandon(act.SLOT);

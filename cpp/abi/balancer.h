@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 6u
+#define BAL_ABI_VERSION 7u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -51,8 +51,13 @@ extern "C" {
   X(OPEN, 2)       /* in: the request head                   out: HANDLE + an action  */ \
   X(FEED, 3)       /* handle; in: an event                   out: the next action     */ \
   X(CHUNK, 4)      /* handle; in: raw upstream bytes         out: raw bytes to send   */ \
+                   /* (a RELAYed session: an upstream message that mentions            */ \
+                   /* usageMetadata; out: nothing)                                       */ \
   X(END, 5)        /* handle; in: REASON? BODY (tail)        out: OK, BODY (the last  */ \
                    /* bytes), TASKs (CALLs) to carry out before sending them, FLAGS      */ \
+                   /* A RELAYed session: in REASON (ABORTED: the client closed; none:    */ \
+                   /* the upstream closed; NETWORK: the upstream failed), STATUS, TEXT   */ \
+                   /* (that close); out: STATUS, TEXT (the close for the other side)     */ \
   X(CLOSE, 6)      /* handle; frees the request (idempotent) out: nothing             */ \
   X(POOL_LOAD, 7)  /* in: NOW, SEED, VERSION, BODY (pool     out: OK, VERSION, COUNT, */ \
                    /* snapshot, pool.h); no BODY: unchanged,   MEMBERS                   */ \
@@ -81,7 +86,7 @@ extern "C" {
   X(METHOD, 7, str)      /* an HTTP method                                                   */ \
   X(PATH, 8, str)        /* the request path, as sent (still percent-encoded)                */ \
   X(QUERY, 9, str)       /* the query string, without '?'                                    */ \
-  X(URL, 10, str)        /* a URL to fetch                                                   */ \
+  X(URL, 10, str)        /* a URL to fetch; MEDIA_DONE: where a redirect leads               */ \
   X(ORIGIN, 11, str)     /* the Worker's own origin, "https://host"                          */ \
   X(NOW, 12, num)        /* the time, ms since the epoch                                     */ \
   X(RANDOM, 13, str)     /* 32 hex digits from a CSPRNG: ids and seeds                       */ \
@@ -103,7 +108,6 @@ extern "C" {
   X(COUNT, 29, num)      /* a count                                                          */ \
   X(OK, 30, num)         /* 1 or 0                                                           */ \
   X(MODEL, 31, str)      /* a Gemini model id                                                */ \
-  X(REDIRECTS, 32, num)  /* MEDIA: redirects to follow at most                               */ \
   X(MIME, 33, str)       /* a content type                                                   */ \
   X(PING_MS, 34, num)    /* STREAM: TICK the request after this long without a chunk         */ \
   X(VERSION, 35, num)    /* the pool's version (POOL_LOAD, POOL_APPLY)                        */ \
@@ -111,7 +115,8 @@ extern "C" {
   X(TO, 37, num)         /* POOL_APPLY: the version they bring the pool to                   */ \
   X(MEMBERS, 38, num)    /* keys of this isolate's slice the pool holds (COUNT: all it holds) */ \
   X(KEY_ID, 39, num)     /* POOL: a key the request must use (an upload session's, a bound    */ \
-                         /* conversation's) that this isolate does not hold: ask for it too   */
+                         /* conversation's) that this isolate does not hold: ask for it too   */ \
+  X(TEXT, 40, str)       /* a WebSocket close reason                                         */
 
 /* Actions (an OPEN's or a FEED's answer, KIND): X(name, id). */
 #define BAL_ACTIONS(X)                                                                    \
@@ -127,7 +132,20 @@ extern "C" {
   X(STREAM, 5)         /* answer STATUS, HEADERS with SLOT's upstream body: MODE 1 through */ \
                        /* CHUNK, MODE 2 untouched; END when it ends (REASON if it broke); */ \
                        /* IDLE_MS: cut off a silent upstream; PING_MS: TICK it meanwhile. */ \
-                       /* Other tasks are abandoned.                                      */
+                       /* Other tasks are abandoned.                                      */ \
+  X(ACCEPT, 6)         /* a WebSocket session (the Live API): answer 101 and accept the   */ \
+                       /* client's socket (binary frames as bytes); FEED BODY with its    */ \
+                       /* first message, or BODY_FAILED (TIMEOUT) if none comes within    */ \
+                       /* TIMEOUT_MS. Until RELAY, hold its later messages, and FEED      */ \
+                       /* CLIENT_CLOSED if it closes, whatever the request awaits.        */ \
+  X(RELAY, 7)          /* SLOT's upstream socket carries the session: send the client the */ \
+                       /* upstream's first message and the upstream the messages held,    */ \
+                       /* then pass frames both ways untouched; CHUNK each upstream       */ \
+                       /* message that mentions usageMetadata; when a side closes or      */ \
+                       /* fails, END and close the other side as END says. Other tasks    */ \
+                       /* are abandoned.                                                  */ \
+  X(CLOSE, 8)          /* close the client's socket with STATUS (a close code) and TEXT,  */ \
+                       /* and every upstream socket of the request. The request is over.  */
 
 /* Tasks (TASK records, KIND): X(name, id). Each has a SLOT; its result is FED with it. */
 #define BAL_TASKS(X)                                                                       \
@@ -139,9 +157,14 @@ extern "C" {
   X(POOL, 4)   /* bring the pool up to date now (FLAGS POOL_STALE: even if one is loaded  */ \
                /* and a refresh is under way; POOL_NEXT: with the next slice of keys;     */ \
                /* KEY_ID: with that key, held even outside the slice); FEED POOL_READY    */ \
-  X(MEDIA, 5)  /* fetch a public URL with no credentials: URL, MAX_BYTES (counted while   */ \
-               /* reading), TIMEOUT_MS, REDIRECTS; FEED MEDIA_DONE (STATUS, MIME, BODY)   */ \
-               /* or MEDIA_DONE with REASON                                                */
+  X(MEDIA, 5)  /* GET a public URL with no credentials and nothing of the client's request:*/ \
+               /* URL, MAX_BYTES (content-length and the bytes counted while reading),     */ \
+               /* TIMEOUT_MS (the whole fetch); never follow a redirect (the core checks   */ \
+               /* each target); FEED MEDIA_DONE                                            */ \
+  X(SOCKET, 6) /* open a WebSocket: URL (https), HEADERS; send it the client's first       */ \
+               /* message as it came (text or binary); FEED SOCKET_OPEN when it answers    */ \
+               /* anything (keep that message for RELAY), or SOCKET_CLOSED if it closes   */ \
+               /* or fails first, or nothing comes within TIMEOUT_MS (then close it)      */
 
 /* Events (FEED's input, KIND): X(name, id). */
 #define BAL_EVENTS(X)                                                                    \
@@ -153,7 +176,15 @@ extern "C" {
   X(WAITED, 6)          /* SLOT                                                        */ \
   X(CALLED, 7)          /* SLOT, OK, RESULT (JSON), or BODY when the method gave bytes   */ \
   X(POOL_READY, 8)      /* SLOT, OK                                                    */ \
-  X(MEDIA_DONE, 9)      /* SLOT, STATUS, MIME, BODY, or REASON                         */
+  X(MEDIA_DONE, 9)      /* SLOT, STATUS, MIME (content-type), BODY; a 301/302/303/307/  */ \
+                        /* 308 with URL: its Location resolved against the URL fetched */ \
+                        /* ("" if none or unreadable), no BODY; or REASON: TOO_LARGE,  */ \
+                        /* TIMEOUT, NETWORK                                            */ \
+  X(SOCKET_OPEN, 10)    /* SLOT: the upstream socket answered                          */ \
+  X(SOCKET_CLOSED, 11)  /* SLOT, STATUS (the close code; 1006 without a close frame),  */ \
+                        /* TEXT (its reason); REASON TIMEOUT: no answer in time,       */ \
+                        /* NETWORK: the socket could not be opened                     */ \
+  X(CLIENT_CLOSED, 12)  /* STATUS, TEXT: the client closed its socket before RELAY     */
 
 /* FLAGS bits: X(name, bit value). */
 #define BAL_FLAGS(X)                                                                       \
@@ -172,9 +203,7 @@ extern "C" {
   X(UNREADABLE, 2)     \
   X(TIMEOUT, 3)        \
   X(NETWORK, 4)        \
-  X(ABORTED, 5)        \
-  X(REDIRECTS, 6)      \
-  X(BAD_URL, 7)
+  X(ABORTED, 5)
 
 /* The request headers the core reads (lower case); the shim passes no others. */
 #define BAL_REQUEST_HEADERS(X)           \

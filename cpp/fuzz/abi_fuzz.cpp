@@ -90,7 +90,7 @@ bool apply_action(Open& o) {
   const Reader a(result());
   FUZZ_CHECK(a.ok());
   const double kind = a.num(F::KIND, -1);
-  FUZZ_CHECK(kind >= 1 && kind <= 5);
+  FUZZ_CHECK(kind >= 1 && kind <= 8);
   o.kind = static_cast<ActionKind>(kind);
   o.flags = static_cast<uint32_t>(a.integer(F::FLAGS, 0, 0, UINT32_MAX));
   switch (o.kind) {
@@ -109,6 +109,20 @@ bool apply_action(Open& o) {
     case ActionKind::READ_BODY:
       FUZZ_CHECK(a.has(F::MAX_BYTES) && a.num(F::TIMEOUT_MS) > 0);
       return true;
+    case ActionKind::ACCEPT:
+      FUZZ_CHECK(a.num(F::TIMEOUT_MS) > 0);
+      return true;
+    case ActionKind::RELAY:
+      o.slot = static_cast<uint32_t>(a.integer(F::SLOT, 0, 0, UINT32_MAX));
+      o.pending.clear();
+      return true;
+    case ActionKind::CLOSE: {
+      // A close code a peer may send, and a reason that fits a close frame.
+      const double code = a.num(F::STATUS, -1);
+      FUZZ_CHECK((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
+      FUZZ_CHECK(a.str(F::TEXT).size() <= 123 && bal::extract_keys(a.str(F::TEXT)).empty());
+      return false;
+    }
     case ActionKind::READ_UPSTREAM:
       o.slot = static_cast<uint32_t>(a.integer(F::SLOT, 0, 0, UINT32_MAX));
       FUZZ_CHECK(a.num(F::MAX_BYTES) > 0);
@@ -117,7 +131,7 @@ bool apply_action(Open& o) {
       for (const Reader t : a.records(F::TASK)) {
         FUZZ_CHECK(t.ok());
         const double k = t.num(F::KIND, -1);
-        FUZZ_CHECK(k >= 1 && k <= 5);
+        FUZZ_CHECK(k >= 1 && k <= 6);
         const auto task = static_cast<TaskKind>(k);
         if (task == TaskKind::FETCH) {
           FUZZ_CHECK(!t.str(F::URL).empty() && !t.str(F::METHOD).empty());
@@ -127,6 +141,9 @@ bool apply_action(Open& o) {
           FUZZ_CHECK(t.num(F::MS, -1) >= 0);
         } else if (task == TaskKind::CALL) {
           FUZZ_CHECK(!t.str(F::NAME).empty() && fuzz::is_json(t.str(F::ARGS)));
+        } else if (task == TaskKind::SOCKET) {
+          FUZZ_CHECK(!t.str(F::URL).empty() && bal::extract_keys(t.str(F::URL)).empty());
+          FUZZ_CHECK(!bal::abi::header_value(t.str(F::HEADERS), "x-goog-api-key").empty());
         }
         o.pending.emplace_back(task, static_cast<uint32_t>(t.integer(F::SLOT, 0, 0, UINT32_MAX)));
       }
@@ -193,9 +210,46 @@ bool follow(Open& o, const Choice& c) {
           kind(EventKind::MEDIA_DONE);
           ev.num(F::SLOT, slot).num(F::STATUS, c.status).raw(F::MIME, "image/png").raw(F::BODY, c.body);
           break;
+        case TaskKind::SOCKET:
+          if (variant == 0) {
+            kind(EventKind::SOCKET_OPEN);
+            ev.num(F::SLOT, slot);
+          } else {
+            kind(EventKind::SOCKET_CLOSED);
+            ev.num(F::SLOT, slot).num(F::STATUS, c.status).raw(F::TEXT, c.result);
+            if (variant == 3) ev.num(F::REASON, 3);
+          }
+          break;
       }
       break;
     }
+    case ActionKind::ACCEPT:
+      if ((c.which & 3) == 3) {
+        kind(EventKind::BODY_FAILED);
+        ev.num(F::REASON, 3);
+      } else if ((c.which & 3) == 2) {
+        kind(EventKind::CLIENT_CLOSED);
+        ev.num(F::STATUS, c.status).raw(F::TEXT, c.result);
+      } else {
+        kind(EventKind::BODY);
+        ev.raw(F::BODY, c.body);
+      }
+      break;
+    case ActionKind::RELAY:
+      if ((c.which & 3) != 3) {
+        FUZZ_CHECK(call(Op::CHUNK, o.handle, c.body) == BAL_OK);
+        FUZZ_CHECK(result().empty());
+        return true;
+      } else {
+        Rec end;
+        end.num(F::REASON, (c.which & 4) != 0 ? 5 : 0).num(F::STATUS, c.status).raw(F::TEXT, c.result);
+        FUZZ_CHECK(call(Op::END, o.handle, end.out) == BAL_OK);
+        const Reader out(result());
+        FUZZ_CHECK(out.ok() && out.str(F::TEXT).size() <= 123 && bal::extract_keys(out.str(F::TEXT)).empty());
+        return false;
+      }
+    case ActionKind::CLOSE:
+      return false;
     case ActionKind::READ_UPSTREAM:
       kind(EventKind::UPSTREAM_BODY);
       ev.num(F::SLOT, o.slot).raw(F::BODY, c.body);

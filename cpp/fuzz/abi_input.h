@@ -47,7 +47,8 @@ inline constexpr const char* kPaths[] = {"/v1/chat/completions",
                                          "/api/keys",
                                          "/api/keys/check",
                                          "/api/stats",
-                                         "/"};
+                                         "/",
+                                         "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"};
 inline constexpr const char* kQueries[] = {"", "alt=sse", "key=tok-a", "upload_id=u-1&upload_protocol=resumable",
                                            "page=2&limit=10"};
 inline constexpr const char* kHeaderNames[] = {
@@ -65,7 +66,8 @@ inline constexpr const char* kHeaderValues[] = {"Bearer tok-a",
                                                 "upload, finalize",
                                                 "0",
                                                 "12",
-                                                "text/event-stream"};
+                                                "text/event-stream",
+                                                "websocket"};
 inline constexpr const char* kUpstreamHeaders[] = {
     "",
     "content-type\napplication/json\n",
@@ -105,9 +107,12 @@ inline constexpr const char* kResults[] = {"null",
                                            R"({"running":true})",
                                            R"({"running":false,"checked":2})",
                                            R"({"deleted":1})",
-                                           "["};
-// What a follow step answers a FETCH with (no fetch gives 101 or 999, but the ABI carries them).
-inline constexpr int kStatuses[] = {200, 200, 200, 204, 302, 400, 401, 403, 404, 429, 429, 500, 503, 504, 101, 999};
+                                           "[",
+                                           "API key not valid. Please pass a valid API key."};
+// What a follow step answers a FETCH with (no fetch gives 101 or 999, but the ABI carries them),
+// and a socket closes with.
+inline constexpr int kStatuses[] = {200, 200, 200, 204, 302, 400, 401, 403, 404, 429,
+                                    429, 500, 503, 504, 101, 999, 1000, 1007, 1008, 1011};
 inline constexpr const char* kPools[] = {
     ("K 1 AIzaSyA1234567890abcdefghijklmnopqrstuv a\nK 2 AIzaSyB1234567890abcdefghijklmnopqrstuv a\n"
      "C 2 gemini-2.5-flash 1700000060000\n"),

@@ -42,7 +42,10 @@ constexpr const char* kPaths[] = {"/v1/chat/completions",
                                   "/api/keys/enable",
                                   "/api/keys/disable",
                                   "/api/stats",
-                                  "/"};
+                                  "/",
+                                  "/v1/images/edits",
+                                  "/v1/audio/speech",
+                                  "//ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent"};
 constexpr const char* kHeaderNames[] = {
 #define BAL_FUZZ_HEADER(name) name,
     BAL_REQUEST_HEADERS(BAL_FUZZ_HEADER)
@@ -118,6 +121,11 @@ void check_route(const bal::Config& config, const bal::Request& r, const bal::Ro
       }
       if (!route.client_key.empty()) FUZZ_CHECK(config.allow_client_keys && bal::is_well_formed_key(route.client_key));
       if (route.needs_body) FUZZ_CHECK(route.max_body > 0);
+      if (route.api == bal::Api::live) {
+        // Google's own path, nothing of the client's query, and no body.
+        FUZZ_CHECK(route.path.rfind("/ws/google.ai.generativelanguage.", 0) == 0 && route.query.empty());
+        FUZZ_CHECK(!route.needs_body);
+      }
       break;
   }
   // Only "*" or the request's own origin, when it is allowed.
@@ -144,7 +152,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                         "https://app.example",
                                         cookie.c_str(),
                                         "2001:db8::1",
-                                        "AIzaSyA1234567890abcdefghijklmnopqrstuv"};
+                                        "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+                                        "websocket"};
   FuzzedDataProvider in(data, size);
   const bal::Config config = config_of(in.ConsumeIntegral<uint8_t>());
   const std::string method = pick_or_free(in, kMethods, std::size(kMethods), 16);

@@ -64,7 +64,10 @@ void write_task(Writer& w, const bal::Task& t) {
       break;
     case bal::abi::TaskKind::MEDIA:
       w.str(F::URL, t.url).num(F::MAX_BYTES, static_cast<double>(t.max_bytes));
-      w.num(F::TIMEOUT_MS, static_cast<double>(t.timeout_ms)).num(F::REDIRECTS, t.redirects);
+      w.num(F::TIMEOUT_MS, static_cast<double>(t.timeout_ms));
+      break;
+    case bal::abi::TaskKind::SOCKET:
+      w.str(F::URL, t.url).str(F::HEADERS, t.headers).num(F::TIMEOUT_MS, static_cast<double>(t.timeout_ms));
       break;
   }
   w.end(at);
@@ -97,6 +100,15 @@ void write_action(std::string& out, const bal::Action& a, uint32_t handle) {
     case bal::abi::ActionKind::TASKS:
       for (const bal::Task& t : a.tasks) write_task(w, t);
       break;
+    case bal::abi::ActionKind::ACCEPT:
+      w.num(F::TIMEOUT_MS, static_cast<double>(a.timeout_ms));
+      break;
+    case bal::abi::ActionKind::RELAY:
+      w.num(F::SLOT, a.slot);
+      break;
+    case bal::abi::ActionKind::CLOSE:
+      w.num(F::STATUS, a.status).str(F::TEXT, a.text);
+      break;
   }
 }
 
@@ -106,9 +118,10 @@ bal::Machine* find(uint32_t handle) {
   return it == requests.end() ? nullptr : it->second.get();
 }
 
-// A request that answered is over: its handle goes, unless it streams (END closes it).
+// A request that answered (or closed its session) is over: its handle goes, unless it
+// streams or relays (END closes it).
 void settle(uint32_t handle, const bal::Action& a) {
-  if (a.kind == bal::abi::ActionKind::RESPOND) state().requests.erase(handle);
+  if (a.ends()) state().requests.erase(handle);
 }
 
 int32_t op_open(const Reader& in) {
@@ -233,9 +246,19 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
     case Op::END: {
       bal::Machine* m = find(handle);
       if (m == nullptr) return fail(BAL_ERR_BAD_HANDLE, "no open request has this handle");
+      const auto reason = static_cast<bal::abi::Reason>(r.integer(F::REASON, 0, 0, 255));
+      if (m->relaying()) {
+        const bal::live::ClientClose other = m->end_session(
+            st.iso, reason, static_cast<int>(r.integer(F::STATUS, 1005, 0, 4999)), r.str(F::TEXT));
+        st.requests.erase(handle);
+        st.result.clear();
+        Writer w(st.result);
+        w.num(F::OK, 1).num(F::STATUS, other.code).str(F::TEXT, other.reason);
+        if (!st.iso.events.empty()) w.num(F::FLAGS, bal::abi::FLAG_EVENTS_PENDING);
+        return BAL_OK;
+      }
       std::string out;
       std::vector<bal::Task> before;
-      const auto reason = static_cast<bal::abi::Reason>(r.integer(F::REASON, 0, 0, 255));
       const bool ok = m->end(st.iso, reason, r.bytes(F::BODY), out, &before);
       st.requests.erase(handle);
       st.result.clear();

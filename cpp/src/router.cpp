@@ -11,6 +11,8 @@
 #include "balancer/anthropic.h"
 #include "balancer/jsonout.h"
 #include "balancer/keys.h"
+#include "balancer/live.h"
+#include "balancer/media.h"
 #include "balancer/openai.h"
 #include "balancer/path.h"
 #include "balancer/record.h"
@@ -141,6 +143,27 @@ constexpr std::string_view kTranslatedRoutes[] = {
     "GET /v1/models/{model}",            "POST /v1/responses",           "GET /v1/responses/{id}",
     "DELETE /v1/responses/{id}",         "GET /v1/responses/{id}/input_items",
     "POST /v1/messages",                 "POST /v1/messages/count_tokens",
+    "POST /v1/images/generations",       "POST /v1/images/edits",        "POST /v1/audio/speech",
+    "POST /v1/audio/transcriptions",     "POST /v1/audio/translations",
+};
+
+// The OpenAI routes that take a POST body and nothing else, with their path.
+struct PostRoute {
+  std::string_view path;
+  Api api;
+};
+
+constexpr PostRoute kPostRoutes[] = {
+    {"/v1/chat/completions", Api::openai_chat},
+    {"/v1/embeddings", Api::openai_embeddings},
+    {"/v1/messages", Api::anthropic_messages},
+    {"/v1/messages/count_tokens", Api::anthropic_count_tokens},
+    {"/v1/responses", Api::responses_create},
+    {"/v1/images/generations", Api::images_generations},
+    {"/v1/images/edits", Api::images_edits},
+    {"/v1/audio/speech", Api::audio_speech},
+    {"/v1/audio/transcriptions", Api::audio_transcriptions},
+    {"/v1/audio/translations", Api::audio_translations},
 };
 
 // The top-level collections of the Gemini API (ai.google.dev/api/all-methods): a /v1/ path
@@ -306,6 +329,24 @@ Route native_route(const Config& c, const Request& r, Route route, const ClientA
   return route;
 }
 
+// The Live API: a WebSocket upgrade, authorised as any proxied GET; no body.
+Route live_route(const Request& r, Route route, const ClientAuth& auth) {
+  if (r.method != "GET") {
+    Route out = refuse(route, api_error(405, "The Live API is a WebSocket: connect with GET and Upgrade: websocket."));
+    out.reply.headers.emplace_back("allow", "GET");
+    return out;
+  }
+  std::string upgrade(header(r, "upgrade"));
+  for (char& ch : upgrade) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  if (upgrade != "websocket") {
+    Route out = refuse(route, api_error(426, "The Live API is a WebSocket: send Upgrade: websocket."));
+    out.reply.headers.emplace_back("upgrade", "websocket");
+    return out;
+  }
+  route.client_key = auth.client_key;
+  return route;
+}
+
 // The OpenAI and Anthropic routes: a POST that translates a body, or a GET of the models.
 Route translated_route(const Config& c, const Request& r, Route route, const ClientAuth& auth) {
   constexpr std::string_view kModelsPrefix = "/v1/models/";
@@ -325,13 +366,16 @@ Route translated_route(const Config& c, const Request& r, Route route, const Cli
     }
     return route;
   }
-  const bool posts = route.api == Api::openai_chat || route.api == Api::openai_embeddings ||
-                     route.api == Api::anthropic_messages || route.api == Api::anthropic_count_tokens ||
-                     route.api == Api::responses_create;
+  bool posts = false;
+  for (const PostRoute& p : kPostRoutes) posts = posts || p.api == route.api;
   if (posts) {
     if (r.method != "POST") return refuse(route, api_error(405, "Use POST for " + std::string(path) + "."));
     route.needs_body = true;
     route.max_body = c.max_body_bytes;
+    if (takes_form(route.api)) route.max_body = std::min(route.max_body, kUploadMaxBodyBytes);
+    if (route.api == Api::images_generations || route.api == Api::audio_speech) {
+      route.max_body = std::min(route.max_body, kMediaJsonMaxBodyBytes);
+    }
     return route;
   }
   if (r.method != "GET") return refuse(route, api_error(405, "Use GET for " + std::string(path) + "."));
@@ -376,11 +420,9 @@ ModelsShape models_shape(const Request& r) {
 // serve, in the shape the request's credentials ask for.
 std::optional<Api> translated_api(const Request& r) {
   const std::string_view path = r.path;
-  if (path == "/v1/chat/completions") return Api::openai_chat;
-  if (path == "/v1/embeddings") return Api::openai_embeddings;
-  if (path == "/v1/messages") return Api::anthropic_messages;
-  if (path == "/v1/messages/count_tokens") return Api::anthropic_count_tokens;
-  if (path == "/v1/responses") return Api::responses_create;
+  for (const PostRoute& p : kPostRoutes) {
+    if (path == p.path) return p.api;
+  }
   constexpr std::string_view kResponses = "/v1/responses/";
   if (starts_with(path, kResponses) && path.size() > kResponses.size()) {
     const std::string_view rest = path.substr(kResponses.size());
@@ -458,6 +500,7 @@ Route route_client(const Config& c, const Request& r, RouterState& st, Route rou
     }
   }
   if (route.api == Api::native) return native_route(c, r, std::move(route), auth);
+  if (route.api == Api::live) return live_route(r, std::move(route), auth);
   return translated_route(c, r, std::move(route), auth);
 }
 
@@ -530,13 +573,27 @@ std::string_view api_family(Api api) {
     case Api::responses_input_items:
     case Api::responses_delete:
       return "openai.responses";
+    case Api::images_generations:
+    case Api::images_edits:
+      return media::kImagesFamily;
+    case Api::audio_speech:
+      return media::kSpeechFamily;
+    case Api::audio_transcriptions:
+    case Api::audio_translations:
+      return media::kTranscriptionFamily;
+    case Api::live:
+      return media::kLiveFamily;
   }
   return "gemini";
 }
 
 ErrorFormat error_format(Api api) {
-  if (api == Api::native) return ErrorFormat::gemini;
+  if (api == Api::native || api == Api::live) return ErrorFormat::gemini;
   return is_anthropic(api) ? ErrorFormat::anthropic : ErrorFormat::openai;
+}
+
+bool takes_form(Api api) {
+  return api == Api::images_edits || api == Api::audio_transcriptions || api == Api::audio_translations;
 }
 
 void add_cors(const Route& route, Reply& r) {
@@ -574,6 +631,18 @@ namespace {
 
 Route route_request(const Config& c, const Request& r, RouterState& st) {
   const std::string_view path = r.path;
+  // Google's SDK writes the Live API's path with a leading "//": matched whole, before the
+  // path checks that refuse empty segments.
+  if (const std::string_view version = live::live_version(path); !version.empty()) {
+    Route proxy;
+    proxy.kind = Route::Kind::proxy;
+    proxy.api = Api::live;
+    proxy.path = live::upstream_path(version);
+    if (c.client_tokens.empty() && !c.allow_client_keys) {
+      return refuse(proxy, api_error(503, std::string(kAuthTokensUnset), "auth_tokens_unset"));
+    }
+    return route_client(c, r, st, std::move(proxy));
+  }
   const bool admin = path == "/api" || starts_with(path, "/api/");
   if (!is_safe_path(path)) {
     return respond(error_reply(admin ? ErrorFormat::admin : ErrorFormat::gemini,

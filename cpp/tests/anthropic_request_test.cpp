@@ -37,8 +37,10 @@ bal::Translated run_fixture(const std::string& text, const bal::ModelMap& models
   bal::RequestInfo info;
   info.request_id = "0123456789abcdef";
   info.models = &models;
-  if (root.get("endpoint").equals("count_tokens")) return bal::anthropic::translate_count_tokens(body, info);
-  return bal::anthropic::translate_messages(body, info);
+  const bool count = root.get("endpoint").equals("count_tokens");
+  return fixtures::translate_fetching(bal::parse_json(text), info, [&](const bal::RequestInfo& i) {
+    return count ? bal::anthropic::translate_count_tokens(body, i) : bal::anthropic::translate_messages(body, i);
+  });
 }
 
 void check_success(const bal::Translated& t, const json& expect) {

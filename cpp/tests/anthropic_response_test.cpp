@@ -296,11 +296,12 @@ TEST_CASE("Anthropic count_tokens and models answers", "[anthropic][response]") 
   SECTION("one model: a Claude name is looked up through MODEL_MAP and kept in the answer") {
     bal::Translated t = bal::anthropic::translate_model("claude-haiku-4-5", info);
     REQUIRE(t.calls.size() == 1);
-    CHECK(t.calls[0].path == "/v1beta/models/gemini-2.5-flash");
-    const bal::Reply r = t.exchange->answer({R"({"name":"models/gemini-2.5-flash","displayName":"Gemini 2.5 Flash"})"});
+    CHECK(t.calls[0].path == "/v1beta/models/gemini-3.5-flash-lite");
+    const bal::Reply r =
+        t.exchange->answer({R"({"name":"models/gemini-3.5-flash-lite","displayName":"Gemini 3.5 Flash-Lite"})"});
     CHECK(bal::parse_json(r.body) ==
           json::parse(R"({"type":"model","id":"claude-haiku-4-5",)"
-                      R"("display_name":"Gemini 2.5 Flash","created_at":"1970-01-01T00:00:00Z"})"));
+                      R"("display_name":"Gemini 3.5 Flash-Lite","created_at":"1970-01-01T00:00:00Z"})"));
     bal::Translated bad = bal::anthropic::translate_model("../etc", info);
     REQUIRE(bad.error.has_value());
     CHECK(bad.exchange->error(*bad.error).status == 404);

@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "balancer/base64.h"
+#include "balancer/exchange.h"
 #include "balancer/json.h"
+#include "balancer/media_url.h"
 
 namespace fixtures {
 
@@ -50,6 +53,40 @@ inline bal::json normalized(bal::json j) {
     for (auto& v : j) v = normalized(v);
   }
   return j;
+}
+
+// A request translated as the machine translates one that names http(s) media URLs: a first
+// pass collects them, the fixture's "fetched" answers each ({url: {"status", "content_type",
+// "base64"}}), and a second pass writes them inline. Without "fetched", one pass that refuses
+// such URLs, as a translator outside the machine does.
+template <class Translate>
+bal::Translated translate_fetching(const bal::json& fixture, bal::RequestInfo info, Translate translate) {
+  if (!fixture.contains("fetched")) return translate(info);
+  bal::media::UrlMedia media;
+  info.media = &media;
+  bal::Translated first = translate(info);
+  if (first.error) return first;
+  for (size_t i = 0; i < media.items().size(); ++i) {
+    const std::string url = media.items()[i].url;
+    INFO("fetched " << url);
+    REQUIRE(fixture["fetched"].contains(url));
+    const bal::json& answer = fixture["fetched"][url];
+    std::string bytes;
+    REQUIRE(bal::base64::decode(answer.value("base64", std::string()), bytes));
+    const std::string type = answer.value("content_type", std::string());
+    bal::media::Fetched got;
+    got.status = answer.value("status", 200);
+    got.content_type = type;
+    got.bytes = bytes;
+    if (auto err = media.fetched(i, got)) {
+      first.error = *err;
+      first.calls.clear();
+      return first;
+    }
+  }
+  bal::Translated second = translate(info);
+  CHECK(media.complete());
+  return second;
 }
 
 }  // namespace fixtures

@@ -10,6 +10,7 @@
 //   CHECK(run.keys == std::vector<int64_t>{1, 2});
 #pragma once
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <deque>
 #include <functional>
@@ -52,6 +53,16 @@ inline Answer answer(int status, std::string body) {
   return {status, std::move(body)};
 }
 
+// What a MEDIA task's URL answers: a status with its content-type and bytes, a redirect to
+// `location`, or a failure (`reason`: TOO_LARGE, TIMEOUT, NETWORK).
+struct MediaAnswer {
+  int status = 200;
+  std::string mime;
+  std::string body;
+  std::string location;
+  bal::abi::Reason reason = bal::abi::Reason::none;
+};
+
 // What one request did.
 struct Run {
   bal::Action last;                  // the final action (RESPOND or STREAM)
@@ -61,6 +72,8 @@ struct Run {
   std::vector<int64_t> keys;         // pool key ids of the upstream calls, in order
   std::vector<int64_t> waits;        // WAIT tasks' ms, in order
   std::vector<bal::Task> fetches;    // every FETCH task, in order
+  std::vector<bal::Task> media;      // every MEDIA task, in order
+  size_t most_media = 0;             // MEDIA tasks under way at once, at most
   int pool_loads = 0;                // POOL tasks carried out
   std::vector<uint32_t> pool_flags;  // their FLAGS, in order
   std::string header(std::string_view name) const { return std::string(bal::abi::header_value(last.headers, name)); }
@@ -120,6 +133,7 @@ class Sim {
     Run r;
     bal::Action a = open(method, target, headers);
     std::deque<std::pair<uint32_t, Answer>> heads;  // started fetches awaiting their answer
+    std::deque<bal::Task> media;                    // started MEDIA tasks awaiting their answer
     std::vector<std::pair<uint32_t, std::string>> reading;
     std::string last_read;  // the last UPSTREAM_BODY fed
     for (int steps = 0; steps < 500; ++steps) {
@@ -161,8 +175,12 @@ class Sim {
           pending_pool_task_ = t;
         } else if (t.kind == TaskKind::CALL) {
           calls.push_back(t);
+        } else if (t.kind == TaskKind::MEDIA) {
+          r.media.push_back(t);
+          media.push_back(t);
         }
       }
+      r.most_media = std::max(r.most_media, media.size());
       // The shim awaits whichever task ends first: pool loads, then fetches, then waits.
       if (pending_pool_ != UINT32_MAX) {
         const uint32_t slot = pending_pool_;
@@ -174,6 +192,21 @@ class Sim {
           iso.pool_loaded_ms = now;
         }
         a = feed(EventKind::POOL_READY, slot, [](bal::abi::Writer& w) { w.num(F::OK, 1); });
+        continue;
+      }
+      if (!media.empty() && on_media) {
+        const bal::Task t = media.front();
+        media.pop_front();
+        const MediaAnswer m = on_media(t);
+        a = feed(EventKind::MEDIA_DONE, t.slot, [&](bal::abi::Writer& w) {
+          if (m.reason != bal::abi::Reason::none) {
+            w.num(F::REASON, static_cast<double>(m.reason));
+          } else if (!m.location.empty() || (m.status >= 300 && m.status < 400)) {
+            w.num(F::STATUS, m.status).str(F::URL, m.location);
+          } else {
+            w.num(F::STATUS, m.status).str(F::MIME, m.mime).bytes(F::BODY, m.body);
+          }
+        });
         continue;
       }
       if (!heads.empty()) {
@@ -244,6 +277,8 @@ class Sim {
   std::function<std::string(const bal::Task&)> on_call;
   // Carries out a POOL task before POOL_READY is fed, when set.
   std::function<void(const bal::Task&)> on_pool;
+  // What a MEDIA task's URL answers, when a run reaches one.
+  std::function<MediaAnswer(const bal::Task&)> on_media;
   int64_t now = kT0;
 
  private:

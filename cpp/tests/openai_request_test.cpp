@@ -78,7 +78,8 @@ Plan run_fixture(const std::string& text) {
   if (endpoint == "embeddings") return plan_embeddings(body);
   if (endpoint == "models") return plan(bal::openai::translate_models(info()));
   if (endpoint == "model") return plan(bal::openai::translate_model(root.get("openai").get("id").str(), info()));
-  return plan_chat(body);
+  return plan(fixtures::translate_fetching(bal::parse_json(text), info(),
+                                           [&](const bal::RequestInfo& i) { return bal::openai::translate_chat(body, i); }));
 }
 
 void check_success(const Plan& p, const json& expect) {

@@ -149,7 +149,8 @@ TEST_CASE("responses request fixtures", "[responses][request]") {
       const std::string body = body_of(f);
       const json& expect = f["expect"];
       if (expect.contains("ids_to_load")) CHECK(json(rs::ids_to_load(body)) == expect["ids_to_load"]);
-      const bal::Translated t = rs::translate_responses(body, s.info, stored_of(s));
+      const bal::Translated t = fixtures::translate_fetching(
+          f, s.info, [&](const bal::RequestInfo& i) { return rs::translate_responses(body, i, stored_of(s)); });
       if (expect["status"] != 200) {
         check_error(t, expect);
         continue;

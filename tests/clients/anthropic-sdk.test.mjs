@@ -6,6 +6,7 @@
 // /v1/models with x-api-key), which the request machine serves with cpp/src/anthropic/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import { REPLIES } from '../helpers/mock-gemini.mjs';
 import { CLIENT, setup, testKey } from '../integration/support.mjs';
@@ -54,14 +55,14 @@ test('messages.create: a Claude name maps to Gemini, the answer keeps the name',
     assert.equal(m.role, 'assistant');
     assert.equal(m.model, 'claude-haiku-4-5');
     assert.equal(m.content[0].type, 'text');
-    assert.equal(m.content[0].text, REPLIES.hello('gemini-2.5-flash'));
+    assert.equal(m.content[0].text, REPLIES.hello('gemini-3.5-flash-lite'));
     assert.equal(m.stop_reason, 'end_turn');
     assert.equal(m.stop_sequence, null);
     assert.ok(m.usage.input_tokens > 0 && m.usage.output_tokens > 0);
     const sent = lastGemini(env);
     assert.deepEqual(sent.systemInstruction.parts, [{ text: 'Be brief.' }]);
     assert.equal(sent.generationConfig.maxOutputTokens, 200);
-    assert.equal(env.mock.requests.at(-1).model, 'gemini-2.5-flash');
+    assert.equal(env.mock.requests.at(-1).model, 'gemini-3.5-flash-lite');
   });
 });
 
@@ -148,34 +149,53 @@ test('thinking: budget_tokens shows the thoughts, whole and streamed', async () 
   });
 });
 
-test('images and PDFs go inline; an image URL is a 400 BadRequestError', async () => {
-  await withClient(async (client, env) => {
-    await client.messages.create({
-      model: 'gemini-2.5-flash',
-      max_tokens: 100,
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
-            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF } },
-            { type: 'text', text: 'What are these?' },
-          ],
-        },
-      ],
-    });
-    const parts = lastGemini(env).contents[0].parts;
-    assert.deepEqual(parts[0], { inlineData: { mimeType: 'image/png', data: PNG } });
-    assert.deepEqual(parts[1], { inlineData: { mimeType: 'application/pdf', data: PDF } });
-    await assert.rejects(
-      client.messages.create({
+test('images and PDFs go inline, from base64 or fetched from a url source; a bad URL is a 400 BadRequestError', async () => {
+  const files = http.createServer((req, res) => {
+    if (req.url === '/a.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from(PNG, 'base64'));
+    if (req.url === '/a.pdf') return res.writeHead(200, { 'content-type': 'application/pdf' }).end(Buffer.from(PDF, 'base64'));
+    return res.writeHead(404).end();
+  });
+  await new Promise((resolve) => files.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${files.address().port}`;
+  try {
+    await withClient(async (client, env) => {
+      await client.messages.create({
         model: 'gemini-2.5-flash',
         max_tokens: 100,
-        messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] }],
-      }),
-      (err) => err instanceof Anthropic.BadRequestError && err.error?.error?.type === 'invalid_request_error',
-    );
-  });
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+              { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF } },
+              { type: 'image', source: { type: 'url', url: `${base}/a.png` } },
+              { type: 'document', source: { type: 'url', url: `${base}/a.pdf` } },
+              { type: 'text', text: 'What are these?' },
+            ],
+          },
+        ],
+      });
+      const parts = lastGemini(env).contents[0].parts;
+      assert.deepEqual(parts[0], { inlineData: { mimeType: 'image/png', data: PNG } });
+      assert.deepEqual(parts[1], { inlineData: { mimeType: 'application/pdf', data: PDF } });
+      assert.deepEqual(parts[2], parts[0]);
+      assert.deepEqual(parts[3], parts[1]);
+      await assert.rejects(
+        client.messages.create({
+          model: 'gemini-2.5-flash',
+          max_tokens: 100,
+          messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: `${base}/gone.png` } }] }],
+        }),
+        (err) =>
+          err instanceof Anthropic.BadRequestError &&
+          err.error?.error?.type === 'invalid_request_error' &&
+          err.error.error.message.includes(`${base}/gone.png answered HTTP 404`),
+      );
+    });
+  } finally {
+    files.closeAllConnections?.();
+    await new Promise((resolve) => files.close(resolve));
+  }
 });
 
 test('count_tokens counts the system prompt and the tools too', async () => {
@@ -192,7 +212,7 @@ test('count_tokens counts the system prompt and the tools too', async () => {
     assert.ok(full.input_tokens > bare.input_tokens);
     const sent = env.mock.requests.at(-1);
     assert.equal(sent.action, 'countTokens');
-    assert.equal(sent.json().generateContentRequest.model, 'models/gemini-2.5-pro');
+    assert.equal(sent.json().generateContentRequest.model, 'models/gemini-3.8-flash');
   });
 });
 

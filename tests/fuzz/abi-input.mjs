@@ -118,6 +118,7 @@ export const ABI_PATHS = [
   '/api/keys/check',
   '/api/stats',
   '/',
+  '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent',
 ];
 export const ABI_QUERIES = ['', 'alt=sse', 'key=tok-a', 'upload_id=u-1&upload_protocol=resumable', 'page=2&limit=10'];
 export const ABI_HEADER_VALUES = [
@@ -132,6 +133,7 @@ export const ABI_HEADER_VALUES = [
   '0',
   '12',
   'text/event-stream',
+  'websocket',
 ];
 export const ABI_UPSTREAM_HEADERS = [
   '',
@@ -174,9 +176,11 @@ export const ABI_RESULTS = [
   '{"running":false,"checked":2}',
   '{"deleted":1}',
   '[',
+  'API key not valid. Please pass a valid API key.',
 ];
-// What a follow step answers a FETCH with (no fetch gives 101 or 999, but the ABI carries them).
-export const ABI_STATUSES = [200, 200, 200, 204, 302, 400, 401, 403, 404, 429, 429, 500, 503, 504, 101, 999];
+// What a follow step answers a FETCH with (no fetch gives 101 or 999, but the ABI carries them),
+// and a socket closes with.
+export const ABI_STATUSES = [200, 200, 200, 204, 302, 400, 401, 403, 404, 429, 429, 500, 503, 504, 101, 999, 1000, 1007, 1008, 1011];
 export const ABI_POOLS = [
   'K 1 AIzaSyA1234567890abcdefghijklmnopqrstuv a\nK 2 AIzaSyB1234567890abcdefghijklmnopqrstuv a\n' +
     'C 2 gemini-2.5-flash 1700000060000\n',
@@ -379,16 +383,28 @@ export function abiFollow(req, c) {
       ev.num('KIND', E.CALLED).num('SLOT', slot).num('OK', variant === 3 ? 0 : 1).raw('RESULT', c.result);
     } else if (task === T.POOL) {
       ev.num('KIND', E.POOL_READY).num('SLOT', slot).num('OK', 1);
-    } else {
+    } else if (task === T.MEDIA) {
       ev.num('KIND', E.MEDIA_DONE).num('SLOT', slot).num('STATUS', c.status);
       ev.raw('MIME', 'image/png').raw('BODY', c.body);
+    } else if (variant === 0) {
+      ev.num('KIND', E.SOCKET_OPEN).num('SLOT', slot);
+    } else {
+      ev.num('KIND', E.SOCKET_CLOSED).num('SLOT', slot).num('STATUS', c.status).raw('TEXT', c.result);
+      if (variant === 3) ev.num('REASON', R.TIMEOUT);
     }
+  } else if (a.KIND === A.ACCEPT) {
+    if ((c.which & 3) === 3) ev.num('KIND', E.BODY_FAILED).num('REASON', R.TIMEOUT);
+    else if ((c.which & 3) === 2) ev.num('KIND', E.CLIENT_CLOSED).num('STATUS', c.status).raw('TEXT', c.result);
+    else ev.num('KIND', E.BODY).raw('BODY', c.body);
   } else if (a.KIND === A.READ_UPSTREAM) {
     ev.num('KIND', E.UPSTREAM_BODY).num('SLOT', a.SLOT).raw('BODY', c.body);
     if ((c.which & 3) === 3) ev.num('REASON', R.NETWORK);
   } else if (a.KIND === A.STREAM) {
     if ((c.which & 3) !== 3) return a.MODE === 1 ? { op: 'CHUNK', bytes: c.body } : null;
     return { op: 'END', reason: c.which & 4 ? R.TIMEOUT : 0, tail: c.body };
+  } else if (a.KIND === A.RELAY) {
+    if ((c.which & 3) !== 3) return { op: 'CHUNK', bytes: c.body };
+    return { op: 'END_SESSION', reason: c.which & 4 ? R.ABORTED : 0, code: c.status, text: c.result };
   } else {
     return null;
   }

@@ -13,6 +13,11 @@ export const TARGETS = [
   'anthropic_stream',
   'classify',
   'keys',
+  'live',
+  'media_answer',
+  'media_request',
+  'media_url',
+  'multipart',
   'openai_request',
   'openai_response',
   'openai_stream',
@@ -119,6 +124,9 @@ export const PATHS = [
   '/api/keys/disable',
   '/api/stats',
   '/',
+  '/v1/images/edits',
+  '/v1/audio/speech',
+  '//ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent',
 ];
 export const HEADER_NAMES = ABI_IDS.header;
 
@@ -141,6 +149,7 @@ export const HEADER_VALUES = [
   validCookie(),
   '2001:db8::1',
   'AIzaSyA1234567890abcdefghijklmnopqrstuv',
+  'websocket',
 ];
 
 const pickOrFreeBytes = (p, list, max) => (p.bool() ? asBytes(p.pick(list)) : p.randomString(max));
@@ -197,12 +206,65 @@ function decodeClassify(p) {
   return { status, now, body: p.rest() };
 }
 
+// multipart_fuzz.cpp
+export const MULTIPART_ROUTES = ['images.edits', 'transcriptions', 'translations'];
+export const MULTIPART_BOUNDARIES = ['XyZ', '----formdata-undici-045550360370', 'a'];
+
+function decodeMultipart(p) {
+  const route = MULTIPART_ROUTES[p.int(0, 2)];
+  const boundary = MULTIPART_BOUNDARIES[p.int(0, 2)];
+  return { route, contentType: `multipart/form-data; boundary=${boundary}`, body: p.rest() };
+}
+
+// media_request_fuzz.cpp
+export const JSON_MEDIA_ROUTES = ['images.generations', 'speech'];
+
+// media_answer_fuzz.cpp: the requests whose answers are fuzzed, in its order.
+const WAV_FORM =
+  '--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nRIFF\0\0\0\0WAVE\r\n' +
+  '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--b\r\n' +
+  'Content-Disposition: form-data; name="response_format"\r\n\r\n';
+export const ANSWER_REQUESTS = [
+  { route: 'images.generations', body: '{"prompt":"a fox","n":2}' },
+  { route: 'images.generations', body: '{"prompt":"a fox","response_format":"url"}' },
+  { route: 'speech', body: '{"input":"hi","voice":"alloy"}' },
+  { route: 'speech', body: '{"input":"hi","voice":"alloy","response_format":"pcm"}' },
+  { route: 'transcriptions', contentType: 'multipart/form-data; boundary=b', body: `${WAV_FORM}json\r\n--b--` },
+  { route: 'translations', contentType: 'multipart/form-data; boundary=b', body: `${WAV_FORM}text\r\n--b--` },
+];
+
+// media_url_fuzz.cpp
+export const FETCH_ENDS = ['ok', 'timeout', 'too_many_redirects', 'too_large', 'network', 'bad_redirect'];
+export const MEDIA_KINDS = ['image', 'audio', 'document', 'video'];
+
+function decodeMediaUrl(p) {
+  const end = FETCH_ENDS[p.int(0, 5)];
+  const status = p.int(0, 999);
+  const kind = MEDIA_KINDS[p.int(0, 3)];
+  const url = text(p.randomString(300));
+  const contentType = text(p.randomString(100));
+  return { end, status, kind, url, contentType, bytes: p.rest() };
+}
+
+// live_fuzz.cpp
+function decodeLive(p) {
+  const code = p.int(0, 4999);
+  const now_ms = p.int(0, 4102444800000);
+  const reason = text(p.randomString(300));
+  return { code, now_ms, reason, message: p.rest() };
+}
+
 // Each decoder returns what one corpus file asks the target to do (abi: abi-input.mjs).
 export const DECODERS = {
   anthropic_request: (p) => ({ body: p.rest() }),
   anthropic_stream: decodeAnthropicStream,
   classify: decodeClassify,
   keys: (p) => ({ text: p.rest() }),
+  live: decodeLive,
+  media_answer: (p) => ({ request: ANSWER_REQUESTS[p.int(0, 5)], body: p.rest() }),
+  media_request: (p) => ({ route: JSON_MEDIA_ROUTES[p.int(0, 1)], body: p.rest() }),
+  media_url: decodeMediaUrl,
+  multipart: decodeMultipart,
   openai_request: (p) => ({ body: p.rest() }),
   openai_response: decodeResponse,
   openai_stream: decodeStream,

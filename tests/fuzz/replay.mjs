@@ -66,10 +66,10 @@ function checkAnswer(action) {
 }
 
 // One request as the Worker drives it, over an open CoreRequest: `upstream(task)` answers a
-// FETCH ({ status, headers, body }), `pool(task)` a key pool CALL (its result as JSON); the
-// streamed answer's chunks go through the core. Returns { action, streamed } (the last
-// action, and the bytes a stream sent the client).
-function drive(req, { body = new Uint8Array(0), upstream, pool = () => 'null', chunks = (b) => [b], endReason = 0 }) {
+// FETCH ({ status, headers, body }), `pool(task)` a key pool CALL (its result as JSON),
+// `media(task)` a MEDIA fetch (MEDIA_DONE's fields); the streamed answer's chunks go through
+// the core. Returns { action, streamed } (the last action, and the bytes a stream sent).
+function drive(req, { body = new Uint8Array(0), upstream, pool = () => 'null', media, chunks = (b) => [b], endReason = 0 }) {
   const A = ABI.action;
   const E = ABI.event;
   const pending = [];
@@ -97,6 +97,9 @@ function drive(req, { body = new Uint8Array(0), upstream, pool = () => 'null', c
           req.feed({ KIND: E.WAITED, SLOT: task.SLOT, NOW: ABI_NOW });
         } else if (task.KIND === ABI.task.POOL) {
           req.feed({ KIND: E.POOL_READY, SLOT: task.SLOT, OK: 1, NOW: ABI_NOW });
+        } else if (task.KIND === ABI.task.MEDIA) {
+          if (!media) throw new Error(`a media fetch of ${task.URL}`);
+          req.feed({ KIND: E.MEDIA_DONE, SLOT: task.SLOT, ...media(task), NOW: ABI_NOW });
         } else {
           req.feed({ KIND: E.CALLED, SLOT: task.SLOT, OK: 1, RESULT: pool(task), NOW: ABI_NOW });
         }
@@ -159,10 +162,16 @@ function applyAction(open, o, action) {
     open.splice(open.indexOf(o), 1);
     return;
   }
+  if (action.KIND === ABI.action.CLOSE) {
+    checkClose(action.STATUS, action.TEXT);
+    open.splice(open.indexOf(o), 1);
+    return;
+  }
   if (action.KIND === ABI.action.STREAM) {
     checkAnswer(action);
     o.pending = [];
   }
+  if (action.KIND === ABI.action.RELAY) o.pending = [];
   if (action.KIND === ABI.action.TASKS) {
     for (const t of action.TASK ?? []) o.pending.push([t.KIND, t.SLOT]);
     if (o.pending.length === 0) throw new Error('TASKS with nothing to await: the Worker would wait forever');
@@ -187,8 +196,14 @@ function abiStep(step, open) {
       const next = abiFollow(o, step.choice);
       if (!next) return;
       if (next.op === 'FEED') applyAction(open, o, o.req.feed(next.bytes));
-      else if (next.op === 'CHUNK') o.req.chunk(next.bytes);
-      else {
+      else if (next.op === 'CHUNK') {
+        const out = o.req.chunk(next.bytes);
+        if (o.action.KIND === ABI.action.RELAY && out.length) throw new Error('a relayed message answered bytes');
+      } else if (next.op === 'END_SESSION') {
+        const out = o.req.endSession(next.reason, next.code, next.text);
+        checkClose(out.STATUS, out.TEXT);
+        open.splice(open.indexOf(o), 1);
+      } else {
         o.req.end(next.reason, next.tail);
         open.splice(open.indexOf(o), 1);
       }
@@ -291,11 +306,132 @@ function streamed(exchange, chunks, fails) {
   return r.streamed;
 }
 
+// --- media ----------------------------------------------------------------------------
+
+const MEDIA_PATHS = {
+  'images.generations': '/v1/images/generations',
+  'images.edits': '/v1/images/edits',
+  speech: '/v1/audio/speech',
+  transcriptions: '/v1/audio/transcriptions',
+  translations: '/v1/audio/translations',
+};
+
+// A media route's request as the Worker drives it: every Gemini call must be a JSON body to a
+// model's generateContent; the answer is one a Response can carry, JSON whenever it is an
+// error (speech's 200 is audio bytes).
+function mediaRequest(route, contentType, body, answer) {
+  setUp();
+  const headers = `authorization\nBearer tok-a\n${contentType ? `content-type\n${contentType}\n` : ''}`;
+  const r = drive(new CoreRequest(head('POST', MEDIA_PATHS[route], { headers })), {
+    body,
+    upstream: (task) => {
+      if (!/^https:\/\/generativelanguage\.googleapis\.com\/v1beta\/models\/[^/:]+:generateContent$/.test(task.URL)) {
+        throw new Error(`an upstream call to ${task.URL}`);
+      }
+      expectJson(task.BODY, 'the Gemini request');
+      return answer;
+    },
+  });
+  if (r.action.KIND !== ABI.action.RESPOND) throw new Error(`expected an answer, got action ${r.action.KIND}`);
+  if (r.action.STATUS !== 200) expectJson(r.action.BODY, 'the error');
+  return r.action;
+}
+
+// How a MEDIA fetch ends (formats.mjs FETCH_ENDS), as the shim reports it (media_url_fuzz.cpp):
+// a redirect leads to the content type; "too many redirects" keeps redirecting.
+function mediaAnswer({ end, status, contentType, bytes }, task) {
+  const R = ABI.reason;
+  switch (end) {
+    case 'timeout':
+      return { REASON: R.TIMEOUT };
+    case 'too_large':
+      return { REASON: R.TOO_LARGE };
+    case 'network':
+      return { REASON: R.NETWORK };
+    case 'too_many_redirects':
+      return { STATUS: 302, URL: `${task.URL}x` };
+    case 'bad_redirect':
+      return { STATUS: 302, URL: contentType };
+    default:
+      return { STATUS: status, MIME: contentType, BODY: bytes };
+  }
+}
+
+// --- live ------------------------------------------------------------------------------
+
+const LIVE_PATH = '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
+const sendable = (c) => (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
+
+function checkClose(code, reason) {
+  if (!sendable(code)) throw new Error(`a close code no peer may send: ${code}`);
+  if (encoder.encode(reason).length > 123) throw new Error('a close reason over 123 bytes');
+  if (KEY.test(reason)) throw new Error('a key in a close reason');
+}
+
+// A Live session as live.mjs drives it: `message` is the client's setup; each upstream socket
+// closes with `code` and `reason`, or (code 0) answers, is shown `message` and then closed.
+function liveSession({ code, reason, message }) {
+  setUp();
+  const A = ABI.action;
+  const E = ABI.event;
+  const req = new CoreRequest(head('GET', LIVE_PATH, { headers: 'upgrade\nwebsocket\nx-goog-api-key\ntok-a\n' }));
+  try {
+    if (req.action.KIND !== A.ACCEPT) throw new Error(`expected ACCEPT, got ${req.action.KIND}`);
+    let a = req.feed({ KIND: E.BODY, BODY: message, NOW: ABI_NOW });
+    for (let round = 0; round < MAX_ROUNDS && a.KIND === A.TASKS; round++) {
+      const [task] = a.TASK ?? [];
+      if (!task) throw new Error('TASKS with nothing to await');
+      if (task.KIND === ABI.task.WAIT) a = req.feed({ KIND: E.WAITED, SLOT: task.SLOT, NOW: ABI_NOW });
+      else if (task.KIND === ABI.task.POOL) a = req.feed({ KIND: E.POOL_READY, SLOT: task.SLOT, OK: 1, NOW: ABI_NOW });
+      else if (task.KIND !== ABI.task.SOCKET) throw new Error(`a task ${task.KIND} in a session`);
+      else if (code === 0) a = req.feed({ KIND: E.SOCKET_OPEN, SLOT: task.SLOT, NOW: ABI_NOW });
+      else a = req.feed({ KIND: E.SOCKET_CLOSED, SLOT: task.SLOT, STATUS: code, TEXT: reason, NOW: ABI_NOW });
+    }
+    if (a.KIND === A.CLOSE) return checkClose(a.STATUS, a.TEXT);
+    if (a.KIND !== A.RELAY) throw new Error(`expected RELAY or CLOSE, got ${a.KIND}`);
+    if (req.chunk(message).length) throw new Error('a relayed message answered bytes');
+    const out = req.endSession(0, code, reason);
+    return checkClose(out.STATUS, out.TEXT);
+  } finally {
+    req.close();
+  }
+}
+
 const DRIVERS = {
   abi: replayAbi,
   classify({ status, now, body }) {
     const verdict = call('CLASSIFY', { STATUS: status, BODY: body, MODEL: 'gemini-2.5-flash', NOW: now });
     expectJson(verdict.BODY, 'the verdict');
+  },
+  live: liveSession,
+  media_answer({ request, body }) {
+    mediaRequest(request.route, request.contentType, encoder.encode(request.body), json(200, body));
+  },
+  media_request({ route, body }) {
+    mediaRequest(route, '', body, json(200, encoder.encode('{}')));
+  },
+  media_url(input) {
+    // The URL as chat's image_url, and as an Anthropic document's url source.
+    setUp();
+    const answer = json(200, encoder.encode('{}'));
+    const chat = { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: input.url } }] }] };
+    const doc = { model: 'gemini-2.5-flash', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: input.url } }] }] };
+    for (const [path, body, headers] of [
+      ['/v1/chat/completions', chat, undefined],
+      ['/v1/messages', doc, 'x-api-key\ntok-a\nanthropic-version\n2023-06-01\n'],
+    ]) {
+      const r = drive(new CoreRequest(head('POST', path, headers ? { headers } : {})), {
+        body: encoder.encode(JSON.stringify(body)),
+        upstream: () => answer,
+        media: (task) => mediaAnswer(input, task),
+      });
+      if (r.action.KIND !== ABI.action.RESPOND) throw new Error(`expected an answer, got action ${r.action.KIND}`);
+      const out = expectJson(r.action.BODY, 'the answer');
+      if (r.action.STATUS !== 200 && KEY.test(JSON.stringify(out))) throw new Error('a key in an error');
+    }
+  },
+  multipart({ route, contentType, body }) {
+    mediaRequest(route, contentType, body, json(200, encoder.encode('{}')));
   },
   keys({ text: t }) {
     if (KEY.test(text(call('REDACT', t)))) throw new Error('a key survived REDACT');
@@ -312,9 +448,12 @@ const DRIVERS = {
   openai_request({ body }) {
     setUp();
     const answer = json(200, encoder.encode('{}'));
+    // An http(s) image URL is fetched first: it answers a PNG.
+    const png = { STATUS: 200, MIME: 'image/png', BODY: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1]) };
     for (const path of ['/v1/chat/completions', '/v1/embeddings']) {
       const r = drive(new CoreRequest(head('POST', path)), {
         body,
+        media: () => png,
         upstream: (task) => {
           if (!task.URL.startsWith('https://generativelanguage.googleapis.com/v1beta/models/')) {
             throw new Error(`an upstream call to ${task.URL}`);

@@ -26,6 +26,12 @@ import {
   HEADER_VALUES,
   METHODS,
   PATHS,
+  ANSWER_REQUESTS,
+  FETCH_ENDS,
+  JSON_MEDIA_ROUTES,
+  MEDIA_KINDS,
+  MULTIPART_BOUNDARIES,
+  MULTIPART_ROUTES,
   RESPONSE_KINDS,
   STREAM_FAILS,
   responseFlags,
@@ -395,6 +401,24 @@ function abiSeeds() {
   const open = (method, path, headers, more = {}) => ({ kind: 'open', method, path, headers, ...more });
   const follow = (more = {}) => ({ kind: 'follow', ...more });
   return [
+    // A Live session: the setup held, a dead key's close judged, the next key relayed, its
+    // usage counted and the client's close passed on; and a client that never says anything.
+    [
+      open('GET', '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent', {
+        upgrade: 'websocket',
+        authorization: 'Bearer tok-a',
+      }),
+      follow({ body: '{"setup":{"model":"models/gemini-3.1-flash-live-preview"}}' }),
+      follow({ which: 0x10, status: 1007, result: 'API key not valid. Please pass a valid API key.' }),
+      follow({ which: 0 }),
+      follow({ body: '{"usageMetadata":{"promptTokenCount":12,"responseTokenCount":30}}' }),
+      follow({ which: 7, status: 1000, ends: true }),
+      open('GET', '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent', {
+        upgrade: 'websocket',
+        'x-goog-api-key': 'tok-a',
+      }),
+      follow({ which: 3, ends: true }),
+    ],
     // A streamed chat answer, start to end.
     [
       open('POST', '/v1/chat/completions', client),
@@ -573,6 +597,104 @@ function classifySeeds() {
   );
 }
 
+// The media fixtures (tests/fixtures/media/) and the multipart bodies recorded from the SDK.
+const mediaDir = join(fixtures, '..', 'media');
+const media = readdirSync(mediaDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(join(mediaDir, f), 'utf8')));
+
+function multipartBody(parts, boundary) {
+  const chunks = [];
+  for (const p of parts) {
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"`;
+    if (p.filename !== undefined) head += `; filename="${p.filename}"`;
+    head += '\r\n';
+    if (p.content_type) head += `Content-Type: ${p.content_type}\r\n`;
+    chunks.push(Buffer.from(`${head}\r\n`), p.base64 !== undefined ? Buffer.from(p.base64, 'base64') : Buffer.from(p.text ?? ''), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(chunks);
+}
+
+function multipartSeeds() {
+  const out = [];
+  for (const f of media.filter((m) => m.multipart && MULTIPART_ROUTES.includes(m.route))) {
+    const w = new Writer().bytes(multipartBody(f.multipart, 'XyZ'));
+    out.push(w.int(MULTIPART_ROUTES.indexOf(f.route), 0, 2).int(0, 0, 2).build());
+  }
+  const recorded = join(mediaDir, 'recorded');
+  for (const [file, route] of [['openai-node-6.30.1-images-edit.bin', 0], ['openai-node-6.30.1-transcription.bin', 1]]) {
+    out.push(new Writer().bytes(readFileSync(join(recorded, file))).int(route, 0, 2).int(1, 0, 2).build());
+  }
+  return out;
+}
+
+function mediaRequestSeeds() {
+  return media
+    .filter((m) => JSON_MEDIA_ROUTES.includes(m.route))
+    .map((m) => new Writer().bytes(m.raw_request ?? JSON.stringify(m.request)).int(JSON_MEDIA_ROUTES.indexOf(m.route), 0, 1).build());
+}
+
+function mediaAnswerSeeds() {
+  const variant = { 'images.generations': 0, 'images.edits': 0, speech: 2, transcriptions: 4, translations: 5 };
+  const out = [];
+  for (const m of media.filter((f) => f.upstream)) {
+    for (const u of m.upstream) out.push(new Writer().bytes(typeof u === 'string' ? u : JSON.stringify(u)).int(variant[m.route], 0, 5).build());
+  }
+  return out;
+}
+
+// live_fuzz.cpp: the message is the client's setup and, once a socket answers (code 0), an
+// upstream message; every other code closes each upstream socket with the reason.
+function liveSeeds() {
+  const setup = '{"setup":{"model":"models/gemini-3.1-flash-live-preview"}}';
+  const turn =
+    '{"setup":{"model":"models/gemini-3.1-flash-live-preview"},"serverContent":{"turnComplete":true},' +
+    '"usageMetadata":{"promptTokenCount":12,"responseTokenCount":30,"thoughtsTokenCount":2}}';
+  const cases = [
+    [0, 'Goodbye.', turn],
+    [0, '', setup],
+    [1007, 'API key not valid. Please pass a valid API key.', setup],
+    [1007, 'API key expired. Please renew the API key.', setup],
+    [1008, 'Your API key was reported as leaked. Please use another API key.', setup],
+    [1008, "Permission denied: Consumer 'api_key:AIzaSyA1234567890abcdefghijklmnopqrstuv' has been suspended.", setup],
+    [1008, 'User location is not supported for the API use.', setup],
+    [1011, 'You exceeded your current quota, please check your plan and billing details.', turn],
+    [1011, 'Internal error encountered.', setup],
+    [1007, 'Invalid JSON payload received. Unknown name "foo" at \'setup\': Cannot find field.', setup],
+    [1006, '', setup],
+    [4000, 'custom', setup],
+    [1011, 'Internal error encountered.', '{"setup":{}}'],
+    [1006, '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent', 'not json'],
+    [1000, '//ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContent', '{"setup":{"model":"models/../x"}}'],
+  ];
+  return cases.map(([code, reason, message]) => new Writer().randomString(reason, 300).bytes(message).int(code, 0, 4999).int(1700000000000, 0, 4102444800000).build());
+}
+
+function mediaUrlSeeds() {
+  const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(8, 1)]);
+  const cases = [
+    ['ok', 200, 'image', 'https://images.test/cat.png', 'image/png', png],
+    ['ok', 200, 'image', 'https://images.test/page', 'text/html; charset=utf-8', Buffer.from('<html>')],
+    ['ok', 404, 'image', 'http://127.0.0.1:8080/x', 'text/plain', Buffer.from('no')],
+    ['ok', 200, 'document', 'https://docs.test/a.pdf', 'application/pdf', Buffer.from('%PDF-1.7')],
+    ['bad_redirect', 302, 'image', 'https://a.test/r', 'ftp://b.test/x', Buffer.alloc(0)],
+    ['timeout', 0, 'audio', 'https://user:pw@a.test/x', '', Buffer.alloc(0)],
+    ['too_large', 0, 'video', 'file:///etc/passwd', '', Buffer.alloc(0)],
+  ];
+  return cases.map(([end, status, kind, url, type, body]) =>
+    new Writer()
+      .randomString(url, 300)
+      .randomString(type, 100)
+      .bytes(body)
+      .int(FETCH_ENDS.indexOf(end), 0, 5)
+      .int(status, 0, 999)
+      .int(MEDIA_KINDS.indexOf(kind), 0, 3)
+      .build(),
+  );
+}
+
 // target -> list of inputs (Uint8Array)
 export function seeds() {
   const texts = (list) => list.map(bytes);
@@ -582,6 +704,11 @@ export function seeds() {
     anthropic_stream: anthropicStreamSeeds(),
     classify: classifySeeds(),
     keys: texts([...KEY_TEXTS, ...responses.filter((f) => f.status >= 400).map((f) => f.body)]),
+    live: liveSeeds(),
+    media_answer: mediaAnswerSeeds(),
+    media_request: mediaRequestSeeds(),
+    media_url: mediaUrlSeeds(),
+    multipart: multipartSeeds(),
     openai_request: texts(requests),
     openai_response: responses.map(responseSeed),
     openai_stream: streamSeeds(),

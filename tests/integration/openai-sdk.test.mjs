@@ -195,9 +195,12 @@ test('image input as a data URL', async () => {
     await assert.rejects(
       client.chat.completions.create({
         model: 'gemini-2.5-flash',
-        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }],
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://127.0.0.1:1/a.png' } }] }],
       }),
-      (err) => err.status === 400 && err.type === 'invalid_request_error',
+      (err) =>
+        err.status === 400 &&
+        err.type === 'invalid_request_error' &&
+        err.message.includes('http://127.0.0.1:1/a.png could not be reached'),
     );
   });
 });

@@ -128,11 +128,18 @@ class Exchange {
   virtual gemini::Usage usage() const { return {}; }
 };
 
+namespace media {
+class UrlMedia;
+}
+
 // What the machine knows of the request that a translator may need.
 struct RequestInfo {
   int64_t now_ms = 0;
   std::string request_id;                  // random, [0-9a-f]{16}: ids in answers ("msg_…", "resp_…")
   const class ModelMap* models = nullptr;  // MODEL_MAP; never null in the machine
+  // The request's http(s) media URLs (media_url.h): the machine fetches what the translation
+  // asked for and translates again. Null outside the machine: such a URL is refused.
+  media::UrlMedia* media = nullptr;
 };
 
 // A request side's result: an error to answer at once, or calls and the exchange.

@@ -15,6 +15,12 @@
 //                            (or untouched), then m.end()
 //   a.kind == RESPOND     -> answer; done
 //
+// The Live API (a WebSocket) is a session of the same machine: ACCEPT the client's socket and
+// feed its first message (the setup); TASKS then open upstream sockets with pool keys (SOCKET)
+// until one answers, each close before that judged like an upstream error; RELAY passes the
+// frames with their usage through m.chunk() and ends in m.end_session(); CLOSE ends a session
+// that never opened.
+//
 // Into the machine go the routing decision, key selection and exclusion, classification of
 // every upstream answer, the retry budget (classify.h: next_step), backoff, the answers when
 // no key is usable or every key is limited, the model-list cache, upload-session pinning and
@@ -33,6 +39,7 @@
 #include "balancer/classify.h"
 #include "balancer/events.h"
 #include "balancer/exchange.h"
+#include "balancer/live.h"
 #include "balancer/model_map.h"
 #include "balancer/pool.h"
 #include "balancer/record.h"
@@ -44,17 +51,16 @@ namespace bal {
 struct Task {
   abi::TaskKind kind = abi::TaskKind::FETCH;
   uint32_t slot = 0;
-  std::string url;      // FETCH, MEDIA
+  std::string url;      // FETCH, MEDIA, SOCKET
   std::string method;   // FETCH
-  std::string headers;  // FETCH: "name\nvalue\n" pairs
+  std::string headers;  // FETCH, SOCKET: "name\nvalue\n" pairs
   std::string body;     // FETCH (unless client_body)
   bool client_body = false;
-  int64_t timeout_ms = 0;  // FETCH: first byte; MEDIA: whole fetch
+  int64_t timeout_ms = 0;  // FETCH: first byte; MEDIA: whole fetch; SOCKET: its first message
   int64_t ms = 0;          // WAIT
   std::string name;        // CALL
   std::string args;        // CALL: JSON array
   uint64_t max_bytes = 0;  // MEDIA
-  int redirects = 0;       // MEDIA
   uint32_t flags = 0;      // POOL
   int64_t key_id = 0;      // POOL: a key the request needs, outside the isolate's slice
 };
@@ -62,20 +68,24 @@ struct Task {
 // What the shim does next (balancer.h: BAL_ACTIONS).
 struct Action {
   abi::ActionKind kind = abi::ActionKind::RESPOND;
-  int status = 0;
+  int status = 0;  // RESPOND, STREAM: an HTTP status; CLOSE: a WebSocket close code
+  std::string text;  // CLOSE: the close reason
   std::string headers;  // "name\nvalue\n" pairs
   std::string body;
   uint64_t max_bytes = 0;
-  int64_t timeout_ms = 0;  // READ_BODY: the whole body; RESPOND: draining a body not read
+  // READ_BODY: the whole body; RESPOND: draining a body not read; ACCEPT: the first message.
+  int64_t timeout_ms = 0;
   int64_t idle_ms = 0;
   int64_t ping_ms = 0;  // STREAM: TICK after this long without a chunk (0: never)
-  uint32_t slot = 0;
-  int mode = 0;  // STREAM: 1 translate, 2 pass
+  uint32_t slot = 0;  // READ_UPSTREAM, STREAM, RELAY
+  int mode = 0;       // STREAM: 1 translate, 2 pass
   uint32_t flags = 0;
   std::vector<Task> tasks;
   std::string log;  // a line for the log, already redacted
 
   bool responds() const { return kind == abi::ActionKind::RESPOND; }
+  // The request is over with this action (its handle can go).
+  bool ends() const { return kind == abi::ActionKind::RESPOND || kind == abi::ActionKind::CLOSE; }
 };
 
 inline constexpr int kStreamTranslate = 1;
@@ -141,6 +151,12 @@ class Machine {
   // out (a stored response saved before the client sees it completed).
   bool end(Isolate& iso, abi::Reason reason, std::string_view tail, std::string& out,
            std::vector<Task>* before = nullptr);
+  // Whether the request is a WebSocket session that RELAY carries (its END is end_session).
+  bool relaying() const;
+  // A RELAYed session ended: the client closed (reason ABORTED), the upstream closed (none)
+  // or failed (NETWORK), with `code` and `text`. Counts the session's usage and answers the
+  // close for the other side.
+  live::ClientClose end_session(Isolate& iso, abi::Reason reason, int code, std::string_view text);
 
   struct State;
 

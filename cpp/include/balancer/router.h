@@ -116,6 +116,12 @@ enum class Api : uint8_t {
   responses_get,           // GET /v1/responses/{id}
   responses_input_items,   // GET /v1/responses/{id}/input_items
   responses_delete,        // DELETE /v1/responses/{id}
+  images_generations,      // POST /v1/images/generations
+  images_edits,            // POST /v1/images/edits (multipart)
+  audio_speech,            // POST /v1/audio/speech
+  audio_transcriptions,    // POST /v1/audio/transcriptions (multipart)
+  audio_translations,      // POST /v1/audio/translations (multipart)
+  live,                    // GET /ws/…BidiGenerateContent: the Live API's WebSocket (live.h)
 };
 
 // Every answer's error format.
@@ -124,6 +130,16 @@ enum class ErrorFormat : uint8_t { openai, anthropic, gemini, admin };
 // The name statistics show for an API ("gemini", "openai.chat" ...).
 std::string_view api_family(Api api);
 ErrorFormat error_format(Api api);
+// Whether the API's body is a multipart/form-data upload rather than JSON.
+bool takes_form(Api api);
+
+// The body limits of the media routes, under MAX_BODY_BYTES. An upload's files go to Gemini
+// inline, and Gemini takes at most 20 MB per request after base64 (4/3 of the bytes): 15 MB
+// of files, plus 1 MB for the form's other fields and boundaries; a larger upload could never
+// be sent. The JSON media bodies are a prompt or a text to speak (OpenAI's longest, a 32000
+// character image prompt, is under 200 KB even fully escaped).
+inline constexpr uint64_t kUploadMaxBodyBytes = 16ull * 1024 * 1024;
+inline constexpr uint64_t kMediaJsonMaxBodyBytes = 1024 * 1024;
 
 struct Route {
   enum class Kind : uint8_t { respond, admin, proxy };
@@ -132,7 +148,7 @@ struct Route {
   Plan admin;   // admin: the operation ("need_body" asks for the body first)
   // proxy:
   Api api = Api::native;
-  std::string path;        // native: the path to forward; openai_model: the model id
+  std::string path;        // native: the path to forward; openai_model: the model id; live: Google's
   std::string query;       // native: the query to forward (credentials removed)
   std::string forward;     // native: the headers to forward, "name\nvalue\n" pairs
   std::string model;       // native: the model the path names ("" for none)

@@ -34,6 +34,7 @@ struct RequestState {
   bool search = false;             // a web search server tool: Google Search grounding
   std::vector<ToolUse> uses;       // every tool_use so far, to name the tool results
   std::vector<std::string> tools;  // declared function names
+  media::UrlMedia* media = nullptr;  // the request's http(s) media URLs (RequestInfo::media)
   Failure err;
 };
 

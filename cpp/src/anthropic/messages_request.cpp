@@ -81,6 +81,7 @@ const ModelMap& model_map(const RequestInfo& info) {
 Translated translate_messages(std::string_view body, const RequestInfo& info) {
   raw::document doc;
   RequestState st;
+  st.media = info.media;
   if (doc.parse(body) != raw::success) return parse_failed(doc);
   const raw::value root = doc.root();
   if (!read_head(root, info, st) || !read_stream(root, st)) return failed(st.err);
@@ -107,6 +108,7 @@ Translated translate_messages(std::string_view body, const RequestInfo& info) {
 Translated translate_count_tokens(std::string_view body, const RequestInfo& info) {
   raw::document doc;
   RequestState st;
+  st.media = info.media;
   if (doc.parse(body) != raw::success) return parse_failed(doc);
   const raw::value root = doc.root();
   if (!read_head(root, info, st)) return failed(st.err);

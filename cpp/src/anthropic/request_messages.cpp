@@ -6,6 +6,8 @@
 // after the tool_use it answers); assistant → "model": text and tool_use (→ functionCall),
 // with the thought signatures the thinking blocks carry (see blocks.cpp for where the answer
 // puts them). Consecutive parts of one role share a turn.
+#include "balancer/gemini_request.h"
+#include "balancer/media_url.h"
 #include "internal.h"
 
 namespace bal::anthropic {
@@ -99,9 +101,8 @@ bool MessageWriter::user_block(raw::value block, const Path& at) {
       Path(at, "type"), "'" + block.get("type").str() + "' is not a content block type a user message can carry here.");
 }
 
-// An image or document source: base64 data, plain text, or nested content blocks. Remote
-// sources ("url") are refused for now: the core does no I/O, and a fetch belongs to the
-// request machine (the one place such a seam can go), not to the translator.
+// An image or document source: base64 data, plain text, nested content blocks, or an http(s)
+// URL the request machine fetches (media_url.h). Anthropic's own uploaded files are refused.
 bool MessageWriter::source(raw::value source, bool document, const Path& at) {
   const raw::value type = source.get("type");
   if (type.equals("base64")) {
@@ -131,7 +132,14 @@ bool MessageWriter::source(raw::value source, bool document, const Path& at) {
     return true;
   }
   if (type.equals("url")) {
-    return st_.err.fail_at(at, "of type 'url' is not supported: send the data inline as base64.");
+    const raw::value url = source.get("url");
+    const Path url_at(at, "url");
+    if (!url.is_string() || !media::is_remote_url(url.str())) return st_.err.fail_at(url_at, "must be an http(s) URL.");
+    std::string_view mime, data;
+    const media::Kind kind = document ? media::Kind::document : media::Kind::image;
+    if (!media::remote_inline(st_.media, url.str(), url_at, kind, mime, data, st_.err)) return false;
+    gemini::write_inline(contents_, "user", mime, data);
+    return true;
   }
   if (type.equals("file")) {
     return st_.err.fail_at(at,

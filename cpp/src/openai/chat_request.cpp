@@ -98,6 +98,7 @@ Translated translate_chat(std::string_view body, const RequestInfo& info) {
   if (doc.parse(body) != raw::success) return req::parse_failed(doc);
   const raw::value root = doc.root();
   ChatState st;
+  st.media = info.media;
   if (!root.is_object()) {
     st.err.fail("The request body must be a JSON object.", {}, "invalid_type");
     return req::failed(st.err);

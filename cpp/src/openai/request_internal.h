@@ -55,15 +55,18 @@ struct ChatState {
   bool include_reasoning = false;
   int64_t n = 1;
   raw::value google;  // extra_body.google / google: Google's own extension fields
+  media::UrlMedia* media = nullptr;  // the request's http(s) image URLs (RequestInfo::media)
   Failure err;
 };
 
 // messages → "contents" (written to `out`) and the system instruction's parts (`system`).
 bool write_messages(raw::value messages, ChatState& st, Turns& contents, Turns& system);
 
-// One message's content (`at` names it): a string, or an array of parts. `media` allows
-// image, audio and file parts (user turns); otherwise only text (and refusal) parts.
-bool write_content(raw::value content, std::string_view role, bool media, Turns& turns, Failure& err, const Path& at);
+// One message's content (`at` names it): a string, or an array of parts. `with_media` allows
+// image, audio and file parts (user turns); otherwise only text (and refusal) parts. `urls`
+// answers the http(s) image URLs (RequestInfo::media).
+bool write_content(raw::value content, std::string_view role, bool with_media, Turns& turns, Failure& err,
+                   const Path& at, media::UrlMedia* urls = nullptr);
 // The decoded text of a string or an array of text parts ("" for null).
 bool content_text(raw::value content, std::string& text, Failure& err, const Path& at);
 

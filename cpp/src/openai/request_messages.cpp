@@ -59,7 +59,7 @@ bool MessageWriter::write(raw::value m, const Path& at) {
       if (!present(m.get("content")).exists()) {
         return st_.err.fail_at(content, "is required.", "missing_required_parameter");
       }
-      return write_content(m.get("content"), "user", true, contents_, st_.err, content);
+      return write_content(m.get("content"), "user", true, contents_, st_.err, content, st_.media);
     case Role::assistant:
       return assistant(m, at);
     case Role::tool:

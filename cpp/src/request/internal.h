@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "balancer/machine.h"
+#include "balancer/media_url.h"
 #include "balancer/responses.h"
 
 namespace bal::machine {
@@ -16,6 +17,10 @@ namespace bal::machine {
 // Slots of tasks that are not upstream calls (calls use their index, below kPoolSlot).
 inline constexpr uint32_t kPoolSlot = 1000;
 inline constexpr uint32_t kAdminSlot = 1001;
+// MEDIA tasks: kMediaSlot + the URL's index in UrlMedia::items().
+inline constexpr uint32_t kMediaSlot = 2000;
+// Media URLs of one request fetched at once.
+inline constexpr size_t kMaxParallelMedia = 4;
 
 // An answer that is not an upstream error body is read up to this much.
 inline constexpr uint64_t kMaxAnswerBytes = 64ull << 20;
@@ -28,9 +33,9 @@ struct Call {
   std::vector<int64_t> tried;  // pool key ids, in order
   int attempts = 0;
   int server_failures = 0;
-  int64_t started_ms = -1;  // the first attempt
-  int64_t key_id = -1;      // the key of the current attempt (-1: the client's own key)
-  bool topped_up = false;   // waited for a fresh slice once already
+  int64_t started_ms = -1;     // the first attempt
+  int64_t key_id = -1;         // the key of the current attempt (-1: the client's own key)
+  bool topped_up = false;      // waited for a fresh slice once already
   bool asked_for_key = false;  // asked the pool once for `prefer`, not held here
   std::string key;
   std::optional<int64_t> prefer;    // affinity: the key that owns what the request names
@@ -44,7 +49,18 @@ struct Call {
   Verdict verdict;
 };
 
-enum class Phase : uint8_t { routed, reading_body, running, streaming, done };
+// An http(s) media URL of the request being fetched (media_url.h), redirects and all.
+struct MediaFetch {
+  enum class Phase : uint8_t { queued, fetching, done };
+  Phase phase = Phase::queued;
+  std::string url;  // what is fetched now: the client's URL, or where it redirected
+  int redirects = 0;
+  int64_t deadline_ms = 0;  // the whole fetch, redirects included, ends by then
+};
+
+// accepting: a WebSocket session waits for the client's first message; relaying: its frames
+// pass between the client and the upstream socket that answered.
+enum class Phase : uint8_t { routed, reading_body, accepting, running, streaming, relaying, done };
 
 }  // namespace bal::machine
 
@@ -63,10 +79,12 @@ struct Machine::State {
   bool body_read = false;
   // Proxy:
   Translated tr;
+  media::UrlMedia media;                      // the media URLs the translation met
+  std::vector<machine::MediaFetch> fetching;  // one per media URL, in the same order
   std::vector<machine::Call> calls;
   bool native = false;
   bool pool_task_pending = false;
-  int attempts = 0;              // upstream calls made, all calls together
+  int attempts = 0;  // upstream calls made, all calls together
   // Streaming:
   uint32_t stream_slot = 0;
   bool stream_sse = false;
@@ -78,11 +96,13 @@ struct Machine::State {
   Store store = Store::none;
   std::unique_ptr<responses::Stored> stored;
   Reply held;  // an answer sent once its record is saved
+  // The Live API: the session's usage, added up from every usageMetadata relayed.
+  live::Usage live_usage;
   // Admin:
   Plan admin;
   int admin_steps = 0;
   int64_t admin_started_ms = 0;
-  std::string admin_result;  // JSON of the last call's result
+  std::string admin_result;      // JSON of the last call's result
   bool session_checked = false;  // the plan's session was found live
 };
 
@@ -113,8 +133,41 @@ std::optional<Task> responses_stream_save(Machine::State& s);
 Action store_call(const Isolate& iso, const Machine::State& s, std::string_view name, std::string args,
                   std::string body = {});
 
+// Starts the next attempt of call `slot` on a fresh key; a Google-side failure may reuse a
+// key already tried (any key will do). Adds the FETCH (or SOCKET) to `a` (or the wait for a
+// fresh slice), or answers when no key is left.
+std::optional<Action> attempt(Isolate& iso, Machine::State& s, uint32_t slot, Action& a);
+// Starts queued calls (at most kMaxParallelCalls in flight) and those that waited for a
+// fresh slice, loading the pool first if this isolate has none yet.
+Action run(Isolate& iso, Machine::State& s);
+// An attempt of call `slot` failed (`status` 0: no answer; `body` the error) with verdict
+// `v`: the key's fate, then a retry (after a wait), or the last error for the client.
+Action attempt_failed(Isolate& iso, Machine::State& s, uint32_t slot, const Verdict& v, int status, std::string body);
+
+// The Live API (live.h) as a session of the machine: ACCEPT, the client's setup, a SOCKET per
+// attempt, each close before the upstream answers judged (judge_close) like an upstream
+// error, RELAY once one answers, and CLOSE when none can.
+Action live_accept(Isolate& iso, Machine::State& s);
+Action live_setup(Isolate& iso, Machine::State& s, std::string_view message);
+Action live_no_setup(Isolate& iso, Machine::State& s);
+Action live_client_closed(Isolate& iso, Machine::State& s);
+Task live_socket(const Isolate& iso, const Machine::State& s, uint32_t slot);
+Action live_opened(Isolate& iso, Machine::State& s, uint32_t slot);
+Action live_closed(Isolate& iso, Machine::State& s, uint32_t slot, int code, std::string text, abi::Reason reason);
+Action live_no_key(Isolate& iso, Machine::State& s, const Call& c);
+Action live_give_up(Isolate& iso, Machine::State& s, const Call& c);
+// The session cannot go on (an event out of place): closed with 1011.
+Action live_internal(Isolate& iso, Machine::State& s);
+
 // Translates the request (with what the store gave, if anything) and starts its calls.
 Action translate_and_run(Isolate& iso, Machine::State& s);
+
+// Media URLs: the fetches a translation asked for (nullopt when every URL is fetched), and a
+// fetch's result (a redirect followed, bytes kept, an error answered, or the request
+// translated again once every URL is in).
+std::optional<Action> media_start(Isolate& iso, Machine::State& s);
+bool fetching_media(const Machine::State& s, uint32_t slot);
+Action media_done(Isolate& iso, Machine::State& s, uint32_t slot, const abi::Reader& ev);
 
 // Admin: the next action for the current plan, and after a key pool call's result.
 Action admin_start(Isolate& iso, Machine::State& s);

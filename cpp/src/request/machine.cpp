@@ -4,6 +4,7 @@
 
 #include "balancer/affinity.h"
 #include "balancer/anthropic.h"
+#include "balancer/media.h"
 #include "balancer/openai.h"
 #include "balancer/redact.h"
 #include "internal.h"
@@ -39,9 +40,16 @@ Action read_body(const Isolate& iso, const State& s, uint64_t max_bytes, bool in
   return a;
 }
 
-ApiError body_error(Reason reason) {
+ApiError body_error(const State& s, Reason reason) {
   switch (reason) {
     case Reason::TOO_LARGE:
+      if (takes_form(s.route.api)) {
+        return api_error(413,
+                         "The upload is larger than " + std::to_string(s.route.max_body / (1024 * 1024)) +
+                             " MB: its files go to Gemini inline, and Gemini takes at most 20 MB per request after "
+                             "base64 (about 15 MB of files).",
+                         "request_too_large");
+      }
       return api_error(413, "The request body is larger than this server accepts.", "request_too_large");
     case Reason::TIMEOUT:
       return api_error(408, "The request body did not arrive in time.", "request_timeout");
@@ -57,16 +65,18 @@ Reply error_for(const State& s, const ApiError& e) {
   return error_reply(error_format(s.route.api), e);
 }
 
-RequestInfo info_of(const Isolate& iso, const State& s) {
+RequestInfo info_of(const Isolate& iso, State& s) {
   RequestInfo info;
   info.now_ms = s.now_ms;
   info.request_id = s.request_id;
   info.models = &iso.config.models;
+  info.media = &s.media;
   return info;
 }
 
-Translated translate(const Isolate& iso, const State& s) {
+Translated translate(const Isolate& iso, State& s) {
   const RequestInfo info = info_of(iso, s);
+  const std::string_view type = abi::header_value(s.headers, "content-type");
   switch (s.route.api) {
     case Api::responses_create:
       return responses::translate_responses(s.body, info, s.stored.get());
@@ -90,6 +100,17 @@ Translated translate(const Isolate& iso, const State& s) {
       return anthropic::translate_models(info);
     case Api::anthropic_model:
       return anthropic::translate_model(s.route.path, info);
+    case Api::images_generations:
+      return media::translate_image_generation(s.body, info);
+    case Api::images_edits:
+      return media::translate_image_edit(type, s.body, info);
+    case Api::audio_speech:
+      return media::translate_speech(s.body, info);
+    case Api::audio_transcriptions:
+      return media::translate_transcription(type, s.body, media::AudioTask::transcribe, info);
+    case Api::audio_translations:
+      return media::translate_transcription(type, s.body, media::AudioTask::translate, info);
+    case Api::live:
     case Api::native:
       break;
   }
@@ -114,6 +135,7 @@ int64_t retry_after_of(const PoolStatus& p, int64_t now_ms) {
 // No key could be used at all: every key limited (429 with the earliest end), or none
 // enabled (503).
 Action no_key(Isolate& iso, State& s, const Call& c) {
+  if (s.route.api == Api::live) return live_no_key(iso, s, c);
   const PoolStatus p = iso.pool.status(c.up.model, s.now_ms);
   ApiError e;
   if (p.cooling > 0) {
@@ -135,6 +157,7 @@ Action no_key(Isolate& iso, State& s, const Call& c) {
 
 // Every attempt of call `c` failed: the last upstream error, in the request's format.
 Action give_up(Isolate& iso, State& s, const Call& c) {
+  if (s.route.api == Api::live) return live_give_up(iso, s, c);
   if (c.status == 0) return respond(iso, s, error_for(s, api_error(502, c.verdict.message, "upstream_unreachable")));
   if (s.native) {
     Reply r;
@@ -181,9 +204,8 @@ bool top_up(Isolate& iso, State& s, Call& c, Action& a) {
   return true;
 }
 
-// Starts the next attempt of call `slot` on a fresh key; a Google-side failure may reuse a
-// key already tried (any key will do). Adds the FETCH to `a` (or the wait for a fresh
-// slice), or answers when no key is left.
+}  // namespace
+
 std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) {
   Call& c = s.calls[slot];
   if (!s.route.client_key.empty()) {
@@ -215,6 +237,10 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
   ++c.attempts;
   ++s.attempts;
   c.phase = Call::Phase::fetching;
+  if (s.route.api == Api::live) {
+    a.tasks.push_back(live_socket(iso, s, slot));
+    return std::nullopt;
+  }
   Task t;
   t.kind = TaskKind::FETCH;
   t.slot = slot;
@@ -235,8 +261,6 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
   return std::nullopt;
 }
 
-// Starts queued calls (at most kMaxParallelCalls in flight) and those that waited for a
-// fresh slice, loading the pool first if this isolate has none yet.
 Action run(Isolate& iso, State& s) {
   Action a = tasks(iso, s);
   if (s.route.client_key.empty() && iso.pool_loaded_ms < 0) {
@@ -262,6 +286,8 @@ Action run(Isolate& iso, State& s) {
   return a;
 }
 
+namespace {
+
 Action start_proxy(Isolate& iso, State& s) {
   s.phase = Phase::running;
   if (s.native) {
@@ -271,8 +297,8 @@ Action start_proxy(Isolate& iso, State& s) {
     s.calls.push_back(std::move(c));
     return run(iso, s);
   }
-  // Values are counted before any translator parses the body (router.h).
-  if (s.body_read) {
+  // Values are counted before any translator parses the body (router.h); a form is no JSON.
+  if (s.body_read && !takes_form(s.route.api)) {
     if (auto e = json_shape_error(s.body, kRequestJsonLimits)) return respond(iso, s, error_for(s, *e));
   }
   if (auto a = responses_start(iso, s)) return std::move(*a);
@@ -284,6 +310,8 @@ Action start_proxy(Isolate& iso, State& s) {
 Action translate_and_run(Isolate& iso, State& s) {
   s.tr = translate(iso, s);
   if (s.tr.error) return respond(iso, s, s.tr.exchange->error(*s.tr.error));
+  // Media URLs the translation met are fetched first; then it is translated again.
+  if (auto fetch = media_start(iso, s)) return std::move(*fetch);
   if (s.tr.model_list && s.route.client_key.empty() && iso.model_pages_ms >= 0 &&
       s.now_ms - iso.model_pages_ms < Isolate::kModelListTtlMs) {
     const std::vector<std::string_view> pages(iso.model_pages.begin(), iso.model_pages.end());
@@ -329,10 +357,10 @@ Action answer(Isolate& iso, State& s) {
   return respond(iso, s, std::move(r));
 }
 
-// An attempt of call `slot` failed with `status` (0: no answer) and `body`.
-Action failed(Isolate& iso, State& s, uint32_t slot, int status, std::string body) {
+}  // namespace
+
+Action attempt_failed(Isolate& iso, State& s, uint32_t slot, const Verdict& v, int status, std::string body) {
   Call& c = s.calls[slot];
-  const Verdict v = classify_upstream(status, body, s.now_ms);
   if (c.key_id > 0) {
     iso.pool.apply(c.key_id, v.action, c.up.model, v.all_models, v.until_ms, s.now_ms);
   }
@@ -361,6 +389,14 @@ Action failed(Isolate& iso, State& s, uint32_t slot, int status, std::string bod
   }
   if (auto done = attempt(iso, s, slot, a)) return std::move(*done);
   return a;
+}
+
+namespace {
+
+// An attempt of call `slot` failed with `status` (0: no answer) and `body`.
+Action failed(Isolate& iso, State& s, uint32_t slot, int status, std::string body) {
+  const Verdict v = classify_upstream(status, body, s.now_ms);
+  return attempt_failed(iso, s, slot, v, status, std::move(body));
 }
 
 Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::string_view headers) {
@@ -472,6 +508,8 @@ bool valid_slot(const State& s, uint32_t slot) {
 }
 
 Action bad_state(Isolate& iso, State& s) {
+  // A session past its 101 can only be closed.
+  if (s.route.api == Api::live && s.phase != Phase::routed) return live_internal(iso, s);
   return respond(iso, s, error_for(s, api_error(500, "The request could not continue.", "internal")));
 }
 
@@ -587,6 +625,7 @@ Action Machine::open(Isolate& iso, const abi::Reader& head) {
       break;
   }
   s.native = s.route.api == Api::native;
+  if (s.route.api == Api::live) return machine::live_accept(iso, s);
   if (s.route.needs_body) {
     s.phase = Phase::reading_body;
     // A native body goes upstream untouched: the core reads it only to find what it names.
@@ -605,9 +644,13 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
   switch (kind) {
     case EventKind::BODY:
     case EventKind::BODY_FAILED: {
+      if (s.phase == Phase::accepting) {
+        if (kind == EventKind::BODY_FAILED) return machine::live_no_setup(iso, s);
+        return machine::live_setup(iso, s, ev.bytes(F::BODY));
+      }
       if (s.phase != Phase::reading_body) return machine::bad_state(iso, s);
       if (kind == EventKind::BODY_FAILED)
-        return machine::respond(iso, s, machine::error_for(s, machine::body_error(reason)));
+        return machine::respond(iso, s, machine::error_for(s, machine::body_error(s, reason)));
       s.body = std::string(ev.bytes(F::BODY));
       s.body_size = static_cast<uint64_t>(ev.integer(F::SIZE, static_cast<int64_t>(s.body.size()), 0, kMaxSafeInteger));
       s.body_read = true;
@@ -654,7 +697,22 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
       }
       return machine::waited(iso, s, slot);
     case EventKind::MEDIA_DONE:
-      break;
+      if (s.phase != Phase::running || !machine::fetching_media(s, slot)) return machine::bad_state(iso, s);
+      return machine::media_done(iso, s, slot, ev);
+    case EventKind::SOCKET_OPEN:
+    case EventKind::SOCKET_CLOSED:
+      if (s.phase != Phase::running || s.route.api != Api::live || !machine::valid_slot(s, slot) ||
+          s.calls[slot].phase != Call::Phase::fetching) {
+        return machine::bad_state(iso, s);
+      }
+      if (kind == EventKind::SOCKET_OPEN) return machine::live_opened(iso, s, slot);
+      return machine::live_closed(iso, s, slot, static_cast<int>(ev.integer(F::STATUS, 1006, 0, 4999)),
+                                  std::string(ev.str(F::TEXT)), reason);
+    case EventKind::CLIENT_CLOSED:
+      if (s.route.api != Api::live || (s.phase != Phase::accepting && s.phase != Phase::running)) {
+        return machine::bad_state(iso, s);
+      }
+      return machine::live_client_closed(iso, s);
   }
   return machine::bad_state(iso, s);
 }
@@ -662,6 +720,14 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
 void Machine::chunk(Isolate& iso, std::string_view bytes, std::string& out) {
   (void)iso;
   State& s = *s_;
+  if (s.phase == Phase::relaying) {
+    // A Live message: Google reports usage per turn, so the session's is their sum.
+    const live::Usage u = live::read_usage(bytes);
+    s.live_usage.found = s.live_usage.found || u.found;
+    s.live_usage.prompt += u.prompt;
+    s.live_usage.response += u.response;
+    return;
+  }
   if (s.phase != Phase::streaming || !s.stream) return;
   s.stream->push(bytes, out);
   // At least the last kTailBytes, for the thought signatures the answer carries: trimmed

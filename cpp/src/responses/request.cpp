@@ -343,7 +343,7 @@ Translated translate_responses(std::string_view body, const RequestInfo& info, c
     t.exchange = detail::make_exchange(std::move(o));
     return t;
   }
-  detail::RequestState st{o, previous, {}, {}, {}, {}};
+  detail::RequestState st{o, previous, info.media, {}, {}, {}, {}};
   std::string gemini_body;
   const raw::value root = doc.root();
   const bool ok = root.is_object() ? detail::read_model(root, info, st) && detail::read_flags(root, st) &&

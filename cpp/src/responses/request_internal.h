@@ -17,6 +17,7 @@ using gemini::Turns;
 struct RequestState {
   Options& o;
   const Stored* stored;
+  media::UrlMedia* media;  // the request's http(s) media URLs (RequestInfo::media)
   std::string model;  // the Gemini id
   gemini::ModelTraits traits;
   Carry carry;  // signatures from every reasoning item of the conversation

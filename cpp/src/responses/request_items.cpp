@@ -7,6 +7,7 @@
 // the parts Gemini issued them for (function calls by call_id, text by its fingerprint).
 #include <algorithm>
 
+#include "balancer/media_url.h"
 #include "request_internal.h"
 
 namespace bal::responses::detail {
@@ -36,7 +37,7 @@ bool write_text_part(Turns& turns, std::string_view role, raw::value text, Failu
   return true;
 }
 
-bool write_image(Turns& turns, raw::value part, Failure& err, const Path& at) {
+bool write_image(Turns& turns, raw::value part, Failure& err, const Path& at, media::UrlMedia* urls) {
   const raw::value url = present(part.get("image_url"));
   const Path url_at(at, "image_url");
   if (!url.exists()) {
@@ -52,18 +53,32 @@ bool write_image(Turns& turns, raw::value part, Failure& err, const Path& at) {
     gemini::write_inline(turns, "user", data.mime, data.data());
     return true;
   }
-  return err.fail(
-      "Remote image URLs are not supported: send the image inline as a data URL (data:<mime type>;base64,<data>).",
-      url_at.str(), "unsupported_value");
+  const std::string href = url.str();
+  if (!media::is_remote_url(href)) {
+    return err.fail_at(url_at, "must be an http(s) URL or a base64 data URL (data:<mime type>;base64,<data>).");
+  }
+  std::string_view mime, b64;
+  if (!media::remote_inline(urls, href, url_at, media::Kind::image, mime, b64, err)) return false;
+  gemini::write_inline(turns, "user", mime, b64);
+  return true;
 }
 
-bool write_file(Turns& turns, raw::value part, Failure& err, const Path& at) {
+bool write_file(Turns& turns, raw::value part, Failure& err, const Path& at, media::UrlMedia* urls) {
   const raw::value data = present(part.get("file_data"));
   const Path data_at(at, "file_data");
   if (!data.exists()) {
+    const raw::value url = present(part.get("file_url"));
+    if (url.is_string() && media::is_remote_url(url.str())) {
+      std::string_view mime, b64;
+      const Path url_at(at, "file_url");
+      if (!media::remote_inline(urls, url.str(), url_at, media::Kind::document, mime, b64, err)) return false;
+      gemini::write_inline(turns, "user", mime, b64);
+      return true;
+    }
     for (std::string_view field : {std::string_view("file_id"), std::string_view("file_url")}) {
       if (present(part.get(field)).exists()) {
-        return err.fail("Uploaded or remote files are not supported: send the file inline in file_data.",
+        return err.fail("Uploaded files are not supported: send the file inline in file_data, or its http(s) URL in "
+                        "file_url.",
                         Path(at, field).str(), "unsupported_value");
       }
     }
@@ -171,9 +186,9 @@ bool ItemWriter::user_content(raw::value content, std::string_view role, const P
     if (type.equals("input_text")) {
       ok = write_text_part(contents_, role, part.get("text"), st_.err, Path(part_at, "text"));
     } else if (type.equals("input_image")) {
-      ok = write_image(contents_, part, st_.err, part_at);
+      ok = write_image(contents_, part, st_.err, part_at, st_.media);
     } else if (type.equals("input_file")) {
-      ok = write_file(contents_, part, st_.err, part_at);
+      ok = write_file(contents_, part, st_.err, part_at, st_.media);
     } else {
       return st_.err.fail_at(Path(part_at, "type"), "'" + type.str() + "' is not a supported content part type here.",
                              "unsupported_value");
@@ -298,8 +313,8 @@ bool ItemWriter::function_call_output(raw::value result, const Path& at) {
   size_t j = 0;
   for (raw::value part : media) {
     const Path part_at(output_at, j++);
-    const bool ok = part.get("type").equals("input_image") ? write_image(contents_, part, st_.err, part_at)
-                                                           : write_file(contents_, part, st_.err, part_at);
+    const bool ok = part.get("type").equals("input_image") ? write_image(contents_, part, st_.err, part_at, st_.media)
+                                                           : write_file(contents_, part, st_.err, part_at, st_.media);
     if (!ok) return false;
   }
   return true;

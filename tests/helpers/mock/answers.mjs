@@ -21,6 +21,16 @@
 import { declaredFunctions } from './validate.mjs';
 import { exampleFromSchema } from './schema-example.mjs';
 
+// A 1x1 PNG: what the image models draw.
+export const IMAGE_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+export const PCM_MIME = 'audio/L16;codec=pcm;rate=24000';
+
+/** The PCM the speech models answer for `text`: 24 kHz 16-bit mono, 20 samples per character. */
+export function speechPcm(text) {
+  const samples = Int16Array.from({ length: 20 * [...text].length }, (_, i) => Math.round(6000 * Math.sin(i / 3)));
+  return Buffer.from(samples.buffer);
+}
+
 export const REPLIES = {
   hello: (model) => `Hello from ${model}! 你好，世界 👋🌍`,
   thought: '**Considering the request**\nThe user wants a short answer; 先想一想 🤔 then reply.',
@@ -31,6 +41,8 @@ export const REPLIES = {
   toolResult: (name, response) => `Result of ${name}: ${JSON.stringify(response)}`,
   // 20 × 14 code points: 20 stream events (render.mjs cuts short replies every 14).
   twenty: Array.from({ length: 20 }, (_, i) => `Event ${String(i + 1).padStart(2, '0')} 流式ok.`).join(''),
+  transcript: 'Hello from the audio file. 你好。',
+  translation: 'Hello from the audio file, in English.',
 };
 
 const CITY_NAMES = ['Paris', 'Tokyo', 'Lima'];
@@ -74,6 +86,11 @@ export function composeAnswer(req, model, issueSignature) {
   const usage = { prompt: promptTokens(req), cached: req.cachedContent ? 32 : 0 };
   if (says(prompt, 'blocked') && !user.parts.some((p) => p.functionResponse)) {
     return { blockReason: 'SAFETY', candidates: [], usage: { ...usage, candidates: 0, thoughts: 0 } };
+  }
+  if (model.output) return mediaAnswer(model, user, usage);
+  if (user.parts.some((p) => p.inlineData?.mimeType?.startsWith('audio/'))) {
+    const text = says(prompt, 'translate') ? REPLIES.translation : REPLIES.transcript;
+    return { candidates: [{ parts: [{ text }], finishReason: 'STOP' }], usage: { ...usage, candidates: countTokens(text), thoughts: 0 } };
   }
   const thinking = thinkingMode(req, model);
   const count = req.generationConfig?.candidateCount || 1;
@@ -214,4 +231,22 @@ function outputUsage(candidates, thinking) {
   // A thinking model thinks (and bills it) whether or not it shows the thoughts.
   if (thinking.on && thoughts === 0) thoughts = 24;
   return { candidates: output, thoughts: thinking.on ? thoughts : 0 };
+}
+
+// Image models draw (Gemini 3 Pro Image shows a draft marked as a thought first); speech
+// models speak the prompt. Billed like Google: 1290 tokens an image, 25 a second of audio.
+function mediaAnswer(model, user, usage) {
+  if (model.output === 'image') {
+    const parts = [];
+    if (model.thoughtImages) parts.push({ inlineData: { mimeType: 'image/png', data: IMAGE_PNG }, thought: true });
+    parts.push({ text: 'Here is the image.' }, { inlineData: { mimeType: 'image/png', data: IMAGE_PNG } });
+    return { candidates: [{ parts, finishReason: 'STOP' }], usage: { ...usage, candidates: 1290, thoughts: 0 } };
+  }
+  const text = user.parts.filter((p) => p.text).map((p) => p.text).join('\n');
+  const pcm = speechPcm(text);
+  const seconds = pcm.length / 48000;
+  return {
+    candidates: [{ parts: [{ inlineData: { mimeType: PCM_MIME, data: pcm.toString('base64') } }], finishReason: 'STOP' }],
+    usage: { ...usage, candidates: Math.max(1, Math.round(seconds * 25)), thoughts: 0 },
+  };
 }

@@ -53,6 +53,7 @@ export function checkGenerateRequest(req, model) {
   checkTools(req.tools || []);
   checkToolConfig(req.toolConfig, req.tools || []);
   checkGenerationConfig(req.generationConfig || {}, model);
+  checkMediaOutput(req, model);
   checkCachedContent(req);
 }
 
@@ -309,4 +310,39 @@ function checkKnownSignature(part, { signatures, key, bindSignaturesToKey }) {
   const wrongCall = issued && part.functionCall && issued.name && issued.name !== part.functionCall.name;
   const wrongKey = issued && bindSignaturesToKey && issued.key !== key;
   if (!issued || wrongCall || wrongKey) throw invalidArgument('Corrupted thought signature.');
+}
+
+// Gemini's 30 prebuilt voices.
+export const VOICES = [
+  'Zephyr', 'Puck', 'Charon', 'Kore', 'Fenrir', 'Leda', 'Orus', 'Aoede', 'Callirrhoe', 'Autonoe', 'Enceladus',
+  'Iapetus', 'Umbriel', 'Algieba', 'Despina', 'Erinome', 'Algenib', 'Rasalgethi', 'Laomedeia', 'Achernar', 'Alnilam',
+  'Schedar', 'Gacrux', 'Pulcherrima', 'Achird', 'Zubenelgenubi', 'Vindemiatrix', 'Sadachbia', 'Sadaltager', 'Sulafat',
+];
+
+const MODALITIES_ERROR = 'The requested combination of response modalities is not supported by the model.';
+
+/** Image and speech models: what they answer with, how they are configured. */
+function checkMediaOutput(req, model) {
+  const config = req.generationConfig || {};
+  const at = `${REQ}.generation_config`;
+  const modalities = config.responseModalities || ['TEXT'];
+  if (model.output === 'audio') {
+    if (modalities.length !== 1 || modalities[0] !== 'AUDIO') throw invalidArgument(MODALITIES_ERROR);
+    if (req.systemInstruction) throw invalidArgument('Developer instruction is not enabled for this model.');
+    const voice = config.speechConfig?.voiceConfig?.prebuiltVoiceConfig?.voiceName;
+    if (voice !== undefined && !VOICES.includes(voice)) {
+      throw requestError(`${at}.speech_config.voice_config.prebuilt_voice_config.voice_name`, `Voice ${voice} is not supported.`);
+    }
+  } else if (config.speechConfig || modalities.includes('AUDIO')) {
+    throw invalidArgument(MODALITIES_ERROR);
+  }
+  if (model.output === 'image') {
+    if (!modalities.includes('IMAGE')) throw invalidArgument(MODALITIES_ERROR);
+    const ratio = config.imageConfig?.aspectRatio;
+    if (ratio !== undefined && !model.ratios.includes(ratio)) {
+      throw requestError(`${at}.image_config.aspect_ratio`, `Unsupported aspect ratio: ${ratio}.`);
+    }
+  } else if (config.imageConfig || modalities.includes('IMAGE')) {
+    throw invalidArgument(MODALITIES_ERROR);
+  }
 }
