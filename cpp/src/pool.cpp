@@ -371,6 +371,14 @@ std::optional<size_t> Pool::select(std::string_view model, int64_t now_ms, const
       return i;
     }
   }
+  if (!exclude.empty()) {
+    for (size_t n = 1; n <= answered_.size(); ++n) {
+      const int64_t id = answered_[(answered_next_ + answered_.size() - n) % answered_.size()];
+      if (id == 0 || std::find(exclude.begin(), exclude.end(), id) != exclude.end()) continue;
+      const auto i = index_of(id);
+      if (i && usable(keys_[*i], model, now_ms) && !recently_failed(keys_[*i], now_ms)) return i;
+    }
+  }
   ModelIndex& m = index_for(std::string(model), now_ms);
   std::optional<size_t> pick = first_allowed(m.ready, exclude);
   if (!pick) pick = first_allowed(m.usable, exclude);
@@ -386,6 +394,12 @@ std::optional<size_t> Pool::select(std::string_view model, int64_t now_ms, const
     }
   }
   return pick;
+}
+
+void Pool::answered(int64_t id) {
+  if (std::find(answered_.begin(), answered_.end(), id) != answered_.end()) return;
+  answered_[answered_next_] = id;
+  answered_next_ = (answered_next_ + 1) % answered_.size();
 }
 
 void Pool::touched(size_t i, int64_t now_ms) {

@@ -324,6 +324,19 @@ TEST_CASE("machine: an upload session stays on the key that started it, its URL 
   CHECK(sim.iso.pool.affinity().key_for("/v1beta/files/up9", "") == starter);
 }
 
+TEST_CASE("machine: a retry after a failure goes to a key that answered, not on through keys added with the bad one",
+          "[machine]") {
+  Sim sim;
+  sim.keys(10);
+  // Key 1 answers; keys 2 to 10 (added together, say from one dead project) all fail.
+  REQUIRE(sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)}).status == 200);
+  const std::string dead = gemini_error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
+                                        R"([{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}])");
+  const Run r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(400, dead), answer(200, kReply)});
+  CHECK(r.status == 200);
+  CHECK(r.keys == std::vector<int64_t>{2, 1});
+}
+
 TEST_CASE("machine: the model list follows every page, then comes from the isolate's cache", "[machine]") {
   Sim sim;
   sim.keys(2);

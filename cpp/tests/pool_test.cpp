@@ -107,6 +107,29 @@ TEST_CASE("keys that failed recently are used only when nothing else is left", "
   CHECK(pool.select("m", kNow + bal::Pool::kRecentFailureMs + 1000, {2, 3}));
 }
 
+TEST_CASE("a retry goes first to the key that answered last, not on in turn", "[pool]") {
+  bal::Pool pool;
+  REQUIRE(pool.load(snapshot(12), 0));
+  // Keys 1 and 2 answered; 3 to 12 were added together and fail together.
+  pool.answered(1);
+  pool.answered(2);
+  std::vector<int64_t> tried = {5};
+  pool.apply(5, bal::KeyAction::disable, "m", false, 0, kNow);
+  CHECK(pool.at(*pool.select("m", kNow, tried)).id == 2);
+  // Not one that cannot be used now, nor one the request has tried.
+  pool.apply(2, bal::KeyAction::cooldown, "m", false, kNow + 60000, kNow);
+  CHECK(pool.at(*pool.select("m", kNow, tried)).id == 1);
+  tried.push_back(1);
+  const int64_t next = pool.at(*pool.select("m", kNow, tried)).id;
+  CHECK(next != 1);
+  CHECK(next != 2);
+  CHECK(next != 5);
+  // A first attempt still goes in turn.
+  std::map<int64_t, int> first;
+  for (int i = 0; i < 9; ++i) ++first[pool.at(*pool.select("m", kNow, {})).id];
+  CHECK(first.size() == 9);
+}
+
 TEST_CASE("a refreshed snapshot keeps what the isolate learnt about failures", "[pool]") {
   bal::Pool pool;
   REQUIRE(pool.load(snapshot(2), 0));

@@ -62,7 +62,7 @@ test('200 mixed requests over a pool with dead and limited keys all succeed', as
         }),
       );
       for (const r of batch) {
-        assert.equal(r.status, 200, r.text.slice(0, 300));
+        assert.equal(r.status, 200, `after ${r.attempts} attempt(s): ${r.text.slice(0, 300)}`);
         attempts += r.attempts;
       }
     }

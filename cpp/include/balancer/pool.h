@@ -35,6 +35,7 @@
 //   if (auto i = pool.select("gemini-2.5-flash", now_ms, tried)) use(pool.at(*i));
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -116,12 +117,17 @@ class Pool {
 
   // Picks the next key of the slice for `model`, skipping ids in `exclude`. Advances the
   // cursor. A usable `prefer` key (affinity), in the slice or not, is taken first, without
-  // moving the cursor.
+  // moving the cursor. A retry (`exclude` not empty) goes first to the key that answered most
+  // recently and is usable, also without moving the cursor: keys added together often fail
+  // together, and going on in turn could walk a retry through all of them.
   std::optional<size_t> select(std::string_view model, int64_t now_ms, const std::vector<int64_t>& exclude,
                                std::optional<int64_t> prefer = std::nullopt);
 
   Affinity& affinity() { return affinity_; }
   const Affinity& affinity() const { return affinity_; }
+
+  // Key `id` has just answered (any answer that is not a failure of the key or of Google).
+  void answered(int64_t id);
 
   // Applies what a verdict says about key `id`, so this isolate stops using it at once.
   void apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms, int64_t now_ms);
@@ -176,6 +182,8 @@ class Pool {
   int64_t cursor_ = 0;        // the round-robin goes on from the first key with an id >= this
   size_t turns_ = 0;          // keys picked in turn since the slice came
   size_t slice_members_ = 0;  // keys in turn when it came
+  std::array<int64_t, 8> answered_{};  // ids of the keys that answered last (0: none), a ring
+  size_t answered_next_ = 0;
 };
 
 }  // namespace bal

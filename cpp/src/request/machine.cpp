@@ -480,6 +480,8 @@ Action bad_state(Isolate& iso, State& s) {
 void record(Isolate& iso, const Machine::State& s, const Call& c, const Verdict& v, bool counted,
             const gemini::Usage& usage, std::vector<std::string> created) {
   if (c.key_id <= 0) return;
+  // A request's own 4xx is an answer too: the key works.
+  if (v.outcome == Outcome::ok || v.outcome == Outcome::client_error) iso.pool.answered(c.key_id);
   KeyEvent e;
   e.key_id = c.key_id;
   e.model = c.up.model;
