@@ -66,10 +66,11 @@ function checkAnswer(action) {
 }
 
 // One request as the Worker drives it, over an open CoreRequest: `upstream(task)` answers a
-// FETCH ({ status, headers, body }), `pool(task)` a key pool CALL (its result as JSON); the
-// streamed answer's chunks go through the core. Returns { action, streamed } (the last
-// action, and the bytes a stream sent the client).
-function drive(req, { body = new Uint8Array(0), upstream, pool = () => 'null', chunks = (b) => [b], endReason = 0 }) {
+// FETCH ({ status, headers, body }), `pool(task)` a key pool CALL (its result as JSON, or
+// bytes); the streamed answer's chunks go through the core (after a keep-alive with `ping`).
+// Returns { action, streamed, end } (the last action, the bytes a stream sent the client, and
+// END's record).
+function drive(req, { body = new Uint8Array(0), upstream, pool = () => 'null', chunks = (b) => [b], endReason = 0, ping = false }) {
   const A = ABI.action;
   const E = ABI.event;
   const pending = [];
@@ -98,17 +99,19 @@ function drive(req, { body = new Uint8Array(0), upstream, pool = () => 'null', c
         } else if (task.KIND === ABI.task.POOL) {
           req.feed({ KIND: E.POOL_READY, SLOT: task.SLOT, OK: 1, NOW: ABI_NOW });
         } else {
-          req.feed({ KIND: E.CALLED, SLOT: task.SLOT, OK: 1, RESULT: pool(task), NOW: ABI_NOW });
+          const result = pool(task);
+          req.feed({ KIND: E.CALLED, SLOT: task.SLOT, OK: 1, ...(result instanceof Uint8Array ? { BODY: result } : { RESULT: result }), NOW: ABI_NOW });
         }
       } else if (a.KIND === A.READ_UPSTREAM) {
         req.feed({ KIND: E.UPSTREAM_BODY, SLOT: a.SLOT, BODY: answers.get(a.SLOT).body, NOW: ABI_NOW });
       } else if (a.KIND === A.STREAM) {
         checkAnswer(a);
         const sent = [];
+        if (ping) sent.push(req.tick());
         if (a.MODE === 1) for (const c of chunks(answers.get(a.SLOT).body)) sent.push(req.chunk(c));
         const end = req.end(endReason, a.MODE === 1 ? new Uint8Array(0) : answers.get(a.SLOT).body);
         sent.push(end.BODY ?? new Uint8Array(0));
-        return { action: a, streamed: concat(sent) };
+        return { action: a, streamed: concat(sent), end };
       } else {
         throw new Error(`unknown action ${a.KIND}`);
       }
@@ -441,6 +444,8 @@ const DRIVERS = {
 // One corpus file through the core; throws what went wrong.
 export function replayInput(target, bytes) {
   DRIVERS[target](target === 'abi' ? bytes : decode(target, bytes));
+  const left = call('OPEN_COUNT').COUNT;
+  if (left !== 0) throw new Error(`${left} request handles left open`);
 }
 
 export function replayTarget(target) {
