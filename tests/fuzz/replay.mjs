@@ -13,7 +13,8 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ABI, CoreError, CoreRequest, call, tables } from '../../worker-shim/core.mjs';
 import { ABI_IDS, ABI_NOW, abiFollow, abiReset, abiSteps, concat, wellFramed } from './abi-input.mjs';
-import { REQUEST_ID, WASM_TARGETS, decode, text } from './formats.mjs';
+import { REQUEST_ID, TARGETS, decode, text } from './formats.mjs';
+import { translatorDrivers } from './replay-translators.mjs';
 
 const corpusRoot = new URL('../fuzz-corpus/', import.meta.url).pathname;
 const encoder = new TextEncoder();
@@ -423,6 +424,7 @@ const DRIVERS = {
       }
     }
   },
+  ...translatorDrivers({ drive, head, setUp }),
   usage({ text: t }) {
     setUp();
     for (const [path, type] of [
@@ -464,7 +466,7 @@ export function replayTarget(target) {
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const targets = process.argv.length > 2 ? process.argv.slice(2) : WASM_TARGETS;
+  const targets = process.argv.length > 2 ? process.argv.slice(2) : TARGETS;
   let failed = 0;
   for (const t of targets) {
     const started = Date.now();
