@@ -30,11 +30,6 @@ export const TARGETS = [
   'usage',
 ];
 
-// Targets whose entry points core.wasm does not export yet (the Anthropic translators reach
-// the Worker through the request machine): fuzzed natively, not replayed through Wasm.
-export const NATIVE_ONLY = ['anthropic_request', 'anthropic_stream', 'responses_request', 'responses_stream'];
-export const WASM_TARGETS = TARGETS.filter((t) => !NATIVE_ONLY.includes(t));
-
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 export const text = (bytes) => decoder.decode(bytes);

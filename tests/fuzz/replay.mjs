@@ -13,7 +13,8 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ABI, CoreError, CoreRequest, call, tables } from '../../worker-shim/core.mjs';
 import { ABI_IDS, ABI_NOW, abiFollow, abiReset, abiSteps, concat, wellFramed } from './abi-input.mjs';
-import { REQUEST_ID, WASM_TARGETS, decode, text } from './formats.mjs';
+import { REQUEST_ID, TARGETS, decode, text } from './formats.mjs';
+import { translatorDrivers } from './replay-translators.mjs';
 
 const corpusRoot = new URL('../fuzz-corpus/', import.meta.url).pathname;
 const encoder = new TextEncoder();
@@ -66,10 +67,11 @@ function checkAnswer(action) {
 }
 
 // One request as the Worker drives it, over an open CoreRequest: `upstream(task)` answers a
-// FETCH ({ status, headers, body }), `pool(task)` a key pool CALL (its result as JSON),
-// `media(task)` a MEDIA fetch (MEDIA_DONE's fields); the streamed answer's chunks go through
-// the core. Returns { action, streamed } (the last action, and the bytes a stream sent).
-function drive(req, { body = new Uint8Array(0), upstream, pool = () => 'null', media, chunks = (b) => [b], endReason = 0 }) {
+// FETCH ({ status, headers, body }), `pool(task)` a key pool CALL (its result as JSON, or
+// bytes), `media(task)` a MEDIA fetch (MEDIA_DONE's fields); the streamed answer's chunks go
+// through the core (after a keep-alive with `ping`). Returns { action, streamed, end } (the
+// last action, the bytes a stream sent the client, and END's record).
+function drive(req, { body = new Uint8Array(0), upstream, pool = () => 'null', media, chunks = (b) => [b], endReason = 0, ping = false }) {
   const A = ABI.action;
   const E = ABI.event;
   const pending = [];
@@ -101,17 +103,19 @@ function drive(req, { body = new Uint8Array(0), upstream, pool = () => 'null', m
           if (!media) throw new Error(`a media fetch of ${task.URL}`);
           req.feed({ KIND: E.MEDIA_DONE, SLOT: task.SLOT, ...media(task), NOW: ABI_NOW });
         } else {
-          req.feed({ KIND: E.CALLED, SLOT: task.SLOT, OK: 1, RESULT: pool(task), NOW: ABI_NOW });
+          const result = pool(task);
+          req.feed({ KIND: E.CALLED, SLOT: task.SLOT, OK: 1, ...(result instanceof Uint8Array ? { BODY: result } : { RESULT: result }), NOW: ABI_NOW });
         }
       } else if (a.KIND === A.READ_UPSTREAM) {
         req.feed({ KIND: E.UPSTREAM_BODY, SLOT: a.SLOT, BODY: answers.get(a.SLOT).body, NOW: ABI_NOW });
       } else if (a.KIND === A.STREAM) {
         checkAnswer(a);
         const sent = [];
+        if (ping) sent.push(req.tick());
         if (a.MODE === 1) for (const c of chunks(answers.get(a.SLOT).body)) sent.push(req.chunk(c));
         const end = req.end(endReason, a.MODE === 1 ? new Uint8Array(0) : answers.get(a.SLOT).body);
         sent.push(end.BODY ?? new Uint8Array(0));
-        return { action: a, streamed: concat(sent) };
+        return { action: a, streamed: concat(sent), end };
       } else {
         throw new Error(`unknown action ${a.KIND}`);
       }
@@ -559,6 +563,7 @@ const DRIVERS = {
       }
     }
   },
+  ...translatorDrivers({ drive, head, setUp }),
   usage({ text: t }) {
     setUp();
     for (const [path, type] of [
@@ -580,6 +585,8 @@ const DRIVERS = {
 // One corpus file through the core; throws what went wrong.
 export function replayInput(target, bytes) {
   DRIVERS[target](target === 'abi' ? bytes : decode(target, bytes));
+  const left = call('OPEN_COUNT').COUNT;
+  if (left !== 0) throw new Error(`${left} request handles left open`);
 }
 
 export function replayTarget(target) {
@@ -598,7 +605,7 @@ export function replayTarget(target) {
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const targets = process.argv.length > 2 ? process.argv.slice(2) : WASM_TARGETS;
+  const targets = process.argv.length > 2 ? process.argv.slice(2) : TARGETS;
   let failed = 0;
   for (const t of targets) {
     const started = Date.now();

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { WASM_TARGETS } from './formats.mjs';
+import { TARGETS } from './formats.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,7 +26,7 @@ function replay(target) {
   });
 }
 
-for (const target of WASM_TARGETS) {
+for (const target of TARGETS) {
   test(`fuzz corpus of ${target} replays through core.wasm`, async () => {
     const r = await replay(target);
     assert.equal(r.code, 0, r.output);

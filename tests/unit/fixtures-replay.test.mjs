@@ -4,32 +4,11 @@
 // artifact that ships. Runs with scripts/wasm-loader.mjs (npm test passes it to node --test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { ABI, CoreRequest, call, callRemembered } from '../../worker-shim/core.mjs';
-import { configure, fetchTask, open } from './core-driver.mjs';
+import { ABI, call, callRemembered } from '../../worker-shim/core.mjs';
+import { FIXTURE_NOW, carry, configure, fetchTask, fixtures, headerValue, jsonAnswer, mediaFrom, normalized, open, send } from './core-driver.mjs';
 
-const DIR = new URL('../fixtures/openai/', import.meta.url);
 const KEY = `AIzaSy${'r'.repeat(33)}`;
 const decoder = new TextDecoder();
-
-function fixtures(kind) {
-  const dir = new URL(`${kind}/`, DIR);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => ({ name: f, ...JSON.parse(readFileSync(new URL(f, dir), 'utf8')) }));
-}
-
-// A tool call's "arguments" is a JSON text: compared by meaning (see the fixtures' README).
-function normalized(v) {
-  if (Array.isArray(v)) return v.map(normalized);
-  if (v && typeof v === 'object') {
-    const out = {};
-    for (const [k, x] of Object.entries(v)) out[k] = k === 'arguments' && typeof x === 'string' ? JSON.parse(x) : normalized(x);
-    return out;
-  }
-  return v;
-}
 
 const BEARER = { authorization: 'Bearer client-token', 'content-type': 'application/json' };
 
@@ -59,51 +38,9 @@ function unreachable(t) {
 // Opens the fixture's request (head and body), with the fixture's clock and request id.
 function openFixture(t) {
   const [method, path, body] = requestFor(t);
-  const now = t.now_ms ?? 1700000000123;
-  const headers = Object.entries(BEARER)
-    .map(([k, v]) => `${k}\n${v}\n`)
-    .join('');
-  const req = new CoreRequest({
-    METHOD: method,
-    PATH: path,
-    HEADERS: headers,
-    ORIGIN: 'https://worker.example',
-    NOW: now,
-    RANDOM: `${t.request_id ?? '0123456789abcdef'}0000000000000000`.slice(0, 32),
-  });
-  let act = req.action;
-  if (act.KIND === ABI.action.READ_BODY) act = req.feed({ KIND: ABI.event.BODY, BODY: JSON.stringify(body), NOW: now });
-  return { req, act, now };
-}
-
-// Answers every fetch with `answers[i]` (the last one repeats, for retries) until the
-// request answers; returns the final action.
-function answerWith(req, act, now, answers) {
-  let i = 0;
-  for (let step = 0; step < 50; step++) {
-    if (act.KIND === ABI.action.RESPOND || act.KIND === ABI.action.STREAM) return act;
-    if (act.KIND === ABI.action.TASKS) {
-      const fetch = fetchTask(act);
-      const wait = (act.TASK ?? []).find((t) => t.KIND === ABI.task.WAIT);
-      if (fetch) {
-        const a = answers[Math.min(i++, answers.length - 1)];
-        act = req.feed({ KIND: ABI.event.UPSTREAM_HEAD, SLOT: fetch.SLOT, STATUS: a.status, HEADERS: 'content-type\napplication/json\n', NOW: now });
-        if (act.KIND === ABI.action.READ_UPSTREAM) act = req.feed({ KIND: ABI.event.UPSTREAM_BODY, SLOT: fetch.SLOT, BODY: a.body, NOW: now });
-        continue;
-      }
-      assert.ok(wait, 'a task the replay knows');
-      act = req.feed({ KIND: ABI.event.WAITED, SLOT: wait.SLOT, NOW: now });
-      continue;
-    }
-    throw new Error(`unexpected action ${act.KIND}`);
-  }
-  throw new Error('no answer after 50 steps');
-}
-
-function headerOf(act, name) {
-  const lines = act.HEADERS.split('\n');
-  for (let i = 0; i + 1 < lines.length; i += 2) if (lines[i] === name) return lines[i + 1];
-  return undefined;
+  const now = t.now_ms ?? FIXTURE_NOW;
+  const req = send({ method, path, headers: BEARER, body: body && JSON.stringify(body), now, requestId: t.request_id });
+  return { req, act: req.action, now };
 }
 
 function bodies(f) {
@@ -112,29 +49,30 @@ function bodies(f) {
   return [JSON.stringify(f.gemini)];
 }
 
-test('OpenAI response fixtures through core.wasm as the Worker calls it', () => {
+test('OpenAI response fixtures through core.wasm as the Worker calls it', async () => {
   configure({ AUTH_TOKENS: 'client-token' });
   let replayed = 0;
   const skipped = [];
   let later = 0;
-  for (const f of fixtures('responses')) {
+  for (const f of fixtures('openai/responses')) {
     const why = unreachable(f.translate);
     if (why) {
       skipped.push(`${f.name}: ${why}`);
       continue;
     }
     // Each fixture a minute after the last: the isolate's model list cache has expired.
-    const t = { ...f.translate, now_ms: (f.translate.now_ms ?? 1700000000123) + (later += 61000) };
+    const t = { ...f.translate, now_ms: (f.translate.now_ms ?? FIXTURE_NOW) + (later += 61000) };
     if (f.translate.now_ms && f.translate.kind !== 'models') t.now_ms = f.translate.now_ms;
     callRemembered('POOL_LOAD', { SEED: 0, NOW: t.now_ms, BODY: `K 1 ${KEY} a` });
     const { req, act, now } = openFixture(t);
     assert.equal(act.KIND, ABI.action.TASKS, `${f.name}: the request is translated`);
-    const answers = bodies(f).map((body) => ({ status: f.status, body }));
-    const done = answerWith(req, act, now, answers);
+    const answers = bodies(f);
+    // Every fetch gets the next body (the last one repeats, for retries).
+    const { action: done } = await carry(req, now, { fetch: (task, n) => jsonAnswer(answers[Math.min(n, answers.length - 1)], f.status) });
     req.close();
     assert.equal(done.STATUS, f.expect.status, f.name);
     assert.deepEqual(normalized(JSON.parse(decoder.decode(done.BODY))), normalized(f.expect.openai), f.name);
-    for (const [name, value] of Object.entries(f.expect.headers ?? {})) assert.equal(headerOf(done, name), value, `${f.name}: ${name}`);
+    for (const [name, value] of Object.entries(f.expect.headers ?? {})) assert.equal(headerValue(done.HEADERS, name), value, `${f.name}: ${name}`);
     replayed++;
   }
   call('EVENTS', {});
@@ -145,7 +83,7 @@ test('OpenAI response fixtures through core.wasm as the Worker calls it', () => 
 test('OpenAI stream fixtures through core.wasm, cut into network chunks', () => {
   configure({ AUTH_TOKENS: 'client-token' });
   let replayed = 0;
-  for (const f of fixtures('streams')) {
+  for (const f of fixtures('openai/streams')) {
     callRemembered('POOL_LOAD', { SEED: 0, NOW: f.translate.now_ms, BODY: `K 1 ${KEY} a` });
     const { req, act, now } = openFixture(f.translate);
     const fetch = fetchTask(act);
@@ -174,7 +112,7 @@ test('OpenAI request fixtures through core.wasm: the Gemini body the Worker send
   configure({ AUTH_TOKENS: 'client-token' });
   callRemembered('POOL_LOAD', { SEED: 0, NOW: Date.now(), BODY: `K 1 ${KEY} a` });
   let replayed = 0;
-  for (const f of fixtures('requests')) {
+  for (const f of fixtures('openai/requests')) {
     const endpoint = f.endpoint ?? 'chat';
     // An id holding '/' cannot be sent encoded (the path check refuses %2F) nor as is (it
     // would name a native path): only the C++ tests reach it.
@@ -186,6 +124,15 @@ test('OpenAI request fixtures through core.wasm: the Gemini body the Worker send
     if (act.KIND === ABI.action.READ_BODY) {
       const body = 'openai_raw' in f ? f.openai_raw : JSON.stringify(f.openai);
       act = req.feed({ KIND: ABI.event.BODY, BODY: body, NOW: Date.now() });
+    }
+    // Image URLs are fetched first (the fixture's "fetched"), then the Gemini call starts.
+    const media = mediaFrom(f.fetched);
+    const pending = [];
+    for (let step = 0; step < 16 && act.KIND === ABI.action.TASKS && !fetchTask(act); step++) {
+      pending.push(...(act.TASK ?? []).filter((t) => t.KIND === ABI.task.MEDIA));
+      const task = pending.shift();
+      if (!task) break;
+      act = req.feed({ KIND: ABI.event.MEDIA_DONE, SLOT: task.SLOT, ...media(task), NOW: Date.now() });
     }
     req.close();
     if (f.expect.status === 200) {
