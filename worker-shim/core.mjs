@@ -9,7 +9,7 @@
 // requests open in the old instance are refused from then on.
 import wasmModule from './core.wasm';
 
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -129,7 +129,8 @@ function write(mem, view, at, fields) {
 }
 
 // { FIELD: value } from a record in `mem` [at, end); rec fields become arrays, bytes fields
-// Uint8Array copies. Reads Wasm memory directly: call it before anything else runs.
+// Uint8Array copies, a ref field X_REF a copy of the bytes it points at, as X. Reads Wasm
+// memory directly: call it before anything else runs.
 function decode(mem, view, at, end) {
   const out = {};
   while (at + 6 <= end) {
@@ -142,6 +143,10 @@ function decode(mem, view, at, end) {
     if (f.type === 'num') out[f.name] = view.getFloat64(from, true);
     else if (f.type === 'str') out[f.name] = decoder.decode(mem.subarray(from, at));
     else if (f.type === 'bytes') out[f.name] = mem.slice(from, at);
+    else if (f.type === 'ref') {
+      const place = Number(view.getBigUint64(from, true));
+      out[f.name.slice(0, -4)] = mem.slice(place, place + view.getUint32(from + 8, true));
+    }
     else (out[f.name] ??= []).push(decode(mem, view, from, at));
   }
   return out;

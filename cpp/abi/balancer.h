@@ -11,7 +11,10 @@
  *     [u16 LE field id][u32 LE length][value]
  *
  * whose value is, by the field's type: num (an f64, 8 bytes LE), str (UTF-8), bytes (raw),
- * or rec (a nested record; a rec field may repeat and is read as a list). A few operations
+ * rec (a nested record; a rec field may repeat and is read as a list), or ref (bytes the
+ * core holds, given by place instead of copied into the record: a u64 LE address in the
+ * core's memory and a u32 LE length; valid, like the result, until the next bal_call(); a
+ * ref field X_REF is read as the bytes field X). A few operations
  * take or give raw bytes instead of a record (CHUNK, REDACT), said below. Unknown fields
  * are ignored, so the shim can only ever send what this table names.
  *
@@ -43,7 +46,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 7u
+#define BAL_ABI_VERSION 8u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -116,7 +119,8 @@ extern "C" {
   X(MEMBERS, 38, num)    /* keys of this isolate's slice the pool holds (COUNT: all it holds) */ \
   X(KEY_ID, 39, num)     /* POOL: a key the request must use (an upload session's, a bound    */ \
                          /* conversation's) that this isolate does not hold: ask for it too   */ \
-  X(TEXT, 40, str)       /* a WebSocket close reason                                         */
+  X(TEXT, 40, str)       /* a WebSocket close reason                                         */ \
+  X(BODY_REF, 41, ref)   /* FETCH: its body, held by the request (read as BODY)               */
 
 /* Actions (an OPEN's or a FEED's answer, KIND): X(name, id). */
 #define BAL_ACTIONS(X)                                                                    \
@@ -149,7 +153,7 @@ extern "C" {
 
 /* Tasks (TASK records, KIND): X(name, id). Each has a SLOT; its result is FED with it. */
 #define BAL_TASKS(X)                                                                       \
-  X(FETCH, 1)  /* URL, METHOD, HEADERS, BODY or CLIENT_BODY, TIMEOUT_MS (first byte):     */ \
+  X(FETCH, 1)  /* URL, METHOD, HEADERS, BODY_REF or CLIENT_BODY, TIMEOUT_MS (first byte): */ \
                /* never follow a redirect; FEED UPSTREAM_HEAD or UPSTREAM_FAILED          */ \
   X(WAIT, 2)   /* MS; FEED WAITED                                                         */ \
   X(CALL, 3)   /* a key pool method: NAME, ARGS (a JSON array); BODY, when present, is the */ \

@@ -46,8 +46,8 @@ void write_task(Writer& w, const bal::Task& t) {
       w.str(F::URL, t.url).str(F::METHOD, t.method).str(F::HEADERS, t.headers);
       if (t.client_body) {
         w.num(F::CLIENT_BODY, 1);
-      } else if (!t.body.empty()) {
-        w.bytes(F::BODY, t.body);
+      } else if (!t.body_view.empty()) {
+        w.ref(F::BODY_REF, t.body_view);
       }
       w.num(F::TIMEOUT_MS, static_cast<double>(t.timeout_ms));
       break;
@@ -74,6 +74,11 @@ void write_task(Writer& w, const bal::Task& t) {
 }
 
 void write_action(std::string& out, const bal::Action& a, uint32_t handle) {
+  // The record's size up front: grown by doubling, a large answer would leave a buffer of
+  // twice its size (and both copies at once) in memory that never shrinks.
+  size_t size = 256 + a.headers.size() + a.body.size() + a.log.size() + a.text.size();
+  for (const bal::Task& t : a.tasks) size += 128 + t.url.size() + t.headers.size() + t.body.size() + t.args.size();
+  out.reserve(out.size() + size);
   Writer w(out);
   w.num(F::KIND, static_cast<double>(a.kind));
   if (handle != 0) w.num(F::HANDLE, handle);
@@ -248,8 +253,8 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
       if (m == nullptr) return fail(BAL_ERR_BAD_HANDLE, "no open request has this handle");
       const auto reason = static_cast<bal::abi::Reason>(r.integer(F::REASON, 0, 0, 255));
       if (m->relaying()) {
-        const bal::live::ClientClose other = m->end_session(
-            st.iso, reason, static_cast<int>(r.integer(F::STATUS, 1005, 0, 4999)), r.str(F::TEXT));
+        const bal::live::ClientClose other =
+            m->end_session(st.iso, reason, static_cast<int>(r.integer(F::STATUS, 1005, 0, 4999)), r.str(F::TEXT));
         st.requests.erase(handle);
         st.result.clear();
         Writer w(st.result);

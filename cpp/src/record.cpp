@@ -91,6 +91,15 @@ Writer& Writer::raw(F f, std::string_view v) {
   return *this;
 }
 
+Writer& Writer::ref(F f, std::string_view v) {
+  const auto at = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(v.data()));
+  const auto len = static_cast<uint32_t>(v.size());
+  char b[12];
+  std::memcpy(b, &at, 8);
+  std::memcpy(b + 8, &len, 4);
+  return raw(f, std::string_view(b, sizeof b));
+}
+
 Writer& Writer::num(F f, double v) {
   char b[sizeof(double)];
   std::memcpy(b, &v, sizeof b);

@@ -162,7 +162,10 @@ class Sim {
       std::vector<bal::Task> waits;
       for (const bal::Task& t : a.tasks) {
         if (t.kind == TaskKind::FETCH) {
+          // The body the task points at is the request's: kept as it was sent.
           r.fetches.push_back(t);
+          r.fetches.back().body = std::string(t.body_view);
+          r.fetches.back().body_view = {};
           r.keys.push_back(key_id_of(t));
           heads.emplace_back(t.slot, script.empty() ? Answer{0, ""} : script.front());
           if (!script.empty()) script.pop_front();

@@ -54,7 +54,10 @@ struct Task {
   std::string url;      // FETCH, MEDIA, SOCKET
   std::string method;   // FETCH
   std::string headers;  // FETCH, SOCKET: "name\nvalue\n" pairs
-  std::string body;     // FETCH (unless client_body)
+  std::string body;     // CALL: the `body` argument
+  // FETCH (unless client_body): the call's body, held by the request and handed out by
+  // place (balancer.h: BODY_REF) instead of copied; valid while the request does not change.
+  std::string_view body_view;
   bool client_body = false;
   int64_t timeout_ms = 0;  // FETCH: first byte; MEDIA: whole fetch; SOCKET: its first message
   int64_t ms = 0;          // WAIT
@@ -68,8 +71,8 @@ struct Task {
 // What the shim does next (balancer.h: BAL_ACTIONS).
 struct Action {
   abi::ActionKind kind = abi::ActionKind::RESPOND;
-  int status = 0;  // RESPOND, STREAM: an HTTP status; CLOSE: a WebSocket close code
-  std::string text;  // CLOSE: the close reason
+  int status = 0;       // RESPOND, STREAM: an HTTP status; CLOSE: a WebSocket close code
+  std::string text;     // CLOSE: the close reason
   std::string headers;  // "name\nvalue\n" pairs
   std::string body;
   uint64_t max_bytes = 0;
@@ -77,8 +80,8 @@ struct Action {
   int64_t timeout_ms = 0;
   int64_t idle_ms = 0;
   int64_t ping_ms = 0;  // STREAM: TICK after this long without a chunk (0: never)
-  uint32_t slot = 0;  // READ_UPSTREAM, STREAM, RELAY
-  int mode = 0;       // STREAM: 1 translate, 2 pass
+  uint32_t slot = 0;    // READ_UPSTREAM, STREAM, RELAY
+  int mode = 0;         // STREAM: 1 translate, 2 pass
   uint32_t flags = 0;
   std::vector<Task> tasks;
   std::string log;  // a line for the log, already redacted

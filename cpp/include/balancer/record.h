@@ -132,6 +132,8 @@ class Writer {
   Writer& num(F f, double v);
   Writer& str(F f, std::string_view v) { return raw(f, v); }
   Writer& bytes(F f, std::string_view v) { return raw(f, v); }
+  // Bytes that outlive the record's reading (balancer.h: ref), by address and length.
+  Writer& ref(F f, std::string_view v);
   // Opens a nested record; returns where its length goes, for end().
   size_t begin(F f);
   void end(size_t at);

@@ -252,7 +252,7 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
     t.client_body = c.up.method != "GET" && c.up.method != "HEAD";
   } else if (c.up.method != "GET") {
     h.add("content-type", "application/json");
-    t.body = c.up.body;
+    t.body_view = c.up.body;
   }
   h.add("x-goog-api-key", c.key);
   t.headers += h.text();
