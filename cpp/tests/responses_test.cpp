@@ -315,6 +315,15 @@ TEST_CASE("responses ids", "[responses][store]") {
     {"type":"item_reference","id":"msg_1111111111111111_4"},{"type":"item_reference","id":"foreign"}]})") ==
         std::vector<std::string>{"resp_1111111111111111", "resp_2222222222222222"});
   CHECK(rs::ids_to_load("not json").empty());
+  // previous_response_id alone is found by its own underscore, at the body's first byte or after
+  // a long text full of "p"s and underscores.
+  CHECK(rs::ids_to_load(R"({"previous_response_id":"resp_1111111111111111"})") ==
+        std::vector<std::string>{"resp_1111111111111111"});
+  const std::string text(300, 'p');
+  CHECK(rs::ids_to_load(R"({"input":")" + text +
+                        R"(_previous_response","previous_response_id":"resp_3333333333333333"})") ==
+        std::vector<std::string>{"resp_3333333333333333"});
+  CHECK(rs::ids_to_load(R"({"input":")" + text + R"(_x_","previous_response":"resp_3333333333333333"})").empty());
   // A client that does not store keeps its own state: only references make it look.
   CHECK(rs::ids_to_load(R"({"store":false,"input":[{"type":"function_call","id":"fc_2222222222222222_1"}]})").empty());
   CHECK(rs::ids_to_load(R"({"store":false,"input":[{"type":"item_reference","id":"fc_2222222222222222_1"}]})") ==
