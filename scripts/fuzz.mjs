@@ -144,12 +144,17 @@ async function merge(t, extra, o) {
   const corpus = join(corpusRoot, t);
   mkdirSync(corpus, { recursive: true });
   const merged = freshDir(sub('merged', t));
-  const flags = ['-merge=1', '-use_counters=0', '-timeout=10', '-rss_limit_mb=2048'];
+  const artifacts = sub('artifacts', t);
+  mkdirSync(artifacts, { recursive: true });
+  const flags = ['-merge=1', '-use_counters=0', '-timeout=10', '-rss_limit_mb=2048', `-artifact_prefix=${artifacts}/`];
   const args = [binary(t), ...flags, merged, corpus, ...extra];
   const r = await runFuzzer(args, 600, o.nice);
-  if (r.code !== 0) {
+  // A merge runs every input in one process, after the others (the core's isolate state
+  // carries over), and goes on past an input that crashes: that crash must not pass unseen.
+  const crashed = r.output.match(/Test unit written to (\S+)/)?.[1];
+  if (r.code !== 0 || crashed) {
     console.log(r.output.split('\n').slice(-30).join('\n'));
-    throw new Error(`merging the ${t} corpus failed`);
+    throw new Error(`merging the ${t} corpus failed${crashed ? `: an input crashed, kept in ${crashed}` : ''}`);
   }
   for (const f of files(corpus)) if (!REGRESSION.test(f)) rmSync(join(corpus, f));
   for (const f of files(merged)) copyFileSync(join(merged, f), join(corpus, f));

@@ -1,6 +1,10 @@
 // test.mjs — `npm test`: installs what is missing, builds the core natively (plain and
 // under ASan + UBSan) and to Wasm, checks the committed Wasm is up to date, runs every
 // suite, and ends with one line "N passed, M failed" over all of them.
+//
+//   npm test                                   every suite
+//   npm test -- --only native,node             some suites: native, asan, fuzz, wasm, node
+//   npm test -- --only node tests/integration  the node suite on some files or folders
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -72,8 +76,10 @@ function testFiles(dir) {
 }
 
 // node's TAP summary: "# pass N" / "# fail M".
-async function nodeSuite() {
-  const files = testFiles(join(root, 'tests'));
+async function nodeSuite(paths) {
+  const files = paths.length
+    ? paths.flatMap((p) => (statSync(join(root, p)).isDirectory() ? testFiles(join(root, p)) : [p]))
+    : testFiles(join(root, 'tests'));
   // The loader lets tests import worker-shim/core.mjs (and so core.wasm) the way Workers do.
   const r = await run(process.execPath, ['--import', './scripts/wasm-loader.mjs', '--test', '--test-reporter=tap', ...files], {
     env: { WRANGLER_SEND_METRICS: 'false' },
@@ -91,19 +97,38 @@ async function nodeSuite() {
   return { passed: pass, failed: fail || (r.code && !fail ? 1 : 0) };
 }
 
+const SUITES = ['native', 'asan', 'fuzz', 'wasm', 'node'];
+
+function options(argv) {
+  const at = argv.indexOf('--only');
+  if (at < 0) return { suites: new Set(SUITES), paths: [] };
+  const suites = new Set((argv[at + 1] ?? '').split(',').filter(Boolean));
+  for (const s of suites) {
+    if (!SUITES.includes(s)) {
+      console.error(`unknown suite ${s}: use ${SUITES.join(', ')}`);
+      process.exit(2);
+    }
+  }
+  return { suites, paths: argv.slice(at + 2) };
+}
+
 async function main() {
   const started = Date.now();
+  const { suites, paths } = options(process.argv.slice(2));
+  const wanted = (name) => suites.has(name);
   ensureToolchain();
   if (!existsSync(join(root, 'node_modules', '.bin', 'wrangler'))) {
     await mustSucceed('npm', ['ci', '--no-audit', '--no-fund']);
   }
   try {
-    await step('C++ unit tests (native)', () => ctestSuite('build/native', ['-DCMAKE_BUILD_TYPE=Debug']));
-    await step('C++ unit tests (ASan + UBSan)', () =>
-      ctestSuite('build/asan', ['-DCMAKE_BUILD_TYPE=Debug', '-DBALANCER_SANITIZE=ON']),
-    );
+    if (wanted('native')) await step('C++ unit tests (native)', () => ctestSuite('build/native', ['-DCMAKE_BUILD_TYPE=Debug']));
+    if (wanted('asan')) {
+      await step('C++ unit tests (ASan + UBSan)', () =>
+        ctestSuite('build/asan', ['-DCMAKE_BUILD_TYPE=Debug', '-DBALANCER_SANITIZE=ON']),
+      );
+    }
     // libFuzzer targets (cpp/fuzz): replays the committed corpus and fuzzes each target briefly.
-    await step('Fuzz targets: corpus replay + smoke run (libFuzzer, ASan + UBSan)', async () => {
+    if (wanted('fuzz')) await step('Fuzz targets: corpus replay + smoke run (libFuzzer, ASan + UBSan)', async () => {
       const r = await run(process.execPath, ['scripts/fuzz.mjs', '--smoke', '--seconds', '8'], { quiet: true });
       const m = r.output.match(/^fuzz: (\d+) passed, (\d+) failed/m);
       const table = r.output.split('\n').filter((l) => /^(fuzz targets built|target |\w+ +\d+ +\d+ +\d+ )/.test(l));
@@ -111,13 +136,13 @@ async function main() {
       if (!m || r.code) process.stdout.write(r.output.slice(-6000));
       return m ? { passed: Number(m[1]), failed: Number(m[2]) } : { passed: 0, failed: 1 };
     });
-    await step('Wasm artifact is up to date', async () => {
+    if (wanted('wasm')) await step('Wasm artifact is up to date', async () => {
       const r = await run(process.execPath, ['scripts/build.mjs', '--check'], { quiet: true });
       const line = r.output.split('\n').filter((l) => /core\.wasm/.test(l)).pop() ?? r.output.slice(-2000);
       console.log(line);
       return r.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
     });
-    await step('Worker, key pool and UI tests (node --test)', nodeSuite);
+    if (wanted('node')) await step('Worker, key pool and UI tests (node --test)', () => nodeSuite(paths));
   } catch (err) {
     console.error(`\n${err.message}`);
     results.push({ suite: 'build', passed: 0, failed: 1, seconds: '0' });

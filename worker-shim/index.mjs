@@ -1,178 +1,225 @@
-// index.mjs — the Worker: bytes in, bytes out. The core (core.wasm, via core.mjs) decides
-// what every request means; this file only moves bytes between the client, the core,
-// Gemini (upstream.mjs) and the key pool (admin.mjs, pool-client.mjs).
-import { OP, call, callRemembered } from './core.mjs';
-import { coreConfig } from './config.mjs';
-import { runAdmin } from './admin.mjs';
-import { ensurePool } from './pool-client.mjs';
-import { errorResponse, planResponse, runUpstream } from './upstream.mjs';
+// index.mjs — the Worker: bytes in, bytes out. The core (core.wasm, via core.mjs) decides what
+// every request means and what happens next (cpp/include/balancer/machine.h); this file only
+// carries out its actions: read the body, start tasks (fetch Gemini, wait, call the key pool,
+// fetch a media URL), read an answer, answer, or stream an answer through the core.
+import { ABI, CoreRequest, callRemembered, redact, tables } from './core.mjs';
+import { callPool, housekeeping, refreshPool } from './pool-client.mjs';
+import { acceptSession } from './live.mjs';
+import { fetchMedia } from './media-fetch.mjs';
+import { discardBody, readBody, readLimited, streamAnswer } from './stream.mjs';
 
 export { KeyPool } from './key-pool.mjs';
 
-// The request headers the core looks at; no other header reaches it. Of these, only the
-// core's own allowlist (router.cpp) is ever forwarded to Gemini: never the credentials, the
-// cookie, the Origin or the client's address.
-const ROUTED_HEADERS = [
-  'authorization',
-  'x-goog-api-key',
-  'cookie',
-  'origin',
-  'cf-connecting-ip',
-  'content-type',
-  'accept',
-  'x-goog-api-client',
-  'x-goog-upload-protocol',
-  'x-goog-upload-command',
-  'x-goog-upload-offset',
-  'x-goog-upload-header-content-length',
-  'x-goog-upload-header-content-type',
-];
-
 let configured = null;
+let configuredEnv = null;
 
+// The bindings the core reads, as strings; the core keeps them until they change.
 function configure(env) {
-  const config = coreConfig(env);
-  const signature = JSON.stringify(config);
-  if (signature !== configured) {
-    callRemembered(OP.CONFIGURE, config);
-    configured = signature;
+  if (env === configuredEnv) return;
+  configuredEnv = env;
+  const bindings = {};
+  for (const name of ABI.config) if (typeof env[name] === 'string') bindings[name] = env[name];
+  const text = JSON.stringify(bindings);
+  if (text !== configured) {
+    callRemembered('CONFIGURE', { BODY: text });
+    configured = text;
   }
 }
 
-function routedHeaders(headers) {
-  const out = {};
-  for (const name of ROUTED_HEADERS) {
+// "name\nvalue\n" pairs of the headers in `names` that `headers` has.
+function pairs(headers, names) {
+  let out = '';
+  for (const name of names) {
     const v = headers.get(name);
-    if (v !== null) out[name] = v;
+    if (v !== null) out += `${name}\n${v}\n`;
   }
   return out;
 }
 
-// Reads at most `max` bytes of the body; { tooLarge: true } past that (the rest is
-// discarded, see discardBody), { unreadable: true } when the body breaks off or its
-// framing is malformed (a client error, answered 400, not an internal one).
-async function readBody(request, max) {
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) {
-    await discardBody(request);
-    return { tooLarge: true };
+// [name, value] pairs from "name\nvalue\n" pairs, for a Response or a fetch.
+function headersOf(text) {
+  const lines = text.split('\n');
+  const out = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i], lines[i + 1]]);
+  return out;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// One request's tasks in flight: slot -> promise of the event that ends it.
+class Tasks {
+  constructor(env) {
+    this.env = env;
+    this.handlers = {}; // kind -> (task) => promise of the event: tasks a session adds (live.mjs)
+    this.pending = new Map();
+    this.responses = new Map(); // slot -> upstream Response
+    this.controllers = new Map(); // slot -> AbortController of its fetch
   }
-  if (!request.body) return { bytes: new Uint8Array(0) };
-  const reader = request.body.getReader();
-  const parts = [];
-  let size = 0;
-  for (;;) {
-    let chunk;
+
+  start(task, clientBody) {
+    const { SLOT: slot } = task;
+    const E = ABI.event;
+    let promise;
+    switch (task.KIND) {
+      case ABI.task.FETCH:
+        promise = this.fetch(task, clientBody);
+        break;
+      case ABI.task.WAIT:
+        promise = sleep(task.MS).then(() => ({ KIND: E.WAITED, SLOT: slot }));
+        break;
+      case ABI.task.CALL:
+        promise = callPool(this.env, task).then((r) => ({ KIND: E.CALLED, SLOT: slot, ...r }));
+        break;
+      case ABI.task.POOL:
+        promise = refreshPool(this.env, task.FLAGS ?? 0, task.KEY_ID ?? 0).then(
+          () => ({ KIND: E.POOL_READY, SLOT: slot, OK: 1 }),
+          (err) => {
+            console.warn(`pool refresh failed: ${redact(err?.message ?? err)}`);
+            return { KIND: E.POOL_READY, SLOT: slot, OK: 0 };
+          },
+        );
+        break;
+      case ABI.task.MEDIA: {
+        const controller = new AbortController();
+        this.controllers.set(slot, controller);
+        promise = fetchMedia(task, controller).then((r) => ({ KIND: E.MEDIA_DONE, SLOT: slot, ...r }));
+        break;
+      }
+      default:
+        if (!this.handlers[task.KIND]) throw new Error(`unknown task ${task.KIND}`);
+        promise = this.handlers[task.KIND](task);
+    }
+    this.pending.set(slot, promise.then((event) => [slot, event]));
+  }
+
+  // Calls Gemini. Redirects are never followed: the key's header would travel with them.
+  async fetch(task, clientBody) {
+    const E = ABI.event;
+    const controller = new AbortController();
+    this.controllers.set(task.SLOT, controller);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('upstream timeout'));
+    }, task.TIMEOUT_MS);
+    const init = { method: task.METHOD, headers: headersOf(task.HEADERS), redirect: 'manual', signal: controller.signal };
+    if (task.CLIENT_BODY) init.body = clientBody;
+    else if (task.BODY) init.body = task.BODY;
     try {
-      chunk = await reader.read();
-    } catch {
-      return { unreadable: true };
+      const res = await fetch(task.URL, init);
+      this.responses.set(task.SLOT, res);
+      return { KIND: E.UPSTREAM_HEAD, SLOT: task.SLOT, STATUS: res.status, HEADERS: pairs(res.headers, ABI.upstream_header) };
+    } catch (err) {
+      console.warn(`upstream call failed: ${redact(err?.message ?? err)}`);
+      return { KIND: E.UPSTREAM_FAILED, SLOT: task.SLOT, REASON: timedOut ? ABI.reason.TIMEOUT : ABI.reason.NETWORK };
+    } finally {
+      clearTimeout(timer);
     }
-    const { done, value } = chunk;
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await discardRest(reader, DISCARD_LIMIT);
-      return { tooLarge: true };
-    }
-    parts.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.length;
+
+  async next() {
+    const [slot, event] = await Promise.race(this.pending.values());
+    this.pending.delete(slot);
+    return event;
   }
-  return { bytes };
+
+  // A fetch whose answer was read whole needs nothing more.
+  settled(slot) {
+    this.responses.delete(slot);
+    this.controllers.delete(slot);
+  }
+
+  // The request is answered: whatever is still in flight is not needed.
+  abandon(except) {
+    for (const [slot, controller] of this.controllers) if (slot !== except) controller.abort(new Error('not needed'));
+    for (const [slot, res] of this.responses) if (slot !== except) res.body?.cancel().catch(() => {});
+  }
 }
 
-// Past DISCARD_LIMIT the body is cancelled instead: a huge unauthenticated upload is not
-// worth reading.
-const DISCARD_LIMIT = 1024 * 1024;
-
-async function discardBody(request) {
-  if (!request.body || request.bodyUsed) return;
-  await discardRest(request.body.getReader(), DISCARD_LIMIT);
-}
-
-async function discardRest(reader, limit) {
-  let size = 0;
-  try {
-    while (size <= limit) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      size += value.length;
+async function drive(req, request, env, ctx) {
+  const tasks = new Tasks(env);
+  const A = ABI.action;
+  const E = ABI.event;
+  let act = req.action;
+  let clientBody = null;
+  let lastRead = null; // the upstream body last fed, which RESPOND may send as it came
+  for (;;) {
+    if (act.LOG) console.warn(act.LOG);
+    switch (act.KIND) {
+      case A.RESPOND: {
+        housekeeping(act.FLAGS ?? 0, env, ctx);
+        tasks.abandon();
+        if (clientBody === null) await discardBody(request, act.TIMEOUT_MS);
+        const status = act.STATUS;
+        const body = act.FLAGS & ABI.flag.BODY_AS_READ ? lastRead : act.BODY;
+        return new Response(status === 204 || status === 205 || status === 304 ? null : body, { status, headers: headersOf(act.HEADERS) });
+      }
+      case A.READ_BODY: {
+        const read = await readBody(request, act.MAX_BYTES, act.TIMEOUT_MS);
+        const now = Date.now();
+        if (read.reason) {
+          act = req.feed({ KIND: E.BODY_FAILED, REASON: read.reason, NOW: now });
+        } else {
+          clientBody = read.bytes;
+          const inspect = (act.FLAGS ?? 0) & ABI.flag.INSPECT;
+          act = req.feed(inspect ? { KIND: E.BODY, BODY: read.bytes, NOW: now } : { KIND: E.BODY, SIZE: read.bytes.length, NOW: now });
+        }
+        break;
+      }
+      case A.TASKS: {
+        for (const task of act.TASK ?? []) tasks.start(task, clientBody);
+        const event = await tasks.next();
+        event.NOW = Date.now();
+        act = req.feed(event);
+        break;
+      }
+      case A.READ_UPSTREAM: {
+        const res = tasks.responses.get(act.SLOT);
+        const read = await readLimited(res, act.MAX_BYTES);
+        tasks.settled(act.SLOT);
+        lastRead = read.bytes;
+        act = req.feed({ KIND: E.UPSTREAM_BODY, SLOT: act.SLOT, BODY: read.bytes, REASON: read.reason, NOW: Date.now() });
+        break;
+      }
+      case A.ACCEPT:
+        return acceptSession(req, act, tasks, { headersOf, done: (flags) => housekeeping(flags, env, ctx) });
+      case A.STREAM: {
+        housekeeping(act.FLAGS ?? 0, env, ctx);
+        tasks.abandon(act.SLOT);
+        const res = tasks.responses.get(act.SLOT);
+        const body = streamAnswer(req, act, res, tasks.controllers.get(act.SLOT), {
+          done: (flags) => housekeeping(flags, env, ctx),
+          call: (task) => callPool(env, task),
+        });
+        return new Response(body, { status: act.STATUS, headers: headersOf(act.HEADERS) });
+      }
+      default:
+        throw new Error(`unknown action ${act.KIND}`);
     }
-    await reader.cancel();
-  } catch {
-    // the client went away: nothing to keep usable
   }
 }
 
 async function handle(request, env, ctx) {
+  tables();
   configure(env);
   const url = new URL(request.url);
-  const head = {
-    method: request.method,
-    path: url.pathname,
-    query: url.search.slice(1),
-    headers: routedHeaders(request.headers),
-    now_ms: Date.now(),
-    secure: url.protocol === 'https:',
-  };
-  let plan = call(OP.ROUTE, head);
-  let body = null;
-  if (plan.header.action === 'need_body' || plan.header.forward_body) {
-    const read = await readBody(request, plan.header.max_bytes);
-    if (read.tooLarge || read.unreadable) {
-      const flags = { body_too_large: !!read.tooLarge, body_unreadable: !!read.unreadable };
-      plan = call(OP.ROUTE, { ...head, body_included: true, ...flags });
-    } else if (plan.header.action === 'need_body') {
-      // The core reads the body (a translation, an admin write, or a native request that may
-      // name a file only one key can reach); a native plan then forwards these same bytes.
-      plan = call(OP.ROUTE, { ...head, body_included: true }, read.bytes);
-      body = read.bytes;
-    } else {
-      body = read.bytes;
-    }
+  const req = new CoreRequest({
+    METHOD: request.method,
+    PATH: url.pathname,
+    QUERY: url.search.slice(1),
+    HEADERS: pairs(request.headers, ABI.header),
+    ORIGIN: url.origin,
+    NOW: Date.now(),
+    RANDOM: crypto.randomUUID().replaceAll('-', ''),
+  });
+  let streaming = false;
+  try {
+    const res = await drive(req, request, env, ctx);
+    streaming = req.handle !== 0;
+    return res;
+  } finally {
+    if (!streaming) req.close();
   }
-  switch (plan.header.action) {
-    case 'respond':
-      await discardBody(request);
-      return planResponse(plan.header, plan.payload);
-    case 'admin':
-      return runAdmin(plan.header, env);
-    case 'upstream': {
-      if (!plan.header.client_key) await ensurePool(env, ctx);
-      const upstreamPlan = { ...plan.header, origin: url.origin };
-      const res = await runUpstream(upstreamPlan, plan.header.forward_body ? body : plan.payload, env, ctx, request);
-      return finishUpstream(plan.header, res);
-    }
-    default:
-      throw new Error(`unknown plan action ${plan.header.action}`);
-  }
-}
-
-// The answer to a proxied request: marked as depending on Origin when CORS_ORIGINS is a
-// list (so no cache hands one origin's answer to another), and logged when it failed on
-// this side (no usable key, every key limited, Google unreachable). The log line names the
-// route and status only: never a key, a token or a body.
-function finishUpstream(plan, res) {
-  if (plan.vary) {
-    try {
-      res.headers.append('vary', plan.vary);
-    } catch {
-      res = new Response(res.body, res); // immutable headers: copy the response
-      res.headers.append('vary', plan.vary);
-    }
-  }
-  if (res.status >= 500 || res.status === 429) {
-    const attempts = res.headers.get('x-balancer-attempts') ?? '0';
-    // The path names a model the client chose: keep it on one line.
-    const path = String(plan.path).replace(/[^\x21-\x7e]/g, '?').slice(0, 200);
-    console.warn(`${plan.family} ${plan.method} ${path}: ${res.status} after ${attempts} attempt(s)`);
-  }
-  return res;
 }
 
 export default {
@@ -181,22 +228,17 @@ export default {
       return await handle(request, env, ctx);
     } catch (err) {
       // Messages can quote upstream text: redact before logging.
-      const text = String(err?.stack ?? err);
-      let safe = text;
+      let safe = String(err?.stack ?? err);
       try {
-        safe = new TextDecoder().decode(call(OP.REDACT, {}, text).payload);
+        safe = redact(safe);
       } catch {
-        safe = text.replace(/AIza[0-9A-Za-z_-]{10,}/g, 'AIza…[redacted]');
+        safe = safe.replace(/AIza[0-9A-Za-z_-]{10,}/g, 'AIza…[redacted]');
       }
       console.error(`internal error: ${safe}`);
-      try {
-        return errorResponse('admin', 500, 'Internal error.', 'internal');
-      } catch {
-        return new Response('{"error":{"message":"Internal error.","code":"internal"}}', {
-          status: 500,
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-        });
-      }
+      return new Response('{"error":{"message":"Internal error.","code":"internal"}}', {
+        status: 500,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      });
     }
   },
 };

@@ -1,14 +1,19 @@
 // probe.mjs — checks one key with a free call (countTokens) and asks the core what the
 // answer means. A probe never runs a billable generation.
-import { OP, call } from './core.mjs';
-import { upstreamBase } from './config.mjs';
+import { call } from './core.mjs';
+
+const DEFAULT_GEMINI_API_BASE = 'https://generativelanguage.googleapis.com';
+
+function upstreamBase(env) {
+  return (env.GEMINI_API_BASE || DEFAULT_GEMINI_API_BASE).trim().replace(/\/+$/, '');
+}
 
 export const PROBE_MODEL = 'gemini-2.5-flash';
 const PROBE_BODY = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'ping' }] }] });
 const PROBE_TIMEOUT_MS = 15000;
 const MAX_ERROR_BYTES = 64 * 1024;
 
-// Returns the core's verdict: { outcome, dead, message, ... }.
+// Returns the core's verdict: { outcome, group, dead, revive, message, ... }.
 export async function probeKey(env, key) {
   let status = 0;
   let body = '';
@@ -24,7 +29,8 @@ export async function probeKey(env, key) {
     status = res.status;
     body = res.ok ? '' : (await res.text()).slice(0, MAX_ERROR_BYTES);
   } catch (err) {
-    return { outcome: 'network_error', dead: false, message: String(err?.name ?? 'error') };
+    return { outcome: 'network_error', group: 'error', dead: false, revive: false, message: String(err?.name ?? 'error') };
   }
-  return call(OP.CLASSIFY, { status, now_ms: Date.now(), model: PROBE_MODEL }, body).header;
+  const verdict = call('CLASSIFY', { STATUS: status, NOW: Date.now(), MODEL: PROBE_MODEL, BODY: body }).BODY;
+  return JSON.parse(new TextDecoder().decode(verdict));
 }

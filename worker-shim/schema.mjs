@@ -70,6 +70,47 @@ export const MIGRATIONS = [
      created_ms INTEGER NOT NULL
    );
    CREATE INDEX affinity_key ON affinity (key_id);`,
+  // 5: stored Responses API answers (response-store.mjs), per owner (a client token's digest)
+  `CREATE TABLE responses (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     previous_id TEXT,
+     created_ms INTEGER NOT NULL,
+     expires_ms INTEGER NOT NULL,
+     size INTEGER NOT NULL
+   );
+   CREATE INDEX responses_owner ON responses (owner, created_ms);
+   CREATE INDEX responses_expires ON responses (expires_ms);
+   CREATE INDEX responses_created ON responses (created_ms);
+   CREATE TABLE response_chunks (
+     id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     PRIMARY KEY (id, seq)
+   );`,
+  // 6: the affinity table is bounded by age: the oldest rows go first
+  `CREATE INDEX affinity_age ON affinity (created_ms);`,
+  // 7: the admin UI's live sessions (session.h): logging out deletes the row
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     expires_ms INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_expiry ON sessions (expires_ms);`,
+  // 8: the group the core puts a check's outcome in; traffic per API family and hour; indexes
+  // so that pruning costs what it removes, not the size of the tables
+  `ALTER TABLE check_items ADD COLUMN outcome_group TEXT;
+   CREATE TABLE usage_family (
+     family TEXT NOT NULL,
+     hour_ms INTEGER NOT NULL,
+     requests INTEGER NOT NULL DEFAULT 0,
+     successes INTEGER NOT NULL DEFAULT 0,
+     failures INTEGER NOT NULL DEFAULT 0,
+     prompt_tokens INTEGER NOT NULL DEFAULT 0,
+     completion_tokens INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (family, hour_ms)
+   );
+   CREATE INDEX cooldowns_until ON cooldowns (until_ms);
+   CREATE INDEX reported_batches_at ON reported_batches (at_ms);`,
 ];
 
 // Applies the migrations not yet applied. SQL calls are synchronous, so this runs whole

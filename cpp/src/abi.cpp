@@ -1,33 +1,28 @@
-// The C ABI (cpp/abi/balancer.h) over the core: decodes framed messages, dispatches, and
-// keeps the per-instance state (configuration, pool snapshot, open streams).
-#include "balancer.h"
-
+// The C ABI (cpp/abi/balancer.h) over the core: reads records, dispatches, writes records,
+// and keeps the isolate's state (configuration, pool, open requests).
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
+#include "balancer.h"
 #include "balancer/classify.h"
-#include "balancer/events.h"
-#include "balancer/frame.h"
-#include "balancer/keys.h"
-#include "balancer/openai.h"
-#include "balancer/plan.h"
-#include "balancer/pool.h"
+#include "balancer/json.h"
+#include "balancer/machine.h"
+#include "balancer/record.h"
 #include "balancer/redact.h"
-#include "balancer/router.h"
-#include "balancer/usage.h"
 
 namespace {
 
-using bal::json;
+using bal::abi::F;
+using bal::abi::Op;
+using bal::abi::Reader;
+using bal::abi::Writer;
 
 struct State {
-  bal::Config config;
-  bal::RouterState router;
-  bal::Pool pool;
+  bal::Isolate iso;
   std::string result;
-  std::unordered_map<uint32_t, std::unique_ptr<bal::openai::StreamTranslator>> streams;
+  std::unordered_map<uint32_t, std::unique_ptr<bal::Machine>> requests;
   uint32_t next_handle = 1;
 };
 
@@ -36,271 +31,370 @@ State& state() {
   return s;
 }
 
-int64_t now_of(const json& h) { return bal::get_int(h, "now_ms", 0, -bal::kMaxTimeMs, bal::kMaxTimeMs); }
-
-// Statuses and attempt counts: small numbers, kept small so that adding to them cannot overflow.
-int small_int_of(const json& h, std::string_view key, int fallback) {
-  return static_cast<int>(bal::get_int(h, key, fallback, -1'000'000, 1'000'000));
+int32_t fail(int32_t code, std::string_view why) {
+  State& st = state();
+  st.result.clear();
+  Writer(st.result).str(F::LOG, why);
+  return code;
 }
 
-void reply(const json& header, std::string_view payload = {}) { bal::encode_frame(header, payload, state().result); }
-
-void reply_plan(const bal::Plan& p) { reply(p.header, p.payload); }
-
-const char* action_name(bal::KeyAction a) {
-  switch (a) {
-    case bal::KeyAction::cooldown:
-      return "cooldown";
-    case bal::KeyAction::disable:
-      return "disable";
-    case bal::KeyAction::none:
+void write_task(Writer& w, const bal::Task& t) {
+  const size_t at = w.begin(F::TASK);
+  w.num(F::KIND, static_cast<double>(t.kind)).num(F::SLOT, t.slot);
+  switch (t.kind) {
+    case bal::abi::TaskKind::FETCH:
+      w.str(F::URL, t.url).str(F::METHOD, t.method).str(F::HEADERS, t.headers);
+      if (t.client_body) {
+        w.num(F::CLIENT_BODY, 1);
+      } else if (!t.body_view.empty()) {
+        w.ref(F::BODY_REF, t.body_view);
+      }
+      w.num(F::TIMEOUT_MS, static_cast<double>(t.timeout_ms));
+      break;
+    case bal::abi::TaskKind::WAIT:
+      w.num(F::MS, static_cast<double>(t.ms));
+      break;
+    case bal::abi::TaskKind::CALL:
+      w.str(F::NAME, t.name).str(F::ARGS, t.args);
+      if (!t.body.empty()) w.bytes(F::BODY, t.body);
+      break;
+    case bal::abi::TaskKind::POOL:
+      w.num(F::FLAGS, t.flags);
+      if (t.key_id > 0) w.num(F::KEY_ID, static_cast<double>(t.key_id));
+      break;
+    case bal::abi::TaskKind::MEDIA:
+      w.str(F::URL, t.url).num(F::MAX_BYTES, static_cast<double>(t.max_bytes));
+      w.num(F::TIMEOUT_MS, static_cast<double>(t.timeout_ms));
+      break;
+    case bal::abi::TaskKind::SOCKET:
+      w.str(F::URL, t.url).str(F::HEADERS, t.headers).num(F::TIMEOUT_MS, static_cast<double>(t.timeout_ms));
       break;
   }
-  return "none";
+  w.end(at);
 }
 
-json pool_status_json(const bal::PoolStatus& s, int64_t now_ms) {
-  json out = {{"total", s.total}, {"active", s.active}, {"cooling", s.cooling}, {"disabled", s.disabled}};
-  out["retry_after_ms"] = s.earliest_until_ms > now_ms ? s.earliest_until_ms - now_ms : 0;
+void write_action(std::string& out, const bal::Action& a, uint32_t handle) {
+  // The record's size up front: grown by doubling, a large answer would leave a buffer of
+  // twice its size (and both copies at once) in memory that never shrinks.
+  size_t size = 256 + a.headers.size() + a.body.size() + a.log.size() + a.text.size();
+  for (const bal::Task& t : a.tasks) size += 128 + t.url.size() + t.headers.size() + t.body.size() + t.args.size();
+  out.reserve(out.size() + size);
+  Writer w(out);
+  w.num(F::KIND, static_cast<double>(a.kind));
+  if (handle != 0) w.num(F::HANDLE, handle);
+  if (a.flags != 0) w.num(F::FLAGS, a.flags);
+  if (!a.log.empty()) w.str(F::LOG, a.log);
+  switch (a.kind) {
+    case bal::abi::ActionKind::RESPOND:
+    case bal::abi::ActionKind::STREAM:
+      w.num(F::STATUS, a.status).str(F::HEADERS, a.headers);
+      if (a.kind == bal::abi::ActionKind::RESPOND) {
+        if ((a.flags & bal::abi::FLAG_BODY_AS_READ) == 0) w.bytes(F::BODY, a.body);
+        w.num(F::TIMEOUT_MS, static_cast<double>(a.timeout_ms));
+      } else {
+        w.num(F::SLOT, a.slot).num(F::MODE, a.mode).num(F::IDLE_MS, static_cast<double>(a.idle_ms));
+        if (a.ping_ms > 0) w.num(F::PING_MS, static_cast<double>(a.ping_ms));
+      }
+      break;
+    case bal::abi::ActionKind::READ_BODY:
+      w.num(F::MAX_BYTES, static_cast<double>(a.max_bytes)).num(F::TIMEOUT_MS, static_cast<double>(a.timeout_ms));
+      break;
+    case bal::abi::ActionKind::READ_UPSTREAM:
+      w.num(F::SLOT, a.slot).num(F::MAX_BYTES, static_cast<double>(a.max_bytes));
+      break;
+    case bal::abi::ActionKind::TASKS:
+      for (const bal::Task& t : a.tasks) write_task(w, t);
+      break;
+    case bal::abi::ActionKind::ACCEPT:
+      w.num(F::TIMEOUT_MS, static_cast<double>(a.timeout_ms));
+      break;
+    case bal::abi::ActionKind::RELAY:
+      w.num(F::SLOT, a.slot);
+      break;
+    case bal::abi::ActionKind::CLOSE:
+      w.num(F::STATUS, a.status).str(F::TEXT, a.text);
+      break;
+  }
+}
+
+bal::Machine* find(uint32_t handle) {
+  auto& requests = state().requests;
+  auto it = requests.find(handle);
+  return it == requests.end() ? nullptr : it->second.get();
+}
+
+// A request that answered (or closed its session) is over: its handle goes, unless it
+// streams or relays (END closes it).
+void settle(uint32_t handle, const bal::Action& a) {
+  if (a.ends()) state().requests.erase(handle);
+}
+
+int32_t op_open(const Reader& in) {
+  State& st = state();
+  const uint32_t handle = st.next_handle++;
+  if (st.next_handle == 0) st.next_handle = 1;
+  auto m = std::make_unique<bal::Machine>();
+  const bal::Action a = m->open(st.iso, in);
+  st.requests.emplace(handle, std::move(m));
+  st.result.clear();
+  write_action(st.result, a, handle);
+  settle(handle, a);
+  return BAL_OK;
+}
+
+int32_t op_feed(uint32_t handle, const Reader& in) {
+  bal::Machine* m = find(handle);
+  if (m == nullptr) return fail(BAL_ERR_BAD_HANDLE, "no open request has this handle");
+  const bal::Action a = m->feed(state().iso, in);
+  State& st = state();
+  st.result.clear();
+  write_action(st.result, a, 0);
+  settle(handle, a);
+  return BAL_OK;
+}
+
+// What the pool holds after a load or a batch of changes (`ok`: whether it took them).
+int32_t pool_answer(bool ok) {
+  State& st = state();
+  st.result.clear();
+  Writer(st.result)
+      .num(F::OK, ok ? 1 : 0)
+      .num(F::VERSION, static_cast<double>(st.iso.pool.version()))
+      .num(F::COUNT, static_cast<double>(st.iso.pool.size()))
+      .num(F::MEMBERS, static_cast<double>(st.iso.pool.members()));
+  return BAL_OK;
+}
+
+// Without a BODY the snapshot is unchanged: only its freshness is.
+int32_t op_pool_load(const Reader& in) {
+  State& st = state();
+  const auto seed = static_cast<uint64_t>(in.integer(F::SEED, 0, 0, bal::kMaxSafeInteger));
+  const int64_t version = in.integer(F::VERSION, 0, 0, bal::kMaxSafeInteger);
+  const bool ok = in.has(F::BODY) ? st.iso.pool.load(in.bytes(F::BODY), seed, version) : st.iso.pool_loaded_ms >= 0;
+  if (ok) st.iso.pool_loaded_ms = in.integer(F::NOW, 0, 0, bal::kMaxTimeMs);
+  return pool_answer(ok);
+}
+
+int32_t op_pool_apply(const Reader& in) {
+  State& st = state();
+  const int64_t now = in.integer(F::NOW, 0, 0, bal::kMaxTimeMs);
+  const auto flags = static_cast<uint32_t>(in.integer(F::FLAGS, 0, 0, UINT32_MAX));
+  // A pool never loaded has nothing the changes could start from.
+  const bool ok =
+      st.iso.pool_loaded_ms >= 0 &&
+      st.iso.pool.update(in.bytes(F::BODY), in.integer(F::FROM, -1, -1, bal::kMaxSafeInteger),
+                         in.integer(F::TO, 0, 0, bal::kMaxSafeInteger), now, (flags & bal::abi::FLAG_KEEP_UNUSED) != 0);
+  if (ok) st.iso.pool_loaded_ms = now;
+  return pool_answer(ok);
+}
+
+int32_t op_classify(const Reader& in) {
+  const int status = static_cast<int>(in.integer(F::STATUS, 0, 0, 999));
+  const int64_t now = in.integer(F::NOW, 0, 0, bal::kMaxTimeMs);
+  const bal::Verdict v = bal::classify_upstream(status, in.bytes(F::BODY), now);
+  const bal::json out = {{"outcome", bal::outcome_name(v.outcome)},
+                         {"group", bal::outcome_group(v.outcome)},
+                         {"dead", bal::is_dead(v.outcome)},
+                         {"revive", bal::revives(v.outcome)},
+                         {"action", v.action == bal::KeyAction::disable    ? "disable"
+                                    : v.action == bal::KeyAction::cooldown ? "cooldown"
+                                                                           : "none"},
+                         {"scope", bal::cooldown_scope(in.str(F::MODEL), v.all_models)},
+                         {"until_ms", v.until_ms},
+                         {"message", v.message}};
+  State& st = state();
+  st.result.clear();
+  Writer(st.result).bytes(F::BODY, bal::dump_json(out));
+  return BAL_OK;
+}
+
+int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
+  State& st = state();
+  // Raw-byte operations first: their input is not a record.
+  if (op == static_cast<uint32_t>(Op::CHUNK)) {
+    bal::Machine* m = find(handle);
+    if (m == nullptr) return fail(BAL_ERR_BAD_HANDLE, "no open request has this handle");
+    st.result.clear();
+    m->chunk(st.iso, in, st.result);
+    return BAL_OK;
+  }
+  if (op == static_cast<uint32_t>(Op::TICK)) {
+    bal::Machine* m = find(handle);
+    if (m == nullptr) return fail(BAL_ERR_BAD_HANDLE, "no open request has this handle");
+    st.result.clear();
+    m->tick(st.result);
+    return BAL_OK;
+  }
+  if (op == static_cast<uint32_t>(Op::REDACT)) {
+    st.result = bal::redact(in);
+    return BAL_OK;
+  }
+  if (op == static_cast<uint32_t>(Op::CLOSE)) {
+    st.requests.erase(handle);
+    st.result.clear();
+    return BAL_OK;
+  }
+  const Reader r(in);
+  if (!r.ok()) return fail(BAL_ERR_BAD_INPUT, "the input is not a record");
+  switch (static_cast<Op>(op)) {
+    case Op::CONFIGURE: {
+      const bal::json bindings = bal::parse_json(r.bytes(F::BODY));
+      st.iso.config = bal::make_config(bindings.is_object() ? bindings : bal::json::object());
+      st.result.clear();
+      Writer(st.result).num(F::OK, 1);
+      return BAL_OK;
+    }
+    case Op::OPEN:
+      return op_open(r);
+    case Op::FEED:
+      return op_feed(handle, r);
+    case Op::END: {
+      bal::Machine* m = find(handle);
+      if (m == nullptr) return fail(BAL_ERR_BAD_HANDLE, "no open request has this handle");
+      const auto reason = static_cast<bal::abi::Reason>(r.integer(F::REASON, 0, 0, 255));
+      if (m->relaying()) {
+        const bal::live::ClientClose other =
+            m->end_session(st.iso, reason, static_cast<int>(r.integer(F::STATUS, 1005, 0, 4999)), r.str(F::TEXT));
+        st.requests.erase(handle);
+        st.result.clear();
+        Writer w(st.result);
+        w.num(F::OK, 1).num(F::STATUS, other.code).str(F::TEXT, other.reason);
+        if (!st.iso.events.empty()) w.num(F::FLAGS, bal::abi::FLAG_EVENTS_PENDING);
+        return BAL_OK;
+      }
+      std::string out;
+      std::vector<bal::Task> before;
+      const bool ok = m->end(st.iso, reason, r.bytes(F::BODY), out, &before);
+      st.requests.erase(handle);
+      st.result.clear();
+      Writer w(st.result);
+      w.num(F::OK, ok ? 1 : 0).bytes(F::BODY, out);
+      for (const bal::Task& t : before) write_task(w, t);
+      if (!st.iso.events.empty()) w.num(F::FLAGS, bal::abi::FLAG_EVENTS_PENDING);
+      return BAL_OK;
+    }
+    case Op::POOL_LOAD:
+      return op_pool_load(r);
+    case Op::POOL_APPLY:
+      return op_pool_apply(r);
+    case Op::EVENTS: {
+      // The pool flags tell the report whether to bring the pool up to date on its way.
+      const uint32_t flags = bal::machine::housekeeping(st.iso, r.integer(F::NOW, 0, 0, bal::kMaxTimeMs)) &
+                             (bal::abi::FLAG_POOL_STALE | bal::abi::FLAG_POOL_NEXT);
+      st.result.clear();
+      Writer w(st.result);
+      if (!st.iso.events.empty()) w.bytes(F::BODY, st.iso.events.drain());
+      w.num(F::FLAGS, flags);
+      return BAL_OK;
+    }
+    case Op::CLASSIFY:
+      return op_classify(r);
+    case Op::OPEN_COUNT:
+      st.result.clear();
+      Writer(st.result).num(F::COUNT, static_cast<double>(st.requests.size()));
+      return BAL_OK;
+    case Op::CHUNK:
+    case Op::TICK:
+    case Op::CLOSE:
+    case Op::REDACT:
+      break;
+  }
+  return fail(BAL_ERR_UNKNOWN_OP, "unknown operation");
+}
+
+// The ABI's tables (balancer.h) as data: one row per entry, written by one loop.
+struct Entry {
+  const char* kind;
+  const char* name;
+  int id;
+  const char* type;
+};
+
+constexpr Entry kEntries[] = {
+#define X_OP(name, id) {"op", #name, id, nullptr},
+    BAL_OPS(X_OP)
+#undef X_OP
+#define X_FIELD(name, id, type) {"field", #name, id, #type},
+        BAL_FIELDS(X_FIELD)
+#undef X_FIELD
+#define X_ACTION(name, id) {"action", #name, id, nullptr},
+            BAL_ACTIONS(X_ACTION)
+#undef X_ACTION
+#define X_TASK(name, id) {"task", #name, id, nullptr},
+                BAL_TASKS(X_TASK)
+#undef X_TASK
+#define X_EVENT(name, id) {"event", #name, id, nullptr},
+                    BAL_EVENTS(X_EVENT)
+#undef X_EVENT
+#define X_FLAG(name, bit) {"flag", #name, bit, nullptr},
+                        BAL_FLAGS(X_FLAG)
+#undef X_FLAG
+#define X_REASON(name, id) {"reason", #name, id, nullptr},
+                            BAL_REASONS(X_REASON)
+#undef X_REASON
+#define X_HEADER(name) {"header", name, -1, nullptr},
+                                BAL_REQUEST_HEADERS(X_HEADER)
+#undef X_HEADER
+#define X_UPSTREAM(name) {"upstream_header", name, -1, nullptr},
+                                    BAL_UPSTREAM_HEADERS(X_UPSTREAM)
+#undef X_UPSTREAM
+};
+
+std::string describe() {
+  std::string out = "abi " + std::to_string(BAL_ABI_VERSION) + "\n";
+  for (const Entry& e : kEntries) {
+    out += e.kind;
+    out += ' ';
+    out += e.name;
+    if (e.id >= 0) {
+      out += ' ';
+      out += std::to_string(e.id);
+    }
+    if (e.type != nullptr) {
+      out += ' ';
+      out += e.type;
+    }
+    out += '\n';
+  }
+  for (std::string_view name : bal::kConfigNames) {
+    out += "config ";
+    out += name;
+    out += '\n';
+  }
   return out;
-}
-
-void op_select(const json& h) {
-  State& st = state();
-  std::vector<int64_t> exclude;
-  if (const json* ex = bal::get_field(h, "exclude"); ex != nullptr && ex->is_array()) {
-    for (const json& id : *ex) {
-      if (id.is_number_integer()) exclude.push_back(id.get<int64_t>());
-    }
-  }
-  const std::string model(bal::get_string(h, "model"));
-  const int64_t now = now_of(h);
-  std::optional<int64_t> prefer;
-  if (auto p = bal::get_number(h, "prefer")) prefer = static_cast<int64_t>(*p);
-  if (auto i = st.pool.select(model, now, exclude, prefer)) {
-    const bal::PoolKey& k = st.pool.at(*i);
-    reply({{"id", k.id}, {"key", k.key}});
-    return;
-  }
-  reply({{"id", nullptr}, {"pool", pool_status_json(st.pool.status(model, now), now)}});
-}
-
-void op_classify(const json& h, std::string_view body) {
-  const int status = small_int_of(h, "status", 0);
-  const int64_t now = now_of(h);
-  const bal::Verdict v = bal::classify_upstream(status, body, now);
-  if (bal::get_number(h, "key_id")) {
-    state().pool.apply(bal::get_int(h, "key_id", 0), v.action, bal::get_string(h, "model"), v.all_models, v.until_ms,
-                       now);
-  }
-  bal::AttemptState attempt;
-  attempt.attempts = small_int_of(h, "attempts", 1);
-  attempt.max_attempts = small_int_of(h, "max_attempts", 1);
-  attempt.server_failures = small_int_of(h, "server_failures", 0) + (v.backoff ? 1 : 0);
-  attempt.elapsed_ms = bal::get_int(h, "elapsed_ms", 0, -bal::kMaxTimeMs, bal::kMaxTimeMs);
-  const bal::NextStep step = bal::next_step(v, attempt);
-  reply({{"outcome", bal::outcome_name(v.outcome)},
-         {"dead", bal::is_dead(v.outcome)},
-         {"retry", step.retry},
-         {"delay_ms", step.delay_ms},
-         {"server_failures", attempt.server_failures},
-         {"backoff", v.backoff},
-         {"action", action_name(v.action)},
-         {"all_models", v.all_models},
-         {"until_ms", v.until_ms},
-         {"retry_after_ms", v.retry_after_ms},
-         {"status_text", v.status_text},
-         {"message", v.message}});
-}
-
-void op_parse_keys(std::string_view body) {
-  const bal::KeyList list = bal::parse_key_list(body);
-  json masked = json::array();
-  for (const std::string& k : list.keys) masked.push_back(bal::mask_key(k));
-  reply({{"keys", list.keys},
-         {"masked", masked},
-         {"duplicates", list.duplicates},
-         {"rejected", list.rejected},
-         {"too_many", list.too_many},
-         {"bad_json", list.bad_json}});
-}
-
-void op_mask(const json& h) {
-  json masked = json::array();
-  if (const json* keys = bal::get_field(h, "keys"); keys != nullptr && keys->is_array()) {
-    for (const json& k : *keys) masked.push_back(k.is_string() ? bal::mask_key(k.get_ref<const std::string&>()) : "");
-  }
-  reply({{"masked", masked}});
-}
-
-void op_pool_event(const json& h) {
-  const std::string_view action = bal::get_string(h, "action");
-  const bal::KeyAction a = action == "disable"    ? bal::KeyAction::disable
-                           : action == "cooldown" ? bal::KeyAction::cooldown
-                                                  : bal::KeyAction::none;
-  state().pool.apply(bal::get_int(h, "id", 0), a, bal::get_string(h, "model"), bal::get_bool(h, "all_models"),
-                     bal::get_int(h, "until_ms", 0, -bal::kMaxTimeMs, bal::kMaxTimeMs), now_of(h));
-  reply(json::object());
-}
-
-// Sends a request that names a file, a cached content or a thought signature to the key
-// that made it. A native body is needed for that only while such things are known.
-bal::Plan with_affinity(bal::Plan plan, const bal::Message& m) {
-  State& st = state();
-  if (st.pool.affinity().empty() || bal::get_string(plan.header, "action") != "upstream") return plan;
-  const bool forwarded = bal::get_bool(plan.header, "forward_body");
-  if (forwarded && !bal::get_bool(m.header, "body_included")) {
-    bal::Plan again;
-    again.header = {{"action", "need_body"}, {"max_bytes", plan.header.value("max_bytes", st.config.max_body_bytes)}};
-    return again;
-  }
-  const std::string_view body = forwarded ? m.payload : std::string_view(plan.payload);
-  if (auto id = st.pool.affinity().key_for(bal::get_string(plan.header, "path"), body)) plan.header["prefer_key"] = *id;
-  return plan;
-}
-
-void op_learn(const json& h, std::string_view answer) {
-  std::vector<std::string> created;
-  const auto id = bal::get_number(h, "key_id");
-  if (id) state().pool.affinity().learn(answer, static_cast<int64_t>(*id), &created);
-  reply({{"created", created}});
-}
-
-int32_t dispatch(uint32_t op, const bal::Message& m) {
-  State& st = state();
-  switch (op) {
-    case BAL_OP_CONFIGURE:
-      st.config = bal::make_config(m.header);
-      reply({{"admin_set", !st.config.admin_tokens.empty()}, {"clients_set", !st.config.client_tokens.empty()}});
-      return BAL_OK;
-    case BAL_OP_ROUTE:
-      reply_plan(with_affinity(bal::route(st.config, bal::make_request(m.header, m.payload), st.router), m));
-      return BAL_OK;
-    case BAL_OP_POOL_LOAD: {
-      const auto seed = static_cast<uint64_t>(bal::get_int(m.header, "seed", 0));
-      const bool ok = st.pool.load(m.payload, seed);
-      reply({{"ok", ok}, {"count", st.pool.size()}});
-      return BAL_OK;
-    }
-    case BAL_OP_SELECT:
-      op_select(m.header);
-      return BAL_OK;
-    case BAL_OP_CLASSIFY:
-      op_classify(m.header, m.payload);
-      return BAL_OK;
-    case BAL_OP_PARSE_KEYS:
-      op_parse_keys(m.payload);
-      return BAL_OK;
-    case BAL_OP_MASK:
-      op_mask(m.header);
-      return BAL_OK;
-    case BAL_OP_REDACT:
-      reply(json::object(), bal::redact(m.payload));
-      return BAL_OK;
-    case BAL_OP_TRANSLATE:
-      reply_plan(bal::openai::translate_response(m.header, m.payload));
-      return BAL_OK;
-    case BAL_OP_POOL_EVENT:
-      op_pool_event(m.header);
-      return BAL_OK;
-    case BAL_OP_POOL_STATUS: {
-      const int64_t now = now_of(m.header);
-      reply(pool_status_json(st.pool.status(bal::get_string(m.header, "model"), now), now));
-      return BAL_OK;
-    }
-    case BAL_OP_ERROR: {
-      const std::string_view f = bal::get_string(m.header, "family");
-      const bal::Family family = f == "openai" ? bal::Family::openai
-                                 : f == "gemini" ? bal::Family::gemini
-                                                 : bal::Family::admin;
-      const int status = small_int_of(m.header, "status", 500);
-      reply_plan(bal::error_plan(family, status, bal::get_string(m.header, "message"), bal::get_string(m.header, "code")));
-      return BAL_OK;
-    }
-    case BAL_OP_MERGE_EVENTS:
-      reply(json::object(), bal::dump_json(bal::merge_events(bal::parse_json(m.payload))));
-      return BAL_OK;
-    case BAL_OP_LEARN:
-      op_learn(m.header, m.payload);
-      return BAL_OK;
-    case BAL_OP_USAGE: {
-      const auto u = bal::usage_from_tail(m.payload);
-      json out = u ? json{{"found", true},
-                          {"prompt_tokens", u->prompt_tokens},
-                          {"completion_tokens", u->completion_tokens},
-                          {"cached_tokens", u->cached_tokens},
-                          {"reasoning_tokens", u->thoughts_tokens}}
-                   : json{{"found", false}};
-      out["complete"] = bal::answer_complete(m.payload, bal::get_bool(m.header, "sse"));
-      reply(out);
-      return BAL_OK;
-    }
-    default:
-      return BAL_ERR_UNKNOWN_OP;
-  }
-}
-
-int32_t fail(int32_t code, const char* message) {
-  reply({{"error", message}});
-  return code;
 }
 
 }  // namespace
 
 extern "C" {
 
-uint32_t bal_abi_version(void) { return BAL_ABI_VERSION; }
-
-void* bal_alloc(uint32_t size) { return std::malloc(size == 0 ? 1 : size); }
-
-void bal_free(void* ptr) { std::free(ptr); }
-
-int32_t bal_call(uint32_t op, const uint8_t* in, uint32_t len) {
-  bal::Message m;
-  if (!bal::decode_frame(in, len, m)) return fail(BAL_ERR_BAD_FRAME, "malformed frame or header");
-  const int32_t rc = dispatch(op, m);
-  if (rc == BAL_ERR_UNKNOWN_OP) return fail(rc, "unknown operation");
-  return rc;
+uint32_t bal_abi_version(void) {
+  return BAL_ABI_VERSION;
 }
 
-const uint8_t* bal_result_data(void) { return reinterpret_cast<const uint8_t*>(state().result.data()); }
-
-uint32_t bal_result_size(void) { return static_cast<uint32_t>(state().result.size()); }
-
-uint32_t bal_stream_open(const uint8_t* in, uint32_t len) {
-  bal::Message m;
-  if (!bal::decode_frame(in, len, m)) return 0;
-  auto t = bal::openai::open_stream(m.header);
-  if (!t) return 0;
-  State& st = state();
-  const uint32_t handle = st.next_handle++;
-  if (st.next_handle == 0) st.next_handle = 1;
-  st.streams.emplace(handle, std::move(t));
-  return handle;
+void* bal_alloc(uint32_t size) {
+  return std::malloc(size == 0 ? 1 : size);
 }
 
-int32_t bal_stream_push(uint32_t handle, const uint8_t* chunk, uint32_t len) {
-  State& st = state();
-  auto it = st.streams.find(handle);
-  if (it == st.streams.end()) return fail(BAL_ERR_BAD_HANDLE, "unknown stream handle");
-  std::string out;
-  it->second->push(std::string_view(reinterpret_cast<const char*>(chunk), chunk == nullptr ? 0 : len), out);
-  reply(json::object(), out);
-  return BAL_OK;
+void bal_free(void* ptr) {
+  std::free(ptr);
 }
 
-int32_t bal_stream_finish(uint32_t handle) {
-  State& st = state();
-  auto it = st.streams.find(handle);
-  if (it == st.streams.end()) return fail(BAL_ERR_BAD_HANDLE, "unknown stream handle");
-  std::string out;
-  it->second->finish(out);
-  reply(it->second->summary(), out);
-  return BAL_OK;
+int32_t bal_call(uint32_t op, uint32_t handle, const uint8_t* in, uint32_t len) {
+  const std::string_view input(reinterpret_cast<const char*>(in), in == nullptr ? 0 : len);
+  return dispatch(op, handle, input);
 }
 
-void bal_stream_close(uint32_t handle) { state().streams.erase(handle); }
+const uint8_t* bal_result_data(void) {
+  return reinterpret_cast<const uint8_t*>(state().result.data());
+}
 
-uint32_t bal_stream_count(void) { return static_cast<uint32_t>(state().streams.size()); }
+uint32_t bal_result_size(void) {
+  return static_cast<uint32_t>(state().result.size());
+}
+
+void bal_describe(void) {
+  state().result = describe();
+}
 
 }  // extern "C"

@@ -1,7 +1,34 @@
 #include "balancer/affinity.h"
 
+#include <array>
+#include <utility>
+
+#include "balancer/rawjson.h"
+
 namespace bal {
 namespace {
+
+struct LessonRow {
+  std::string_view method;
+  bool upload;  // under /upload/
+  std::string_view collection;
+  bool named;  // the path names one resource of the collection
+  Lesson lesson;
+};
+
+// Read top to bottom; the first row that fits wins. Lists are left out on purpose: a page of
+// a hundred names would teach nothing a request needs and would fill the table.
+constexpr LessonRow kLessons[] = {
+    {"POST", true, "files", false, Lesson::created},  // resumable upload: start, then finalize
+    {"PUT", true, "files", false, Lesson::created},
+    {"POST", false, "files", false, Lesson::created},  // media.upload without the media
+    {"GET", false, "files", true, Lesson::described},
+    {"POST", false, "cachedContents", false, Lesson::created},
+    {"GET", false, "cachedContents", true, Lesson::described},
+    {"PATCH", false, "cachedContents", true, Lesson::described},
+};
+
+constexpr std::string_view kModelCalls[] = {":generateContent", ":streamGenerateContent"};
 
 constexpr std::string_view kResourceKinds[] = {"files/", "cachedContents/"};
 constexpr std::string_view kSignatureFields[] = {"\"thoughtSignature\"", "\"thought_signature\""};
@@ -38,40 +65,149 @@ std::vector<std::string> resource_names(std::string_view text) {
 }
 
 std::vector<std::string_view> thought_signatures(std::string_view text) {
+  // Both field names end in kSuffix, whose last byte is a quote: the scan goes from quote to
+  // quote (raw::find_byte, sixteen bytes a step) and looks back for either whole name. A
+  // Horspool skip on the suffix cost more than twice as much on a long answer: each step
+  // waited on the table look-up of the last, and the letters of "ignature" are common in text.
+  static constexpr std::string_view kSuffix = "ignature\"";
   std::vector<std::string_view> out;
-  for (std::string_view field : kSignatureFields) {
-    for (size_t at = text.find(field); at != std::string_view::npos; at = text.find(field, at + 1)) {
-      size_t i = at + field.size();
-      while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' || text[i] == ':')) ++i;
-      if (i >= text.size() || text[i] != '"') continue;
-      const size_t start = i + 1;
-      size_t end = start;
-      while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
-      if (end >= text.size() || end == start) continue;
-      out.push_back(text.substr(start, end - start));
+  const size_t m = kSuffix.size();
+  for (size_t quote = raw::find_byte(text, '"'); quote != std::string_view::npos;
+       quote = raw::find_byte(text, '"', quote + 1)) {
+    const size_t end_of_name = quote + 1;
+    if (end_of_name < m || text.compare(end_of_name - m, m, kSuffix) != 0) continue;
+    bool named = false;
+    for (std::string_view field : kSignatureFields) {
+      named =
+          named || (end_of_name >= field.size() && text.compare(end_of_name - field.size(), field.size(), field) == 0);
     }
+    if (!named) continue;
+    size_t i = end_of_name;
+    while (i < text.size() &&
+           (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r' || text[i] == ':'))
+      ++i;
+    if (i >= text.size() || text[i] != '"') continue;
+    const size_t start = i + 1;
+    size_t end = start;
+    while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+    if (end >= text.size() || end == start) continue;
+    out.push_back(text.substr(start, end - start));
+    quote = end;
   }
   return out;
 }
 
-void Affinity::add_resource(std::string_view resource, int64_t key_id) {
-  if (resources_.size() >= kMaxResources && resources_.find(std::string(resource)) == resources_.end()) return;
-  resources_[std::string(resource)] = key_id;
+bool is_resource_name(std::string_view text) {
+  const std::vector<std::string> names = resource_names(text);
+  return names.size() == 1 && names[0] == text;
 }
 
-void Affinity::learn(std::string_view answer, int64_t key_id, std::vector<std::string>* created) {
-  for (const std::string& r : resource_names(answer)) {
-    auto it = resources_.find(r);
-    if (it != resources_.end() && it->second == key_id) continue;
-    add_resource(r, key_id);
-    if (created != nullptr) created->push_back(r);
+void Affinity::own(int64_t key_id, bool on) {
+  if (on) {
+    ++owners_[key_id];
+    return;
   }
+  auto it = owners_.find(key_id);
+  if (it != owners_.end() && --it->second == 0) owners_.erase(it);
+}
+
+void Affinity::add_resource(std::string_view resource, int64_t key_id) {
+  auto [it, inserted] = resources_.try_emplace(std::string(resource), key_id);
+  if (inserted && resources_.size() > kMaxResources) {
+    resources_.erase(it);
+    return;
+  }
+  if (!inserted) own(std::exchange(it->second, key_id), false);
+  own(key_id, true);
+}
+
+void Affinity::forget(std::string_view resource) {
+  auto it = resources_.find(std::string(resource));
+  if (it == resources_.end()) return;
+  own(it->second, false);
+  resources_.erase(it);
+}
+
+std::optional<int64_t> Affinity::owner(std::string_view resource) const {
+  auto it = resources_.find(std::string(resource));
+  if (it == resources_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Affinity::clear_resources() {
+  for (const auto& [resource, id] : resources_) own(id, false);
+  resources_.clear();
+}
+
+Lesson lesson_for(std::string_view method, std::string_view path) {
+  const bool upload = path.substr(0, 8) == "/upload/";
+  if (upload) path.remove_prefix(7);
+  std::string_view rest;
+  for (std::string_view version : {"/v1beta/", "/v1alpha/", "/v1/"}) {
+    if (path.substr(0, version.size()) == version) rest = path.substr(version.size());
+  }
+  if (rest.empty()) return Lesson::nothing;
+  if (!upload && rest.substr(0, 7) == "models/") {
+    for (std::string_view call : kModelCalls) {
+      if (rest.size() > call.size() && rest.substr(rest.size() - call.size()) == call) return Lesson::signatures;
+    }
+    return Lesson::nothing;
+  }
+  const size_t slash = rest.find('/');
+  const std::string_view collection = rest.substr(0, slash);
+  const std::string_view id = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+  for (const LessonRow& row : kLessons) {
+    if (row.method != method || row.upload != upload || row.collection != collection) continue;
+    const bool names_one = !id.empty() && is_resource_name(rest);
+    if (row.named ? names_one : id.empty()) return row.lesson;
+  }
+  return Lesson::nothing;
+}
+
+namespace {
+
+// The resource an answer gives as its own ("name", or "file"."name" after an upload), when it
+// is a well-formed resource name; "" otherwise.
+std::string own_name(std::string_view answer) {
+  raw::document doc;
+  if (doc.parse(answer) != raw::success) return {};
+  raw::value name = doc.root().get("name");
+  if (!name.is_string()) name = doc.root().get("file").get("name");
+  if (!name.is_string() || name.has_escapes()) return {};
+  const std::string text(name.raw());
+  return is_resource_name(text) ? text : std::string();
+}
+
+// A description must be of the resource the path asked for: the path ends with "/" + name.
+bool describes(std::string_view path, std::string_view name) {
+  return path.size() > name.size() && path.substr(path.size() - name.size()) == name &&
+         path[path.size() - name.size() - 1] == '/';
+}
+
+}  // namespace
+
+void Affinity::learn(std::string_view method, std::string_view path, std::string_view answer, int64_t key_id,
+                     std::vector<std::string>* created) {
+  const Lesson lesson = lesson_for(method, path);
+  if (lesson == Lesson::created || lesson == Lesson::described) {
+    const std::string name = own_name(answer);
+    if (name.empty() || (lesson == Lesson::described && !describes(path, name))) return;
+    auto it = resources_.find(name);
+    if (it != resources_.end() && it->second == key_id) return;
+    add_resource(name, key_id);
+    if (created != nullptr) created->push_back(name);
+    return;
+  }
+  if (lesson != Lesson::signatures) return;
   for (std::string_view sig : thought_signatures(answer)) {
     const uint64_t h = fnv1a(sig);
     if (signatures_.emplace(h, key_id).second) {
+      own(key_id, true);
       signature_order_.push_back(h);
       if (signature_order_.size() > kMaxSignatures) {
-        signatures_.erase(signature_order_.front());
+        auto oldest = signatures_.find(signature_order_.front());
+        own(oldest->second, false);
+        signatures_.erase(oldest);
         signature_order_.pop_front();
       }
     }

@@ -1,7 +1,9 @@
 #include "balancer/classify.h"
 
 #include <algorithm>
+#include <iterator>
 
+#include "balancer/gemini.h"
 #include "balancer/json.h"
 #include "balancer/pacific.h"
 #include "balancer/redact.h"
@@ -9,51 +11,67 @@
 namespace bal {
 namespace {
 
-struct OutcomeName {
+// What each outcome is called in events, the database and summaries, and what a key check
+// counts it as: the key works ("ok"), works but is limited ("rate_limited"), is dead, or the
+// check could not tell ("error").
+struct OutcomeTraits {
   Outcome outcome;
   const char* name;
+  const char* group;
 };
 
-constexpr OutcomeName kOutcomeNames[] = {
-    {Outcome::ok, "ok"},
-    {Outcome::key_invalid, "key_invalid"},
-    {Outcome::key_leaked, "key_leaked"},
-    {Outcome::key_suspended, "key_suspended"},
-    {Outcome::key_blocked, "key_blocked"},
-    {Outcome::quota_minute, "quota_minute"},
-    {Outcome::quota_day, "quota_day"},
-    {Outcome::quota_other, "quota_other"},
-    {Outcome::unauthenticated, "unauthenticated"},
-    {Outcome::location, "location"},
-    {Outcome::client_error, "client_error"},
-    {Outcome::server_error, "server_error"},
+constexpr OutcomeTraits kOutcomes[] = {
+    {Outcome::ok, "ok", "ok"},
+    {Outcome::key_invalid, "key_invalid", "dead"},
+    {Outcome::key_leaked, "key_leaked", "dead"},
+    {Outcome::key_suspended, "key_suspended", "dead"},
+    {Outcome::key_blocked, "key_blocked", "dead"},
+    {Outcome::quota_minute, "quota_minute", "rate_limited"},
+    {Outcome::quota_day, "quota_day", "rate_limited"},
+    {Outcome::quota_other, "quota_other", "rate_limited"},
+    {Outcome::unauthenticated, "unauthenticated", "error"},
+    {Outcome::location, "location", "error"},
+    {Outcome::client_error, "client_error", "error"},
+    {Outcome::server_error, "server_error", "error"},
 };
 
-// ErrorInfo reasons that mean the key itself is dead.
+const OutcomeTraits& traits(Outcome o) {
+  for (const OutcomeTraits& t : kOutcomes) {
+    if (t.outcome == o) return t;
+  }
+  return kOutcomes[std::size(kOutcomes) - 1];
+}
+
+// ErrorInfo reasons that mean the key itself (or its project) can no longer serve, with the
+// HTTP status Google sends them with. Only Google writes the details array, so a client
+// cannot make one of these appear, however much of its own text the message quotes.
 struct DeadReason {
+  int http_status;
   std::string_view reason;
   Outcome outcome;
 };
 
 constexpr DeadReason kDeadReasons[] = {
-    {"API_KEY_INVALID", Outcome::key_invalid},
-    {"API_KEY_EXPIRED", Outcome::key_invalid},
-    {"CONSUMER_SUSPENDED", Outcome::key_suspended},
-    {"API_KEY_SERVICE_BLOCKED", Outcome::key_blocked},
-    {"SERVICE_DISABLED", Outcome::key_blocked},
+    {400, "API_KEY_INVALID", Outcome::key_invalid},          // "API key not valid", "API key expired"
+    {400, "API_KEY_EXPIRED", Outcome::key_invalid},          // expired keys (today sent as API_KEY_INVALID)
+    {403, "CONSUMER_SUSPENDED", Outcome::key_suspended},     // "Consumer 'api_key:…' has been suspended"
+    {403, "API_KEY_SERVICE_BLOCKED", Outcome::key_blocked},  // the key may not call this API
+    {403, "SERVICE_DISABLED", Outcome::key_blocked},         // the API is off in the key's project
 };
 
-// Message fragments that mean the key is dead when no ErrorInfo says so.
+// Answers that carry no reason, recognised by their whole message: a message that merely
+// contains these words may be Google quoting the client ("Unknown name \"...\"").
 struct DeadMessage {
-  std::string_view fragment;
+  int http_status;
+  std::string_view status;
+  std::string_view message;
   Outcome outcome;
 };
 
 constexpr DeadMessage kDeadMessages[] = {
-    {"reported as leaked", Outcome::key_leaked},
-    {"API key not valid", Outcome::key_invalid},
-    {"API key expired", Outcome::key_invalid},
-    {"has been suspended", Outcome::key_suspended},
+    {403, "PERMISSION_DENIED", "Your API key was reported as leaked. Please use another API key.", Outcome::key_leaked},
+    {400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", Outcome::key_invalid},
+    {400, "INVALID_ARGUMENT", "API key expired. Please renew the API key.", Outcome::key_invalid},
 };
 
 bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
@@ -82,7 +100,8 @@ ErrorBody read_error_body(std::string_view body) {
   if (details == nullptr || !details->is_array()) return out;
   for (const json& d : *details) {
     const std::string_view type = get_string(d, "@type");
-    if (contains(type, "ErrorInfo")) {
+    // Some clients and gateways print ErrorInfo without its @type: a reason is still one.
+    if (contains(type, "ErrorInfo") || (type.empty() && get_field(d, "reason") != nullptr)) {
       out.reason = std::string(get_string(d, "reason"));
     } else if (contains(type, "QuotaFailure")) {
       const json* violations = get_field(d, "violations");
@@ -98,12 +117,13 @@ ErrorBody read_error_body(std::string_view body) {
   return out;
 }
 
-Outcome dead_outcome(const ErrorBody& e) {
+Outcome dead_outcome(int status, const ErrorBody& e) {
   for (const DeadReason& r : kDeadReasons) {
-    if (e.reason == r.reason) return r.outcome;
+    if (status == r.http_status && e.reason == r.reason) return r.outcome;
   }
+  if (!e.reason.empty()) return Outcome::ok;
   for (const DeadMessage& m : kDeadMessages) {
-    if (contains(e.message, m.fragment)) return m.outcome;
+    if (status == m.http_status && e.status == m.status && e.message == m.message) return m.outcome;
   }
   return Outcome::ok;
 }
@@ -126,15 +146,26 @@ void classify_quota(const ErrorBody& e, int64_t now_ms, Verdict& v) {
 }  // namespace
 
 const char* outcome_name(Outcome o) {
-  for (const OutcomeName& n : kOutcomeNames) {
-    if (n.outcome == o) return n.name;
-  }
-  return "unknown";
+  return traits(o).name;
+}
+
+const char* outcome_group(Outcome o) {
+  return traits(o).group;
 }
 
 bool is_dead(Outcome o) {
-  return o == Outcome::key_invalid || o == Outcome::key_leaked || o == Outcome::key_suspended ||
-         o == Outcome::key_blocked;
+  return std::string_view(traits(o).group) == "dead";
+}
+
+bool revives(Outcome o) {
+  const std::string_view group = traits(o).group;
+  return group == "ok" || group == "rate_limited";
+}
+
+std::string cooldown_scope(std::string_view model, bool all_models) {
+  // A name that is not a model id (the client's own nonsense) cannot be a word of the pool's
+  // change lines either: the cooldown then holds for every model.
+  return all_models || !gemini::valid_model_chars(model) ? std::string("*") : std::string(model);
 }
 
 int64_t parse_duration_ms(std::string_view s) {
@@ -187,7 +218,7 @@ Verdict classify_upstream(int status, std::string_view body, int64_t now_ms) {
   v.message = redact(e.message);
   v.status_text = e.status;
 
-  const Outcome dead = (status == 400 || status == 401 || status == 403) ? dead_outcome(e) : Outcome::ok;
+  const Outcome dead = dead_outcome(status, e);
   if (dead != Outcome::ok) {
     v.outcome = dead;
     v.retry = true;
@@ -200,10 +231,6 @@ Verdict classify_upstream(int status, std::string_view body, int64_t now_ms) {
   }
   if (status == 401) {
     v.outcome = Outcome::unauthenticated;
-    v.retry = true;
-    v.action = KeyAction::cooldown;
-    v.all_models = true;
-    v.until_ms = now_ms + kUnauthenticatedCooldownMs;
     return v;
   }
   if (status == 400 && e.status == "FAILED_PRECONDITION" && contains(e.message, "location")) {

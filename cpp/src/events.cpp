@@ -1,120 +1,134 @@
 #include "balancer/events.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
-#include <string>
-#include <tuple>
+
+#include "balancer/affinity.h"
+#include "balancer/jsonout.h"
 
 namespace bal {
 namespace {
 
 constexpr int64_t kHourMs = 3600 * 1000;
+constexpr size_t kMaxErrorChars = 500;
+constexpr size_t kMaxCreatedPerEvent = 100;
 
-struct Merged {
-  int64_t id = 0;
-  std::string model;
-  int64_t hour_ms = 0;
-  int64_t at_ms = 0;
-  int64_t requests = 0;
-  int64_t successes = 0;
-  std::map<std::string, int64_t> failures;
-  int64_t prompt_tokens = 0;
-  int64_t completion_tokens = 0;
-  std::string error;
-  int64_t error_ms = 0;
-  int action_rank = 0;  // 0 none, 1 cooldown, 2 disable
-  std::string reason;
-  int64_t until_ms = 0;
-  bool all_models = false;
-  std::set<std::string> created;
-};
-
-int64_t whole(const json& e, std::string_view name) {
-  const auto v = get_number(e, name);
-  return v && *v > 0 && *v < 9.0e15 ? static_cast<int64_t>(*v) : 0;
-}
-
-bool is_failure(std::string_view outcome) {
-  return outcome != "ok" && outcome != "client_error" && outcome != "location";
-}
-
-void add(Merged& m, const json& e) {
-  const std::string_view outcome = get_string(e, "outcome", "ok");
-  const int64_t at = whole(e, "at_ms");
-  m.at_ms = std::max(m.at_ms, at);
-  if (get_bool(e, "count", true)) {
-    ++m.requests;
-    if (outcome == "ok") ++m.successes;
-    if (is_failure(outcome)) ++m.failures[std::string(outcome)];
-  }
-  m.prompt_tokens += whole(e, "prompt_tokens");
-  m.completion_tokens += whole(e, "completion_tokens");
-  // A client's own error says nothing about the key: it is not shown as the key's last error.
-  const std::string_view error = is_failure(outcome) ? get_string(e, "error") : std::string_view{};
-  if (!error.empty() && at >= m.error_ms) {
-    m.error = std::string(error.substr(0, 500));
-    m.error_ms = at;
-  }
-  const std::string_view action = get_string(e, "action", "none");
-  const int rank = action == "disable" ? 2 : action == "cooldown" ? 1 : 0;
-  const int64_t until = whole(e, "until_ms");
-  if (rank > m.action_rank || (rank == 1 && m.action_rank == 1 && until > m.until_ms)) {
-    m.action_rank = rank;
-    m.reason = std::string(outcome);
-    m.until_ms = rank == 1 ? until : 0;
-  }
-  if (rank == 1 && get_bool(e, "all_models")) m.all_models = true;
-  if (const json* created = get_field(e, "created"); created != nullptr && created->is_array()) {
-    for (const json& r : *created) {
-      if (r.is_string()) m.created.insert(r.get<std::string>());
-    }
-  }
-}
-
-json to_json(const Merged& m) {
-  static constexpr const char* kActions[] = {"none", "cooldown", "disable"};
-  json failures = json::object();
-  for (const auto& [outcome, n] : m.failures) failures[outcome] = n;
-  json created = json::array();
-  for (const std::string& r : m.created) created.push_back(r);
-  return {{"id", m.id},
-          {"model", m.model},
-          {"hour_ms", m.hour_ms},
-          {"at_ms", m.at_ms},
-          {"requests", m.requests},
-          {"successes", m.successes},
-          {"failures", std::move(failures)},
-          {"prompt_tokens", m.prompt_tokens},
-          {"completion_tokens", m.completion_tokens},
-          {"error", m.error.empty() ? json(nullptr) : json(m.error)},
-          {"error_ms", m.error_ms},
-          {"action", kActions[m.action_rank]},
-          {"reason", m.reason},
-          {"until_ms", m.until_ms},
-          {"all_models", m.all_models},
-          {"created", std::move(created)}};
+template <typename C>
+void write_counts(JsonOut& w, const C& c) {
+  w.key("requests").number(c.requests).key("successes").number(c.successes).key("failures").number(c.failures);
+  w.key("prompt_tokens").number(c.prompt_tokens).key("completion_tokens").number(c.completion_tokens);
 }
 
 }  // namespace
 
-json merge_events(const json& events) {
-  std::map<std::tuple<int64_t, std::string, int64_t>, Merged> groups;
-  if (events.is_array()) {
-    for (const json& e : events) {
-      const int64_t id = whole(e, "id");
-      if (!e.is_object() || id == 0) continue;
-      const int64_t hour = whole(e, "at_ms") / kHourMs * kHourMs;
-      const std::string model(get_string(e, "model"));
-      Merged& m = groups[{id, model, hour}];
-      m.id = id;
-      m.model = model;
-      m.hour_ms = hour;
-      add(m, e);
-    }
+bool is_failure(Outcome o) {
+  return o != Outcome::ok && o != Outcome::client_error && o != Outcome::location;
+}
+
+size_t EventLog::size() const {
+  return keys_.size() + hours_.size() + families_.size() + failures_.size() + disables_.size() + cooldowns_.size() +
+         created_.size();
+}
+
+void EventLog::count(Counts& c, const KeyEvent& e) {
+  if (e.counted) {
+    ++c.requests;
+    if (e.outcome == Outcome::ok) ++c.successes;
+    if (is_failure(e.outcome)) ++c.failures;
   }
-  json out = json::array();
-  for (const auto& [key, m] : groups) out.push_back(to_json(m));
+  c.prompt_tokens += std::max<int64_t>(0, e.prompt_tokens);
+  c.completion_tokens += std::max<int64_t>(0, e.completion_tokens);
+}
+
+void EventLog::add(const KeyEvent& e) {
+  if (e.key_id <= 0) return;
+  const bool new_key = keys_.find(e.key_id) == keys_.end();
+  if ((new_key && keys_.size() >= kMaxKeys) || size() >= kMaxRows) {
+    ++dropped_;
+    return;
+  }
+  const int64_t id = e.key_id;
+  const int64_t hour = e.at_ms / kHourMs * kHourMs;
+  KeyTotals& k = keys_[id];
+  count(k.counts, e);
+  count(hours_[{id, hour}], e);
+  count(families_[{e.family, hour}], e);
+  k.at_ms = std::max(k.at_ms, e.at_ms);
+  if (e.counted && is_failure(e.outcome)) ++failures_[{id, outcome_name(e.outcome)}];
+  // A client's own error says nothing about the key: it is not shown as the key's last error.
+  if (is_failure(e.outcome) && !e.error.empty() && e.at_ms >= k.error_ms) {
+    k.error = e.error.substr(0, kMaxErrorChars);
+    k.error_ms = e.at_ms;
+  }
+  if (e.action == KeyAction::disable) {
+    Ending& d = disables_[id];
+    if (d.reason.empty() || e.at_ms > d.at_ms) d = {e.at_ms, outcome_name(e.outcome)};
+  } else if (e.action == KeyAction::cooldown && e.until_ms > 0) {
+    Ending& c = cooldowns_[{id, e.scope.empty() ? std::string("*") : e.scope}];
+    if (e.until_ms > c.at_ms) c = {e.until_ms, outcome_name(e.outcome)};
+  }
+  for (size_t i = 0; i < e.created.size() && i < kMaxCreatedPerEvent; ++i) {
+    // Resources become words of the pool's change lines: only well-formed names.
+    if (!is_resource_name(e.created[i])) continue;
+    int64_t& when = created_[{id, e.created[i]}];
+    when = std::max(when, e.at_ms);
+  }
+}
+
+std::string EventLog::drain() {
+  std::string out;
+  {
+    JsonOut w(out, 128 * size() + 128);
+    w.begin_object().key("keys").begin_array();
+    for (const auto& [id, k] : keys_) {
+      w.begin_object().key("id").number(id);
+      write_counts(w, k.counts);
+      w.key("used_ms").number(k.counts.requests > 0 ? k.at_ms : 0).key("error");
+      if (k.error.empty()) {
+        w.null();
+      } else {
+        w.string(k.error);
+      }
+      w.key("error_ms").number(k.error_ms).end_object();
+    }
+    w.end_array().key("hours").begin_array();
+    for (const auto& [at, c] : hours_) {
+      w.begin_object().key("id").number(at.first).key("hour_ms").number(at.second);
+      write_counts(w, c);
+      w.end_object();
+    }
+    w.end_array().key("families").begin_array();
+    for (const auto& [at, c] : families_) {
+      w.begin_object().key("family").string(at.first).key("hour_ms").number(at.second);
+      write_counts(w, c);
+      w.end_object();
+    }
+    w.end_array().key("failures").begin_array();
+    for (const auto& [at, n] : failures_) {
+      w.begin_object().key("id").number(at.first).key("outcome").string(at.second).key("count").number(n).end_object();
+    }
+    w.end_array().key("disables").begin_array();
+    for (const auto& [id, d] : disables_) {
+      w.begin_object().key("id").number(id).key("reason").string(d.reason).key("at_ms").number(d.at_ms).end_object();
+    }
+    w.end_array().key("cooldowns").begin_array();
+    for (const auto& [at, c] : cooldowns_) {
+      w.begin_object().key("id").number(at.first).key("scope").string(at.second);
+      w.key("until_ms").number(c.at_ms).key("reason").string(c.reason).end_object();
+    }
+    w.end_array().key("created").begin_array();
+    for (const auto& [at, when] : created_) {
+      w.begin_object().key("id").number(at.first).key("resource").string(at.second).key("at_ms").number(when);
+      w.end_object();
+    }
+    w.end_array().end_object();
+  }
+  keys_.clear();
+  hours_.clear();
+  families_.clear();
+  failures_.clear();
+  disables_.clear();
+  cooldowns_.clear();
+  created_.clear();
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "balancer/exchange.h"
 
+
 namespace bal {
 
 ErrorKind error_kind_for(int status) {
@@ -29,6 +30,33 @@ ApiError api_error(int status, std::string message, std::string code, std::strin
   e.code = std::move(code);
   e.param = std::move(param);
   return e;
+}
+
+namespace {
+
+// Statuses outside HTTP's error range become a 502: the client is owed an error.
+int error_status(int status) {
+  return status >= 400 && status < 600 ? status : 502;
+}
+
+ApiError from(int status, gemini::UpstreamError u) {
+  ApiError e = api_error(error_status(status), std::move(u.message));
+  e.retry_after_ms = u.retry_after_ms;
+  return e;
+}
+
+}  // namespace
+
+ApiError upstream_error(int status, raw::value error) {
+  return from(status, gemini::read_error(status, error));
+}
+
+ApiError upstream_error(int status, std::string_view body) {
+  return from(status, gemini::read_error_body(status, body));
+}
+
+ApiError bad_gateway(std::string message) {
+  return api_error(502, std::move(message), "bad_upstream_response");
 }
 
 }  // namespace bal

@@ -121,6 +121,7 @@ KeyList parse_key_list(std::string_view body) {
     // A list too long to be worth building is refused as too many, like a long text list.
     switch (check_json_shape(body)) {
       case JsonShape::too_many_items:
+      case JsonShape::too_many_values:
         out.too_many = true;
         return out;
       case JsonShape::too_deep:

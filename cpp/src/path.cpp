@@ -16,6 +16,15 @@ int hex_value(char c) {
   return -1;
 }
 
+// A query parameter's name as Google reads it: '+' is a space, %XX escapes decoded once.
+std::string decoded_name(std::string_view raw) {
+  std::string name(raw);
+  for (char& c : name) {
+    if (c == '+') c = ' ';
+  }
+  return percent_decode(name);
+}
+
 }  // namespace
 
 bool is_safe_path(std::string_view path) {
@@ -45,15 +54,32 @@ bool is_safe_path(std::string_view path) {
   return true;
 }
 
-std::string strip_key_param(std::string_view query, std::string* key_value) {
+bool is_withheld_param(std::string_view raw_name) {
+  static constexpr std::string_view kWithheld[] = {
+      "key", "access_token", "oauth_token", "bearer_token", "passwd", "password", "httpmethod", "method", "userproject",
+  };
+  std::string name = decoded_name(raw_name);
+  if (!name.empty() && name.front() == '$') name.erase(0, 1);
+  for (char& c : name) c = lower(c);
+  for (std::string_view w : kWithheld) {
+    if (name == w) return true;
+  }
+  return false;
+}
+
+std::string strip_system_params(std::string_view query, std::string* key_value) {
   std::string out;
   size_t start = 0;
   while (start <= query.size() && !query.empty()) {
     size_t end = query.find('&', start);
     if (end == std::string_view::npos) end = query.size();
     const std::string_view item = query.substr(start, end - start);
-    if (item == "key" || item.substr(0, 4) == "key=") {
-      if (key_value != nullptr) *key_value = std::string(item.size() > 4 ? item.substr(4) : std::string_view{});
+    const size_t eq = item.find('=');
+    const std::string_view name = item.substr(0, eq);
+    if (is_withheld_param(name)) {
+      if (key_value != nullptr && decoded_name(name) == "key") {
+        *key_value = std::string(eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1));
+      }
     } else if (!item.empty()) {
       if (!out.empty()) out.push_back('&');
       out.append(item);

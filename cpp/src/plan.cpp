@@ -48,11 +48,17 @@ const char* openai_type_for_http(int status) {
   return status >= 500 ? "server_error" : "invalid_request_error";
 }
 
+const json& data_answer_headers() {
+  static const json headers = {{"x-content-type-options", "nosniff"}, {"content-security-policy", "sandbox"}};
+  return headers;
+}
+
 Plan respond_json(int status, const json& body) {
   Plan p;
   p.header["action"] = "respond";
   p.header["status"] = status;
-  p.header["headers"] = {{"content-type", "application/json; charset=utf-8"}};
+  p.header["headers"] = data_answer_headers();
+  p.header["headers"]["content-type"] = "application/json; charset=utf-8";
   p.payload = dump_json(body);
   return p;
 }

@@ -156,9 +156,12 @@ error_code parser::string(bool is_key) {
     } else if (c < 0x20) {
       return fail(control_character, i);
     } else {
-      const size_t len = utf8_sequence(reinterpret_cast<const unsigned char*>(p_ + i), n_ - i);
-      if (len == 0) return fail(invalid_utf8, i);
-      i += len;
+      // A run of non-ASCII characters (CJK text is nothing else) is checked in one go.
+      do {
+        const size_t len = utf8_sequence(reinterpret_cast<const unsigned char*>(p_ + i), n_ - i);
+        if (len == 0) return fail(invalid_utf8, i);
+        i += len;
+      } while (i < n_ && static_cast<unsigned char>(p_[i]) >= 0x80);
     }
   }
   node& s = doc_.nodes_[index];
@@ -296,6 +299,35 @@ error_code parser::run() {
   }
   if (pos_ != n_) return fail(trailing_content, pos_);
   return success;
+}
+
+size_t find_byte(std::string_view text, char c, size_t from) {
+  const char* p = text.data();
+  const size_t n = text.size();
+  size_t i = from;
+#ifdef __wasm_simd128__
+  const v128_t wanted = wasm_i8x16_splat(c);
+  while (i + 16 <= n) {
+    const v128_t hit = wasm_i8x16_eq(wasm_v128_load(p + i), wanted);
+    if (wasm_v128_any_true(hit)) return i + static_cast<size_t>(__builtin_ctz(wasm_i8x16_bitmask(hit)));
+    i += 16;
+  }
+#endif
+  // Eight bytes a step (SWAR): the lowest flagged byte is always a true hit (borrows only run
+  // upwards), and the little-endian load puts the first byte in the lowest lane.
+  const uint64_t pattern = detail::kOnes * static_cast<unsigned char>(c);
+  while (i + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    const uint64_t x = w ^ pattern;
+    const uint64_t mask = (x - detail::kOnes) & ~x & detail::kHighs;
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctzll(mask) >> 3);
+    i += 8;
+  }
+  for (; i < n; ++i) {
+    if (p[i] == c) return i;
+  }
+  return std::string_view::npos;
 }
 
 error_code document::parse(std::string_view text, const options& opts) {

@@ -7,6 +7,10 @@
 #include <cstring>
 #include <string>
 
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
 namespace bal::raw::detail {
 
 constexpr uint64_t kOnes = 0x0101010101010101ull;
@@ -17,10 +21,23 @@ constexpr bool is_special(unsigned char c) {
 }
 
 // Index of the first byte at or after `i` that is '"', '\\', a control byte or non-ASCII; `n`
-// when there is none. Eight bytes per step (SWAR): a long base64 string costs about as much
-// as memchr. The lowest flagged byte is always a true hit (borrows only run upwards), and the
-// little-endian load puts the first byte of the text in the lowest lane.
+// when there is none. Sixteen bytes per step with Wasm SIMD, else eight (SWAR): a long
+// base64 string costs about as much as memchr. In the SWAR form the lowest flagged byte is
+// always a true hit (borrows only run upwards), and the little-endian load puts the first
+// byte of the text in the lowest lane.
 inline size_t find_special(const char* p, size_t i, size_t n) {
+#ifdef __wasm_simd128__
+  const v128_t quote = wasm_i8x16_splat('"');
+  const v128_t slash = wasm_i8x16_splat('\\');
+  while (i + 16 <= n) {
+    const v128_t w = wasm_v128_load(p + i);
+    // Outside 0x20..0x7F (a control byte or non-ASCII): w - 0x20, wrapping, is 0x60 or more.
+    const v128_t other = wasm_u8x16_gt(wasm_i8x16_sub(w, wasm_i8x16_splat(0x20)), wasm_i8x16_splat(0x5F));
+    const v128_t hit = wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(w, quote), wasm_i8x16_eq(w, slash)), other);
+    if (wasm_v128_any_true(hit)) return i + static_cast<size_t>(__builtin_ctz(wasm_i8x16_bitmask(hit)));
+    i += 16;
+  }
+#endif
   while (i + 8 <= n) {
     uint64_t w;
     std::memcpy(&w, p + i, 8);

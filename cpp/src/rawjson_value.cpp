@@ -183,12 +183,17 @@ void append_escaped(std::string& out, std::string_view text) {
     const auto c = static_cast<unsigned char>(p[stop]);
     i = stop + 1;
     if (c >= 0x80) {
-      const size_t len = utf8_sequence(reinterpret_cast<const unsigned char*>(p + stop), n - stop);
-      if (len == 0) {
+      // A run of well-formed non-ASCII characters is copied in one go.
+      size_t end = stop;
+      for (size_t len = 0; end < n && static_cast<unsigned char>(p[end]) >= 0x80; end += len) {
+        len = utf8_sequence(reinterpret_cast<const unsigned char*>(p + end), n - end);
+        if (len == 0) break;
+      }
+      out.append(p + stop, end - stop);
+      if (end == stop) {
         out += "\\ufffd";
       } else {
-        out.append(p + stop, len);
-        i = stop + len;
+        i = end;
       }
       continue;
     }

@@ -1,17 +1,17 @@
 // The admin routes (/api/*): credentials, sessions, limits on wrong tokens, and each
 // route's parameters. Admin answers never carry CORS headers.
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <string>
 
 #include "balancer/keys.h"
 #include "balancer/pacific.h"
+#include "balancer/session.h"
 #include "router_internal.h"
 
 namespace bal::detail {
 namespace {
-
-constexpr std::string_view kSessionCookie = "bal_session";
 
 constexpr std::string_view kAdminTokenUnset =
     "ADMIN_TOKEN is not set, so the admin API and UI are closed. Set it with `wrangler secret put "
@@ -29,23 +29,6 @@ std::string cookie_value(const Request& r, std::string_view name) {
     }
   }
   return {};
-}
-
-std::string session_value(const Config& c, int64_t expires_ms) {
-  const std::string expiry = std::to_string(expires_ms);
-  return expiry + "." + to_hex(hmac_sha256(c.admin_secret, "session:" + expiry));
-}
-
-bool session_valid(const Config& c, std::string_view value, int64_t now_ms) {
-  const size_t dot = value.find('.');
-  if (dot == std::string_view::npos || c.admin_secret.empty()) return false;
-  int64_t expires = 0;
-  const std::string_view expiry = value.substr(0, dot);
-  const auto r = std::from_chars(expiry.data(), expiry.data() + expiry.size(), expires);
-  if (r.ec != std::errc() || r.ptr != expiry.data() + expiry.size()) return false;
-  if (expires <= now_ms || expires > now_ms + kSessionLifetimeMs) return false;
-  const std::string expected = session_value(c, expires);
-  return digest_equal(sha256(expected), sha256(value));
 }
 
 Plan admin_op(std::string_view op) {
@@ -183,6 +166,15 @@ Plan too_many_failures(int64_t wait_ms) {
       wait_ms);
 }
 
+std::string session_cookie(const Request& r, std::string_view value, int64_t max_age_s) {
+  std::string cookie = std::string(kSessionCookie) + "=" + std::string(value) +
+                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_s);
+  if (r.secure) cookie += "; Secure";
+  return cookie;
+}
+
+// A right token opens a session: the Durable Object records its id (shim: session.create)
+// before the cookie goes out.
 Plan session_login(const Config& c, const Request& r, RouterState& st, const std::string& address) {
   const json doc = parse_json(r.body);
   const json* token = get_field(doc, "token");
@@ -191,34 +183,81 @@ Plan session_login(const Config& c, const Request& r, RouterState& st, const std
     st.admin_failures.take(address, kAdminFailureRule, r.now_ms);
     return admin_error(401, "Wrong admin token.", "unauthorized");
   }
+  if (!is_session_id(r.nonce)) return admin_error(500, "No session id was given to the core.", "internal");
   const int64_t expires = r.now_ms + kSessionLifetimeMs;
-  Plan p = respond_json(200, {{"ok", true}, {"expires_ms", expires}});
-  std::string cookie = std::string(kSessionCookie) + "=" + session_value(c, expires) +
-                       "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(kSessionLifetimeMs / 1000);
-  if (r.secure) cookie += "; Secure";
-  p.header["headers"]["set-cookie"] = cookie;
-  p.header["headers"]["cache-control"] = "no-store";
+  Plan p = admin_op("session.create");
+  p.header["new_session"] = r.nonce;
+  p.header["expires_ms"] = expires;
+  p.header["response_headers"]["set-cookie"] =
+      session_cookie(r, session_cookie_value(c.session_key, r.nonce, expires), kSessionLifetimeMs / 1000);
   return p;
 }
 
-Plan session_logout(const Request& r) {
-  Plan p = respond_json(200, {{"ok", true}});
-  std::string cookie = std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
-  if (r.secure) cookie += "; Secure";
-  p.header["headers"]["set-cookie"] = cookie;
+// Logging out clears the cookie and, when it names a session, ends that session everywhere.
+Plan session_logout(const Request& r, const std::optional<std::string>& session) {
+  Plan p;
+  if (session) {
+    p = admin_op("session.end");
+    p.header["end_session"] = *session;
+    p.header["response_headers"]["set-cookie"] = session_cookie(r, "", 0);
+  } else {
+    p = respond_json(200, {{"ok", true}});
+    p.header["headers"]["set-cookie"] = session_cookie(r, "", 0);
+  }
   return p;
+}
+
+bool same_origin(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    const char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool is_json_type(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
+  return same_origin(type, "application/json");
+}
+
+// A cookie travels with whatever page makes the request, so a change made on the strength of
+// a cookie must come from this origin's own pages (the admin UI), and with a JSON body, which
+// a form or a "simple" cross-site request cannot send. SameSite=Strict is the first guard;
+// this one holds where a browser or a same-site page gets around it. Bearer calls need none.
+std::optional<Plan> cross_site_refusal(const Request& r, bool has_body) {
+  const std::string_view site = header(r, "sec-fetch-site");
+  const std::string_view origin = header(r, "origin");
+  if ((!site.empty() && site != "same-origin" && site != "none") ||
+      (!origin.empty() && !same_origin(origin, r.url_origin))) {
+    return admin_error(403, "Changes made with the session cookie must come from the admin UI's own origin.",
+                       "cross_site_request");
+  }
+  if (has_body && !is_json_type(header(r, "content-type"))) {
+    return admin_error(415, "Send the request body as application/json.", "unsupported_media_type");
+  }
+  return std::nullopt;
+}
+
+// The admin routes whose request carries a JSON body to read.
+bool writes_with_body(std::string_view method, std::string_view path) {
+  return (method == "POST" && (path == "/api/keys" || path == "/api/keys/check" || path == "/api/keys/enable" ||
+                               path == "/api/keys/disable")) ||
+         (method == "DELETE" && path == "/api/keys");
 }
 
 // The admin operations, once the caller is known to be the admin.
 Plan admin_route(const Config& c, const Request& r, std::string_view path) {
   const std::string_view m = r.method;
-  const bool writes = (m == "POST" && (path == "/api/keys" || path == "/api/keys/check" || path == "/api/keys/enable" ||
-                                       path == "/api/keys/disable")) ||
-                      (m == "DELETE" && path == "/api/keys");
+  const bool writes = writes_with_body(m, path);
   if (path == "/api/session" && m == "GET") return respond_json(200, {{"ok", true}});
   if (writes) {
-    if (!r.body_included) return need_body(c);
+    if (!r.body_included) return need_body(std::min(c.max_body_bytes, kAdminMaxBodyBytes));
     if (!is_valid_utf8(r.body)) return invalid_body("The request body is not valid UTF-8.");
+    if (auto refusal = json_refusal(Family::admin, r.body, kAdminJsonLimits)) return std::move(*refusal);
   }
   if (path == "/api/keys") {
     if (m == "GET") return admin_list(r);
@@ -253,30 +292,48 @@ Plan admin_route(const Config& c, const Request& r, std::string_view path) {
 
 Plan route_admin(const Config& c, const Request& r, std::string_view path, RouterState& st) {
   if (c.admin_tokens.empty()) return admin_error(503, kAdminTokenUnset, "admin_token_unset");
-  if (path == "/api/session" && r.method == "DELETE") return session_logout(r);
+  const std::optional<std::string> session = session_id(c.session_key, cookie_value(r, kSessionCookie), r.now_ms);
+  if (path == "/api/session" && r.method == "DELETE") {
+    if (session) {
+      if (auto refusal = cross_site_refusal(r, false)) return std::move(*refusal);
+    }
+    return session_logout(r, session);
+  }
   const std::string address = address_bucket(header(r, "cf-connecting-ip"));
   const bool login = path == "/api/session" && r.method == "POST";
-  // A valid session is a signed cookie nobody can guess, so it still works from an address
+  const std::string_view token = bearer(r);
+  const bool by_bearer = !login && c.admin_tokens.matches(token);
+  // A live session is a signed cookie nobody can guess, so it still works from an address
   // that is locked out; a login attempt never does.
-  const bool session = !login && session_valid(c, cookie_value(r, kSessionCookie), r.now_ms);
-  if (!session) {
+  const bool by_session = !login && !by_bearer && session.has_value();
+  if (!by_session) {
     if (const int64_t wait = st.admin_failures.wait_ms(address, kAdminFailureRule, r.now_ms)) {
       return too_many_failures(wait);
     }
   }
-  if (!login) {
-    const std::string_view token = bearer(r);
-    if (!session && !c.admin_tokens.matches(token)) {
-      // No credentials at all is the UI asking whether it is logged in: not an attempt.
-      if (!token.empty()) st.admin_failures.take(address, kAdminFailureRule, r.now_ms);
-      return admin_error(401, "Admin authentication required: send Authorization: Bearer <ADMIN_TOKEN>, or log in.",
-                         "unauthorized");
-    }
+  if (!login && !by_bearer && !by_session) {
+    // No credentials at all is the UI asking whether it is logged in: not an attempt.
+    if (!token.empty()) st.admin_failures.take(address, kAdminFailureRule, r.now_ms);
+    return admin_error(401, "Admin authentication required: send Authorization: Bearer <ADMIN_TOKEN>, or log in.",
+                       "unauthorized");
+  }
+  if (by_session && r.method != "GET" && r.method != "HEAD") {
+    if (auto refusal = cross_site_refusal(r, writes_with_body(r.method, path))) return std::move(*refusal);
   }
   if (auto refusal = body_refusal(Family::admin, r)) return std::move(*refusal);
-  if (!login) return admin_route(c, r, path);
-  if (!r.body_included) return need_body(c);
-  return session_login(c, r, st, address);
+  if (login) {
+    if (!r.body_included) return need_body(std::min(c.max_body_bytes, kLoginMaxBodyBytes));
+    return session_login(c, r, st, address);
+  }
+  Plan p = admin_route(c, r, path);
+  if (!by_session) return p;
+  // The cookie is genuine; whether its session is still live only the Durable Object knows:
+  // the shim asks it before carrying out the plan (and answers 401 when it has ended).
+  if (path == "/api/session" && r.method == "GET" && get_string(p.header, "action") == "respond") {
+    p = admin_op("session.status");
+  }
+  if (get_string(p.header, "action") == "admin") p.header["session"] = *session;
+  return p;
 }
 
 }  // namespace bal::detail

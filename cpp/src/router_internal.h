@@ -13,17 +13,23 @@ inline bool starts_with(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
 
-inline std::string_view header(const Request& r, std::string_view name) {
-  return get_string(r.headers, name);
-}
+// A request header's value ("" when absent).
+std::string_view header(const Request& r, std::string_view name);
 
 // The credentials of "Authorization: Bearer T" (the scheme in any case), or "".
 std::string_view bearer(const Request& r);
 
-Plan need_body(const Config& c);
+// Asks for the request's body, read up to `max_bytes`.
+Plan need_body(uint64_t max_bytes);
 
-// The answer when the request's body was too large or could not be read; nullopt otherwise.
+// The answer when the request's body was too large, could not be read or did not arrive in
+// time; nullopt otherwise.
 std::optional<Plan> body_refusal(Family family, const Request& r);
+
+// The answer when a JSON body the core is about to parse holds more values, or a container
+// more items, than `limits` allow (413); nullopt otherwise. Too deep a body is left to the
+// parser, whose 400 says where.
+std::optional<Plan> json_refusal(Family family, std::string_view body, const JsonLimits& limits);
 
 // `p` with a Retry-After header of `wait_ms`, rounded up to whole seconds.
 Plan with_retry_after(Plan p, int64_t wait_ms);

@@ -1,6 +1,6 @@
 #include "balancer/usage.h"
 
-#include "balancer/json.h"
+#include "balancer/rawjson.h"
 
 namespace bal {
 namespace {
@@ -29,7 +29,12 @@ size_t object_end(std::string_view s, size_t open) {
 }
 
 // Clamped: an upstream may send any number, and the counts are added together.
-int64_t count(const json& u, std::string_view name) { return get_int(u, name, 0, 0, kMaxSafeInteger); }
+int64_t count(raw::value u, std::string_view name) {
+  constexpr int64_t kMaxCount = 9007199254740991;  // 2^53 - 1
+  const auto v = u.get(name).as_double();
+  if (!v || !(*v > 0)) return 0;
+  return *v >= static_cast<double>(kMaxCount) ? kMaxCount : static_cast<int64_t>(*v);
+}
 
 }  // namespace
 
@@ -40,7 +45,8 @@ std::optional<Usage> usage_from_tail(std::string_view tail) {
     const size_t open = tail.find('{', at + kName.size());
     const size_t end = open == std::string_view::npos ? open : object_end(tail, open);
     if (end != std::string_view::npos) {
-      const json u = parse_json(tail.substr(open, end - open));
+      raw::document doc;
+      const raw::value u = doc.parse(tail.substr(open, end - open)) == raw::success ? doc.root() : raw::value();
       if (u.is_object()) {
         Usage out;
         out.prompt_tokens = count(u, "promptTokenCount");
@@ -59,7 +65,8 @@ std::optional<Usage> usage_from_tail(std::string_view tail) {
 bool answer_complete(std::string_view tail, bool sse) {
   if (!sse) {
     size_t end = tail.size();
-    while (end > 0 && (tail[end - 1] == ' ' || tail[end - 1] == '\n' || tail[end - 1] == '\r' || tail[end - 1] == '\t')) {
+    while (end > 0 &&
+           (tail[end - 1] == ' ' || tail[end - 1] == '\n' || tail[end - 1] == '\r' || tail[end - 1] == '\t')) {
       --end;
     }
     return end > 0 && (tail[end - 1] == '}' || tail[end - 1] == ']');

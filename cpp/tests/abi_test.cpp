@@ -1,138 +1,195 @@
-// Drives the C ABI natively, the way worker-shim/core.mjs does from JavaScript.
+// Drives the C ABI (balancer.h) natively, the way worker-shim/core.mjs does from JavaScript.
 #include <catch2/catch.hpp>
-
-#include <cstring>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "balancer.h"
-#include "balancer/frame.h"
+#include "balancer/json.h"
+#include "balancer/record.h"
 
-using bal::json;
+using bal::abi::F;
+using bal::abi::Op;
+using bal::abi::Reader;
+using bal::abi::Writer;
 
 namespace {
 
-struct Result {
-  int32_t rc;
-  json header;
-  std::string payload;
-};
+int32_t call(Op op, uint32_t handle, const std::string& in) {
+  return bal_call(static_cast<uint32_t>(op), handle, reinterpret_cast<const uint8_t*>(in.data()),
+                  static_cast<uint32_t>(in.size()));
+}
 
-Result run(uint32_t op, const json& header, const std::string& payload = "") {
+std::string result() {
+  return {reinterpret_cast<const char*>(bal_result_data()), bal_result_size()};
+}
+
+std::string configure_input() {
   std::string in;
-  bal::encode_frame(header, payload, in);
-  const int32_t rc = bal_call(op, reinterpret_cast<const uint8_t*>(in.data()), static_cast<uint32_t>(in.size()));
-  bal::Message m;
-  REQUIRE(bal::decode_frame(bal_result_data(), bal_result_size(), m));
-  return {rc, m.header, std::string(m.payload)};
+  Writer(in).bytes(F::BODY, R"({"ADMIN_TOKEN":"adm","AUTH_TOKENS":"t1","GEMINI_API_BASE":"https://up.example"})");
+  return in;
+}
+
+std::string head(const std::string& method, const std::string& path, const std::string& headers) {
+  std::string in;
+  Writer(in)
+      .str(F::METHOD, method)
+      .str(F::PATH, path)
+      .str(F::HEADERS, headers)
+      .num(F::NOW, 1.7e12)
+      .str(F::RANDOM, "00");
+  return in;
+}
+
+int64_t open_count() {
+  REQUIRE(call(Op::OPEN_COUNT, 0, "") == BAL_OK);
+  const std::string r = result();
+  return Reader(r).integer(F::COUNT, -1, -1, 1000000);
 }
 
 }  // namespace
 
-TEST_CASE("ABI version", "[abi]") { CHECK(bal_abi_version() == BAL_ABI_VERSION); }
-
-TEST_CASE("malformed frames and unknown ops are errors, not traps", "[abi]") {
-  const uint8_t short_frame[] = {1, 2};
-  CHECK(bal_call(BAL_OP_ROUTE, short_frame, 2) == BAL_ERR_BAD_FRAME);
-  const uint8_t too_long[] = {200, 0, 0, 0, '{', '}'};
-  CHECK(bal_call(BAL_OP_ROUTE, too_long, sizeof too_long) == BAL_ERR_BAD_FRAME);
-  const uint8_t not_object[] = {2, 0, 0, 0, '[', ']'};
-  CHECK(bal_call(BAL_OP_ROUTE, not_object, sizeof not_object) == BAL_ERR_BAD_FRAME);
-  CHECK(bal_call(BAL_OP_ROUTE, nullptr, 0) == BAL_ERR_BAD_FRAME);
-  CHECK(run(999, json::object()).rc == BAL_ERR_UNKNOWN_OP);
-  const uint8_t empty_header[] = {0, 0, 0, 0};
-  CHECK(bal_call(BAL_OP_POOL_STATUS, empty_header, 4) == BAL_OK);
+TEST_CASE("ABI: version, and the tables the shim builds its own from", "[abi]") {
+  CHECK(bal_abi_version() == BAL_ABI_VERSION);
+  bal_describe();
+  const std::string d = result();
+  CHECK(d.rfind("abi " + std::to_string(BAL_ABI_VERSION) + "\n", 0) == 0);
+  for (const char* line : {"op OPEN 2\n", "field BODY 6 bytes\n", "field TASK 19 rec\n", "action STREAM 5\n",
+                           "task FETCH 1\n", "event UPSTREAM_HEAD 3\n", "flag EVENTS_PENDING 1\n", "reason TIMEOUT 3\n",
+                           "header x-goog-api-key\n", "upstream_header x-goog-upload-url\n", "config MODEL_MAP\n"}) {
+    INFO(line);
+    CHECK(d.find(line) != std::string::npos);
+  }
 }
 
-TEST_CASE("configure, load a pool, select, classify, and the pool learns", "[abi]") {
-  REQUIRE(run(BAL_OP_CONFIGURE, {{"admin_token", "adm"}, {"auth_tokens", "t1"}}).header["clients_set"] == true);
+TEST_CASE("ABI: a request through bal_call, and every way to get it wrong", "[abi]") {
+  REQUIRE(call(Op::CONFIGURE, 0, configure_input()) == BAL_OK);
+  std::string pool;
+  Writer(pool).num(F::SEED, 0).num(F::NOW, 1.7e12).bytes(F::BODY, "K 7 AIzaSyA1234567890abcdefghijklmnopqrstuv a\n");
+  REQUIRE(call(Op::POOL_LOAD, 0, pool) == BAL_OK);
+  const std::string loaded = result();
+  CHECK(Reader(loaded).num(F::OK) == 1);
+  CHECK(Reader(loaded).num(F::COUNT) == 1);
+  const int64_t before = open_count();
+
+  REQUIRE(call(Op::OPEN, 0, head("GET", "/v1beta/models", "x-goog-api-key\nt1\n")) == BAL_OK);
+  std::string out = result();
+  const Reader action(out);
+  const auto handle = static_cast<uint32_t>(action.num(F::HANDLE));
+  CHECK(handle != 0);
+  CHECK(action.num(F::KIND) == static_cast<double>(bal::abi::ActionKind::TASKS));
+  int fetches = 0;
+  for (Reader task : action.records(F::TASK)) {
+    ++fetches;
+    CHECK(task.num(F::KIND) == static_cast<double>(bal::abi::TaskKind::FETCH));
+    CHECK(task.str(F::URL) == "https://up.example/v1beta/models");
+    CHECK(bal::abi::header_value(task.str(F::HEADERS), "x-goog-api-key") == "AIzaSyA1234567890abcdefghijklmnopqrstuv");
+  }
+  CHECK(fetches == 1);
+  CHECK(open_count() == before + 1);
+
+  // An event for another slot or a malformed record is refused without ending the request.
+  CHECK(call(Op::FEED, handle, std::string("\x01\x00\x08\x00\x00\x00", 6)) == BAL_ERR_BAD_INPUT);
+  CHECK(call(Op::FEED, handle + 1000, "") == BAL_ERR_BAD_HANDLE);
+  CHECK(call(Op::CHUNK, handle + 1000, "x") == BAL_ERR_BAD_HANDLE);
+  CHECK(call(Op::END, handle + 1000, "") == BAL_ERR_BAD_HANDLE);
+  CHECK(bal_call(999, 0, nullptr, 0) == BAL_ERR_UNKNOWN_OP);
+
+  std::string ev;
+  Writer(ev)
+      .num(F::KIND, static_cast<double>(bal::abi::EventKind::UPSTREAM_HEAD))
+      .num(F::SLOT, 0)
+      .num(F::STATUS, 200)
+      .str(F::HEADERS, "content-type\napplication/json\n");
+  REQUIRE(call(Op::FEED, handle, ev) == BAL_OK);
+  out = result();
+  // A JSON answer is read whole, then answered.
+  CHECK(Reader(out).num(F::KIND) == static_cast<double>(bal::abi::ActionKind::READ_UPSTREAM));
+  CHECK(Reader(out).num(F::SLOT) == 0);
+  ev.clear();
+  Writer(ev).num(F::KIND, static_cast<double>(bal::abi::EventKind::UPSTREAM_BODY)).num(F::SLOT, 0).bytes(
+      F::BODY, R"({"models":[]})");
+  REQUIRE(call(Op::FEED, handle, ev) == BAL_OK);
+  out = result();
+  CHECK(Reader(out).num(F::KIND) == static_cast<double>(bal::abi::ActionKind::RESPOND));
+  CHECK(Reader(out).num(F::STATUS) == 200);
+  // A native answer goes back as the shim read it: the action does not carry it again.
+  CHECK_FALSE(Reader(out).has(F::BODY));
+  CHECK(static_cast<uint32_t>(Reader(out).num(F::FLAGS)) ==
+        (bal::abi::FLAG_EVENTS_PENDING | bal::abi::FLAG_BODY_AS_READ));
+  CHECK(open_count() == before);
+
+  REQUIRE(call(Op::EVENTS, 0, "") == BAL_OK);
+  out = result();
+  const bal::json events = bal::parse_json(Reader(out).bytes(F::BODY));
+  REQUIRE(events["keys"].size() == 1);
+  CHECK(events["keys"][0]["id"] == 7);
+  CHECK(events["keys"][0]["requests"] == 1);
+  CHECK(events["families"][0]["family"] == "gemini");
+
+  // A request closed before its end is gone; closing twice is harmless.
+  REQUIRE(call(Op::OPEN, 0, head("GET", "/v1beta/models", "x-goog-api-key\nt1\n")) == BAL_OK);
+  out = result();
+  const auto h2 = static_cast<uint32_t>(Reader(out).num(F::HANDLE));
+  CHECK(call(Op::CLOSE, h2, "") == BAL_OK);
+  CHECK(call(Op::CLOSE, h2, "") == BAL_OK);
+  CHECK(open_count() == before);
+  // A request answered at once leaves nothing open.
+  REQUIRE(call(Op::OPEN, 0, head("GET", "/nothing", "")) == BAL_OK);
+  CHECK(open_count() == before);
+}
+
+TEST_CASE("ABI: REDACT and CLASSIFY", "[abi]") {
+  REQUIRE(call(Op::REDACT, 0, "key AIzaSyA1234567890abcdefghijklmnopqrstuv here") == BAL_OK);
+  CHECK(result() == "key AIzaSy…[redacted] here");
+  std::string in;
+  Writer(in)
+      .num(F::STATUS, 429)
+      .str(F::MODEL, "m")
+      .num(F::NOW, 1000)
+      .bytes(
+          F::BODY,
+          R"({"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"x","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"5s"}]}})");
+  REQUIRE(call(Op::CLASSIFY, 0, in) == BAL_OK);
+  const std::string out = result();
+  const bal::json v = bal::parse_json(Reader(out).bytes(F::BODY));
+  CHECK(v["outcome"] == "quota_other");
+  CHECK(v["group"] == "rate_limited");
+  CHECK(v["action"] == "cooldown");
+  CHECK(v["scope"] == "m");
+  CHECK(v["until_ms"] == 6000);
+  CHECK(v["dead"] == false);
+  CHECK(v["revive"] == true);
+}
+
+TEST_CASE("ABI: a pool at a version takes the changes from that version only", "[abi]") {
   const std::string k1 = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
   const std::string k2 = "AIzaSyB1234567890abcdefghijklmnopqrstuv";
-  const auto load = run(BAL_OP_POOL_LOAD, {{"seed", 0}}, "K 1 " + k1 + " a\nK 2 " + k2 + " a\n");
-  REQUIRE(load.header["ok"] == true);
-  CHECK(load.header["count"] == 2);
-
-  const auto pick = run(BAL_OP_SELECT, {{"model", "m"}, {"now_ms", 1000}, {"exclude", json::array()}});
-  REQUIRE(pick.header["id"].is_number());
-  const int64_t id = pick.header["id"];
-  CHECK(pick.header["key"] == (id == 1 ? k1 : k2));
-
-  const std::string dead =
-      R"({"error":{"code":400,"message":"API key not valid.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}})";
-  const auto verdict = run(BAL_OP_CLASSIFY, {{"status", 400}, {"model", "m"}, {"now_ms", 1000}, {"key_id", id}}, dead);
-  CHECK(verdict.header["outcome"] == "key_invalid");
-  CHECK(verdict.header["dead"] == true);
-  CHECK(verdict.header["action"] == "disable");
-
-  for (int i = 0; i < 4; ++i) {
-    const auto next = run(BAL_OP_SELECT, {{"model", "m"}, {"now_ms", 1000}});
-    CHECK(next.header["id"] == (id == 1 ? 2 : 1));
+  const auto pool_call = [](Op op, const std::function<void(Writer&)>& fields) {
+    std::string in;
+    Writer w(in);
+    fields(w);
+    REQUIRE(call(op, 0, in) == BAL_OK);
+    const std::string out = result();
+    const Reader r(out);
+    return std::vector<double>{r.num(F::OK), r.num(F::VERSION), r.num(F::COUNT), r.num(F::MEMBERS)};
+  };
+  CHECK(pool_call(Op::POOL_LOAD, [&](Writer& w) {
+          w.num(F::SEED, 0).num(F::VERSION, 7).num(F::NOW, 1000).bytes(F::BODY, "W 0 0\nK 1 " + k1 + " a\n");
+        }) == std::vector<double>{1, 7, 1, 1});
+  CHECK(pool_call(Op::POOL_APPLY, [&](Writer& w) {
+          w.num(F::FROM, 6).num(F::TO, 8).num(F::NOW, 1000).bytes(F::BODY, "K 2 " + k2 + " a\n");
+        }) == std::vector<double>{0, 7, 1, 1});
+  CHECK(pool_call(Op::POOL_APPLY, [&](Writer& w) {
+          w.num(F::FROM, 7).num(F::TO, 8).num(F::NOW, 1000).bytes(F::BODY, "K 2 " + k2 + " a\nD 1\n");
+        }) == std::vector<double>{1, 8, 1, 1});
+  // A request picks the one key left.
+  REQUIRE(call(Op::CONFIGURE, 0, configure_input()) == BAL_OK);
+  REQUIRE(call(Op::OPEN, 0, head("GET", "/v1beta/models", "x-goog-api-key\nt1\n")) == BAL_OK);
+  const std::string out = result();
+  const Reader action(out);
+  for (Reader task : action.records(F::TASK)) {
+    CHECK(bal::abi::header_value(task.str(F::HEADERS), "x-goog-api-key") == k2);
   }
-  const auto none = run(BAL_OP_SELECT, {{"model", "m"}, {"now_ms", 1000}, {"exclude", {1, 2}}});
-  CHECK(none.header["id"].is_null());
-  CHECK(none.header["pool"]["disabled"] == 1);
-
-  REQUIRE(run(BAL_OP_POOL_EVENT, {{"id", id == 1 ? 2 : 1}, {"action", "cooldown"}, {"model", "m"}, {"until_ms", 6000}, {"now_ms", 1000}}).rc ==
-          BAL_OK);
-  const auto status = run(BAL_OP_POOL_STATUS, {{"model", "m"}, {"now_ms", 1000}});
-  CHECK(status.header["active"] == 0);
-  CHECK(status.header["retry_after_ms"] == 5000);
-}
-
-TEST_CASE("route, parse keys, mask, redact and error plans through the ABI", "[abi]") {
-  run(BAL_OP_CONFIGURE, {{"admin_token", "adm"}, {"auth_tokens", "t1"}});
-  const auto plan = run(BAL_OP_ROUTE, {{"method", "GET"}, {"path", "/v1beta/models"}, {"headers", {{"x-goog-api-key", "t1"}}}});
-  CHECK(plan.header["action"] == "upstream");
-
-  const std::string k = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
-  const auto keys = run(BAL_OP_PARSE_KEYS, json::object(), k + "\n" + k + "\nnope");
-  CHECK(keys.header["keys"] == json{k});
-  CHECK(keys.header["duplicates"] == 1);
-  CHECK(run(BAL_OP_MASK, {{"keys", {k, 5}}}).header["masked"] == json{"AIzaSy…stuv", ""});
-  CHECK(run(BAL_OP_REDACT, json::object(), "x " + k).payload == "x AIzaSy…[redacted]");
-
-  const auto err = run(BAL_OP_ERROR, {{"family", "gemini"}, {"status", 429}, {"message", "slow down"}});
-  CHECK(err.header["status"] == 429);
-  CHECK(bal::parse_json(err.payload)["error"]["status"] == "RESOURCE_EXHAUSTED");
-}
-
-TEST_CASE("stream handles: unknown ones are refused, counts stay balanced", "[abi]") {
-  const uint32_t before = bal_stream_count();
-  CHECK(bal_stream_push(123456, nullptr, 0) == BAL_ERR_BAD_HANDLE);
-  CHECK(bal_stream_finish(123456) == BAL_ERR_BAD_HANDLE);
-  bal_stream_close(123456);
-  std::string in;
-  bal::encode_frame({{"kind", "no-such-kind"}}, "", in);
-  CHECK(bal_stream_open(reinterpret_cast<const uint8_t*>(in.data()), static_cast<uint32_t>(in.size())) == 0);
-  CHECK(bal_stream_count() == before);
-}
-
-TEST_CASE("numbers in headers past any integer's range are clamped (fuzz regression)", "[abi]") {
-  // tests/fuzz-corpus/abi/regression-huge-numbers: casting these to integers was undefined behaviour.
-  const auto v = run(BAL_OP_CLASSIFY, {{"status", 1e300},
-                                       {"now_ms", -1e300},
-                                       {"attempts", 1e300},
-                                       {"server_failures", 1e300},
-                                       {"elapsed_ms", 1e300},
-                                       {"key_id", 1e300}});
-  CHECK(v.rc == BAL_OK);
-  CHECK(v.header["retry"] == false);
-  const auto t = run(BAL_OP_TRANSLATE, {{"kind", "chat"}, {"status", 429}, {"now_ms", 1.7e22}, {"retry_after_ms", 1e300}},
-                     R"({"error":{"message":"slow"}})");
-  CHECK(t.rc == BAL_OK);
-  CHECK(t.header["headers"]["retry-after"] == "8640000000000");
-  CHECK(run(BAL_OP_POOL_EVENT, {{"id", -1e300}, {"until_ms", 1e300}, {"now_ms", 1e300}}).rc == BAL_OK);
-  CHECK(run(BAL_OP_POOL_LOAD, {{"seed", -5}}, "").rc == BAL_OK);
-  CHECK(run(BAL_OP_ERROR, {{"family", "openai"}, {"status", 1e300}}).rc == BAL_OK);
-  CHECK(run(BAL_OP_CONFIGURE, {{"max_body_bytes", 1e300}}).rc == BAL_OK);
-  CHECK(run(BAL_OP_ROUTE, {{"method", "GET"}, {"path", "/api/stats"}, {"now_ms", 1e300}}).rc == BAL_OK);
-}
-
-TEST_CASE("alloc and free", "[abi]") {
-  void* p = bal_alloc(0);
-  REQUIRE(p != nullptr);
-  bal_free(p);
-  p = bal_alloc(1 << 20);
-  REQUIRE(p != nullptr);
-  std::memset(p, 0, 1 << 20);
-  bal_free(p);
+  CHECK(call(Op::CLOSE, static_cast<uint32_t>(action.num(F::HANDLE)), "") == BAL_OK);
 }

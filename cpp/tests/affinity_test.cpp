@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "balancer/affinity.h"
 #include "balancer/pool.h"
 
@@ -21,13 +23,53 @@ TEST_CASE("thought signatures in native and OpenAI bodies", "[affinity]") {
   CHECK(bal::thought_signatures(R"({"thoughtSignature": 5})").empty());
 }
 
+// The plain way to find them: every occurrence of either name, then its string value.
+std::vector<std::string_view> signatures_the_slow_way(std::string_view text) {
+  std::vector<std::pair<size_t, std::string_view>> found;
+  for (std::string_view field : {std::string_view("\"thoughtSignature\""), std::string_view("\"thought_signature\"")}) {
+    for (size_t at = text.find(field); at != std::string_view::npos; at = text.find(field, at + 1)) {
+      size_t i = at + field.size();
+      while (i < text.size() && std::string_view(" \t\n\r:").find(text[i]) != std::string_view::npos) ++i;
+      if (i >= text.size() || text[i] != '"') continue;
+      size_t end = i + 1;
+      while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
+      if (end >= text.size() || end == i + 1) continue;
+      found.emplace_back(at, text.substr(i + 1, end - i - 1));
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string_view> out;
+  for (const auto& [at, sig] : found) out.push_back(sig);
+  return out;
+}
+
+TEST_CASE("thought signatures are found wherever they are, among lookalikes", "[affinity]") {
+  const std::string_view pieces[] = {"\"thoughtSignature\": \"A1\"", "\"thought_signature\":\"B2\"", "ignature\"",
+                                     "\"Signature\":\"x\"",          "Signature\"",                  "\\\"",
+                                     "\"thoughtSignature\":5",       "说明 ",                        "quotes \" and ",
+                                     "\"thoughtSignature\":\"\"",    "\"thoughtSignature\" :\"C\\\"3\""};
+  uint32_t seed = 12345;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    for (int k = 0; k < 12; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      text += pieces[(seed >> 16) % std::size(pieces)];
+    }
+    INFO(text);
+    CHECK(bal::thought_signatures(text) == signatures_the_slow_way(text));
+  }
+}
+
 TEST_CASE("learned resources and signatures route later requests", "[affinity]") {
   bal::Affinity a;
   CHECK(a.empty());
   std::vector<std::string> created;
-  a.learn(R"({"file": {"name": "files/abc-123", "uri": "https://x/v1beta/files/abc-123"}})", 7, &created);
+  a.learn("POST", "/upload/v1beta/files",
+          R"({"file": {"name": "files/abc-123", "uri": "https://x/v1beta/files/abc-123"}})", 7, &created);
   CHECK(created == std::vector<std::string>{"files/abc-123"});
-  a.learn(R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f"},"thoughtSignature":"SIG"}]}}]})", 9, &created);
+  a.learn("POST", "/v1beta/models/m:generateContent",
+          R"({"candidates":[{"content":{"parts":[{"functionCall":{"name":"f"},"thoughtSignature":"SIG"}]}}]})", 9,
+          &created);
   CHECK(created.size() == 1);
   CHECK(a.key_for("/v1beta/files/abc-123", "") == 7);
   CHECK(a.key_for("/v1beta/models/m:generateContent",
@@ -36,14 +78,72 @@ TEST_CASE("learned resources and signatures route later requests", "[affinity]")
   CHECK_FALSE(a.key_for("/v1beta/files/other", ""));
   // Learning the same resource again reports nothing new.
   created.clear();
-  a.learn(R"({"name": "files/abc-123"})", 7, &created);
+  a.learn("GET", "/v1beta/files/abc-123", R"({"name": "files/abc-123"})", 7, &created);
   CHECK(created.empty());
+}
+
+TEST_CASE("what an answer may teach follows from the request, not from the answer", "[affinity]") {
+  using bal::Lesson;
+  struct Row {
+    const char* method;
+    const char* path;
+    Lesson lesson;
+  };
+  const Row rows[] = {
+      {"POST", "/upload/v1beta/files", Lesson::created},
+      {"PUT", "/upload/v1/files", Lesson::created},
+      {"GET", "/v1beta/files/abc-1", Lesson::described},
+      {"POST", "/v1beta/cachedContents", Lesson::created},
+      {"GET", "/v1alpha/cachedContents/c9", Lesson::described},
+      {"PATCH", "/v1beta/cachedContents/c9", Lesson::described},
+      {"POST", "/v1beta/models/gemini-3-pro-preview:generateContent", Lesson::signatures},
+      {"POST", "/v1beta/models/gemini-3-pro-preview:streamGenerateContent", Lesson::signatures},
+      {"GET", "/v1beta/files", Lesson::nothing},  // a list
+      {"GET", "/v1beta/cachedContents", Lesson::nothing},
+      {"DELETE", "/v1beta/files/abc-1", Lesson::nothing},
+      {"GET", "/v1beta/files/abc-1:download", Lesson::nothing},
+      {"POST", "/v1beta/files", Lesson::created},
+      {"GET", "/upload/v1beta/files/abc", Lesson::nothing},
+      {"POST", "/v1beta/models/m:countTokens", Lesson::nothing},
+      {"POST", "/v1beta/models/m:embedContent", Lesson::nothing},
+      {"GET", "/v1beta/models/m", Lesson::nothing},
+      {"POST", "/v1beta/batches", Lesson::nothing},
+  };
+  for (const Row& row : rows) {
+    INFO(row.method << " " << row.path);
+    CHECK(bal::lesson_for(row.method, row.path) == row.lesson);
+  }
+}
+
+TEST_CASE("a model that echoes a resource name teaches nothing about it", "[affinity]") {
+  bal::Affinity a;
+  std::vector<std::string> created;
+  a.learn("POST", "/upload/v1beta/files", R"({"file": {"name": "files/victim"}})", 1, &created);
+  REQUIRE(a.key_for("/v1beta/files/victim", "") == 1);
+  // Another client asks a model, on key 2, to repeat the name in every way it can.
+  const std::string echo =
+      R"({"candidates":[{"content":{"parts":[{"text":"/files/victim "files/victim" /files/victim"}]}}],)"
+      R"("name":"files/victim","file":{"name":"files/victim"}})";
+  a.learn("POST", "/v1beta/models/m:generateContent", echo, 2, &created);
+  a.learn("POST", "/v1beta/models/m:streamGenerateContent", echo, 2, &created);
+  a.learn("POST", "/v1beta/models/m:countTokens", echo, 2, &created);
+  CHECK(a.key_for("/v1beta/files/victim", "") == 1);
+  CHECK(created == std::vector<std::string>{"files/victim"});
+  // A description names the resource the path asked for, or teaches nothing.
+  a.learn("GET", "/v1beta/files/mine", R"({"name": "files/victim"})", 2, &created);
+  a.learn("GET", "/v1beta/files/victim2", R"({"name": "files/victim"})", 2, &created);
+  CHECK(a.key_for("/v1beta/files/victim", "") == 1);
+  // A cache created on key 3 is learnt from its create answer, with nothing else of it.
+  a.learn("POST", "/v1beta/cachedContents", R"({"name": "cachedContents/c1", "model": "files/victim"})", 3, &created);
+  CHECK(a.key_for("/v1beta/cachedContents/c1", "") == 3);
+  CHECK(a.key_for("/v1beta/files/victim", "") == 1);
 }
 
 TEST_CASE("signatures are bounded", "[affinity]") {
   bal::Affinity a;
   for (size_t i = 0; i < bal::Affinity::kMaxSignatures + 10; ++i) {
-    a.learn("{\"thoughtSignature\": \"s" + std::to_string(i) + "\"}", 1, nullptr);
+    a.learn("POST", "/v1beta/models/m:generateContent", "{\"thoughtSignature\": \"s" + std::to_string(i) + "\"}", 1,
+            nullptr);
   }
   CHECK(a.signature_count() == bal::Affinity::kMaxSignatures);
   CHECK_FALSE(a.key_for("", "{\"thoughtSignature\": \"s0\"}"));
@@ -61,5 +161,5 @@ TEST_CASE("the pool prefers the affinity key while it is usable", "[affinity]") 
   // A cooling or already-tried key is not forced.
   CHECK(pool.at(*pool.select("m", 1000, {}, 2)).id != 2);
   CHECK(pool.at(*pool.select("m", 1000, {3}, 3)).id != 3);
-  CHECK_FALSE(pool.load("A 9 files/x\n", 0));
+  CHECK_FALSE(pool.load("A 9\n", 0));
 }

@@ -1,6 +1,7 @@
+#include "balancer/classify.h"
+
 #include <catch2/catch.hpp>
 
-#include "balancer/classify.h"
 #include "balancer/pacific.h"
 
 using bal::KeyAction;
@@ -45,17 +46,24 @@ TEST_CASE("dead keys are disabled and retried elsewhere", "[classify]") {
   };
   const std::string suspended_key = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
   const Row rows[] = {
-      {400, error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", error_info("API_KEY_INVALID")),
+      {400,
+       error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
+                  error_info("API_KEY_INVALID")),
        Outcome::key_invalid},
-      {400, error_body(400, "INVALID_ARGUMENT", "API key expired. Please renew the API key.", error_info("API_KEY_INVALID")),
+      {400,
+       error_body(400, "INVALID_ARGUMENT", "API key expired. Please renew the API key.", error_info("API_KEY_INVALID")),
        Outcome::key_invalid},
-      {400, error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."), Outcome::key_invalid},
+      {400, error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key."),
+       Outcome::key_invalid},
       {403, error_body(403, "PERMISSION_DENIED", "Your API key was reported as leaked. Please use another API key."),
        Outcome::key_leaked},
-      {403, error_body(403, "PERMISSION_DENIED", "Permission denied: Consumer 'api_key:" + suspended_key + "' has been suspended.",
-                       error_info("CONSUMER_SUSPENDED")),
+      {403,
+       error_body(403, "PERMISSION_DENIED",
+                  "Permission denied: Consumer 'api_key:" + suspended_key + "' has been suspended.",
+                  error_info("CONSUMER_SUSPENDED")),
        Outcome::key_suspended},
-      {403, error_body(403, "PERMISSION_DENIED", "Requests to this API are blocked.", error_info("API_KEY_SERVICE_BLOCKED")),
+      {403,
+       error_body(403, "PERMISSION_DENIED", "Requests to this API are blocked.", error_info("API_KEY_SERVICE_BLOCKED")),
        Outcome::key_blocked},
   };
   for (const Row& row : rows) {
@@ -69,10 +77,70 @@ TEST_CASE("dead keys are disabled and retried elsewhere", "[classify]") {
   }
 }
 
+TEST_CASE("text Google quotes from the client never marks a key dead", "[classify]") {
+  // Google repeats client-chosen names and values in its 400s: a message that contains the
+  // words of a dead-key answer is the client's doing unless the structure says otherwise.
+  const std::string bad_request =
+      R"([{"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"description":"x"}]}])";
+  const std::string quoted[] = {
+      R"(Invalid JSON payload received. Unknown name \"API key not valid\": Cannot bind query parameter. Field 'API key not valid' could not be found in request message.)",
+      R"(Invalid JSON payload received. Unknown name \"Your API key was reported as leaked. Please use another API key.\": Cannot find field.)",
+      R"(Invalid value at 'contents[0].parts[1].inline_data.data' (TYPE_BYTES), Base64 decoding failed for \"API key expired. Please renew the API key.\")",
+      R"(Invalid JSON payload received. Unknown name \"Permission denied: Consumer 'api_key:AIzaSyAAAAAAAAAAAA' has been suspended.\": Cannot find field.)",
+  };
+  for (const std::string& message : quoted) {
+    for (int status : {400, 401, 403}) {
+      for (const std::string& details : {std::string("[]"), bad_request}) {
+        INFO(status << " " << message);
+        const auto v = bal::classify_upstream(status, error_body(status, "INVALID_ARGUMENT", message, details), kNow);
+        CHECK_FALSE(bal::is_dead(v.outcome));
+        CHECK(v.action == KeyAction::none);
+        CHECK_FALSE(v.retry);
+      }
+    }
+  }
+  // The whole leaked message, but as a 400 or with another status name, is not Google's answer.
+  CHECK(bal::classify_upstream(
+            400,
+            error_body(400, "INVALID_ARGUMENT", "Your API key was reported as leaked. Please use another API key."),
+            kNow)
+            .outcome == Outcome::client_error);
+  // A reason Google sends with another status does not count either.
+  CHECK(bal::classify_upstream(400, error_body(400, "INVALID_ARGUMENT", "x", error_info("CONSUMER_SUSPENDED")), kNow)
+            .outcome == Outcome::client_error);
+}
+
+TEST_CASE("an ErrorInfo printed without its @type still names the reason", "[classify]") {
+  const auto v =
+      bal::classify_upstream(400,
+                             error_body(400, "INVALID_ARGUMENT", "API Key not found. Please pass a valid API key.",
+                                        R"([{"reason":"API_KEY_INVALID","domain":"googleapis.com"}])"),
+                             kNow);
+  CHECK(v.outcome == Outcome::key_invalid);
+}
+
+TEST_CASE("a 401 blames no key: a bad pool key is a 400, a 401 is about OAuth", "[classify]") {
+  const std::string oauth =
+      R"([{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCESS_TOKEN_TYPE_UNSUPPORTED","domain":"googleapis.com"}])";
+  const std::string missing =
+      R"([{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"CREDENTIALS_MISSING","domain":"googleapis.com"}])";
+  for (const std::string& details : {oauth, missing, std::string("[]")}) {
+    const auto v = bal::classify_upstream(
+        401, error_body(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", details), kNow);
+    INFO(details);
+    CHECK(v.outcome == Outcome::unauthenticated);
+    CHECK(v.action == KeyAction::none);
+    CHECK_FALSE(v.retry);
+    CHECK(v.until_ms == 0);
+  }
+}
+
 TEST_CASE("per-minute quota cools the key down for retryDelay", "[classify]") {
-  const auto v = bal::classify_upstream(
-      429, error_body(429, "RESOURCE_EXHAUSTED", "quota", quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "28s")),
-      kNow);
+  const auto v =
+      bal::classify_upstream(429,
+                             error_body(429, "RESOURCE_EXHAUSTED", "quota",
+                                        quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "28s")),
+                             kNow);
   CHECK(v.outcome == Outcome::quota_minute);
   CHECK(v.retry);
   CHECK(v.action == KeyAction::cooldown);
@@ -83,17 +151,20 @@ TEST_CASE("per-minute quota cools the key down for retryDelay", "[classify]") {
 
 TEST_CASE("per-minute cooldowns are bounded", "[classify]") {
   const auto tiny = bal::classify_upstream(
-      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "0.01s")), kNow);
+      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "0.01s")),
+      kNow);
   CHECK(tiny.until_ms == kNow + bal::kMinCooldownMs);
   const auto huge = bal::classify_upstream(
-      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "86400s")), kNow);
+      429, error_body(429, "RESOURCE_EXHAUSTED", "q", quota("GenerateRequestsPerMinutePerProjectPerModel", "86400s")),
+      kNow);
   CHECK(huge.until_ms == kNow + bal::kMaxMinuteCooldownMs);
 }
 
 TEST_CASE("per-day quota cools down until midnight Pacific, whatever retryDelay says", "[classify]") {
-  const auto v = bal::classify_upstream(
-      429, error_body(429, "RESOURCE_EXHAUSTED", "retry in 30s", quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s")),
-      kNow);
+  const auto v = bal::classify_upstream(429,
+                                        error_body(429, "RESOURCE_EXHAUSTED", "retry in 30s",
+                                                   quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier", "30s")),
+                                        kNow);
   CHECK(v.outcome == Outcome::quota_day);
   CHECK(v.action == KeyAction::cooldown);
   CHECK(v.until_ms == bal::next_pacific_midnight_ms(kNow));
@@ -101,7 +172,8 @@ TEST_CASE("per-day quota cools down until midnight Pacific, whatever retryDelay 
 }
 
 TEST_CASE("a 429 without quota details still cools down briefly", "[classify]") {
-  const auto v = bal::classify_upstream(429, error_body(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted"), kNow);
+  const auto v =
+      bal::classify_upstream(429, error_body(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted"), kNow);
   CHECK(v.outcome == Outcome::quota_other);
   CHECK(v.retry);
   CHECK(v.until_ms == kNow + bal::kDefaultQuotaCooldownMs);
@@ -114,9 +186,11 @@ TEST_CASE("the client's own mistakes never touch a key", "[classify]") {
   CHECK_FALSE(location.retry);
   CHECK(location.action == KeyAction::none);
 
-  const auto bad = bal::classify_upstream(
-      400, error_body(400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unknown name \\\"foo\\\": Cannot find field."),
-      kNow);
+  const auto bad =
+      bal::classify_upstream(400,
+                             error_body(400, "INVALID_ARGUMENT",
+                                        "Invalid JSON payload received. Unknown name \\\"foo\\\": Cannot find field."),
+                             kNow);
   CHECK(bad.outcome == Outcome::client_error);
   CHECK_FALSE(bad.retry);
   CHECK(bad.action == KeyAction::none);
@@ -142,7 +216,7 @@ TEST_CASE("non-JSON and empty error bodies are classified by status", "[classify
   CHECK(bal::classify_upstream(429, "", kNow).outcome == Outcome::quota_other);
   const auto v = bal::classify_upstream(401, "{}", kNow);
   CHECK(v.outcome == Outcome::unauthenticated);
-  CHECK(v.all_models);
+  CHECK(v.action == KeyAction::none);
 }
 
 TEST_CASE("durations parse as protobuf Duration strings", "[classify]") {
@@ -186,16 +260,11 @@ TEST_CASE("retry budgeting: keys up to max_attempts, server errors twice, a time
     int64_t delay_ms;
   };
   const Row rows[] = {
-      {&dead, {1, 8, 0, 0}, true, 0},
-      {&dead, {7, 8, 0, 0}, true, 0},
-      {&dead, {8, 8, 0, 0}, false, 0},
-      {&dead, {2, 8, 0, bal::kAttemptBudgetMs}, false, 0},
-      {&server, {1, 8, 1, 0}, true, 300},
-      {&server, {2, 8, 2, 400}, true, 1000},
-      {&server, {3, 8, 3, 1500}, false, 0},
-      {&server, {1, 8, 1, bal::kAttemptBudgetMs - 100}, false, 300},
-      {&server, {1, 1, 1, 0}, false, 0},
-      {&client, {1, 8, 0, 0}, false, 0},
+      {&dead, {1, 8, 0, 0}, true, 0},       {&dead, {7, 8, 0, 0}, true, 0},
+      {&dead, {8, 8, 0, 0}, false, 0},      {&dead, {2, 8, 0, bal::kAttemptBudgetMs}, false, 0},
+      {&server, {1, 8, 1, 0}, true, 300},   {&server, {2, 8, 2, 400}, true, 1000},
+      {&server, {3, 8, 3, 1500}, false, 0}, {&server, {1, 8, 1, bal::kAttemptBudgetMs - 100}, false, 300},
+      {&server, {1, 1, 1, 0}, false, 0},    {&client, {1, 8, 0, 0}, false, 0},
   };
   for (const Row& r : rows) {
     INFO("attempts " << r.s.attempts << " server failures " << r.s.server_failures << " elapsed " << r.s.elapsed_ms);
@@ -203,4 +272,42 @@ TEST_CASE("retry budgeting: keys up to max_attempts, server errors twice, a time
     CHECK(step.retry == r.retry);
     if (step.retry) CHECK(step.delay_ms == r.delay_ms);
   }
+}
+
+TEST_CASE("outcomes fall in the groups a key check counts, and say when a key revives", "[classify]") {
+  using bal::Outcome;
+  struct Row {
+    Outcome outcome;
+    const char* group;
+    bool dead;
+    bool revives;
+  };
+  const Row rows[] = {
+      {Outcome::ok, "ok", false, true},
+      {Outcome::key_invalid, "dead", true, false},
+      {Outcome::key_leaked, "dead", true, false},
+      {Outcome::key_suspended, "dead", true, false},
+      {Outcome::key_blocked, "dead", true, false},
+      {Outcome::quota_minute, "rate_limited", false, true},
+      {Outcome::quota_day, "rate_limited", false, true},
+      {Outcome::quota_other, "rate_limited", false, true},
+      {Outcome::unauthenticated, "error", false, false},
+      {Outcome::location, "error", false, false},
+      {Outcome::client_error, "error", false, false},
+      {Outcome::server_error, "error", false, false},
+  };
+  for (const Row& r : rows) {
+    INFO(bal::outcome_name(r.outcome));
+    CHECK(std::string(bal::outcome_group(r.outcome)) == r.group);
+    CHECK(bal::is_dead(r.outcome) == r.dead);
+    CHECK(bal::revives(r.outcome) == r.revives);
+  }
+}
+
+TEST_CASE("a cooldown's scope is the model, or every model", "[classify]") {
+  CHECK(bal::cooldown_scope("gemini-2.5-flash", false) == "gemini-2.5-flash");
+  CHECK(bal::cooldown_scope("gemini-2.5-flash", true) == "*");
+  CHECK(bal::cooldown_scope("", false) == "*");
+  // Not a model id: it could not be a word of the pool's change lines.
+  CHECK(bal::cooldown_scope("bad model\nR 5", false) == "*");
 }

@@ -35,6 +35,20 @@ TEST_CASE("json shape: long arrays and wide objects are refused", "[json]") {
   CHECK(bal::parse_json(big).is_discarded());
 }
 
+TEST_CASE("json shape: values are counted across containers", "[json]") {
+  // Ten small arrays: no container is long, but 1 + 11 containers + 29 separators = 41.
+  std::string rows = "[";
+  for (int i = 0; i < 10; ++i) rows += std::string(i ? "," : "") + "[1,2,3]";
+  rows += "]";
+  CHECK(bal::check_json_shape(rows, {8, 100, 41}) == JsonShape::ok);
+  CHECK(bal::check_json_shape(rows, {8, 100, 40}) == JsonShape::too_many_values);
+  CHECK(bal::check_json_shape(R"({"a":[1,2],"b":{"c":1}})", {8, 100, 6}) == JsonShape::ok);
+  CHECK(bal::check_json_shape(R"({"a":[1,2],"b":{"c":1}})", {8, 100, 5}) == JsonShape::too_many_values);
+  // Escaped quotes and backslashes inside strings do not end them.
+  CHECK(bal::check_json_shape(R"(["a\"b,", "c\\", ",", "d\\\"e,"])", {8, 100, 5}) == JsonShape::ok);
+  CHECK(bal::parse_json(rows, {8, 100, 40}).is_discarded());
+}
+
 TEST_CASE("json shape: malformed input is left to the parser", "[json]") {
   for (const char* text : {"]]]", "}", "\"unterminated [[[", "[1,,2", "", "\\"}) {
     INFO(text);

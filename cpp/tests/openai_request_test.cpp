@@ -10,16 +10,61 @@
 #include <vector>
 
 #include "balancer/json.h"
+#include "balancer/model_map.h"
 #include "balancer/openai.h"
 #include "balancer/rawjson.h"
 #include "fixtures.h"
 
 using bal::json;
-using bal::Plan;
 
 namespace {
 
 using fixtures::read_file;
+
+// A translation seen the way the fixtures write it: the upstream call as a plan header
+// ({"action": "upstream", method, model, path, query, headers, response, translate}) and the
+// Gemini body, or an error answer ({"action": "respond", status}) and its body.
+struct Plan {
+  json header = json::object();
+  std::string payload;
+};
+
+Plan plan(const bal::Translated& t) {
+  Plan p;
+  if (t.error) {
+    const bal::Reply r = t.exchange->error(*t.error);
+    p.header = {{"action", "respond"}, {"status", r.status}};
+    p.payload = r.body;
+    return p;
+  }
+  REQUIRE(t.calls.size() >= 1);
+  const bal::UpstreamCall& c = t.calls.front();
+  p.header = {{"action", "upstream"}, {"family", "openai"}, {"method", c.method},       {"model", c.model},
+              {"path", c.path},       {"query", c.query},   {"headers", json::object()}};
+  if (c.method == "POST") p.header["headers"]["content-type"] = "application/json";
+  p.header["response"] = t.model_list ? "pages" : c.sse ? "sse" : "json";
+  p.header["translate"] = bal::openai::describe(*t.exchange);
+  p.header["calls"] = t.calls.size();
+  p.payload = c.body;
+  return p;
+}
+
+const bal::ModelMap kModels;
+
+bal::RequestInfo info() {
+  bal::RequestInfo i;
+  i.now_ms = 1764000000000;
+  i.request_id = "0123456789abcdef";
+  i.models = &kModels;
+  return i;
+}
+
+Plan plan_chat(std::string_view body) {
+  return plan(bal::openai::translate_chat(body, info()));
+}
+Plan plan_embeddings(std::string_view body) {
+  return plan(bal::openai::translate_embeddings(body, info()));
+}
 
 // Runs a fixture's request. The request body is the fixture's "openai" value byte for byte
 // (its escapes and key order), or "openai_raw" for bodies that are not JSON.
@@ -30,10 +75,11 @@ Plan run_fixture(const std::string& text) {
   const std::string endpoint = root.get("endpoint").exists() ? root.get("endpoint").str() : "chat";
   const std::string body =
       root.get("openai_raw").exists() ? root.get("openai_raw").str() : std::string(root.get("openai").raw_json());
-  if (endpoint == "embeddings") return bal::openai::plan_embeddings(body);
-  if (endpoint == "models") return bal::openai::plan_models();
-  if (endpoint == "model") return bal::openai::plan_model(root.get("openai").get("id").str());
-  return bal::openai::plan_chat(body);
+  if (endpoint == "embeddings") return plan_embeddings(body);
+  if (endpoint == "models") return plan(bal::openai::translate_models(info()));
+  if (endpoint == "model") return plan(bal::openai::translate_model(root.get("openai").get("id").str(), info()));
+  return plan(fixtures::translate_fetching(bal::parse_json(text), info(),
+                                           [&](const bal::RequestInfo& i) { return bal::openai::translate_chat(body, i); }));
 }
 
 void check_success(const Plan& p, const json& expect) {
@@ -103,7 +149,7 @@ TEST_CASE("chat requests with invalid UTF-8 are a 400, never a trap", "[openai][
   };
   for (const std::string& body : bodies) {
     INFO(body);
-    const Plan p = bal::openai::plan_chat(body);
+    const Plan p = plan_chat(body);
     CHECK(p.header["status"] == 400);
     CHECK(bal::parse_json(p.payload)["error"]["type"] == "invalid_request_error");
   }
@@ -117,7 +163,7 @@ TEST_CASE("a large base64 image is copied into the Gemini body untouched", "[ope
       R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":[)"
       R"({"type":"text","text":"Describe"},{"type":"image_url","image_url":{"url":"data:image/png;base64,)" +
       b64 + R"("}}]}]})";
-  const Plan p = bal::openai::plan_chat(body);
+  const Plan p = plan_chat(body);
   REQUIRE(p.header["action"] == "upstream");
   CHECK(p.payload.find("\"data\":\"" + b64 + "\"") != std::string::npos);
   CHECK(p.payload.size() < body.size());
@@ -130,14 +176,14 @@ TEST_CASE("mutated chat requests always give a well-formed plan", "[openai][requ
       R"("type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}],)"
       R"("tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer"}}}}}],)"
       R"("tool_choice":"auto","temperature":0.5,"stop":["x"],"reasoning_effort":"low","response_format":{"type":"json_object"}})";
-  REQUIRE(bal::openai::plan_chat(base).header["action"] == "upstream");
+  REQUIRE(plan_chat(base).header["action"] == "upstream");
   const char replacements[] = {'"', '{', '}', '[', ']', ',', ':', '0', 'n', ' ', '\\', 'x'};
   size_t upstream = 0;
   for (size_t i = 0; i < base.size(); ++i) {
     for (const char r : replacements) {
       std::string m = base;
       m[i] = r;
-      const Plan p = bal::openai::plan_chat(m);
+      const Plan p = plan_chat(m);
       const std::string action(bal::get_string(p.header, "action"));
       REQUIRE((action == "upstream" || action == "respond"));
       bal::raw::document payload;
@@ -160,7 +206,7 @@ json declaration_for(const std::string& parameters) {
   const std::string body = R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],)"
                            R"("tools":[{"type":"function","function":{"name":"f","parameters":)" +
                            parameters + "}}]}";
-  const Plan p = bal::openai::plan_chat(body);
+  const Plan p = plan_chat(body);
   REQUIRE(bal::get_string(p.header, "action") == "upstream");
   bal::raw::document strict;
   REQUIRE(strict.parse(p.payload) == bal::raw::success);
@@ -253,7 +299,7 @@ TEST_CASE("response schemas", "[openai][request][schema]") {
       R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema",)"
       R"("json_schema":{"name":"list","schema":{"type":"array","items":{"type":"object","properties":{"b":{"type":"string"},)"
       R"("a":{"type":"integer"}},"required":["b","a"],"additionalProperties":false}}}}})";
-  const Plan p = bal::openai::plan_chat(body);
+  const Plan p = plan_chat(body);
   const json config = bal::parse_json(p.payload)["generationConfig"];
   CHECK(config["responseMimeType"] == "application/json");
   CHECK(config["responseSchema"] ==
@@ -261,11 +307,24 @@ TEST_CASE("response schemas", "[openai][request][schema]") {
                     R"("a":{"type":"INTEGER"}},"required":["b","a"],"propertyOrdering":["b","a"]}})"));
 }
 
-TEST_CASE("embeddings: at most 100 inputs, Gemini's batch limit", "[openai][request]") {
-  std::string body = R"({"model":"text-embedding-004","input":[)";
-  for (int i = 0; i < 101; ++i) body += std::string(i ? "," : "") + "\"t\"";
-  body += "]}";
-  const Plan p = bal::openai::plan_embeddings(body);
+TEST_CASE("embeddings: up to 2048 inputs, in upstream batches of 100 in order", "[openai][request]") {
+  auto body_of = [](int n) {
+    std::string body = R"({"model":"gemini-embedding-001","input":[)";
+    for (int i = 0; i < n; ++i) body += std::string(i ? "," : "") + "\"t" + std::to_string(i) + "\"";
+    return body + "]}";
+  };
+  const bal::Translated t = bal::openai::translate_embeddings(body_of(250), info());
+  REQUIRE_FALSE(t.error);
+  REQUIRE(t.calls.size() == 3);
+  const json first = bal::parse_json(t.calls[0].body)["requests"];
+  const json last = bal::parse_json(t.calls[2].body)["requests"];
+  CHECK(first.size() == 100);
+  CHECK(last.size() == 50);
+  CHECK(first[0]["content"]["parts"][0]["text"] == "t0");
+  CHECK(last[49]["content"]["parts"][0]["text"] == "t249");
+  CHECK(bal::parse_json(t.calls[1].body)["requests"][0]["content"]["parts"][0]["text"] == "t100");
+  CHECK(bal::openai::translate_embeddings(body_of(2048), info()).calls.size() == 21);
+  const Plan p = plan_embeddings(body_of(2049));
   CHECK(p.header["status"] == 400);
   CHECK(bal::parse_json(p.payload)["error"]["param"] == "input");
 }

@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "balancer.h"
-#include "balancer/frame.h"
 #include "balancer/openai.h"
 #include "balancer/redact.h"
 #include "fixtures.h"
@@ -25,6 +23,42 @@ std::vector<std::string> bodies_of(const json& f) {
   return {f["gemini"].dump(), f["gemini"].dump(2)};
 }
 
+// An answer as the fixtures describe it: status, headers, body, and the usage recorded.
+struct Plan {
+  json header = json::object();
+  std::string payload;
+};
+
+// What the request machine does with an upstream answer of `header`'s kind and status.
+Plan translate_response(const json& header, std::string_view body) {
+  auto x = bal::openai::exchange_from(header);
+  const int status = header.value("status", 200);
+  bal::Reply r;
+  if (status >= 300) {
+    bal::ApiError e = bal::upstream_error(status, body);
+    if (header.value("retry_after_ms", 0) > 0) e.retry_after_ms = header["retry_after_ms"];
+    r = x->error(e);
+  } else if (header.value("kind", "") == "models" && !body.empty() && body.front() == '[') {
+    // Every page of the list, in order.
+    const json pages = bal::parse_json(body);
+    std::vector<std::string> texts;
+    if (pages.is_array()) {
+      for (const json& page : pages) texts.push_back(page.dump());
+    }
+    r = x->answer(std::vector<std::string_view>(texts.begin(), texts.end()));
+  } else {
+    r = x->answer({body});
+  }
+  Plan p;
+  p.header["action"] = "respond";
+  p.header["status"] = r.status;
+  p.header["headers"]["content-type"] = r.content_type;
+  for (const auto& [name, value] : r.headers) p.header["headers"][name] = value;
+  const bal::gemini::Usage u = x->usage();
+  if (u.known) p.header["usage"] = {{"prompt_tokens", u.prompt}, {"completion_tokens", u.completion()}};
+  p.payload = r.body;
+  return p;
+}
 
 json header_of(const json& f) {
   json h = f["translate"];
@@ -37,7 +71,7 @@ void check_fixture(const std::filesystem::path& path) {
   REQUIRE(f.is_object());
   const json& expect = f["expect"];
   for (const std::string& body : bodies_of(f)) {
-    const bal::Plan p = bal::openai::translate_response(header_of(f), body);
+    const Plan p = translate_response(header_of(f), body);
     CHECK(p.header["action"] == "respond");
     CHECK(p.header["status"] == expect["status"]);
     CHECK(p.header["headers"]["content-type"] == "application/json; charset=utf-8");
@@ -58,9 +92,9 @@ void check_fixture(const std::filesystem::path& path) {
   }
 }
 
-bal::Plan chat(int status, std::string_view body) {
+Plan chat(int status, std::string_view body) {
   const json h = {{"kind", "chat"}, {"model", "m"}, {"status", status}, {"now_ms", 5000}, {"request_id", "r"}};
-  return bal::openai::translate_response(h, body);
+  return translate_response(h, body);
 }
 
 }  // namespace
@@ -111,31 +145,26 @@ TEST_CASE("openai responses: every Gemini finishReason has its OpenAI counterpar
 
 TEST_CASE("openai responses: odd statuses and kinds still give a well-formed answer", "[openai][response]") {
   SECTION("a redirect is not followed: 502") {
-    const bal::Plan p = chat(302, "<html>moved</html>");
+    const Plan p = chat(302, "<html>moved</html>");
     CHECK(p.header["status"] == 502);
     CHECK(bal::parse_json(p.payload)["error"]["type"] == "server_error");
   }
-  SECTION("an unknown kind is the core's own failure: 500") {
-    const bal::Plan p = bal::openai::translate_response({{"kind", "images"}, {"status", 200}}, "{}");
-    CHECK(p.header["status"] == 500);
-    CHECK(bal::parse_json(p.payload)["error"]["message"] == "unknown translation kind");
-  }
   SECTION("a header without status is read as 200") {
     const json h = {{"kind", "model"}, {"id", "gemini-x"}};
-    const bal::Plan p = bal::openai::translate_response(h, R"({"name":"models/gemini-x"})");
+    const Plan p = translate_response(h, R"({"name":"models/gemini-x"})");
     CHECK(p.header["status"] == 200);
     CHECK(bal::parse_json(p.payload)["id"] == "gemini-x");
   }
   SECTION("a model answer without a name uses the id the client asked for") {
     const json h = {{"kind", "model"}, {"id", "models/gemini-y"}, {"status", 200}};
-    CHECK(bal::parse_json(bal::openai::translate_response(h, "{}").payload)["id"] == "gemini-y");
+    CHECK(bal::parse_json(translate_response(h, "{}").payload)["id"] == "gemini-y");
   }
   SECTION("wrong-typed fields never reach the output as JSON") {
     const char* body =
         R"({"candidates":[{"content":{"parts":[{"text":"a"},{"functionCall":{"name":{"x":"}"},"args":"str","id":7}},)"
         R"({"inlineData":{"mimeType":[1],"data":{}}}]},"finishReason":{"a":1},"index":"zero"}],)"
         R"("usageMetadata":{"promptTokenCount":"9","candidatesTokenCount":-4}})";
-    const bal::Plan p = chat(200, body);
+    const Plan p = chat(200, body);
     CHECK(p.header["status"] == 200);
     const json got = bal::parse_json(p.payload);
     REQUIRE_FALSE(got.is_discarded());
@@ -153,28 +182,38 @@ TEST_CASE("openai responses: any prefix of a body gives well-formed JSON, never 
     const std::string body = bodies_of(f).back();
     const json h = header_of(f);
     for (size_t n = 0; n <= body.size(); n += 7) {
-      const bal::Plan p = bal::openai::translate_response(h, std::string_view(body).substr(0, n));
+      const Plan p = translate_response(h, std::string_view(body).substr(0, n));
       INFO(path.stem().string() << " cut at " << n);
       REQUIRE_FALSE(bal::parse_json(p.payload).is_discarded());
     }
   }
 }
-
-TEST_CASE("openai responses: through the C ABI", "[openai][response][abi]") {
-  const json h = {{"kind", "chat"}, {"model", "gemini-2.5-flash"}, {"status", 200},
-                  {"now_ms", 2000}, {"request_id", "abc"},         {"include_reasoning", false}};
-  const std::string body = R"({"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP"}],)"
-                           R"("usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":1}})";
-  std::string in;
-  bal::encode_frame(h, body, in);
-  REQUIRE(bal_call(BAL_OP_TRANSLATE, reinterpret_cast<const uint8_t*>(in.data()), static_cast<uint32_t>(in.size())) ==
-          BAL_OK);
-  bal::Message out;
-  REQUIRE(bal::decode_frame(bal_result_data(), bal_result_size(), out));
-  CHECK(out.header["status"] == 200);
-  CHECK(out.header["usage"] == json{{"prompt_tokens", 2}, {"completion_tokens", 1}});
-  const json got = bal::parse_json(out.payload);
-  CHECK(got["id"] == "chatcmpl-abc");
-  CHECK(got["created"] == 2);
-  CHECK(got["choices"][0]["message"]["content"] == "hi");
+TEST_CASE("OpenAI error replies from an ApiError", "[openai][errors]") {
+  SECTION("a client error names its param and code") {
+    const bal::Reply r = bal::openai::error_reply(bal::api_error(400, "input is required.", "missing", "input"));
+    CHECK(r.status == 400);
+    CHECK(bal::parse_json(r.body) == json::parse(R"({"error":{"message":"input is required.",
+      "type":"invalid_request_error","param":"input","code":"missing"}})"));
+    CHECK(r.headers.empty());
+  }
+  SECTION("a 429 gets OpenAI's code and a retry-after header in whole seconds, rounded up") {
+    bal::ApiError e = bal::api_error(429, "Quota exceeded");
+    e.retry_after_ms = 2500;
+    const bal::Reply r = bal::openai::error_reply(e);
+    CHECK(bal::parse_json(r.body)["error"]["code"] == "rate_limit_exceeded");
+    CHECK(bal::parse_json(r.body)["error"]["type"] == "rate_limit_error");
+    REQUIRE(r.headers.size() == 1);
+    CHECK(r.headers[0] == std::pair<std::string, std::string>("retry-after", "3"));
+  }
+  SECTION("an upstream error object keeps its RetryInfo and loses any key") {
+    bal::raw::document doc;
+    REQUIRE(doc.parse(R"({"code":429,"message":"Consumer 'api_key:AIzaSyA-1234567890abcdefghijklmnopqrstu' busy",
+      "status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo",
+      "retryDelay":"7s"}]})") == bal::raw::success);
+    const bal::ApiError e = bal::upstream_error(429, doc.root());
+    CHECK(e.status == 429);
+    CHECK(e.retry_after_ms == 7000);
+    CHECK(e.message.find("AIzaSyA-1234567890") == std::string::npos);
+    CHECK(bal::openai::error_reply(e).headers[0].second == "7");
+  }
 }

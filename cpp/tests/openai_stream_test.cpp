@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "balancer.h"
-#include "balancer/frame.h"
 #include "balancer/openai.h"
 #include "balancer/redact.h"
 #include "fixtures.h"
@@ -19,16 +17,36 @@ using bal::json;
 
 using fixtures::normalized;
 
-std::vector<std::filesystem::path> stream_fixtures() { return fixtures::files("openai/streams"); }
+std::vector<std::filesystem::path> stream_fixtures() {
+  return fixtures::files("openai/streams");
+}
 
 struct Run {
   std::string out;
   json summary;
 };
 
+std::unique_ptr<bal::StreamTranslator> open_stream(const json& header) {
+  return bal::openai::exchange_from(header)->stream();
+}
+
+// What a finished stream tells the key's statistics, as the fixtures write it: tokens, the
+// first finish reason the client saw, and whether the answer ended properly.
+json summary_of(const bal::StreamTranslator& t, const std::string& out) {
+  const bal::gemini::Usage u = t.usage();
+  json reason = nullptr;
+  constexpr std::string_view kMarker = "\"finish_reason\":\"";
+  if (const size_t at = out.find(kMarker); at != std::string::npos) {
+    const size_t from = at + kMarker.size();
+    reason = out.substr(from, out.find('"', from) - from);
+  }
+  return {
+      {"prompt_tokens", u.prompt}, {"completion_tokens", u.completion()}, {"finish_reason", reason}, {"ok", t.ok()}};
+}
+
 // Feeds `sse` cut at `cuts` (ascending offsets) and finishes the stream.
 Run run(const json& header, std::string_view sse, const std::vector<size_t>& cuts) {
-  auto t = bal::openai::open_stream(header);
+  auto t = open_stream(header);
   REQUIRE(t != nullptr);
   Run r;
   size_t at = 0;
@@ -38,7 +56,7 @@ Run run(const json& header, std::string_view sse, const std::vector<size_t>& cut
   }
   t->push(sse.substr(at), r.out);
   t->finish(r.out);
-  r.summary = t->summary();
+  r.summary = summary_of(*t, r.out);
   return r;
 }
 
@@ -126,12 +144,8 @@ TEST_CASE("openai streams: any cut of a stream ends in [DONE], never a trap", "[
 TEST_CASE("openai streams: lifecycle", "[openai][stream]") {
   const json h = {{"kind", "chat"}, {"model", "m"}, {"now_ms", 1000}, {"request_id", "r"}};
 
-  SECTION("only chat streams") {
-    CHECK(bal::openai::open_stream({{"kind", "embeddings"}}) == nullptr);
-    CHECK(bal::openai::open_stream(json::object()) == nullptr);
-  }
   SECTION("nothing is emitted after the end, and finish is idempotent") {
-    auto t = bal::openai::open_stream(h);
+    auto t = open_stream(h);
     std::string out;
     t->push("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},\"finishReason\":\"STOP\"}]}\r\n\r\n",
             out);
@@ -139,16 +153,27 @@ TEST_CASE("openai streams: lifecycle", "[openai][stream]") {
     const std::string done = out;
     t->finish(out);
     t->push("data: {\"candidates\":[]}\r\n\r\n", out);
+    t->fail(bal::api_error(502, "late"), out);
     CHECK(out == done);
-    CHECK(t->summary()["ok"] == true);
+    CHECK(t->ok());
   }
-  SECTION("before finish the summary is not ok") {
-    auto t = bal::openai::open_stream(h);
-    CHECK(t->summary()["ok"] == false);
-    CHECK(t->summary()["finish_reason"].is_null());
+  SECTION("before finish the stream is not ok") {
+    auto t = open_stream(h);
+    CHECK_FALSE(t->ok());
+  }
+  SECTION("a failure mid-stream ends it with an error event and [DONE]") {
+    auto t = open_stream(h);
+    std::string out;
+    t->push("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}]}\r\n\r\n", out);
+    t->fail(bal::api_error(502, "upstream stream stalled"), out);
+    const auto events = events_of(out);
+    REQUIRE(events.size() == 4);
+    CHECK(bal::parse_json(events[2])["error"]["message"] == "upstream stream stalled");
+    CHECK(events[3] == "[DONE]");
+    CHECK_FALSE(t->ok());
   }
   SECTION("an event past 16 MB is an error, and the memory is not kept") {
-    auto t = bal::openai::open_stream(h);
+    auto t = open_stream(h);
     std::string out;
     t->push("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"", out);
     const std::string block(1 << 20, 'x');
@@ -157,42 +182,6 @@ TEST_CASE("openai streams: lifecycle", "[openai][stream]") {
     REQUIRE(events.size() == 2);
     CHECK(bal::parse_json(events[0])["error"]["message"] == "upstream stream event is too large");
     CHECK(events[1] == "[DONE]");
-    CHECK(t->summary()["ok"] == false);
+    CHECK_FALSE(t->ok());
   }
-}
-
-TEST_CASE("openai streams: through the C ABI", "[openai][stream][abi]") {
-  const uint32_t before = bal_stream_count();
-  std::string in;
-  bal::encode_frame({{"kind", "chat"}, {"model", "m"}, {"now_ms", 3000}, {"request_id", "q"}, {"include_usage", true}},
-                    {}, in);
-  const uint32_t handle =
-      bal_stream_open(reinterpret_cast<const uint8_t*>(in.data()), static_cast<uint32_t>(in.size()));
-  REQUIRE(handle != 0);
-  CHECK(bal_stream_count() == before + 1);
-
-  const std::string sse =
-      "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"hi\"}]},\"finishReason\":\"STOP\"}],"
-      "\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":1}}\r\n\r\n";
-  std::string emitted;
-  bal::Message m;
-  REQUIRE(bal_stream_push(handle, reinterpret_cast<const uint8_t*>(sse.data()), static_cast<uint32_t>(sse.size())) ==
-          BAL_OK);
-  REQUIRE(bal::decode_frame(bal_result_data(), bal_result_size(), m));
-  emitted += m.payload;
-  REQUIRE(bal_stream_finish(handle) == BAL_OK);
-  REQUIRE(bal::decode_frame(bal_result_data(), bal_result_size(), m));
-  emitted += m.payload;
-  CHECK(m.header == json{{"prompt_tokens", 3}, {"completion_tokens", 1}, {"finish_reason", "stop"}, {"ok", true}});
-
-  const auto events = events_of(emitted);
-  REQUIRE(events.size() == 5);
-  CHECK(bal::parse_json(events[0])["id"] == "chatcmpl-q");
-  CHECK(bal::parse_json(events[3])["usage"]["total_tokens"] == 4);
-  CHECK(events[4] == "[DONE]");
-
-  bal_stream_close(handle);
-  bal_stream_close(handle);
-  CHECK(bal_stream_count() == before);
-  CHECK(bal_stream_push(handle, nullptr, 0) == BAL_ERR_BAD_HANDLE);
 }

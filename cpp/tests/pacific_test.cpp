@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "balancer/pacific.h"
+
+#include <catch2/catch.hpp>
 
 namespace {
 constexpr int64_t kHour = 3600000;

@@ -39,12 +39,48 @@ TEST_CASE("path tricks are refused", "[path]") {
 
 TEST_CASE("key= is stripped from queries, other parameters kept byte for byte", "[path]") {
   std::string value;
-  CHECK(bal::strip_key_param("alt=sse&key=abc%20d&pageSize=5", &value) == "alt=sse&pageSize=5");
+  CHECK(bal::strip_system_params("alt=sse&key=abc%20d&pageSize=5", &value) == "alt=sse&pageSize=5");
   CHECK(value == "abc%20d");
-  CHECK(bal::strip_key_param("key=a&key=b") == "");
-  CHECK(bal::strip_key_param("keyword=x&akey=y") == "keyword=x&akey=y");
-  CHECK(bal::strip_key_param("") == "");
-  CHECK(bal::strip_key_param("a=1&&b=%2F") == "a=1&b=%2F");
+  CHECK(bal::strip_system_params("key=a&key=b") == "");
+  CHECK(bal::strip_system_params("keyword=x&akey=y") == "keyword=x&akey=y");
+  CHECK(bal::strip_system_params("") == "");
+  CHECK(bal::strip_system_params("a=1&&b=%2F") == "a=1&b=%2F");
+}
+
+TEST_CASE("credentials and overrides are stripped however their names are spelt", "[path]") {
+  // Google percent-decodes names and reads "$name" as the system parameter "name".
+  for (const char* q : {"key=a",
+                        "%6bey=a",
+                        "%6B%65%79=a",
+                        "$key=a",
+                        "%24key=a",
+                        "%24%6bey=a",
+                        "KEY=a",
+                        "access_token=t",
+                        "%61ccess_token=t",
+                        "$access_token=t",
+                        "oauth_token=t",
+                        "bearer_token=t",
+                        "$httpMethod=DELETE",
+                        "%24httpMethod=DELETE",
+                        "httpmethod=GET",
+                        "$method=DELETE",
+                        "userProject=p",
+                        "$userProject=p",
+                        "passwd=x",
+                        "password=x",
+                        "key"}) {
+    INFO(q);
+    CHECK(bal::strip_system_params(std::string("alt=sse&") + q + "&pageSize=5") == "alt=sse&pageSize=5");
+  }
+  for (const char* q :
+       {"keys=a", "key%20=a", "$$key=a", "monkey=a", "alt=sse", "$alt=sse", "%24fields=x", "pageToken=k"}) {
+    INFO(q);
+    CHECK(bal::strip_system_params(q) == q);
+  }
+  std::string value;
+  CHECK(bal::strip_system_params("%6bey=tok&$key=other", &value).empty());
+  CHECK(value == "tok");
 }
 
 TEST_CASE("percent decoding", "[path]") {

@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "balancer/pool.h"
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <string>
-
-#include "balancer/pool.h"
 
 namespace {
 
@@ -26,16 +25,17 @@ std::string snapshot(int n, const std::string& extra = "") {
 TEST_CASE("snapshots load, and malformed ones are refused whole", "[pool]") {
   bal::Pool pool;
   REQUIRE(pool.load(snapshot(3, "K 4 " + key_for(4) + " d\nC 2 gemini-2.5-flash 1764000060000\n"), 7));
-  CHECK(pool.size() == 4);
-  CHECK(pool.at(3).disabled);
-  REQUIRE(pool.at(1).cooldowns.size() == 1);
-  CHECK(pool.at(1).cooldowns[0].until_ms == 1764000060000);
+  CHECK(pool.size() == 3);  // a disabled key is of no use to the isolate
+  CHECK(pool.find(4) == nullptr);
+  REQUIRE(pool.find(2)->cooldowns.size() == 1);
+  CHECK(pool.find(2)->cooldowns[0].until_ms == 1764000060000);
 
   CHECK_FALSE(pool.load("K x AIza a\n", 1));
   CHECK_FALSE(pool.load("K 1 AIza z\n", 1));
-  CHECK_FALSE(pool.load("C 9 m 5\n", 1));
+  CHECK_FALSE(pool.load("C 9 m 5x\n", 1));
+  CHECK_FALSE(pool.load("K 1 AIza a extra\n", 1));
   CHECK_FALSE(pool.load("Q 1 2 3\n", 1));
-  CHECK(pool.size() == 4);  // unchanged
+  CHECK(pool.size() == 3);  // unchanged
   CHECK(pool.load("", 1));
   CHECK(pool.size() == 0);
 }
@@ -66,7 +66,7 @@ TEST_CASE("different seeds start at different keys", "[pool]") {
 TEST_CASE("selection skips disabled, cooling and already-tried keys", "[pool]") {
   bal::Pool pool;
   REQUIRE(pool.load(snapshot(2, "K 3 " + key_for(3) + " d\nK 4 " + key_for(4) +
-                                     " a\nC 4 gemini-2.5-flash 1764000060000\nC 2 * 1764000060000\n"),
+                                    " a\nC 4 gemini-2.5-flash 1764000060000\nC 2 * 1764000060000\n"),
                     0));
   for (int i = 0; i < 20; ++i) CHECK(pool.at(*pool.select("gemini-2.5-flash", kNow, {})).id == 1);
   // Key 4 cools down only for gemini-2.5-flash.
@@ -107,12 +107,35 @@ TEST_CASE("keys that failed recently are used only when nothing else is left", "
   CHECK(pool.select("m", kNow + bal::Pool::kRecentFailureMs + 1000, {2, 3}));
 }
 
+TEST_CASE("a retry goes first to the key that answered last, not on in turn", "[pool]") {
+  bal::Pool pool;
+  REQUIRE(pool.load(snapshot(12), 0));
+  // Keys 1 and 2 answered; 3 to 12 were added together and fail together.
+  pool.answered(1);
+  pool.answered(2);
+  std::vector<int64_t> tried = {5};
+  pool.apply(5, bal::KeyAction::disable, "m", false, 0, kNow);
+  CHECK(pool.at(*pool.select("m", kNow, tried)).id == 2);
+  // Not one that cannot be used now, nor one the request has tried.
+  pool.apply(2, bal::KeyAction::cooldown, "m", false, kNow + 60000, kNow);
+  CHECK(pool.at(*pool.select("m", kNow, tried)).id == 1);
+  tried.push_back(1);
+  const int64_t next = pool.at(*pool.select("m", kNow, tried)).id;
+  CHECK(next != 1);
+  CHECK(next != 2);
+  CHECK(next != 5);
+  // A first attempt still goes in turn.
+  std::map<int64_t, int> first;
+  for (int i = 0; i < 9; ++i) ++first[pool.at(*pool.select("m", kNow, {})).id];
+  CHECK(first.size() == 9);
+}
+
 TEST_CASE("a refreshed snapshot keeps what the isolate learnt about failures", "[pool]") {
   bal::Pool pool;
   REQUIRE(pool.load(snapshot(2), 0));
   pool.apply(1, bal::KeyAction::cooldown, "m", false, kNow + 1000, kNow);
   REQUIRE(pool.load(snapshot(2), 0));
-  CHECK(pool.at(0).failed_at_ms == kNow);
+  CHECK(pool.find(1)->failed_at_ms == kNow);
 }
 
 TEST_CASE("flag trees find the next set flag with wrap-around", "[pool]") {

@@ -135,6 +135,25 @@ TEST_CASE("rawjson finds problems after the fast 8-byte string scan", "[rawjson]
   CHECK((*doc.root().items().begin()).str() == std::string(77, 'x') + "\n" + std::string(5, 'y'));
 }
 
+TEST_CASE("rawjson find_byte answers what string_view::find does", "[rawjson]") {
+  // Every position across the 16- and 8-byte steps and the byte-wise tail, from every start.
+  for (size_t size : {0u, 1u, 7u, 8u, 15u, 16u, 17u, 33u, 40u}) {
+    for (size_t at = 0; at <= size; ++at) {
+      std::string text(size, 'a');
+      if (at < size) text[at] = '_';
+      if (size > 3) text[size - 1] = '\x80';  // a high byte is never taken for another
+      for (size_t from = 0; from <= size + 1; ++from) {
+        INFO("size " << size << " at " << at << " from " << from);
+        CHECK(find_byte(text, '_', from) == std::string_view(text).find('_', from));
+        CHECK(find_byte(text, '\x80', from) == std::string_view(text).find('\x80', from));
+      }
+    }
+  }
+  CHECK(find_byte("ab_cd_", '_') == 2);
+  CHECK(find_byte("ab_cd_", '_', 3) == 5);
+  CHECK(find_byte("ab_cd_", '"') == std::string_view::npos);
+}
+
 TEST_CASE("rawjson limits depth and node count", "[rawjson]") {
   const std::string deep64 = std::string(64, '[') + std::string(64, ']');
   const std::string deep65 = std::string(65, '[') + std::string(65, ']');

@@ -53,3 +53,35 @@ TEST_CASE("redaction is idempotent and catches keys in JSON, URLs and error deta
     CHECK(bal::redact(text).find(key) == std::string::npos);
   }
 }
+
+TEST_CASE("redaction sees keys written with JSON escapes or percent-escapes", "[redact]") {
+  const std::string key = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
+  const std::string middle = key.substr(6, 29);
+  const std::string forms[] = {
+      "\\u0041IzaSyA1234567890abcdefghijklmnopqrstuv",                    // a raw JSON body
+      "\\u0041\\u0049\\u007a\\u0061SyA1234567890abcdefghijklmnopqrstuv",  // every character escaped
+      "AIzaSy\\u0041\\u00312\\u00334567890abcdefghijklmnopqrstuv",        // escapes inside the key
+      "%41IzaSyA1234567890abcdefghijklmnopqrstuv",                        // a URL
+      "AIza%53y%41%31234567890abcdefghijklmnopqrstuv",                    // percent-escapes inside the key
+      "\\\\u0041IzaSyA1234567890abcdefghijklmnopqrstuv",                  // JSON inside a JSON string
+  };
+  for (const std::string& form : forms) {
+    const std::string text = R"({"error":{"message":"Consumer 'x:)" + form + R"(' has been suspended."}})";
+    INFO(text);
+    const std::string out = bal::redact(text);
+    CHECK(out.find(middle) == std::string::npos);
+    CHECK(out.find("4567890abcdef") == std::string::npos);
+    CHECK(out.find("[redacted]") != std::string::npos);
+    CHECK(bal::redact(out) == out);
+    CHECK_FALSE(bal::contains_key_material(out));
+  }
+  // The labelled form, escaped.
+  CHECK(bal::redact("api%5Fkey%3Azzzzzzzzzzzz") == "api%5Fkey%3A…[redacted]");
+  CHECK(bal::redact("\\u0061pi_key:zzzzzzzzzzzz") == "\\u0061pi_key:…[redacted]");
+  // Escapes that decode to something else are text like any other.
+  CHECK(bal::redact("%41%49%7A%61%ZZ and \\u0041IzaShort") == "%41%49%7A%61%ZZ and \\u0041IzaShort");
+}
+
+TEST_CASE("a marker of the caller's choice, for header values that must stay Latin-1", "[redact]") {
+  CHECK(bal::redact("k=AIzaSyA1234567890abcdefghijklmnopqrstuv&x=1", "...[redacted]") == "k=AIzaSy...[redacted]&x=1");
+}

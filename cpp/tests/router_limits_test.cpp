@@ -4,8 +4,10 @@
 #include <string>
 
 #include "balancer/router.h"
+#include "route_view.h"
 
 using bal::json;
+using route_view::View;
 
 namespace {
 
@@ -16,15 +18,12 @@ struct Harness {
   bal::Config config;
   bal::RouterState state;
 
-  bal::Plan call(const std::string& method, const std::string& target, json headers = json::object(),
-                 const std::string& body = "", bool with_body = false, int64_t now = kNow) {
-    json h = {{"method", method}, {"headers", std::move(headers)}, {"now_ms", now}, {"body_included", with_body}};
-    const size_t q = target.find('?');
-    h["path"] = target.substr(0, q);
-    h["query"] = q == std::string::npos ? "" : target.substr(q + 1);
-    return bal::route(config, bal::make_request(h, body), state);
+  View call(const std::string& method, const std::string& target, json headers = json::object(),
+            const std::string& body = "", bool with_body = false, int64_t now = kNow) {
+    return route_view::route(config, state, method, target, headers, body, with_body, now,
+                             "00112233445566778899aabbccddeeff");
   }
-  bal::Plan login(const std::string& token, const std::string& ip, int64_t now = kNow) {
+  View login(const std::string& token, const std::string& ip, int64_t now = kNow) {
     return call("POST", "/api/session", {{"cf-connecting-ip", ip}}, json{{"token", token}}.dump(), true, now);
   }
 };
@@ -32,19 +31,19 @@ struct Harness {
 Harness harness(json extra = json::object()) {
   json h = {{"admin_token", "admin-secret"}, {"auth_tokens", "tok-1,tok-2"}};
   h.update(extra);
-  return Harness{bal::make_config(h), {}};
+  return Harness{route_view::config(h), {}};
 }
 
-int status(const bal::Plan& p) {
+int status(const View& p) {
   return p.header.value("status", 0);
 }
-std::string action(const bal::Plan& p) {
+std::string action(const View& p) {
   return std::string(bal::get_string(p.header, "action"));
 }
-json body(const bal::Plan& p) {
+json body(const View& p) {
   return bal::parse_json(p.payload);
 }
-std::string hdr(const bal::Plan& p, const char* name) {
+std::string hdr(const View& p, const char* name) {
   const json* hs = bal::get_field(p.header, "headers");
   return hs == nullptr ? "" : std::string(bal::get_string(*hs, name));
 }
@@ -66,11 +65,12 @@ TEST_CASE("ten wrong admin tokens from one address lock it out for five minutes"
   CHECK(status(h.call("POST", "/api/session", {{"cf-connecting-ip", "203.0.113.9"}})) == 429);
   // Another address is not affected, and a session made there works from the locked one.
   const auto ok = h.login("admin-secret", "198.51.100.1");
-  REQUIRE(status(ok) == 200);
-  const std::string cookie = hdr(ok, "set-cookie").substr(0, hdr(ok, "set-cookie").find(';'));
+  REQUIRE(ok.header["op"] == "session.create");
+  const std::string set = ok.header["response_headers"]["set-cookie"];
+  const std::string cookie = set.substr(0, set.find(';'));
   CHECK(action(h.call("GET", "/api/keys", {{"cf-connecting-ip", "203.0.113.9"}, {"cookie", cookie}})) == "admin");
   // Five minutes later the address may try again.
-  CHECK(status(h.login("admin-secret", "203.0.113.9", kNow + 300'000)) == 200);
+  CHECK(h.login("admin-secret", "203.0.113.9", kNow + 300'000).header["op"] == "session.create");
 }
 
 TEST_CASE("wrong admin bearers count as failures; missing credentials and bad bodies do not", "[router][limits]") {
@@ -97,11 +97,11 @@ TEST_CASE("without cf-connecting-ip every caller shares one failure bucket", "[r
   CHECK(status(h.call("GET", "/api/keys", {{"authorization", "Bearer admin-secret"}})) == 429);
   CHECK(action(h.call("GET", "/api/keys",
                       {{"authorization", "Bearer admin-secret"}, {"cf-connecting-ip", "192.0.2.1"}})) == "admin");
-  // The routing helper without a state limits nothing.
-  const auto c = h.config;
+  // A fresh state limits nothing.
   for (int i = 0; i < 20; ++i) {
-    json r = {{"method", "GET"}, {"path", "/api/keys"}, {"headers", {{"authorization", "Bearer x"}}}, {"now_ms", kNow}};
-    CHECK(status(bal::route(c, bal::make_request(r, ""))) == 401);
+    bal::RouterState fresh;
+    CHECK(status(route_view::route(h.config, fresh, "GET", "/api/keys", {{"authorization", "Bearer x"}}, "", false,
+                                   kNow)) == 401);
   }
 }
 
@@ -127,17 +127,6 @@ TEST_CASE("RATE_LIMIT_PER_MINUTE limits each client token, in each family's form
   CHECK(action(h.call("GET", "/v1beta/models", t1, "", false, kNow + 20'000)) == "upstream");
 }
 
-TEST_CASE("a request routed twice (body asked for) is counted once", "[router][limits]") {
-  auto h = harness({{"rate_limit_per_minute", 2}});
-  const json t = {{"authorization", "Bearer tok-2"}};
-  for (int i = 0; i < 2; ++i) {
-    CHECK(action(h.call("POST", "/v1/chat/completions", t)) == "need_body");
-    CHECK(action(h.call("POST", "/v1/chat/completions", t, "{}", true)) != "need_body");
-    CHECK(status(h.call("POST", "/v1/chat/completions", t, "{}", true)) != 429);
-  }
-  CHECK(status(h.call("POST", "/v1/chat/completions", t)) == 429);
-}
-
 TEST_CASE("client keys have their own per-client budget", "[router][limits]") {
   auto h = harness({{"rate_limit_per_minute", 1}, {"allow_client_keys", true}});
   CHECK(h.call("GET", "/v1beta/models", {{"x-goog-api-key", kKey}}).header["client_key"] == kKey);
@@ -150,8 +139,9 @@ TEST_CASE("no rate limit unless configured", "[router][limits]") {
   for (int i = 0; i < 500; ++i)
     REQUIRE(action(h.call("GET", "/v1beta/models", {{"x-goog-api-key", "tok-1"}})) == "upstream");
   CHECK(h.state.clients.size() == 0);
-  CHECK(bal::make_config({{"rate_limit_per_minute", -5}}).rate_limit_per_minute == 0);
-  CHECK(bal::make_config({{"rate_limit_per_minute", "60"}}).rate_limit_per_minute == 0);
+  CHECK(bal::make_config({{"RATE_LIMIT_PER_MINUTE", "-5"}}).rate_limit_per_minute == 0);
+  CHECK(bal::make_config({{"RATE_LIMIT_PER_MINUTE", "sixty"}}).rate_limit_per_minute == 0);
+  CHECK(bal::make_config({{"RATE_LIMIT_PER_MINUTE", "60"}}).rate_limit_per_minute == 60);
 }
 
 TEST_CASE("CORS_ORIGINS: listed origins reflected with vary, others get no CORS headers", "[router][cors]") {
@@ -159,11 +149,11 @@ TEST_CASE("CORS_ORIGINS: listed origins reflected with vary, others get no CORS 
   const json from_app = {{"origin", "https://app.example"}, {"x-goog-api-key", "tok-1"}};
   const json from_evil = {{"origin", "https://evil.example"}, {"x-goog-api-key", "tok-1"}};
   const auto up = h.call("GET", "/v1beta/models", from_app);
-  CHECK(up.header["cors"] == "https://app.example");
-  CHECK(up.header["vary"] == "origin");
+  CHECK(up.header["response_headers"]["access-control-allow-origin"] == "https://app.example");
+  CHECK(up.header["response_headers"]["vary"] == "origin");
   const auto up_evil = h.call("GET", "/v1beta/models", from_evil);
-  CHECK_FALSE(up_evil.header.contains("cors"));
-  CHECK(up_evil.header["vary"] == "origin");
+  CHECK_FALSE(up_evil.header["response_headers"].contains("access-control-allow-origin"));
+  CHECK(up_evil.header["response_headers"]["vary"] == "origin");
   const auto err = h.call("GET", "/v1/models", {{"origin", "https://chat.example"}});
   CHECK(status(err) == 401);
   CHECK(hdr(err, "access-control-allow-origin") == "https://chat.example");
@@ -183,8 +173,8 @@ TEST_CASE("CORS_ORIGINS: listed origins reflected with vary, others get no CORS 
 TEST_CASE("CORS: default is * without vary; admin routes never get CORS headers", "[router][cors]") {
   auto h = harness();
   const auto up = h.call("GET", "/v1beta/models", {{"origin", "https://x.example"}, {"x-goog-api-key", "tok-1"}});
-  CHECK(up.header["cors"] == "*");
-  CHECK_FALSE(up.header.contains("vary"));
+  CHECK(up.header["response_headers"]["access-control-allow-origin"] == "*");
+  CHECK_FALSE(up.header["response_headers"].contains("vary"));
   auto listed = harness({{"cors_origins", "https://app.example"}});
   for (auto* hs : {&h, &listed}) {
     for (const char* method : {"GET", "OPTIONS"}) {
@@ -214,7 +204,7 @@ TEST_CASE("hostile admin bodies get admin-format 400s or 413s, never a trap", "[
       {"POST", "/api/keys", std::string(100000, '['), 400},
       {"POST", "/api/keys", "{\"keys\": " + std::string(5000, '[') + "}", 400},
       {"DELETE", "/api/keys", std::string(100000, '{'), 400},
-      {"POST", "/api/keys/enable", many_ids, 400},
+      {"POST", "/api/keys/enable", many_ids, 413},
       {"POST", "/api/keys", many_keys, 413},
       {"POST", "/api/keys", R"({"keys": 5})", 400},
       {"POST", "/api/keys", R"({"keys": null})", 400},
@@ -235,29 +225,62 @@ TEST_CASE("hostile admin bodies get admin-format 400s or 413s, never a trap", "[
   }
 }
 
-TEST_CASE("bodies that cannot be read get a 400 in the route family's format", "[router][limits]") {
+TEST_CASE("each route caps its body before the shim reads any of it", "[router][limits]") {
   auto h = harness();
+  const json admin = {{"authorization", "Bearer admin-secret"}};
   const json proxy = {{"x-goog-api-key", "tok-1"}};
-  struct Row {
-    std::string method, path;
-    json headers;
-    std::string family;
-  };
-  const Row rows[] = {{"POST", "/v1/chat/completions", proxy, "openai"},
-                      {"POST", "/v1beta/models/x:generateContent", proxy, "gemini"},
-                      {"POST", "/api/keys", {{"authorization", "Bearer admin-secret"}}, "admin"},
-                      {"POST", "/api/session", json::object(), "admin"}};
-  for (const Row& row : rows) {
-    INFO(row.path);
-    json r = {{"method", row.method}, {"path", row.path},      {"headers", row.headers},
-              {"now_ms", kNow},       {"body_included", true}, {"body_unreadable", true}};
-    const auto p = bal::route(h.config, bal::make_request(r, ""), h.state);
-    CHECK(status(p) == 400);
-    const json e = body(p)["error"];
-    if (row.family == "openai") CHECK(e["code"] == "bad_body");
-    if (row.family == "gemini") CHECK(e["status"] == "INVALID_ARGUMENT");
-    if (row.family == "admin") CHECK(e["code"] == "bad_body");
+  const auto login = h.call("POST", "/api/session", {{"cf-connecting-ip", "203.0.113.1"}});
+  CHECK(action(login) == "need_body");
+  CHECK(login.header["max_bytes"] == bal::kLoginMaxBodyBytes);
+  const auto add = h.call("POST", "/api/keys", admin);
+  CHECK(add.header["max_bytes"] == bal::kAdminMaxBodyBytes);
+  const auto chat = h.call("POST", "/v1/chat/completions", proxy);
+  CHECK(chat.header["max_bytes"] == bal::kDefaultMaxBodyBytes);
+  const auto native = h.call("POST", "/v1beta/models/x:generateContent", proxy);
+  CHECK(native.header["max_bytes"] == bal::kDefaultMaxBodyBytes);
+  // A smaller MAX_BODY_BYTES lowers every cap.
+  auto small = harness({{"max_body_bytes", 2048}});
+  CHECK(small.call("POST", "/api/session").header["max_bytes"] == 2048);
+  CHECK(small.call("POST", "/api/keys", admin).header["max_bytes"] == 2048);
+}
+
+TEST_CASE("every plan says how long its body may take to arrive", "[router][limits]") {
+  const json admin = {{"authorization", "Bearer admin-secret"}};
+  const json proxy = {{"x-goog-api-key", "tok-1"}};
+  auto h = harness();
+  CHECK(h.call("POST", "/v1/chat/completions", proxy).header["body_timeout_ms"] == bal::kDefaultBodyTimeoutMs);
+  CHECK(h.call("POST", "/v1beta/models/x:generateContent", proxy).header["body_timeout_ms"] ==
+        bal::kDefaultBodyTimeoutMs);
+  // Answered without the body (no token): drained briefly. Admin and login bodies are small.
+  CHECK(h.call("POST", "/v1/chat/completions").header["body_timeout_ms"] == bal::kShortBodyTimeoutMs);
+  CHECK(h.call("POST", "/api/session").header["body_timeout_ms"] == bal::kShortBodyTimeoutMs);
+  CHECK(h.call("POST", "/api/keys", admin).header["body_timeout_ms"] == bal::kShortBodyTimeoutMs);
+  auto quick = harness({{"body_timeout_ms", 1500}});
+  for (const auto& p : {quick.call("POST", "/v1/chat/completions", proxy), quick.call("POST", "/api/session"),
+                        quick.call("POST", "/v1/chat/completions")}) {
+    CHECK(p.header["body_timeout_ms"] == 1500);
   }
+}
+
+TEST_CASE("JSON bodies with too many values are refused before any parser builds them", "[router][limits]") {
+  auto h = harness();
+  // Many small arrays: no container is long, but the values add up.
+  std::string rows = "[";
+  for (int i = 0; i < 3000; ++i)
+    rows += std::string(i ? "," : "") + "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]";
+  rows += "]";
+  const std::string chat =
+      R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],"metadata":)" + rows + "}";
+  std::string big = R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],"metadata":[)";
+  for (int i = 0; i < 3; ++i) big += std::string(i ? "," : "") + rows;
+  big += "]}";
+  // (Proxy bodies: the machine checks them the same way, machine_test.cpp.)
+  (void)big;
+  (void)chat;
+  const auto admin =
+      h.call("POST", "/api/keys/enable", {{"authorization", "Bearer admin-secret"}}, "{\"ids\": " + rows + "}", true);
+  CHECK(status(admin) == 413);
+  CHECK(body(admin)["error"]["code"] == "too_many_values");
 }
 
 TEST_CASE("only the Gemini API's methods are forwarded", "[router][limits]") {

@@ -1,29 +1,32 @@
-#include <catch2/catch.hpp>
-
 #include "balancer/router.h"
 
+#include <catch2/catch.hpp>
+
+#include "balancer/auth.h"
+#include "route_view.h"
+
 using bal::json;
+using route_view::kNonce;
+using route_view::View;
 
 namespace {
 
 constexpr int64_t kNow = 1764000000000;
 
 bal::Config config(const char* admin = "admin-secret", const char* clients = "tok-1,tok-2") {
-  return bal::make_config({{"admin_token", admin}, {"auth_tokens", clients}});
+  return route_view::config({{"admin_token", admin}, {"auth_tokens", clients}});
 }
 
-bal::Plan route(const bal::Config& c, const std::string& method, const std::string& target, json headers = json::object(),
-                const std::string& body = "", bool with_body = false) {
-  json h = {{"method", method}, {"headers", std::move(headers)}, {"now_ms", kNow}, {"body_included", with_body}};
-  const size_t q = target.find('?');
-  h["path"] = target.substr(0, q);
-  h["query"] = q == std::string::npos ? "" : target.substr(q + 1);
-  return bal::route(c, bal::make_request(h, body));
+// Routes with a fresh state: no limit carries over from one call to the next.
+View route(const bal::Config& c, const std::string& method, const std::string& target, json headers = json::object(),
+           const std::string& body = "", bool with_body = false) {
+  bal::RouterState fresh;
+  return route_view::route(c, fresh, method, target, headers, body, with_body, kNow);
 }
 
-std::string action(const bal::Plan& p) { return std::string(bal::get_string(p.header, "action")); }
-int status(const bal::Plan& p) { return p.header.value("status", 0); }
-json body(const bal::Plan& p) { return bal::parse_json(p.payload); }
+std::string action(const View& p) { return std::string(bal::get_string(p.header, "action")); }
+int status(const View& p) { return p.header.value("status", 0); }
+json body(const View& p) { return bal::parse_json(p.payload); }
 
 const json kClient = {{"authorization", "Bearer tok-2"}};
 const json kAdmin = {{"authorization", "Bearer admin-secret"}};
@@ -82,7 +85,7 @@ TEST_CASE("client tokens are accepted from the bearer header, x-goog-api-key or 
 }
 
 TEST_CASE("client keys pass through only when allowed", "[router]") {
-  auto c = bal::make_config({{"admin_token", "a"}, {"auth_tokens", "t"}, {"allow_client_keys", true}});
+  auto c = route_view::config({{"admin_token", "a"}, {"auth_tokens", "t"}, {"allow_client_keys", true}});
   const std::string key = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
   const auto p = route(c, "GET", "/v1beta/models", {{"x-goog-api-key", key}});
   REQUIRE(action(p) == "upstream");
@@ -154,7 +157,7 @@ TEST_CASE("deleting and checking select keys by id or key", "[router]") {
 }
 
 TEST_CASE("key listing reads paging and filters from the query", "[router]") {
-  const auto p = route(bal::make_config({{"admin_token", "a"}}), "GET", "/api/keys?page=3&limit=50&status=cooling&q=ab%25&sort=requests&order=desc",
+  const auto p = route(route_view::config({{"admin_token", "a"}}), "GET", "/api/keys?page=3&limit=50&status=cooling&q=ab%25&sort=requests&order=desc",
                        {{"authorization", "Bearer a"}});
   REQUIRE(action(p) == "admin");
   CHECK(p.header["offset"] == 100);
@@ -163,33 +166,101 @@ TEST_CASE("key listing reads paging and filters from the query", "[router]") {
   CHECK(p.header["q"] == "ab%");
   CHECK(p.header["sort"] == "requests");
   CHECK(p.header["order"] == "desc");
-  const auto d = route(bal::make_config({{"admin_token", "a"}}), "GET", "/api/keys?limit=99999&status=zzz&sort=drop",
+  const auto d = route(route_view::config({{"admin_token", "a"}}), "GET", "/api/keys?limit=99999&status=zzz&sort=drop",
                        {{"authorization", "Bearer a"}});
   CHECK(d.header["limit"] == 1000);
   CHECK(d.header["status"] == "all");
   CHECK(d.header["sort"] == "id");
 }
 
-TEST_CASE("sessions: log in with the token, then the cookie is enough", "[router]") {
+TEST_CASE("sessions: log in with the token, then the cookie is enough while its session lives", "[router]") {
   const auto c = config();
   CHECK(status(route(c, "POST", "/api/session", {}, R"({"token": "wrong"})", true)) == 401);
   const auto login = route(c, "POST", "/api/session", {}, R"({"token": "admin-secret"})", true);
-  REQUIRE(status(login) == 200);
-  const std::string cookie = login.header["headers"]["set-cookie"];
+  REQUIRE(action(login) == "admin");
+  CHECK(login.header["op"] == "session.create");
+  CHECK(login.header["new_session"] == kNonce);
+  CHECK(login.header["expires_ms"] == kNow + bal::kSessionLifetimeMs);
+  const std::string cookie = login.header["response_headers"]["set-cookie"];
   CHECK(cookie.find("HttpOnly") != std::string::npos);
   CHECK(cookie.find("SameSite=Strict") != std::string::npos);
   CHECK(cookie.find("admin-secret") == std::string::npos);
   const std::string value = cookie.substr(0, cookie.find(';'));
-  CHECK(action(route(c, "GET", "/api/keys", {{"cookie", "x=1; " + value}})) == "admin");
-  CHECK(status(route(c, "GET", "/api/session", {{"cookie", value}})) == 200);
+  CHECK(value.rfind(std::string("bal_session=") + kNonce + ".", 0) == 0);
+  // Each admin plan made on the cookie names its session, for the shim to check it is live.
+  const auto list = route(c, "GET", "/api/keys", {{"cookie", "x=1; " + value}});
+  CHECK(action(list) == "admin");
+  CHECK(list.header["session"] == kNonce);
+  const auto probe = route(c, "GET", "/api/session", {{"cookie", value}});
+  CHECK(probe.header["op"] == "session.status");
+  CHECK(probe.header["session"] == kNonce);
+  // The bearer token needs no session.
+  CHECK_FALSE(route(c, "GET", "/api/keys", kAdmin).header.contains("session"));
+  CHECK(status(route(c, "GET", "/api/session", kAdmin)) == 200);
   // A forged or tampered cookie is refused.
   std::string forged = value;
   forged.back() = forged.back() == '0' ? '1' : '0';
   CHECK(status(route(c, "GET", "/api/keys", {{"cookie", forged}})) == 401);
-  // A cookie signed under another admin token is refused.
+  // A cookie signed under another admin token is refused, and so is one signed with the
+  // token itself rather than the key derived from it.
   CHECK(status(route(config("other-secret"), "GET", "/api/keys", {{"cookie", value}})) == 401);
+  const std::string raw = std::string(kNonce) + "." + std::to_string(kNow + 3600000);
+  const std::string raw_mac = bal::to_hex(bal::hmac_sha256("admin-secret", "session:" + raw));
+  CHECK(status(route(c, "GET", "/api/keys", {{"cookie", "bal_session=" + raw + "." + raw_mac}})) == 401);
+  // Logging out ends the session in the pool, not only in this browser.
   const auto out = route(c, "DELETE", "/api/session", {{"cookie", value}});
-  CHECK(out.header["headers"]["set-cookie"].get<std::string>().find("Max-Age=0") != std::string::npos);
+  CHECK(out.header["op"] == "session.end");
+  CHECK(out.header["end_session"] == kNonce);
+  CHECK(std::string(out.header["response_headers"]["set-cookie"]).find("Max-Age=0") != std::string::npos);
+  const auto anonymous = route(c, "DELETE", "/api/session");
+  CHECK(status(anonymous) == 200);
+  CHECK(std::string(anonymous.header["headers"]["set-cookie"]).find("Max-Age=0") != std::string::npos);
+}
+
+TEST_CASE("changes made on the cookie must come from this origin, with a JSON body", "[router]") {
+  const auto c = config();
+  const auto login = route(c, "POST", "/api/session", {}, R"({"token": "admin-secret"})", true);
+  const std::string set = login.header["response_headers"]["set-cookie"];
+  const std::string cookie = set.substr(0, set.find(';'));
+  const std::string body = R"({"ids": [1]})";
+  struct Row {
+    json headers;
+    int status;  // 0: carried out
+  };
+  const Row rows[] = {
+      {{{"origin", "https://balancer.example"}, {"content-type", "application/json"}}, 0},
+      {{{"origin", "https://BALANCER.example"}, {"content-type", "application/json; charset=utf-8"}}, 0},
+      {{{"sec-fetch-site", "same-origin"}, {"content-type", "application/json"}}, 0},
+      {{{"content-type", "application/json"}}, 0},  // an old browser that sends neither
+      {{{"origin", "https://evil.example"}, {"content-type", "application/json"}}, 403},
+      {{{"origin", "null"}, {"content-type", "application/json"}}, 403},
+      {{{"origin", "https://balancer.example.evil.example"}, {"content-type", "application/json"}}, 403},
+      {{{"sec-fetch-site", "cross-site"}, {"content-type", "application/json"}}, 403},
+      {{{"sec-fetch-site", "same-site"}, {"content-type", "application/json"}}, 403},
+      {{{"origin", "https://balancer.example"}, {"content-type", "text/plain"}}, 415},
+      {{{"origin", "https://balancer.example"}, {"content-type", "application/x-www-form-urlencoded"}}, 415},
+      {{{"origin", "https://balancer.example"}}, 415},
+  };
+  for (const Row& row : rows) {
+    json headers = row.headers;
+    headers["cookie"] = cookie;
+    INFO(headers.dump());
+    const auto p = route(c, "POST", "/api/keys/disable", headers, body, true);
+    if (row.status == 0) {
+      CHECK(action(p) == "admin");
+    } else {
+      CHECK(status(p) == row.status);
+    }
+  }
+  // Reading is not a change; the bearer token is not ambient, so it needs neither check.
+  CHECK(action(route(c, "GET", "/api/keys", {{"cookie", cookie}, {"origin", "https://evil.example"}})) == "admin");
+  CHECK(action(route(c, "POST", "/api/keys/disable",
+                     {{"authorization", "Bearer admin-secret"},
+                      {"origin", "https://evil.example"},
+                      {"content-type", "text/plain"}},
+                     body, true)) == "admin");
+  // A cross-site logout is refused too.
+  CHECK(status(route(c, "DELETE", "/api/session", {{"cookie", cookie}, {"sec-fetch-site", "cross-site"}})) == 403);
 }
 
 TEST_CASE("CORS preflight for the proxy routes, none for admin", "[router]") {
@@ -206,6 +277,26 @@ TEST_CASE("CORS preflight for the proxy routes, none for admin", "[router]") {
   CHECK_FALSE(a.header["headers"].contains("access-control-allow-origin"));
 }
 
+TEST_CASE("a proxy preflight allows the headers the page asks for; an admin one allows nothing", "[router]") {
+  const auto c = config();
+  const json asks = {{"origin", "https://app.example"},
+                     {"access-control-request-headers", "authorization,content-type,x-stainless-helper-method"}};
+  for (const char* path : {"/v1/chat/completions", "/v1beta/models/m:generateContent", "/upload/v1beta/files"}) {
+    INFO(path);
+    const auto p = route(c, "OPTIONS", path, asks);
+    CHECK(status(p) == 204);
+    CHECK(p.header["headers"]["access-control-allow-headers"] ==
+          "authorization,content-type,x-stainless-helper-method");
+  }
+  // Anything but a list of header names gets the fixed list instead of an echo.
+  for (const char* bad : {"x-a\r\nset-cookie: a=b", "x-a;b", "x-\xff", ""}) {
+    const auto p = route(c, "OPTIONS", "/v1/chat/completions", {{"access-control-request-headers", bad}});
+    CHECK(std::string(p.header["headers"]["access-control-allow-headers"]).find("x-stainless-os") != std::string::npos);
+  }
+  const auto a = route(c, "OPTIONS", "/api/keys", asks);
+  for (const auto& [name, value] : a.header["headers"].items()) CHECK(name.rfind("access-control-", 0) != 0);
+}
+
 TEST_CASE("bad paths and unknown routes", "[router]") {
   const auto c = config();
   CHECK(status(route(c, "GET", "/v1beta/../api/keys", kClient)) == 400);
@@ -214,29 +305,84 @@ TEST_CASE("bad paths and unknown routes", "[router]") {
   CHECK(status(route(c, "GET", "/v1beta/", kClient)) == 404);
 }
 
+TEST_CASE("/v1/models answers in the shape the request's credentials ask for", "[router]") {
+  const auto c = config();
+  struct Row {
+    std::string target;
+    json headers;
+    std::string family;
+  };
+  const Row rows[] = {
+      {"/v1/models", kClient, "openai"},
+      {"/v1/models/gemini-2.5-flash", kClient, "openai"},
+      {"/v1/models?pageSize=20", {{"x-goog-api-key", "tok-1"}}, "gemini"},
+      {"/v1/models/gemini-2.5-flash", {{"x-goog-api-key", "tok-1"}}, "gemini"},
+      {"/v1/models?key=tok-1&pageSize=3", json::object(), "gemini"},
+      {"/v1/models", {{"authorization", "Bearer tok-2"}, {"x-goog-api-client", "google-genai-sdk/3.6.1"}}, "gemini"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.target << " " << row.headers.dump());
+    const auto p = route(c, "GET", row.target, row.headers);
+    REQUIRE(action(p) == "upstream");
+    CHECK(p.header["family"] == row.family);
+    if (row.family == "gemini") {
+      CHECK(p.header["response"] == "passthrough");
+      CHECK(p.header["path"] == row.target.substr(0, row.target.find('?')));
+      CHECK(std::string(p.header["query"]).find("key=") == std::string::npos);
+    }
+  }
+  // Refusals come in the shape asked for too.
+  CHECK(body(route(c, "GET", "/v1/models", {{"x-goog-api-key", "wrong"}}))["error"]["status"] == "UNAUTHENTICATED");
+  CHECK(body(route(c, "GET", "/v1/models", {{"authorization", "Bearer wrong"}}))["error"]["type"] ==
+        "authentication_error");
+}
+
+TEST_CASE("a /v1/ path that is neither OpenAI's nor Gemini's gets an OpenAI 404 naming the routes", "[router]") {
+  const auto c = config();
+  for (const char* path : {"/v1/completions", "/v1/assistants", "/v1/moderations", "/v1/fine_tuning/jobs", "/v1/x"}) {
+    INFO(path);
+    const auto p = route(c, "POST", path, kClient);
+    CHECK(status(p) == 404);
+    const json e = body(p)["error"];
+    CHECK(e["type"] == "invalid_request_error");
+    CHECK(e["code"] == "unknown_url");
+    const std::string message = e["message"];
+    CHECK(message.find(path) != std::string::npos);
+    CHECK(message.find("POST /v1/chat/completions") != std::string::npos);
+    CHECK(p.header["headers"]["access-control-allow-origin"] == "*");
+  }
+  for (const char* path : {"/v1/files/abc", "/v1/cachedContents", "/v1/tunedModels/t:generateContent",
+                           "/v1/batches/b:cancel", "/v1/operations", "/v1/models/m:embedContent"}) {
+    INFO(path);
+    CHECK(action(route(c, "POST", path, kClient)) == "upstream");
+  }
+}
+
 TEST_CASE("bodies: asked for only where needed, and capped", "[router]") {
   const auto c = config();
   const auto chat = route(c, "POST", "/v1/chat/completions", kClient);
   CHECK(action(chat) == "need_body");
   CHECK(chat.header["max_bytes"] == bal::kDefaultMaxBodyBytes);
-  json h = {{"method", "POST"}, {"path", "/v1/chat/completions"}, {"headers", kClient}, {"body_included", true},
-            {"body_too_large", true}};
-  const auto big = bal::route(c, bal::make_request(h, ""));
-  CHECK(status(big) == 413);
-  CHECK(body(big)["error"]["type"] == "invalid_request_error");
-  h["path"] = "/v1beta/models/x:generateContent";
-  CHECK(body(bal::route(c, bal::make_request(h, "")))["error"]["code"] == 413);
   CHECK(status(route(c, "GET", "/v1/chat/completions", kClient)) == 405);
 }
 
 TEST_CASE("configuration limits", "[router]") {
-  auto c = bal::make_config({{"admin_token", "a,b"}, {"max_body_bytes", 5000}, {"max_attempts", 4}});
+  auto c = bal::make_config({{"ADMIN_TOKEN", "a,b"}, {"MAX_BODY_BYTES", "5000"}, {"MAX_ATTEMPTS", " 4 "}});
   CHECK(c.admin_tokens.empty());  // a comma-separated admin token is refused, not split
   CHECK(c.max_body_bytes == 5000);
   CHECK(c.max_attempts == 4);
-  c = bal::make_config({{"max_body_bytes", 1}, {"max_attempts", 99}});
+  c = bal::make_config({{"MAX_BODY_BYTES", "1"}, {"MAX_ATTEMPTS", "99"}, {"UPSTREAM_TIMEOUT_MS", "x"}});
   CHECK(c.max_body_bytes == bal::kDefaultMaxBodyBytes);
-  CHECK(c.max_attempts == 8);
+  CHECK(c.max_attempts == bal::kDefaultMaxAttempts);
+  CHECK(c.first_byte_timeout_ms == bal::kDefaultFirstByteTimeoutMs);
+  c = bal::make_config({{"GEMINI_API_BASE", " http://127.0.0.1:9/// "}, {"STREAM_IDLE_TIMEOUT_MS", "500"},
+                        {"ALLOW_CLIENT_KEYS", "Yes"}, {"MODEL_MAP", "gpt-4o=gemini-2.5-pro"}, {"BODY_TIMEOUT_MS", "1500"}});
+  CHECK(c.upstream == "http://127.0.0.1:9");
+  CHECK(c.stream_idle_ms == 500);
+  CHECK(c.allow_client_keys);
+  CHECK(c.models.map("gpt-4o") == "gemini-2.5-pro");
+  CHECK(c.body_timeout_ms == 1500);
+  CHECK(bal::make_config(json::object()).upstream == bal::kDefaultUpstream);
 }
 
 TEST_CASE("query_param decodes values", "[router]") {

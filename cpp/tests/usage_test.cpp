@@ -1,7 +1,8 @@
+#include "balancer/usage.h"
+
 #include <catch2/catch.hpp>
 
 #include "balancer/json.h"
-#include "balancer/usage.h"
 
 TEST_CASE("usage comes from the last complete usageMetadata", "[usage]") {
   const std::string sse =

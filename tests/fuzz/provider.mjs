@@ -39,6 +39,16 @@ export class Provider {
     return this.int(0, 0xffffffff);
   }
 
+  // ConsumeIntegral<uint64_t>, as a BigInt (a Number would lose the low bits).
+  u64() {
+    let result = 0n;
+    for (let i = 0; i < 8 && this.remaining > 0; i++) {
+      this.remaining--;
+      result = (result << 8n) | BigInt(this.data[this.front + this.remaining]);
+    }
+    return result;
+  }
+
   bool() {
     return (this.u8() & 1) === 1;
   }
@@ -102,6 +112,11 @@ export class Writer {
 
   u32(v) {
     return this.int(v, 0, 0xffffffff);
+  }
+
+  u64(v) {
+    for (let i = 7; i >= 0; i--) this.back.push(Number((BigInt(v) >> BigInt(8 * i)) & 0xffn));
+    return this;
   }
 
   bool(v) {

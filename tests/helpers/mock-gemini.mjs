@@ -35,13 +35,13 @@ import {
   unregisteredCaller,
 } from './mock/errors.mjs';
 import { EARLY_KINDS, MAX_STALL_MS, compileBehaviour, defaultStep, stepApplies } from './mock/behaviours.mjs';
-import { findHandler, parseJsonBody, parsePath, rpcName } from './mock/routes.mjs';
+import { findHandler, parseJsonBody, parsePath, rpcName, unboundQueryParams } from './mock/routes.mjs';
 import { CHUNKING_MODES, Waits, mulberry32, writeBody, writeEventStream } from './mock/wire.mjs';
 
 export { KEY_PATTERN, KINDS } from './mock/behaviours.mjs';
-export { REPLIES } from './mock/answers.mjs';
+export { IMAGE_PNG, PCM_MIME, REPLIES, speechPcm } from './mock/answers.mjs';
 export { MODELS } from './mock/models.mjs';
-export { DUMMY_SIGNATURES } from './mock/validate.mjs';
+export { DUMMY_SIGNATURES, VOICES } from './mock/validate.mjs';
 
 const DEFAULTS = {
   keys: {},
@@ -181,8 +181,9 @@ function refuse(record, tooLarge, options) {
     const message = `Request payload size exceeds the limit: ${options.maxBodyBytes} bytes.`;
     return new GeminiError(400, 'INVALID_ARGUMENT', message);
   }
-  if (record.query.has('key')) return keyInUrl();
+  if (systemParam(record.query, 'key') !== null) return keyInUrl();
   if (record.headers.authorization !== undefined) return oauthExpected();
+  if (OAUTH_PARAMS.some((name) => systemParam(record.query, name) !== null)) return oauthExpected();
   if (!record.key && !isUploadContinuation(record)) return unregisteredCaller();
   return null;
 }
@@ -200,6 +201,8 @@ function answer(res, record, step, state) {
 
   const handler = findHandler(record.method, record);
   if (!handler) return sendHtml(res, record, 404, htmlNotFound(record.path));
+  const unbound = unboundQueryParams(record);
+  if (unbound) return sendError(res, record, unbound);
   let result;
   try {
     result = handler({ req: record, body: () => parseJsonBody(record.body), state });
@@ -247,9 +250,26 @@ function makeRecord(req, body, state) {
   return record;
 }
 
+// Google reads system parameters under their name or with a '$' in front ($key, %24key,
+// %6bey: names are percent-decoded, which URLSearchParams does too). The value, or null.
+function systemParam(query, name) {
+  return query.get(name) ?? query.get(`$${name}`);
+}
+
+// Credentials Google takes from the query besides the key: an OAuth token, checked first.
+const OAUTH_PARAMS = ['access_token', 'oauth_token', 'bearer_token'];
+// Parameters that make Google treat the request as another method.
+const METHOD_OVERRIDES = ['$httpMethod', '$method', 'X-HTTP-Method-Override'];
+
 function checkViolations(record, state) {
   const add = (type, message) => state.violations.push({ type, seq: record.seq, path: record.path, message });
-  if (record.query.has('key')) add('key-in-url', 'an API key was sent in the URL query (?key=)');
+  if (systemParam(record.query, 'key') !== null) add('key-in-url', 'an API key was sent in the URL query (?key=)');
+  for (const name of OAUTH_PARAMS) {
+    if (systemParam(record.query, name) !== null) add('credential-in-url', `a ${name} parameter reached upstream`);
+  }
+  for (const name of METHOD_OVERRIDES) {
+    if (record.query.has(name)) add('method-override', `a ${name} parameter reached upstream`);
+  }
   if (record.headers.authorization !== undefined) {
     add('authorization-forwarded', 'an Authorization header reached upstream');
   }

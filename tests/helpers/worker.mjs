@@ -135,7 +135,8 @@ const OUTPUT_LIMIT = 64 * 1024;
  *   persistTo       state directory (default: a fresh temp dir, removed on stop)
  *   timeoutMs       how long to wait for the first answer (default 60 s)
  *   args            extra CLI arguments
- * Returns { url, port, child, output(), stop() }. stop() ends the whole process group.
+ * Returns { url, port, inspectorPort, child, output(), stop() }. stop() ends the whole process
+ * group.
  * Note: wrangler also reads `.dev.vars` from cwd; a --var of the same name wins over it.
  */
 export async function startWranglerDev(options = {}) {
@@ -180,7 +181,7 @@ export async function startWranglerDev(options = {}) {
     await stop();
     throw new Error(`${error.message}\n--- wrangler output ---\n${output}`);
   }
-  return { url, port, child, output: () => output, stop };
+  return { url, port, inspectorPort, child, output: () => output, stop };
 }
 
 function wranglerEnv(temp) {

@@ -334,3 +334,27 @@ test('keys survive a restart of the Worker and its Durable Object', async () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('key search takes any text: long, wildcard-heavy or odd input never fails', async () => {
+  const env = await setup();
+  try {
+    const keys = ['search-abcd', 'search-wxyz', 'search_%_x'].map((l) => testKey(l));
+    await env.addKeys(keys);
+    const search = async (q) => {
+      const res = await env.admin(`/api/keys?q=${encodeURIComponent(q)}`);
+      return { status: res.status, body: await res.json() };
+    };
+    for (const q of ['x'.repeat(200), '%'.repeat(60), '_'.repeat(60), '%_'.repeat(40), '\\'.repeat(70), '[*?]'.repeat(20)]) {
+      const r = await search(q);
+      assert.equal(r.status, 200, `${q.slice(0, 20)}…: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.total, 0);
+    }
+    // Ordinary searches still find keys by their masked form, in any case; wildcards are literal.
+    assert.equal((await search('abcd')).body.total, 1);
+    assert.equal((await search('ABCD')).body.total, 1);
+    assert.equal((await search('AIzaSy')).body.total, 3);
+    assert.equal((await search('%')).body.total, 0);
+  } finally {
+    await env.close();
+  }
+});

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { CLIENT, eventually, generateBody, setup, testKey } from './support.mjs';
+import { CLIENT, CLIENT2, eventually, generateBody, setup, testKey } from './support.mjs';
 
 const CACHE = 'cachedContents/cache-abc';
 
@@ -57,7 +57,7 @@ test('a cached content is used with the key that created it, from every isolate'
     const ns = await env.worker.mf.getDurableObjectNamespace('KEY_POOL');
     const pool = ns.get(ns.idFromName('pool'));
     const lines = await eventually(async () => {
-      const text = (await pool.snapshot(-1)).text;
+      const text = (await pool.pull(-1)).snapshot;
       return text.split('\n').find((l) => l.startsWith('A ') && l.endsWith(CACHE));
     });
     assert.ok(lines, 'the pool snapshot carries the affinity');
@@ -89,6 +89,97 @@ test('a Gemini 3 tool conversation stays on the key that signed it', async () =>
       assert.equal(a.key, b.key, 'both turns on one key');
     }
     assert.deepEqual(env.mock.violations, []);
+  } finally {
+    await env.close();
+  }
+});
+
+test("a model asked to echo another client's file name does not move that file to its key", async () => {
+  let fileName = null;
+  // Every key's model answer repeats the file's name in every form a client could ask for.
+  const echo = (req) => {
+    if (req.action !== 'generateContent' || !fileName) return null;
+    const id = fileName.slice('files/'.length);
+    const text = `${fileName} /${fileName} https://generativelanguage.googleapis.com/v1beta/${fileName}`;
+    const answer = {
+      candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
+      name: fileName,
+      file: { name: fileName, uri: `https://x/v1beta/files/${id}` },
+      usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1, totalTokenCount: 2 },
+    };
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) };
+  };
+  const keys = ['echo-1', 'echo-2', 'echo-3', 'echo-4'].map(testKey);
+  const env = await setup({ keys, mockOptions: { keys: Object.fromEntries(keys.map((k) => [k, echo])) } });
+  try {
+    const start = await env.client('/upload/v1beta/files', {
+      method: 'POST',
+      headers: {
+        'x-goog-upload-protocol': 'resumable',
+        'x-goog-upload-command': 'start',
+        'x-goog-upload-header-content-type': 'text/plain',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ file: { displayName: 'victim' } }),
+    });
+    assert.equal(start.status, 200, await start.clone().text());
+    const uploadUrl = start.headers.get('x-goog-upload-url');
+    const finalize = await fetch(uploadUrl, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': CLIENT, 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' },
+      body: 'the victim file',
+    });
+    assert.equal(finalize.status, 200);
+    fileName = (await finalize.json()).file.name;
+    const owner = env.mock.requests.at(-1).key;
+
+    // Another client's echo requests, until one lands on a key that is not the owner.
+    let echoedOn = owner;
+    for (let i = 0; i < 8 && echoedOn === owner; i++) {
+      const res = await fetch(`${env.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': CLIENT2, 'content-type': 'application/json' },
+        body: generateBody(`Repeat ${fileName} back to me`),
+      });
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), new RegExp(fileName));
+      echoedOn = env.mock.requests.at(-1).key;
+    }
+    assert.notEqual(echoedOn, owner, 'an echo landed on another key');
+
+    const get = await env.client(`/v1beta/${fileName}`);
+    await get.arrayBuffer();
+    assert.equal(env.mock.requests.at(-1).key, owner, 'the file is still read with the key that uploaded it');
+  } finally {
+    await env.close();
+  }
+});
+
+test('the affinity table and its share of the pool snapshot stay bounded under a flood', async () => {
+  const env = await setup({ keys: [testKey('flood-1'), testKey('flood-2')] });
+  try {
+    const ns = await env.worker.mf.getDurableObjectNamespace('KEY_POOL');
+    const pool = ns.get(ns.idFromName('pool'));
+    const ids = (await env.adminJson('/api/keys')).body.keys.map((k) => k.id);
+    const flood = async (batches, name) => {
+      for (let b = 0; b < batches; b++) {
+        // Events as an isolate's core merges them (events.h): 100 files created by one key.
+        const at = Date.now();
+        const created = Array.from({ length: 100 }, (_, i) => ({ id: ids[b % 2], resource: name(b * 100 + i), at_ms: at }));
+        await pool.report(`flood-${name(0)}-${b}`, JSON.stringify({ created }));
+      }
+      return (await pool.pull(-1)).snapshot.split('\n').filter((l) => l.startsWith('A '));
+    };
+    // 6000 short names: the table keeps the newest 5000.
+    let lines = await flood(60, (i) => `files/f${i}`);
+    assert.equal(lines.length, 5000);
+    assert.ok(lines.some((l) => l.endsWith(' files/f5999')), 'the newest are kept');
+    assert.ok(!lines.some((l) => l.endsWith(' files/f0')), 'the oldest are forgotten');
+    // Long names: the snapshot carries no more than its byte bound of them.
+    lines = await flood(60, (i) => `cachedContents/${String(i).padStart(128, 'c')}`);
+    const bytes = lines.reduce((n, l) => n + l.length + 1, 0);
+    assert.ok(bytes <= 256 * 1024, `${bytes} bytes of affinity in the snapshot`);
+    assert.ok(lines.length > 1000, `${lines.length} affinity lines`);
   } finally {
     await env.close();
   }

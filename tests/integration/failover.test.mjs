@@ -62,7 +62,7 @@ test('200 mixed requests over a pool with dead and limited keys all succeed', as
         }),
       );
       for (const r of batch) {
-        assert.equal(r.status, 200, r.text.slice(0, 300));
+        assert.equal(r.status, 200, `after ${r.attempts} attempt(s): ${r.text.slice(0, 300)}`);
         attempts += r.attempts;
       }
     }
@@ -120,9 +120,13 @@ test('a mid-stream upstream disconnect ends the client stream, and the Worker se
     assert.match(text, /"error"/);
     assert.ok(text.trimEnd().endsWith('data: [DONE]'));
 
+    // A JSON answer that breaks off halfway is read whole before anything is sent: it is
+    // retried like a dropped connection, and with every attempt cut the client gets a clean
+    // 502 instead of half a body.
     env.mock.reset();
-    const ok = await env.client('/v1beta/models/gemini-2.5-flash:generateContent', { method: 'POST', body: generateBody() });
-    assert.equal(ok.status, 200);
+    const cut = await env.client('/v1beta/models/gemini-2.5-flash:generateContent', { method: 'POST', body: generateBody() });
+    assert.equal(cut.status, 502);
+    assert.ok(Number(cut.headers.get('x-balancer-attempts')) >= 2, 'retried');
     await new Promise((r) => setTimeout(r, 1500));
     const list = await env.adminJson('/api/keys');
     assert.equal(list.body.keys[0].status, 'active', 'a broken stream never blames the key');
@@ -137,16 +141,19 @@ test('concurrent reports from two isolates lose nothing and a retried batch coun
   try {
     const ns = await env.worker.mf.getDurableObjectNamespace('KEY_POOL');
     const id = (await env.adminJson('/api/keys')).body.keys[0].id;
-    const event = (i) => ({ id, model: 'gemini-2.5-flash', outcome: 'ok', action: 'none', prompt_tokens: 2, completion_tokens: 3, at_ms: Date.now() + i });
-    // Two isolates, each with its own stub, 20 batches of 10 events each, all at once.
+    // Batches as an isolate's core sends them (events.h): ten uses of the key merged.
+    const counts = { requests: 10, successes: 10, failures: 0, prompt_tokens: 20, completion_tokens: 30 };
+    const batch = () =>
+      JSON.stringify({
+        keys: [{ id, ...counts, used_ms: Date.now(), error: null, error_ms: 0 }],
+        hours: [{ id, hour_ms: Math.floor(Date.now() / 3600000) * 3600000, ...counts }],
+      });
+    // Two isolates, each with its own stub, 20 batches, all at once.
     const isolates = [ns.get(ns.idFromName('pool')), ns.get(ns.idFromName('pool'))];
     const sends = [];
-    for (let b = 0; b < 20; b++) {
-      const events = Array.from({ length: 10 }, (_, i) => event(b * 10 + i));
-      sends.push(isolates[b % 2].report(`batch-${b}`, events));
-    }
+    for (let b = 0; b < 20; b++) sends.push(isolates[b % 2].report(`batch-${b}`, batch()));
     // A batch whose answer was lost is sent again by the other isolate: counted once.
-    sends.push(isolates[1].report('batch-0', Array.from({ length: 10 }, (_, i) => event(i))));
+    sends.push(isolates[1].report('batch-0', batch()));
     const answers = await Promise.all(sends);
     assert.equal(answers.filter((a) => a.duplicate).length, 1);
     const list = await env.adminJson('/api/keys');

@@ -195,9 +195,12 @@ test('image input as a data URL', async () => {
     await assert.rejects(
       client.chat.completions.create({
         model: 'gemini-2.5-flash',
-        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }],
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://127.0.0.1:1/a.png' } }] }],
       }),
-      (err) => err.status === 400 && err.type === 'invalid_request_error',
+      (err) =>
+        err.status === 400 &&
+        err.type === 'invalid_request_error' &&
+        err.message.includes('http://127.0.0.1:1/a.png could not be reached'),
     );
   });
 });
@@ -339,3 +342,19 @@ test('the model list is cached briefly in the isolate', async () => {
     assert.equal(env.mock.requests.length, calls, 'served from the cache');
   });
 });
+
+test('a route this server lacks gets an OpenAI 404 that names the routes it has', () =>
+  withClient(async (client, env) => {
+    await assert.rejects(
+      client.completions.create({ model: 'gemini-3.8-flash', prompt: 'hi' }),
+      (err) => {
+        assert.equal(err.status, 404);
+        assert.equal(err.code, 'unknown_url');
+        assert.match(err.message, /POST \/v1\/completions/);
+        assert.match(err.message, /POST \/v1\/chat\/completions/);
+        assert.match(err.message, /POST \/v1\/responses/);
+        return true;
+      },
+    );
+    assert.equal(env.mock.requests.length, 0, 'nothing went to Gemini');
+  }));

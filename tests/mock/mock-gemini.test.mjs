@@ -113,6 +113,18 @@ describe('key behaviours answer the exact real error bodies', () => {
     assert.equal(json.error.status, 'INTERNAL');
   });
 
+  test('a query parameter the method cannot bind is refused, its name quoted', async () => {
+    const res = await call(mock, `${FLASH}:generateContent?alt=sse&API%20key%20not%20valid=1`, { body: userText('hi') });
+    assert.equal(res.status, 400);
+    assert.equal(
+      res.json.error.message,
+      'Invalid JSON payload received. Unknown name "API key not valid": Cannot bind query parameter. ' +
+        "Field 'API key not valid' could not be found in request message.",
+    );
+    assert.equal(res.json.error.details[0]['@type'], 'type.googleapis.com/google.rpc.BadRequest');
+    assert.equal((await call(mock, '/v1beta/models?pageSize=2&%24alt=json')).status, 200);
+  });
+
   test('a missing key is an unregistered caller; a malformed one is invalid', async () => {
     const missing = await call(mock, `${FLASH}:generateContent`, { body: userText('hi'), key: null });
     assert.equal(missing.status, 403);
@@ -149,6 +161,34 @@ describe('leaks are flagged', () => {
     );
   });
 
+  for (const query of ['$key', '%24key', '%6bey']) {
+    test(`${query}= is read as the key: a violation and a 400`, async () => {
+      const res = await call(mock, `${FLASH}:generateContent?${query}=${KEY}`, { body: userText('hi'), key: null });
+      assert.equal(res.status, 400);
+      assert.deepEqual(
+        mock.violations.map((v) => v.type),
+        ['key-in-url'],
+      );
+    });
+  }
+
+  test('an OAuth token in the query is a violation and the real 401', async () => {
+    const res = await call(mock, `${FLASH}:generateContent?access_token=garbage`, { body: userText('hi') });
+    assert.equal(res.status, 401);
+    assert.equal(res.json.error.status, 'UNAUTHENTICATED');
+    assert.deepEqual(
+      mock.violations.map((v) => v.type),
+      ['credential-in-url'],
+    );
+  });
+
+  test('a method override in the query is a violation', async () => {
+    await call(mock, `/v1beta/models?%24httpMethod=DELETE`);
+    assert.deepEqual(
+      mock.violations.map((v) => v.type),
+      ['method-override'],
+    );
+  });
   test('forbiddenValues anywhere in a request are violations', async () => {
     const strict = await startMockGemini({ forbiddenValues: ['client-secret-token'] });
     try {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { REPLIES, startMockGemini } from '../helpers/mock-gemini.mjs';
 import { mulberry32, sseFrame, splitBytes } from '../helpers/mock/wire.mjs';
-import { FLASH, KEY, PRO3, call, eventText, parseSse, userText } from './support.mjs';
+import { FLASH, KEY, KEY2, PRO3, call, eventText, parseSse, userText } from './support.mjs';
 
 let mock;
 before(async () => {
@@ -169,6 +169,28 @@ describe('other endpoints', () => {
     assert.ok(json.totalTokens > 0);
   });
 
+  test('countTokens with a generateContentRequest counts the system prompt and wants the model name', async () => {
+    const inner = { ...userText('hello there'), systemInstruction: { parts: [{ text: 'Be brief, always.' }] } };
+    const plain = await call(mock, `${FLASH}:countTokens`, { body: userText('hello there') });
+    const whole = await call(mock, `${FLASH}:countTokens`, {
+      body: { generateContentRequest: { model: 'models/gemini-2.5-flash', ...inner } },
+    });
+    assert.equal(whole.status, 200, JSON.stringify(whole.json));
+    assert.ok(whole.json.totalTokens > plain.json.totalTokens);
+    const unnamed = await call(mock, `${FLASH}:countTokens`, { body: { generateContentRequest: inner } });
+    assert.equal(unnamed.status, 400);
+    assert.match(unnamed.json.error.message, /generate_content_request\.model: unexpected model name format/);
+    const unknown = await call(mock, `${FLASH}:countTokens`, {
+      body: { generateContentRequest: { model: 'models/gemini-2.5-flash', ...inner, stream: true } },
+    });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.json.error.message, /Unknown name "stream"/);
+    const role = await call(mock, `${FLASH}:countTokens`, {
+      body: { generateContentRequest: { model: 'models/gemini-2.5-flash', contents: [{ role: 'system', parts: [{ text: 'x' }] }] } },
+    });
+    assert.equal(role.status, 400);
+  });
+
   test('embedContent honours outputDimensionality; batch needs the URL model', async () => {
     const path = '/v1beta/models/gemini-embedding-001';
     const content = { parts: [{ text: '你好' }] };
@@ -203,5 +225,25 @@ describe('other endpoints', () => {
     const { file } = await done.json();
     assert.equal(file.mimeType, 'text/plain');
     assert.equal((await call(mock, `/v1beta/${file.name}`)).json.name, file.name);
+  });
+
+  test('an upload session belongs to the key that started it', async () => {
+    const start = await call(mock, '/upload/v1beta/files', {
+      body: {},
+      headers: { 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' },
+    });
+    const uploadUrl = start.headers.get('x-goog-upload-url');
+    const finish = (key) =>
+      fetch(uploadUrl, {
+        method: 'POST',
+        headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0', 'x-goog-api-key': key },
+        body: 'hello',
+      });
+    const wrong = await finish(KEY2);
+    assert.equal(wrong.status, 403);
+    assert.equal((await wrong.json()).error.status, 'PERMISSION_DENIED');
+    assert.equal((await finish(KEY)).status, 200);
+    const unknown = await fetch(uploadUrl.replace(/upload_id=[^&]+/, 'upload_id=nope'), { method: 'POST', body: 'x' });
+    assert.equal(unknown.status, 404);
   });
 });

@@ -27,6 +27,16 @@ const weatherTool = (parameters) => ({
 });
 const cityParams = { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] };
 
+describe('tools', () => {
+  test('Google Search next to function declarations is refused, as the API does for API keys', async () => {
+    const body = { ...userText('hi'), tools: [weatherTool(cityParams), { googleSearch: {} }] };
+    await rejects(body, /^Tool use with function calling is unsupported$/);
+    await rejects(body, /^Tool use with function calling is unsupported$/, PRO3);
+    const alone = await generate({ ...userText('hi'), tools: [{ googleSearch: {} }] });
+    assert.equal(alone.status, 200);
+  });
+});
+
 describe('body and field names', () => {
   test('not JSON', () => rejects('{"contents": [', /^Invalid JSON payload received\. Unexpected token/));
 
@@ -275,6 +285,11 @@ describe('Gemini 3 thought signatures', () => {
       },
     ],
     tools,
+  });
+
+  test('"call tool NAME with {…}" calls it with exactly those arguments', async () => {
+    const res = await generate({ ...userText('please call tool get_weather with {"city":"Oslo, NO"} now'), tools }, FLASH);
+    assert.deepEqual(res.json.candidates[0].content.parts[0].functionCall, { name: 'get_weather', args: { city: 'Oslo, NO' } });
   });
 
   test('the call carries a signature and returning it works', async () => {

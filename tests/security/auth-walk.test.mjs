@@ -56,7 +56,11 @@ const ADMIN_ROUTES = [
 ];
 
 const isOpenAI = (path) => /^\/v1\/(models(\/[^/:]+)?|chat\/completions|embeddings)$/.test(path.split('?')[0]);
-const familyOf = (path) => (path.startsWith('/api') ? 'admin' : isOpenAI(path) ? 'openai' : 'gemini');
+// /v1/models answers in Gemini's format to a request that authenticates the Gemini way.
+const geminiWay = (path, headers) =>
+  /^\/v1\/models/.test(path) && ('x-goog-api-key' in headers || 'x-goog-api-client' in headers || /[?&]key=/.test(path));
+const familyOf = (path, headers = {}) =>
+  path.startsWith('/api') ? 'admin' : isOpenAI(path) && !geminiWay(path, headers) ? 'openai' : 'gemini';
 
 function withQuery(path, key) {
   return `${path}${path.includes('?') ? '&' : '?'}key=${encodeURIComponent(key)}`;
@@ -129,10 +133,10 @@ function send(env, method, path, headers, body) {
   });
 }
 
-function checkRefusal(res, method, path, expected, label) {
+function checkRefusal(res, method, path, expected, label, headers = {}) {
   const context = `${method} ${path} [${label}]`;
   assert.equal(res.status, expected, `${context}: ${res.text.slice(0, 200)}`);
-  if (method !== 'HEAD') assertFamilyError(familyOf(path), expected, res.text, context);
+  if (method !== 'HEAD') assertFamilyError(familyOf(path, headers), expected, res.text, context);
 }
 
 test('proxy routes: every method refuses missing, wrong and admin credentials with 401', async () => {
@@ -143,7 +147,9 @@ test('proxy routes: every method refuses missing, wrong and admin credentials wi
       for (const method of METHODS) {
         for (const [label, headers, queryKey] of badProxyCredentials()) {
           const target = queryKey ? withQuery(path, queryKey) : path;
-          jobs.push(async () => checkRefusal(await send(env, method, target, headers, body), method, target, 401, label));
+          jobs.push(async () =>
+            checkRefusal(await send(env, method, target, headers, body), method, target, 401, label, headers),
+          );
         }
       }
     }
@@ -227,7 +233,7 @@ test('unset secrets: 503 on every route of that family, in its format, whatever 
       for (const headers of [{}, { 'x-goog-api-key': CLIENT }, { authorization: `Bearer ${ADMIN}` }]) {
         jobs.push(async () => {
           const res = await send(env, method, path, headers, body);
-          checkRefusal(res, method, path, 503, JSON.stringify(headers));
+          checkRefusal(res, method, path, 503, JSON.stringify(headers), headers);
           assert.match(JSON.parse(res.text).error.message, /AUTH_TOKENS/);
         });
       }

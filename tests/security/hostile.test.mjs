@@ -106,7 +106,7 @@ const BODIES = [
   { name: 'add keys: 100000 [', fetch: post('/api/keys', deep(100000), admin), status: 400, family: 'admin' },
   { name: 'delete keys: 100000 {', fetch: ['/api/keys', { method: 'DELETE', headers: admin, body: '{'.repeat(100000) }], status: 400, family: 'admin' },
   { name: 'enable: 50000 nested objects', fetch: post('/api/keys/enable', deepObject(50000), admin), status: 400, family: 'admin' },
-  { name: 'login: 100000 [', fetch: post('/api/session', deep(100000)), status: 400, family: 'admin' },
+  { name: 'login: 100000 [ (past the login cap)', fetch: post('/api/session', deep(100000)), status: 413, family: 'admin' },
   { name: 'native: 100000 [ (Gemini refuses it)', fetch: post(GENERATE, deep(100000), client), status: 400, family: 'gemini' },
   { name: 'chat: model is a number', fetch: post(CHAT, JSON.stringify({ model: 5, messages: [] }), client), status: 400, family: 'openai' },
   { name: 'chat: messages is a string', fetch: post(CHAT, JSON.stringify({ model: 'gemini-2.5-flash', messages: 'hi' }), client), status: 400, family: 'openai' },
@@ -128,7 +128,7 @@ const BODIES = [
   { name: 'add keys: keys is a number', fetch: post('/api/keys', '{"keys": 5}', admin), status: 400, family: 'admin' },
   { name: 'delete: ids are strings', fetch: ['/api/keys', { method: 'DELETE', headers: admin, body: '{"ids": ["1"]}' }], status: 400, family: 'admin' },
   { name: 'enable: an id past every number', fetch: post('/api/keys/enable', '{"ids": [1e400]}', admin), status: 400, family: 'admin' },
-  { name: 'disable: 150000 ids', fetch: post('/api/keys/disable', JSON.stringify({ ids: Array(150000).fill(1) }), admin), status: 400, family: 'admin' },
+  { name: 'disable: 150000 ids', fetch: post('/api/keys/disable', JSON.stringify({ ids: Array(150000).fill(1) }), admin), status: 413, family: 'admin' },
   { name: 'add keys: 25000 lines of text', fetch: post('/api/keys', manyKeys(25000).join('\n'), { ...admin, 'content-type': 'text/plain' }), status: 413, family: 'admin' },
   { name: 'add keys: a JSON array of 20001', fetch: post('/api/keys', JSON.stringify(manyKeys(20001)), admin), status: 413, family: 'admin' },
   { name: 'add keys: a JSON array of 150000', fetch: post('/api/keys', JSON.stringify(Array(150000).fill('k')), admin), status: 413, family: 'admin' },
@@ -155,14 +155,18 @@ const HEADERS = [
   // A bare CR ends a header line for the runtime: the "injected" header is the client's own,
   // and it must still not travel upstream (checked after the table).
   { name: 'CR-injected cookie header', raw: raw('/v1beta/models/no-such-model:generateContent', `${T}x-goog-api-client: a\rcookie: stolen=1\r\nx-injected: yes\r\n`, { method: 'POST', body: generateBody() }), status: 404 },
-  { name: 'encoded CRLF in the query', raw: raw('/v1beta/models/no-such-model?x=%0d%0aSet-Cookie:%20a=1', T), status: 404 },
+  { name: 'encoded CRLF in the query', raw: raw('/v1beta/models/no-such-model?x=%0d%0aSet-Cookie:%20a=1', T), status: 400, family: 'gemini' },
 ];
 
 async function send(env, port, row) {
-  if (row.raw) return rawRequest(port, row.raw);
-  const [path, init] = row.fetch;
-  const headers = { 'cf-connecting-ip': nextAddress(), ...(init.headers ?? {}) };
-  return dispatch(env, path, { ...init, headers });
+  try {
+    if (row.raw) return await rawRequest(port, row.raw);
+    const [path, init] = row.fetch;
+    const headers = { 'cf-connecting-ip': nextAddress(), ...(init.headers ?? {}) };
+    return await dispatch(env, path, { ...init, headers });
+  } catch (err) {
+    throw new Error(`${row.name}: ${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}`);
+  }
 }
 
 function bodyText(res) {

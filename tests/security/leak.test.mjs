@@ -197,3 +197,29 @@ test('error paths: a key whose error quotes it, every key limited, an empty pool
     await env.close();
   }
 });
+
+test('keys Google writes with JSON escapes or percent-escapes are redacted too, in answers and last errors', async () => {
+  const keys = [randomKey(), randomKey()];
+  const escaped = (req) => {
+    const json = `\\u0041${req.key.slice(1)}`;
+    const url = `%41${req.key.slice(1)}`;
+    // Written by hand: JSON.stringify would not keep the escape.
+    const body = `{"error":{"code":500,"message":"Backend failed for ${json} (see https://x.example/?k=${url})","status":"INTERNAL","details":[{"url":"https://x.example/?k=${url}","key":"${json}"}]}}`;
+    return { status: 500, headers: { 'content-type': 'application/json; charset=UTF-8' }, body };
+  };
+  const env = await setup({ keys, mockOptions: { keys: Object.fromEntries(keys.map((k) => [k, escaped])) } });
+  try {
+    const rec = recorder(env);
+    let res = await rec.client(GENERATE, { method: 'POST', body: generateBody() });
+    assert.equal(res.status, 500);
+    assert.match(res.text, /redacted/);
+    res = await rec.client('/v1/chat/completions', { method: 'POST', body: CHAT(false) });
+    assert.equal(res.status, 500);
+    await sleep(1500);
+    const listing = await rec.admin('/api/keys');
+    assert.ok(JSON.parse(listing.text).keys.every((k) => /redacted/.test(k.last_error ?? '')), listing.text);
+    assertNoLeaks(rec.seen, [], [...keys, CLIENT, ADMIN]);
+  } finally {
+    await env.close();
+  }
+});

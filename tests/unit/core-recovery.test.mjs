@@ -1,30 +1,31 @@
-// A core that dies (here: out of memory on a 700 MB body) is rebuilt on the next call with its
+// A core that dies (here: out of memory on a 1.1 GB body) is rebuilt on the next call with its
 // configuration and pool snapshot, so one bad request cannot take the isolate's others down.
 // Runs with scripts/wasm-loader.mjs (npm test passes it to node --test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoreError, CoreStream, OP, call, callRemembered, openStreams } from '../../worker-shim/core.mjs';
+import { ABI, CoreError, call, callRemembered } from '../../worker-shim/core.mjs';
+import { configure, fetchTask, headerValue, open } from './core-driver.mjs';
+
+const KEY = `AIzaSy${'a'.repeat(33)}`;
 
 test('the core is rebuilt after it dies, with its configuration and pool', () => {
-  callRemembered(OP.CONFIGURE, { admin_token: 'a', auth_tokens: 'client-token' });
-  callRemembered(OP.POOL_LOAD, { seed: 1 }, `K 7 AIzaSy${'a'.repeat(33)} a`);
-  const stream = new CoreStream({ kind: 'chat', model: 'gemini-2.5-flash', stream: true, n: 1, now_ms: 0, request_id: '0' });
-  assert.equal(openStreams(), 1);
+  configure();
+  callRemembered('POOL_LOAD', { SEED: 1, NOW: Date.now(), BODY: `K 7 ${KEY} a` });
+  const old = open('GET', '/v1beta/models');
+  assert.ok(fetchTask(old.action), 'an upstream call is under way');
+  assert.equal(call('OPEN_COUNT', {}).COUNT, 1);
 
-  // Redacting needs about three copies of the body: past the core's 2 GB of memory.
-  const huge = new Uint8Array(700 * 1024 * 1024);
-  assert.throws(() => call(OP.REDACT, {}, huge), CoreError);
+  // Redacting needs the body and its redacted copy: past the core's 2 GB of memory.
+  const huge = new Uint8Array(1100 * 1024 * 1024);
+  assert.throws(() => call('REDACT', huge), CoreError);
 
-  const route = call(OP.ROUTE, {
-    method: 'GET',
-    path: '/v1beta/models',
-    headers: { 'x-goog-api-key': 'client-token' },
-    now_ms: 0,
-  });
-  assert.equal(route.header.action, 'upstream', 'the configuration came back');
-  assert.equal(call(OP.SELECT, { model: 'm', now_ms: 0 }).header.id, 7, 'the pool came back');
-  // A stream opened on the old instance is refused, not confused with a new one's.
-  assert.throws(() => stream.push(new Uint8Array(1)), CoreError);
-  stream.close();
-  assert.equal(openStreams(), 0);
+  const again = open('GET', '/v1beta/models');
+  const task = fetchTask(again.action);
+  assert.ok(task, 'the configuration came back: the client token is accepted');
+  assert.equal(headerValue(task.HEADERS, 'x-goog-api-key'), KEY, 'the pool came back');
+  // A request opened on the old instance is refused, not confused with a new one's.
+  assert.throws(() => old.feed({ KIND: ABI.event.UPSTREAM_FAILED, SLOT: 0, REASON: ABI.reason.NETWORK }), CoreError);
+  old.close();
+  again.close();
+  assert.equal(call('OPEN_COUNT', {}).COUNT, 0);
 });

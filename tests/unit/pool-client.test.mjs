@@ -3,10 +3,10 @@
 // counted once. Runs with scripts/wasm-loader.mjs (npm test passes it to node --test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OP, call } from '../../worker-shim/core.mjs';
-import { ensurePool, flushEvents, recordEvent } from '../../worker-shim/pool-client.mjs';
+import { ABI, call } from '../../worker-shim/core.mjs';
+import { flushEvents, housekeeping, refreshPool } from '../../worker-shim/pool-client.mjs';
+import { configure, servedRequest } from './core-driver.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const KEYS = ['AIzaSy' + 'a'.repeat(33), 'AIzaSy' + 'b'.repeat(33)];
 
 class FakePool {
@@ -16,22 +16,26 @@ class FakePool {
     this.slowMs = 0;
     this.batches = new Map();
     this.reports = 0;
+    this.pulls = 0;
   }
-  async snapshot(since) {
-    await sleep(this.slowMs);
+  async pull(since) {
+    this.pulls++;
+    await new Promise((r) => setTimeout(r, this.slowMs));
     if (this.down) throw new Error('object unavailable');
     if (since === this.version) return { version: this.version };
-    return { version: this.version, text: KEYS.map((k, i) => `K ${i + 1} ${k} a`).join('\n') };
+    const snapshot = KEYS.map((k, i) => `K ${i + 1} ${k} a`).join('\n');
+    return { version: this.version, slice: { lo: 0, hi: 0 }, snapshot };
   }
-  async report(batchId, events) {
+  // `events` is the core's text (events.h); with pull()'s arguments the answer is pull()'s too.
+  async report(batchId, events, ...pull) {
     this.reports++;
     if (this.down) throw new Error('object unavailable');
     const duplicate = this.batches.has(batchId);
-    if (!duplicate) this.batches.set(batchId, events);
-    return { version: this.version, duplicate };
+    if (!duplicate) this.batches.set(batchId, JSON.parse(events));
+    return { ...(pull.length ? await this.pull(...pull) : { version: this.version }), duplicate };
   }
-  events() {
-    return [...this.batches.values()].flat();
+  requests() {
+    return [...this.batches.values()].flatMap((b) => b.keys).reduce((n, k) => n + k.requests, 0);
   }
 }
 
@@ -43,45 +47,48 @@ function harness() {
   return { pool, env, ctx, settle: () => Promise.all(pending.splice(0)) };
 }
 
-const pick = () => call(OP.SELECT, { model: 'm', now_ms: Date.now(), exclude: [] }).header.id;
-const event = (n) => ({ id: 1, model: 'm', outcome: 'ok', action: 'none', at_ms: n });
-
 test('a slow or failing Durable Object never holds up requests once a snapshot is loaded', async () => {
+  configure();
   const { pool, env, ctx, settle } = harness();
-  await ensurePool(env, ctx);
-  assert.ok(pick(), 'keys from the first snapshot');
+  await refreshPool(env);
+  const t0 = Date.now();
+  assert.ok(servedRequest(t0), 'keys from the first snapshot');
 
-  await sleep(5200); // the snapshot is now stale
+  // Six seconds later (as the core sees time) the snapshot is stale: the core says so, and
+  // the refresh runs in the background while the request is served from the old snapshot.
   pool.slowMs = 3000;
-  let started = Date.now();
-  await ensurePool(env, ctx);
-  assert.ok(Date.now() - started < 100, 'a stale snapshot is refreshed in the background');
-  assert.ok(pick());
+  const later = t0 + 6000;
+  assert.ok(servedRequest(later));
+  const started = Date.now();
+  housekeeping(ABI.flag.POOL_STALE, env, ctx);
+  assert.ok(Date.now() - started < 100, 'the refresh does not hold up the request');
+  assert.equal(pool.pulls, 2);
+  await settle();
 
   pool.slowMs = 0;
   pool.down = true;
-  await settle();
-  await sleep(5200);
-  started = Date.now();
-  await ensurePool(env, ctx);
-  assert.ok(Date.now() - started < 100);
+  housekeeping(ABI.flag.POOL_STALE, env, ctx);
   await settle(); // the background refresh fails quietly
-  assert.ok(pick(), 'still served from the last snapshot while the object is down');
+  assert.ok(servedRequest(later + 6000), 'still served from the last snapshot while the object is down');
+  await flushEvents();
 });
 
 test('events recorded while the object is down arrive once it is back, each once', async () => {
+  configure();
+  call('EVENTS', {}); // what earlier tests left in this isolate's core
   const { pool, env, ctx, settle } = harness();
-  await ensurePool(env, ctx);
+  await refreshPool(env);
   pool.down = true;
-  for (let i = 0; i < 5; i++) recordEvent(env, ctx, event(i));
+  for (let i = 0; i < 5; i++) servedRequest();
+  housekeeping(ABI.flag.EVENTS_PENDING, env, ctx);
   await settle();
-  assert.equal(pool.events().length, 0);
+  assert.equal(pool.requests(), 0);
   assert.ok(pool.reports >= 3, 'the report was tried again before giving up for now');
 
   pool.down = false;
-  for (let i = 5; i < 8; i++) recordEvent(env, ctx, event(i));
+  for (let i = 0; i < 3; i++) servedRequest();
+  housekeeping(ABI.flag.EVENTS_PENDING, env, ctx);
   await settle();
   await flushEvents();
-  const got = pool.events().map((e) => e.at_ms).sort((a, b) => a - b);
-  assert.deepEqual(got, [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.equal(pool.requests(), 8, 'every use counted once');
 });

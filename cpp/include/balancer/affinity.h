@@ -6,8 +6,15 @@
 // which thought signature (in this isolate, bounded), and a request that names one of them
 // is sent with that key while it is usable.
 //
+// What an answer may teach is decided by the request that got it, never by what the answer
+// happens to contain: a model's output can say "files/<anyone's id>" if a client asks it to.
+// Ownership is learnt only from the answers that create or describe a resource (the upload
+// that finishes a file, GET of a file, creating, reading or updating a cached content), and
+// only the name the answer gives as the resource's own; signatures only from model calls.
+//
 //   bal::Affinity a;
-//   a.learn(R"({"file": {"name": "files/abc-123"}})", 7, &created);  // created == {"files/abc-123"}
+//   a.learn("POST", "/upload/v1beta/files", R"({"file": {"name": "files/abc-123"}})", 7, &created);
+//   // created == {"files/abc-123"}
 //   a.key_for("/v1beta/files/abc-123", "") == 7
 #pragma once
 
@@ -28,15 +35,22 @@ class Affinity {
 
   // Remembers that `resource` ("files/x", "cachedContents/y") belongs to key `key_id`.
   void add_resource(std::string_view resource, int64_t key_id);
-  void clear_resources() { resources_.clear(); }
+  void forget(std::string_view resource);
+  void clear_resources();
 
-  // Reads an answer made with key `key_id`: remembers the thought signatures in it, and the
-  // resources it names (a created file or cache, a listing), appending new ones to `created`.
-  void learn(std::string_view answer, int64_t key_id, std::vector<std::string>* created);
+  // Reads the answer key `key_id` got for `method` `path` (the request sent upstream):
+  // remembers what lesson_for() allows, appending newly owned resources to `created`.
+  void learn(std::string_view method, std::string_view path, std::string_view answer, int64_t key_id,
+             std::vector<std::string>* created);
 
   // The key a request must use: the first resource its path or body names, else the first
   // thought signature in its body that this isolate has seen.
   std::optional<int64_t> key_for(std::string_view path, std::string_view body) const;
+
+  // Whether a resource or a thought signature names key `key_id`: the pool keeps such a key
+  // even when it leaves this isolate's slice.
+  bool names(int64_t key_id) const { return owners_.find(key_id) != owners_.end(); }
+  std::optional<int64_t> owner(std::string_view resource) const;
 
   bool empty() const { return resources_.empty() && signatures_.empty(); }
   size_t resource_count() const { return resources_.size(); }
@@ -45,11 +59,27 @@ class Affinity {
  private:
   std::unordered_map<std::string, int64_t> resources_;
   std::unordered_map<uint64_t, int64_t> signatures_;
-  std::deque<uint64_t> signature_order_;  // oldest first, for eviction
+  std::deque<uint64_t> signature_order_;          // oldest first, for eviction
+  std::unordered_map<int64_t, uint32_t> owners_;  // key id -> resources and signatures naming it
+
+  void own(int64_t key_id, bool on);
 };
+
+enum class Lesson {
+  nothing,
+  signatures,  // a model call: the thought signatures of its answer
+  created,     // a new resource: the answer's "name" (or "file"."name" after an upload)
+  described,   // a resource read or updated: the answer's "name", when it is the path's
+};
+
+// What the answer to `method` `path` (an upstream path, "/v1beta/files/abc") may teach.
+Lesson lesson_for(std::string_view method, std::string_view path);
 
 // The resource names ("files/abc", "cachedContents/xyz") that `text` mentions, in order.
 std::vector<std::string> resource_names(std::string_view text);
+
+// Whether `text` is exactly one resource name.
+bool is_resource_name(std::string_view text);
 
 // The values of thoughtSignature / thought_signature fields in `text` (raw JSON spans).
 std::vector<std::string_view> thought_signatures(std::string_view text);

@@ -4,6 +4,19 @@
 // down for that model, Google's own failures are retried with no penalty, and the client's
 // own mistakes (bad body, unknown model, unsupported region) never touch a key.
 //
+// A key's fate is read from the error's structure only: the HTTP status with
+// `details[].reason` (ErrorInfo: API_KEY_INVALID, API_KEY_EXPIRED, CONSUMER_SUSPENDED,
+// API_KEY_SERVICE_BLOCKED, SERVICE_DISABLED) and `QuotaFailure.violations[].quotaId`. Where
+// Google gives no reason (the leaked-key 403) the whole message must equal Google's text.
+// A message that merely contains such words proves nothing: Google quotes client-chosen
+// names and values in its 400s ("Unknown name \"...\"", "Base64 decoding failed for ...").
+//
+// A 401 blames no key and is not retried. Google answers a bad, expired or blocked API key
+// with 400 or 403 and a reason; its 401s (UNAUTHENTICATED: ACCESS_TOKEN_TYPE_UNSUPPORTED,
+// CREDENTIALS_MISSING, ...) are about OAuth: credentials the request carried besides the key,
+// or a method that takes no API key. Another key would get the same answer, and cooling every
+// key for a 401 would let one request take the whole pool out.
+//
 //   auto v = bal::classify_upstream(429, body, now_ms);
 //   if (v.retry) { /* try another key */ }
 //   if (v.action == bal::KeyAction::cooldown) { /* cool v.model-scope down until v.until_ms */ }
@@ -24,7 +37,7 @@ enum class Outcome {
   quota_minute,     // 429 per-minute quota
   quota_day,        // 429 per-day quota
   quota_other,      // 429 without a recognisable quota id
-  unauthenticated,  // 401: credentials refused, not proven dead
+  unauthenticated,  // 401: OAuth credentials refused or required; not the key's doing
   location,         // 400 FAILED_PRECONDITION "User location is not supported"
   client_error,     // other 4xx: the request itself
   server_error,     // 5xx: Google's side
@@ -34,20 +47,19 @@ enum class KeyAction { none, cooldown, disable };
 
 struct Verdict {
   Outcome outcome = Outcome::ok;
-  bool retry = false;         // worth another attempt (on another key) before answering
-  bool backoff = false;       // wait before retrying (server errors)
+  bool retry = false;    // worth another attempt (on another key) before answering
+  bool backoff = false;  // wait before retrying (server errors)
   KeyAction action = KeyAction::none;
-  bool all_models = false;    // the cooldown applies to every model of the key
-  int64_t until_ms = 0;       // end of the cooldown
-  int64_t retry_after_ms = 0; // what the client may be told to wait
-  std::string message;        // upstream message, redacted
-  std::string status_text;    // upstream status, e.g. "RESOURCE_EXHAUSTED"
+  bool all_models = false;     // the cooldown applies to every model of the key
+  int64_t until_ms = 0;        // end of the cooldown
+  int64_t retry_after_ms = 0;  // what the client may be told to wait
+  std::string message;         // upstream message, redacted
+  std::string status_text;     // upstream status, e.g. "RESOURCE_EXHAUSTED"
 };
 
 inline constexpr int64_t kMinCooldownMs = 1000;
 inline constexpr int64_t kMaxMinuteCooldownMs = 15 * 60 * 1000;
 inline constexpr int64_t kDefaultQuotaCooldownMs = 60 * 1000;
-inline constexpr int64_t kUnauthenticatedCooldownMs = 10 * 60 * 1000;
 
 // Classifies an upstream HTTP status and body at time `now_ms`. Status 0 stands for a
 // connection that failed before any answer (Google's side or the network: retried).
@@ -77,7 +89,15 @@ NextStep next_step(const Verdict& v, const AttemptState& s);
 
 // Names used in events, the database and summaries ("key_invalid", "quota_day", ...).
 const char* outcome_name(Outcome o);
+// What a key check counts the outcome as: "ok", "rate_limited", "dead" or "error".
+const char* outcome_group(Outcome o);
 bool is_dead(Outcome o);
+// Whether the outcome shows the key works (perhaps limited), so a key disabled as dead is
+// enabled again.
+bool revives(Outcome o);
+// The model a cooldown holds for: "*" when it holds for every model of the key (or the name
+// is no model id).
+std::string cooldown_scope(std::string_view model, bool all_models);
 
 // Parses a protobuf Duration string ("28s", "1.5s", "250ms") into milliseconds; -1 if malformed.
 int64_t parse_duration_ms(std::string_view s);

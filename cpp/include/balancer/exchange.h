@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "balancer/gemini.h"
+#include "balancer/rawjson.h"
 
 namespace bal {
 
@@ -54,6 +55,15 @@ ErrorKind error_kind_for(int status);
 // An ApiError from a status and message, kind derived from the status.
 ApiError api_error(int status, std::string message, std::string code = {}, std::string param = {});
 
+// What an upstream (Gemini) error answer means for the client, whatever its API: the status
+// (kept), the message (redacted: a suspended key's message quotes the whole key), the
+// RetryInfo delay. An unreadable body gets a generic message naming the status.
+ApiError upstream_error(int status, std::string_view body);
+// The same from Gemini's parsed {"error": {...}} object (also found inside streams).
+ApiError upstream_error(int status, raw::value error);
+// Google answered 2xx but sent nothing a client can use: a 502.
+ApiError bad_gateway(std::string message);
+
 // One call to Gemini that a translated request needs.
 struct UpstreamCall {
   std::string model;  // the Gemini model id: picks keys, scopes cooldowns, names statistics
@@ -70,6 +80,9 @@ struct Reply {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // further headers (retry-after ...)
+  // The body is the upstream answer exactly as the shim read it: the shim sends those bytes
+  // again instead of receiving a copy (RESPOND with FLAGS BODY_AS_READ).
+  bool body_as_read = false;
 };
 
 // Gemini SSE → the client's stream, one network chunk at a time. A chunk may end anywhere
@@ -88,6 +101,9 @@ class StreamTranslator {
   virtual bool ok() const = 0;
   // Token counts so far (the last usageMetadata seen).
   virtual gemini::Usage usage() const = 0;
+  // The upstream has been silent a while: appends a keep-alive for the client, if the API
+  // has one (Anthropic's `ping` event). Nothing by default.
+  virtual void ping(std::string& out) { (void)out; }
 };
 
 // The answer side of one request.
@@ -101,15 +117,29 @@ class Exchange {
   virtual Reply error(const ApiError& e) = 0;
   // For calls with sse = true.
   virtual std::unique_ptr<StreamTranslator> stream() = 0;
+  // A further call this answer needs before answer() (the next page of a list), made with
+  // the same key; nullopt when `body` (call `index`'s latest 2xx body) is the last.
+  virtual std::optional<UpstreamCall> next_call(size_t index, std::string_view body) {
+    (void)index;
+    (void)body;
+    return std::nullopt;
+  }
   // Token counts of the last answer() (0 when unknown).
   virtual gemini::Usage usage() const { return {}; }
 };
+
+namespace media {
+class UrlMedia;
+}
 
 // What the machine knows of the request that a translator may need.
 struct RequestInfo {
   int64_t now_ms = 0;
   std::string request_id;                  // random, [0-9a-f]{16}: ids in answers ("msg_…", "resp_…")
   const class ModelMap* models = nullptr;  // MODEL_MAP; never null in the machine
+  // The request's http(s) media URLs (media_url.h): the machine fetches what the translation
+  // asked for and translates again. Null outside the machine: such a URL is refused.
+  media::UrlMedia* media = nullptr;
 };
 
 // A request side's result: an error to answer at once, or calls and the exchange.
@@ -117,6 +147,8 @@ struct Translated {
   std::optional<ApiError> error;
   std::vector<UpstreamCall> calls;
   std::unique_ptr<Exchange> exchange;  // also set on error: it writes the error's format
+  // The calls fetch the model list: the machine may answer from its cache of their bodies.
+  bool model_list = false;
 };
 
 }  // namespace bal

@@ -12,6 +12,19 @@ class FlagTree {
  public:
   explicit FlagTree(size_t n = 0) : tree_(n + 1, 0), flags_(n, 0) {}
 
+  // A tree over `flags` built in O(n): each node adds itself to its parent once.
+  static FlagTree from(const std::vector<uint8_t>& flags) {
+    FlagTree t(flags.size());
+    for (size_t x = 1; x < t.tree_.size(); ++x) {
+      t.flags_[x - 1] = flags[x - 1] != 0 ? 1 : 0;
+      t.count_ += t.flags_[x - 1];
+      t.tree_[x] += t.flags_[x - 1];
+      const size_t parent = x + (x & (~x + 1));
+      if (parent < t.tree_.size()) t.tree_[parent] += t.tree_[x];
+    }
+    return t;
+  }
+
   size_t size() const { return flags_.size(); }
   size_t count() const { return count_; }
   bool test(size_t i) const { return flags_[i] != 0; }
@@ -22,6 +35,16 @@ class FlagTree {
     const int32_t delta = on ? 1 : -1;
     count_ = on ? count_ + 1 : count_ - 1;
     for (size_t x = i + 1; x < tree_.size(); x += x & (~x + 1)) tree_[x] += delta;
+  }
+
+  // Adds a flag at index size(), in O(log n).
+  void push_back(bool on) {
+    flags_.push_back(0);
+    tree_.push_back(0);
+    const size_t x = flags_.size();
+    // Node x sums the flags in (x - lowbit(x), x]: all before x are already in the tree.
+    tree_[x] = static_cast<int32_t>(count_before(x - 1) - count_before(x - (x & (~x + 1))));
+    set(x - 1, on);
   }
 
   // Number of set flags at indices < i.

@@ -9,10 +9,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "balancer/rawjson.h"
+
+namespace bal {
+class JsonOut;
+}
 
 namespace bal::gemini {
 
@@ -59,13 +64,67 @@ inline raw::value present(raw::value v) {
 bool gemini_model_id(std::string_view client_model, std::string& id);
 bool valid_model_chars(std::string_view id);
 
+// Gemini's rule for function names: a letter or '_' first, then at most 63 more of letters,
+// digits, '_', '-', '.' and ':'.
+bool valid_function_name(std::string_view name);
+
 enum class Thinking { none, budget, level };
 
 struct ModelTraits {
   Thinking thinking = Thinking::none;
   int64_t min_budget = 0;  // the smallest thinkingBudget the model accepts (0: can disable)
+  int64_t max_budget = 0;  // the largest (budget models only)
 };
 ModelTraits model_traits(std::string_view model);
+
+// How hard a client asks the model to think, on one scale every API family maps its own
+// names onto (OpenAI's reasoning_effort, Anthropic's thinking and output_config.effort).
+enum class Effort { off, minimal, low, medium, high, max };
+
+// A thinkingConfig: budget or level (never both), and whether thoughts are shown.
+struct ThinkingConfig {
+  std::optional<int64_t> budget;
+  std::string level;
+  std::optional<bool> include;
+};
+
+// OpenAI's reasoning effort names (none, minimal, low, medium, high), shared by chat and the
+// Responses API; false for any other value.
+bool effort_named(raw::value name, Effort& effort);
+
+// What `effort` means for the model: a budget it accepts, or a Gemini 3 level; thoughts
+// shown unless the effort is off. Nothing for a model that does not think.
+ThinkingConfig thinking_for_effort(const ModelTraits& traits, Effort effort);
+// An explicit token budget (Anthropic's budget_tokens), clamped to what the model accepts;
+// a Gemini 3 model gets the level closest to it. Thoughts shown.
+ThinkingConfig thinking_for_budget(const ModelTraits& traits, int64_t tokens);
+// Writes "thinkingConfig" (nothing when the config is empty). A model that cannot think
+// answers 400 to includeThoughts, so it is dropped for those.
+void write_thinking_config(ThinkingConfig config, const ModelTraits& traits, JsonOut& out);
+
+// Gemini 3 checks that the model's function calls carry the thought signature it issued,
+// and answers 400 otherwise. Google documents this value for calls whose signature was lost
+// (a client that dropped it): only ever a fallback.
+inline constexpr std::string_view kSkipThoughtSignature = "skip_thought_signature_validator";
+
+// Gemini turns being written: consecutive parts of one role share a turn, and a turn opens
+// only when its first part is written, so no empty (dummy) turn is ever sent.
+class Turns {
+ public:
+  // `with_role` false writes bare {"parts":[...]} (systemInstruction).
+  Turns(JsonOut& out, bool with_role) : out_(out), with_role_(with_role) {}
+  // The writer positioned for one more part of a `role` turn.
+  JsonOut& part(std::string_view role);
+  void close();
+  bool empty() const { return count_ == 0; }
+
+ private:
+  JsonOut& out_;
+  bool with_role_;
+  bool open_ = false;
+  std::string_view role_;
+  size_t count_ = 0;
+};
 
 // JSON Schema (tools, structured output) → what Gemini accepts. See schema.cpp.
 enum class SchemaForm { omit, openapi, json_schema };
@@ -85,6 +144,33 @@ struct DataUrl {
   std::string_view data() const { return owned.empty() ? escaped : std::string_view(owned); }
 };
 bool parse_data_url(raw::value url, DataUrl& out);
+
+// Gemini's error answer in words a client may see: its message with any API key redacted
+// (a suspended key's message holds the whole key), or a generic one naming the status, and
+// RetryInfo's delay.
+struct UpstreamError {
+  std::string message;
+  int64_t retry_after_ms = 0;
+};
+// From a whole error body ({"error": {...}}, also wrapped in an array by some gateways).
+UpstreamError read_error_body(int status, std::string_view body);
+// From the {"error": ...} object itself (as found inside a stream event).
+UpstreamError read_error(int status, raw::value error);
+
+// Parts other APIs have no field for (code execution, generated images), appended to
+// JSON-escaped text as Markdown, the way Google's own OpenAI endpoint and chat UIs show them.
+// False for any other part.
+bool append_markdown(raw::value part, std::string& escaped_out);
+
+// One event of a streamGenerateContent?alt=sse body (its data), parsed into `doc`.
+enum class StreamEvent {
+  answer,     // a GenerateContentResponse: doc.root()
+  skip,       // "[DONE]": never Gemini's, but some relays add it
+  cut,        // the last, unterminated event does not parse: the connection was cut
+  malformed,  // not a JSON object: Google's fault
+  error,      // {"error": {...}} in doc.root(); `status` is its code, 500 when it has no error code
+};
+StreamEvent read_stream_event(std::string_view data, bool at_end, raw::document& doc, int& status);
 
 // usageMetadata, kept as numbers: a stream takes the last one (it is cumulative).
 struct Usage {

@@ -5,9 +5,8 @@
 #ifndef JSON_NOEXCEPTION
 #define JSON_NOEXCEPTION
 #endif
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,16 +17,20 @@ using json = nlohmann::json;
 
 // Bounds checked before a parse: nlohmann builds the whole tree in memory and copies and
 // dumps it recursively, so a body of 100000 '[' or a million-item array would exhaust the
-// Wasm stack or heap. Real request and error bodies stay far inside these.
+// Wasm stack or heap, and Wasm memory never shrinks once grown. Real request and error
+// bodies stay far inside these.
 struct JsonLimits {
   uint32_t max_depth = 64;         // arrays/objects nested deeper are refused (the root counts)
   uint32_t max_items = 100000;     // elements of one array, or members of one object
+  uint32_t max_values = 1u << 18;  // values in all (an object member counts once)
 };
 
-enum class JsonShape { ok, too_deep, too_many_items };
+enum class JsonShape { ok, too_deep, too_many_items, too_many_values };
 
 // A linear scan (strings and escapes skipped) that checks `text` against `limits` without
-// building anything. Malformed JSON is left for the parser to refuse.
+// building anything. Values are counted from the text's structure (each container and each
+// separator starts at most one), so the count never falls short of a valid document's.
+// Malformed JSON is left for the parser to refuse.
 JsonShape check_json_shape(std::string_view text, const JsonLimits& limits = {});
 
 // Parses without throwing; a discarded value (is_discarded()) means malformed input, or

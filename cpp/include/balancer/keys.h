@@ -11,7 +11,7 @@
 
 namespace bal {
 
-inline constexpr size_t kKeyLength = 39;        // "AIza" + 35 characters
+inline constexpr size_t kKeyLength = 39;  // "AIza" + 35 characters
 inline constexpr size_t kMaxKeysPerRequest = 20000;
 
 // "AIza" followed by exactly 35 characters of [A-Za-z0-9_-].

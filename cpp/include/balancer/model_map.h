@@ -8,7 +8,7 @@
 //   bal::ModelMap m;
 //   m.assign("claude-*-haiku-*=gemini-2.5-flash-lite, gpt-4o=gemini-2.5-pro");
 //   m.map("claude-3-5-haiku-20241022") == "gemini-2.5-flash-lite"
-//   m.map("claude-sonnet-4-5")         == "gemini-2.5-pro"      (built in)
+//   m.map("claude-sonnet-4-5")         == "gemini-3.8-flash"    (built in)
 //   m.map("gemini-2.5-flash")          == "gemini-2.5-flash"
 #pragma once
 
@@ -18,17 +18,23 @@
 
 namespace bal {
 
-// The built-in pairs, after the user's. Documented in the README.
+// The built-in pairs, after the user's. Documented in the README. All are the Gemini API's GA
+// models of December 2026: gemini-2.5-pro and gemini-2.5-flash were retired on 1 December
+// 2026, and Claude names follow the replacements Google named for them (gemini-3.8-flash for
+// 2.5 Pro, gemini-3.5-flash-lite for 2.5 Flash); gemini-2.5-flash-image and the 2.5 TTS
+// previews are shut down or scheduled to be.
 inline constexpr std::string_view kBuiltinModelMap =
-    "claude-*haiku*=gemini-2.5-flash,"
-    "claude-*=gemini-2.5-pro,"
-    "gpt-image-*=gemini-2.5-flash-image,"
-    "dall-e-*=gemini-2.5-flash-image,"
-    "tts-1*=gemini-2.5-flash-preview-tts,"
-    "gpt-4o-mini-tts*=gemini-2.5-flash-preview-tts,"
-    "whisper-*=gemini-2.5-flash,"
-    "gpt-4o*-transcribe*=gemini-2.5-flash,"
-    "text-embedding-*=gemini-embedding-001";
+    "claude-*haiku*=gemini-3.5-flash-lite,"
+    "claude-*=gemini-3.8-flash,"
+    "gpt-image-*=gemini-3.1-flash-image,"
+    "dall-e-*=gemini-3.1-flash-image,"
+    "tts-1-hd*=gemini-3.8-flash-tts,"
+    "tts-1*=gemini-3.8-flash-lite-tts,"
+    "gpt-4o-mini-tts*=gemini-3.8-flash-lite-tts,"
+    "whisper-*=gemini-3.5-flash-lite,"
+    "gpt-4o*-transcribe*=gemini-3.5-flash-lite,"
+    "text-embedding-3-*=gemini-embedding-001,"
+    "text-embedding-ada-*=gemini-embedding-001";
 
 class ModelMap {
  public:

@@ -1,48 +1,32 @@
-// openai.h — the OpenAI-compatible API, translated to and from Gemini.
-//
-// Request side: each plan_* function validates an OpenAI request and returns a Plan (plan.h):
-// either an OpenAI-format error to answer at once, or an "upstream" plan whose payload is the
-// Gemini request body and whose header carries:
-//   family "openai", op, model (for key selection), method, path, query, headers,
-//   response: "json" | "sse" | "pages",
-//   translate: the context the response translator needs, handed back unchanged by the shim.
-//
-// Response side: translate_response() turns a Gemini answer (success or error) into the
-// OpenAI answer; open_stream() returns a translator for SSE bodies fed chunk by chunk.
+// openai.h — the OpenAI-compatible API (chat completions, embeddings, models), translated to
+// and from Gemini. Each translate_* reads the client's body and answers Translated
+// (exchange.h): an OpenAI-format error, or the Gemini calls to make and the Exchange that
+// turns Gemini's answers into OpenAI's, whole or streamed.
 #pragma once
 
-#include <memory>
-#include <string>
 #include <string_view>
 
+#include "balancer/exchange.h"
 #include "balancer/json.h"
-#include "balancer/plan.h"
 
 namespace bal::openai {
 
-Plan plan_chat(std::string_view body);
-Plan plan_embeddings(std::string_view body);
-Plan plan_models();
-Plan plan_model(std::string_view id);
+Translated translate_chat(std::string_view body, const RequestInfo& info);
+// Up to 2,048 inputs, in upstream batches of 100 (one call each), joined in order.
+Translated translate_embeddings(std::string_view body, const RequestInfo& info);
+// The model list: every page (the Exchange asks for the next page itself).
+Translated translate_models(const RequestInfo& info);
+Translated translate_model(std::string_view id, const RequestInfo& info);
 
-// `header` is the plan's "translate" object plus "status" (the upstream HTTP status) and
-// "now_ms". For "pages" the payload is a JSON array of the upstream pages' bodies.
-// Returns a "respond" plan.
-Plan translate_response(const json& header, std::string_view body);
+// Any error in OpenAI's format ({"error": {message, type, param, code}}); a 429 carries
+// retry-after.
+Reply error_reply(const ApiError& e);
 
-class StreamTranslator {
- public:
-  virtual ~StreamTranslator() = default;
-  // Appends to `out` the bytes to send the client for this chunk of upstream SSE.
-  virtual void push(std::string_view chunk, std::string& out) = 0;
-  // Appends the closing bytes (final chunk, usage, "data: [DONE]"), or an error event if the
-  // upstream stream ended early.
-  virtual void finish(std::string& out) = 0;
-  // What the shim records for the key: {"prompt_tokens", "completion_tokens", "finish_reason"}.
-  virtual json summary() const = 0;
-};
-
-// `header` is the plan's "translate" object plus "now_ms". Returns nullptr for an unknown kind.
-std::unique_ptr<StreamTranslator> open_stream(const json& header);
+// What an Exchange made by one of the translate_* above remembers of its request, as the
+// golden fixtures write it ({"kind", "model", "stream", "include_usage", "include_reasoning",
+// "n", ...}). `e` must come from this family.
+json describe(const Exchange& e);
+// An Exchange from such a description (the response fixtures start from one).
+std::unique_ptr<Exchange> exchange_from(const json& description);
 
 }  // namespace bal::openai

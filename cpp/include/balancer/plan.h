@@ -23,7 +23,13 @@ struct Plan {
 
 enum class Family { openai, gemini, admin };
 
-// An answer to send now, with a JSON body.
+// Headers on every answer the Worker makes or passes on, except the admin UI's own pages:
+// what comes back is data, never a page to run on this origin, whatever content-type Google
+// (or an error page on the way) gave it: X-Content-Type-Options: nosniff and
+// Content-Security-Policy: sandbox.
+const json& data_answer_headers();
+
+// An answer to send now, with a JSON body (and data_answer_headers()).
 Plan respond_json(int status, const json& body);
 
 // Error bodies in each family's own format (OpenAI, Gemini, admin); see CONTRACT.md.

@@ -75,6 +75,18 @@ bool valid_model_chars(std::string_view id) {
   return true;
 }
 
+bool valid_function_name(std::string_view name) {
+  constexpr size_t kMaxFunctionName = 64;
+  if (name.empty() || name.size() > kMaxFunctionName) return false;
+  if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_')) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 bool gemini_model_id(std::string_view client_model, std::string& id) {
   constexpr std::string_view kPrefix = "models/";
   if (client_model.substr(0, kPrefix.size()) == kPrefix) client_model.remove_prefix(kPrefix.size());
@@ -88,18 +100,20 @@ struct ThinkingFamily {
   std::string_view prefix;
   Thinking thinking;
   int64_t min_budget;
+  int64_t max_budget;
 };
 
 // First match wins. Gemini 3 takes a thinkingLevel; 2.5 a token budget, and 2.5 Pro cannot
 // turn thinking off (its smallest budget is 128). Every other model takes no thinkingConfig.
-// The "-latest" aliases take budgets, which every thinking generation accepts.
+// The "-latest" aliases take budgets, which every thinking generation accepts. The largest
+// budgets are Google's documented ranges (Pro 32768, Flash and Flash-Lite 24576).
 constexpr ThinkingFamily kThinkingFamilies[] = {
-    {"gemini-3", Thinking::level, 0},
-    {"gemini-2.5-pro", Thinking::budget, 128},
-    {"gemini-2.5", Thinking::budget, 0},
-    {"gemini-pro-latest", Thinking::budget, 128},
-    {"gemini-flash-latest", Thinking::budget, 0},
-    {"gemini-flash-lite-latest", Thinking::budget, 0},
+    {"gemini-3", Thinking::level, 0, 0},
+    {"gemini-2.5-pro", Thinking::budget, 128, 32768},
+    {"gemini-2.5", Thinking::budget, 0, 24576},
+    {"gemini-pro-latest", Thinking::budget, 128, 32768},
+    {"gemini-flash-latest", Thinking::budget, 0, 24576},
+    {"gemini-flash-lite-latest", Thinking::budget, 0, 24576},
 };
 
 // Variants inside those families that generate images or speech and do not think.
@@ -116,6 +130,7 @@ ModelTraits model_traits(std::string_view model) {
     if (model.substr(0, f.prefix.size()) == f.prefix) {
       t.thinking = f.thinking;
       t.min_budget = f.min_budget;
+      t.max_budget = f.max_budget;
       return t;
     }
   }

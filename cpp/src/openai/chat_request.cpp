@@ -6,6 +6,7 @@
 // Gemini answers 400 to any field it does not know.
 #include "balancer/openai.h"
 #include "request_internal.h"
+#include "response_internal.h"
 
 namespace bal::openai {
 namespace {
@@ -16,9 +17,9 @@ using req::present;
 
 constexpr std::string_view kSearchSuffix = "-search";
 
-bool read_model(raw::value root, ChatState& st) {
+bool read_model(raw::value root, ChatState& st, const RequestInfo& info) {
   std::string id;
-  if (!req::read_model(root, st.err, st.client_model, id)) return false;
+  if (!req::read_model(root, st.err, st.client_model, id, info)) return false;
   // "gemini-2.5-flash-search": the model, with Google Search grounding.
   if (id.size() > kSearchSuffix.size() &&
       id.compare(id.size() - kSearchSuffix.size(), kSearchSuffix.size(), kSearchSuffix) == 0) {
@@ -69,43 +70,44 @@ bool write_body(raw::value root, ChatState& st, std::string& body, size_t expect
   return true;
 }
 
-Plan upstream_plan(const ChatState& st, std::string body) {
-  Plan p;
-  p.header["action"] = "upstream";
-  p.header["family"] = "openai";
-  p.header["op"] = "chat";
-  p.header["model"] = st.model;
-  p.header["method"] = "POST";
-  p.header["path"] = "/v1beta/models/" + st.model + (st.stream ? ":streamGenerateContent" : ":generateContent");
-  p.header["query"] = st.stream ? "alt=sse" : "";
-  p.header["headers"] = {{"content-type", "application/json"}};
-  p.header["response"] = st.stream ? "sse" : "json";
-  p.header["translate"] = {{"kind", "chat"},
-                           {"model", st.client_model},
-                           {"stream", st.stream},
-                           {"include_usage", st.include_usage},
-                           {"include_reasoning", st.include_reasoning},
-                           {"n", st.n}};
-  p.payload = std::move(body);
-  return p;
+Translated upstream(const ChatState& st, std::string body, const RequestInfo& info) {
+  Translated t;
+  UpstreamCall c;
+  c.model = st.model;
+  c.path = "/v1beta/models/" + st.model + (st.stream ? ":streamGenerateContent" : ":generateContent");
+  c.query = st.stream ? "alt=sse" : "";
+  c.body = std::move(body);
+  c.sse = st.stream;
+  t.calls.push_back(std::move(c));
+  resp::Context ctx;
+  ctx.kind = resp::Kind::chat;
+  raw::append_escaped(ctx.model, st.client_model);
+  ctx.stream = st.stream;
+  ctx.include_usage = st.include_usage;
+  ctx.include_reasoning = st.include_reasoning;
+  ctx.n = st.n;
+  resp::stamp(ctx, info);
+  t.exchange = resp::make_exchange(std::move(ctx));
+  return t;
 }
 
 }  // namespace
 
-Plan plan_chat(std::string_view body) {
+Translated translate_chat(std::string_view body, const RequestInfo& info) {
   raw::document doc;
-  if (doc.parse(body) != raw::success) return req::parse_failure_plan(doc);
+  if (doc.parse(body) != raw::success) return req::parse_failed(doc);
   const raw::value root = doc.root();
   ChatState st;
+  st.media = info.media;
   if (!root.is_object()) {
     st.err.fail("The request body must be a JSON object.", {}, "invalid_type");
-    return req::failure_plan(st.err);
+    return req::failed(st.err);
   }
-  if (!read_model(root, st) || !read_options(root, st)) return req::failure_plan(st.err);
+  if (!read_model(root, st, info) || !read_options(root, st)) return req::failed(st.err);
   std::string out;
   // The Gemini body is about the size of the OpenAI one: one allocation, no regrowth.
-  if (!write_body(root, st, out, body.size() + 256)) return req::failure_plan(st.err);
-  return upstream_plan(st, std::move(out));
+  if (!write_body(root, st, out, body.size() + 256)) return req::failed(st.err);
+  return upstream(st, std::move(out), info);
 }
 
 }  // namespace bal::openai

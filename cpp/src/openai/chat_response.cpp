@@ -98,18 +98,18 @@ void append_blocked_choice(std::string& out) {
 
 }  // namespace
 
-Plan chat_response(const Context& ctx, std::string_view body) {
+Reply chat_response(const Context& ctx, std::string_view body, Usage& usage) {
   raw::document doc;
   if (doc.parse(body) != raw::success || !doc.root().is_object()) {
-    return error_response(ctx, bad_gateway("upstream returned a response that is not a JSON object"));
+    return error_reply(bad_gateway("upstream returned a response that is not a JSON object"));
   }
   const raw::value root = doc.root();
   const raw::value candidates = root.get("candidates");
   const bool has_candidates = candidates.is_array() && candidates.size() > 0;
   if (!has_candidates && !root.get("promptFeedback").get("blockReason").exists()) {
-    return error_response(ctx, bad_gateway("upstream returned no candidates"));
+    return error_reply(bad_gateway("upstream returned no candidates"));
   }
-  const Usage usage = read_usage(root.get("usageMetadata"));
+  usage = read_usage(root.get("usageMetadata"));
 
   std::string out;
   out.reserve(body.size() + 512);
@@ -131,9 +131,7 @@ Plan chat_response(const Context& ctx, std::string_view body) {
   append_usage(out, usage);
   out += '}';
 
-  Plan p = respond_raw(200, std::move(out));
-  if (usage.known) p.header["usage"] = usage_summary(usage);
-  return p;
+  return ok_reply(std::move(out));
 }
 
 }  // namespace bal::openai::resp

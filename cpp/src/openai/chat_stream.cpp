@@ -18,10 +18,8 @@ using namespace resp;
 // Gemini allows at most 8 candidates; an index beyond this is garbage, not a reason to grow.
 constexpr int64_t kMaxChoices = 64;
 
-ErrorInfo ended_early() {
-  ErrorInfo e;
-  e.message = "upstream stream ended early";
-  return e;
+ApiError ended_early() {
+  return api_error(502, "upstream stream ended early");
 }
 
 class ChatStream final : public StreamTranslator {
@@ -33,7 +31,9 @@ class ChatStream final : public StreamTranslator {
 
   void push(std::string_view chunk, std::string& out) override;
   void finish(std::string& out) override;
-  json summary() const override;
+  void fail(const ApiError& e, std::string& out) override;
+  bool ok() const override { return done_ && !failed_; }
+  Usage usage() const override { return usage_; }
 
  private:
   struct Choice {
@@ -49,7 +49,6 @@ class ChatStream final : public StreamTranslator {
   void finish_choice(Choice& c, int64_t index, const char* reason, std::string& out);
   void begin_chunk(int64_t index, std::string& out) const;
   static void end_chunk(const char* finish_reason, std::string& out);
-  void fail(const ErrorInfo& e, std::string& out);
   bool complete() const;
 
   Context ctx_;
@@ -141,18 +140,20 @@ void ChatStream::on_candidate(raw::value candidate, int64_t position, std::strin
 }
 
 void ChatStream::on_event(std::string_view data, bool at_end, std::string& out) {
-  if (data == "[DONE]") return;  // not Gemini's, but some relays add it
-  if (doc_.parse(data) != raw::success || !doc_.root().is_object()) {
-    // An unterminated last event that does not parse is a cut connection, not bad data.
-    fail(at_end ? ended_early() : bad_gateway("upstream sent a stream event that is not a JSON object"), out);
-    return;
+  int status = 0;
+  switch (gemini::read_stream_event(data, at_end, doc_, status)) {
+    case gemini::StreamEvent::skip:
+      return;
+    case gemini::StreamEvent::cut:
+      return fail(ended_early(), out);
+    case gemini::StreamEvent::malformed:
+      return fail(bad_gateway("upstream sent a stream event that is not a JSON object"), out);
+    case gemini::StreamEvent::error:
+      return fail(upstream_error(status, doc_.root().get("error")), out);
+    case gemini::StreamEvent::answer:
+      break;
   }
   const raw::value root = doc_.root();
-  if (const raw::value error = root.get("error"); error.is_object()) {
-    const int64_t code = error.get("code").as_int64().value_or(500);
-    fail(upstream_error(code >= 400 && code < 600 ? static_cast<int>(code) : 500, error), out);
-    return;
-  }
   if (const raw::value usage = root.get("usageMetadata"); usage.is_object()) usage_ = read_usage(usage);
   const raw::value candidates = root.get("candidates");
   if (candidates.is_array() && candidates.size() > 0) {
@@ -167,7 +168,8 @@ void ChatStream::on_event(std::string_view data, bool at_end, std::string& out) 
   }
 }
 
-void ChatStream::fail(const ErrorInfo& e, std::string& out) {
+void ChatStream::fail(const ApiError& e, std::string& out) {
+  if (done_) return;
   out += "data: ";
   append_error_body(out, e);
   out += "\n\ndata: [DONE]\n\n";
@@ -209,26 +211,14 @@ void ChatStream::finish(std::string& out) {
   done_ = true;
 }
 
-json ChatStream::summary() const {
-  const char* reason = nullptr;
-  for (const Choice& c : choices_) {
-    if (c.finish_reason != nullptr) {
-      reason = c.finish_reason;
-      break;
-    }
-  }
-  return {{"prompt_tokens", usage_.prompt},
-          {"completion_tokens", usage_.completion()},
-          {"finish_reason", reason == nullptr ? json(nullptr) : json(reason)},
-          {"ok", done_ && !failed_}};
-}
-
 }  // namespace
 
-std::unique_ptr<StreamTranslator> open_stream(const json& header) {
-  Context ctx = read_context(header);
-  if (ctx.kind != "chat") return nullptr;
-  return std::make_unique<ChatStream>(std::move(ctx));
+namespace resp {
+
+std::unique_ptr<StreamTranslator> chat_stream(const Context& ctx) {
+  return std::make_unique<ChatStream>(ctx);
 }
+
+}  // namespace resp
 
 }  // namespace bal::openai

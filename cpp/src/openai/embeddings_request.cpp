@@ -1,4 +1,4 @@
-// POST /v1/embeddings → a Gemini batchEmbedContents plan.
+// POST /v1/embeddings → Gemini batchEmbedContents calls.
 //
 // Always the batch method, even for one input: one request shape, and Gemini answers the
 // embeddings in request order, which is the order OpenAI promises.
@@ -6,6 +6,7 @@
 
 #include "balancer/openai.h"
 #include "request_internal.h"
+#include "response_internal.h"
 
 namespace bal::openai {
 namespace {
@@ -14,8 +15,9 @@ using req::Failure;
 using req::JsonOut;
 using req::present;
 
-// Gemini's limit on requests in one batchEmbedContents call.
-constexpr size_t kMaxInputs = 100;
+// Gemini's limit on requests in one batchEmbedContents call, and OpenAI's on inputs.
+constexpr size_t kBatchSize = 100;
+constexpr size_t kMaxInputs = 2048;
 
 struct EmbeddingsRequest {
   std::string client_model;
@@ -53,7 +55,7 @@ bool check_input(raw::value input, EmbeddingsRequest& r) {
   }
   if (input.size() == 0) return r.err.fail("input must not be empty.", "input");
   if (input.size() > kMaxInputs) {
-    return r.err.fail("input holds more than 100 items, the most Gemini embeds in one request.", "input");
+    return r.err.fail("input holds more than 2048 items, the most one embeddings request may carry.", "input");
   }
   const req::Path all("input");
   size_t i = 0;
@@ -79,52 +81,63 @@ void write_request(raw::value text, const EmbeddingsRequest& r, JsonOut& out) {
   out.end_object();
 }
 
-Plan upstream_plan(const EmbeddingsRequest& r, std::string body) {
-  Plan p;
-  p.header["action"] = "upstream";
-  p.header["family"] = "openai";
-  p.header["op"] = "embeddings";
-  p.header["model"] = r.model;
-  p.header["method"] = "POST";
-  p.header["path"] = "/v1beta/models/" + r.model + ":batchEmbedContents";
-  p.header["query"] = "";
-  p.header["headers"] = {{"content-type", "application/json"}};
-  p.header["response"] = "json";
-  p.header["translate"] = {
-      {"kind", "embeddings"}, {"model", r.client_model}, {"count", r.count}, {"encoding_format", r.encoding_format}};
-  p.payload = std::move(body);
-  return p;
+UpstreamCall batch_call(const EmbeddingsRequest& r, std::string body) {
+  UpstreamCall c;
+  c.model = r.model;
+  c.path = "/v1beta/models/" + r.model + ":batchEmbedContents";
+  c.body = std::move(body);
+  return c;
+}
+
+// One batchEmbedContents body for inputs [from, to).
+std::string batch_body(raw::value input, size_t from, size_t to, const EmbeddingsRequest& r) {
+  std::string out;
+  JsonOut w(out, 128 * (to - from + 1));
+  w.begin_object().key("requests").begin_array();
+  if (input.is_string()) {
+    write_request(input, r, w);
+  } else {
+    size_t i = 0;
+    for (raw::value item : input.items()) {
+      if (i >= from && i < to) write_request(item, r, w);
+      if (++i >= to) break;
+    }
+  }
+  w.end_array().end_object();
+  return out;
 }
 
 }  // namespace
 
-Plan plan_embeddings(std::string_view body) {
+Translated translate_embeddings(std::string_view body, const RequestInfo& info) {
   raw::document doc;
-  if (doc.parse(body) != raw::success) return req::parse_failure_plan(doc);
+  if (doc.parse(body) != raw::success) return req::parse_failed(doc);
   const raw::value root = doc.root();
   EmbeddingsRequest r;
   if (!root.is_object()) {
     r.err.fail("The request body must be a JSON object.", {}, "invalid_type");
-    return req::failure_plan(r.err);
+    return req::failed(r.err);
   }
   const raw::value input = root.get("input");
-  if (!req::read_model(root, r.err, r.client_model, r.model) || !read_options(root, r) || !check_input(input, r)) {
-    return req::failure_plan(r.err);
+  if (!req::read_model(root, r.err, r.client_model, r.model, info) || !read_options(root, r) ||
+      !check_input(input, r)) {
+    return req::failed(r.err);
   }
-  std::string out;
-  {
-    JsonOut w(out, body.size() + 128 * (input.size() + 1));
-    w.begin_object().key("requests").begin_array();
-    if (input.is_string()) {
-      write_request(input, r, w);
-      r.count = 1;
-    } else {
-      for (raw::value item : input.items()) write_request(item, r, w);
-      r.count = input.size();
-    }
-    w.end_array().end_object();
+  r.count = input.is_string() ? 1 : input.size();
+  Translated t;
+  // Gemini embeds at most kBatchSize texts a call: larger inputs go out in order, as several
+  // calls the machine spreads over keys, and the answer joins them in the same order.
+  for (size_t from = 0; from < r.count; from += kBatchSize) {
+    const size_t to = from + kBatchSize < r.count ? from + kBatchSize : r.count;
+    t.calls.push_back(batch_call(r, batch_body(input, from, to, r)));
   }
-  return upstream_plan(r, std::move(out));
+  resp::Context ctx;
+  ctx.kind = resp::Kind::embeddings;
+  raw::append_escaped(ctx.model, r.client_model);
+  ctx.encoding_format = r.encoding_format;
+  resp::stamp(ctx, info);
+  t.exchange = resp::make_exchange(std::move(ctx));
+  return t;
 }
 
 }  // namespace bal::openai

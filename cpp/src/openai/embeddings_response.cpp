@@ -62,31 +62,34 @@ void append_embedding(std::string& out, raw::value values, size_t index, const C
 
 }  // namespace
 
-Plan embeddings_response(const Context& ctx, std::string_view body) {
-  raw::document doc;
-  if (doc.parse(body) != raw::success || !doc.root().is_object()) {
-    return error_response(ctx, bad_gateway("upstream returned a response that is not a JSON object"));
-  }
-  const raw::value root = doc.root();
-  const raw::value batch = root.get("embeddings");
-  const raw::value single = root.get("embedding");
-  if (!batch.is_array() && !single.is_object()) {
-    return error_response(ctx, bad_gateway("upstream returned no embeddings"));
-  }
+Reply embeddings_response(const Context& ctx, const std::vector<std::string_view>& bodies) {
   std::string out;
-  out.reserve(body.size() + 256);
+  size_t size = 256;
+  for (std::string_view b : bodies) size += b.size();
+  out.reserve(size);
   out += "{\"object\":\"list\",\"data\":[";
   std::string scratch;
   size_t index = 0;
-  if (batch.is_array()) {
-    for (raw::value e : batch.items()) append_embedding(out, e.get("values"), index++, ctx, scratch);
-  } else {
-    append_embedding(out, single.get("values"), index++, ctx, scratch);
+  // One body per upstream batch, in input order: indices run on across them.
+  for (std::string_view body : bodies) {
+    raw::document doc;
+    if (doc.parse(body) != raw::success || !doc.root().is_object()) {
+      return error_reply(bad_gateway("upstream returned a response that is not a JSON object"));
+    }
+    const raw::value root = doc.root();
+    const raw::value batch = root.get("embeddings");
+    const raw::value single = root.get("embedding");
+    if (!batch.is_array() && !single.is_object()) return error_reply(bad_gateway("upstream returned no embeddings"));
+    if (batch.is_array()) {
+      for (raw::value e : batch.items()) append_embedding(out, e.get("values"), index++, ctx, scratch);
+    } else {
+      append_embedding(out, single.get("values"), index++, ctx, scratch);
+    }
   }
   out += "],\"model\":\"";
   out += ctx.model;
   out += "\",\"usage\":{\"prompt_tokens\":0,\"total_tokens\":0}}";
-  return respond_raw(200, std::move(out));
+  return ok_reply(std::move(out));
 }
 
 }  // namespace bal::openai::resp

@@ -1,70 +1,39 @@
-// Upstream failures → OpenAI error objects. The client never sees Gemini's raw error body:
-// only its message, with any API key in it redacted (a suspended key's message holds the
-// whole key).
+// Errors → OpenAI's error objects. The client never sees Gemini's raw error body: only its
+// message, with any API key in it redacted (a suspended key's message holds the whole key).
 #include "balancer/classify.h"
-#include "balancer/redact.h"
 #include "response_internal.h"
 
-namespace bal::openai::resp {
+namespace bal::openai {
 namespace {
 
 struct ErrorMapping {
-  int upstream;
   int status;
   const char* type;
   const char* code;
 };
 
-// Read top to bottom: the upstream HTTP status, what the client gets (status, OpenAI type,
-// OpenAI code). Codes follow OpenAI's own where one exists. Statuses not listed keep their
-// number, typed by class (4xx invalid_request_error, 5xx server_error).
+// Read top to bottom: the status the client gets, OpenAI's error type and the code when
+// the error names none. Codes follow OpenAI's own where one exists. Statuses not listed are
+// typed by class (4xx invalid_request_error, 5xx server_error).
 constexpr ErrorMapping kErrorMappings[] = {
-    {400, 400, "invalid_request_error", nullptr},
-    {401, 401, "authentication_error", "invalid_api_key"},
-    {403, 403, "permission_error", nullptr},
-    {404, 404, "invalid_request_error", "model_not_found"},
-    {413, 413, "invalid_request_error", "request_too_large"},
-    {429, 429, "rate_limit_error", "rate_limit_exceeded"},
-    {500, 500, "server_error", nullptr},
-    {502, 502, "server_error", nullptr},
-    {503, 503, "server_error", nullptr},
-    {504, 504, "server_error", "timeout"},
+    {400, "invalid_request_error", nullptr},
+    {401, "authentication_error", "invalid_api_key"},
+    {403, "permission_error", nullptr},
+    {404, "invalid_request_error", "model_not_found"},
+    {408, "timeout_error", nullptr},
+    {413, "invalid_request_error", "request_too_large"},
+    {429, "rate_limit_error", "rate_limit_exceeded"},
+    {500, "server_error", nullptr},
+    {502, "server_error", nullptr},
+    {503, "server_error", nullptr},
+    {504, "server_error", "timeout"},
 };
 
-ErrorInfo mapped(int status) {
-  ErrorInfo e;
+ErrorMapping mapped(int status) {
   for (const ErrorMapping& m : kErrorMappings) {
-    if (m.upstream == status) {
-      e.status = m.status;
-      e.type = m.type;
-      e.code = m.code;
-      return e;
-    }
+    if (m.status == status) return m;
   }
-  if (status >= 400 && status < 500) {
-    e.status = status;
-    e.type = "invalid_request_error";
-  } else {
-    e.status = status >= 500 && status < 600 ? status : 502;
-    e.type = "server_error";
-  }
-  return e;
-}
-
-std::string generic_message(int status, std::string_view what) {
-  std::string m = "upstream returned HTTP ";
-  m += std::to_string(status);
-  m += what;
-  return m;
-}
-
-int64_t retry_delay_ms(raw::value error) {
-  for (raw::value d : error.get("details").items()) {
-    if (d.get("@type").str().find("RetryInfo") == std::string::npos) continue;
-    const int64_t ms = parse_duration_ms(d.get("retryDelay").str());
-    if (ms >= 0) return ms;
-  }
-  return 0;
+  return {status, status >= 400 && status < 500 ? "invalid_request_error" : "server_error", nullptr};
 }
 
 // Rounded up, so a client never retries a moment too early, and at least one second.
@@ -74,53 +43,26 @@ int64_t retry_after_seconds(int64_t ms) {
 
 }  // namespace
 
-ErrorInfo upstream_error(int status, raw::value error) {
-  ErrorInfo e = mapped(status);
-  std::string message = error.get("message").str();
-  if (message.empty()) {
-    const std::string name = error.get("status").str();
-    message = generic_message(status, name.empty() ? "" : " (" + name + ")");
-  }
-  e.message = redact(message);
-  e.retry_after_ms = retry_delay_ms(error);
-  return e;
-}
+namespace resp {
 
-ErrorInfo upstream_error(int status, std::string_view body) {
-  raw::document doc;
-  if (doc.parse(body) != raw::success) {
-    ErrorInfo e = mapped(status);
-    e.message = generic_message(status, body.empty() ? " with an empty body" : " with a body that is not JSON");
-    return e;
-  }
-  raw::value root = doc.root();
-  // Some gateways wrap Google's error object in an array.
-  if (root.is_array()) root = *root.items().begin();
-  const raw::value error = root.get("error");
-  if (!error.is_object()) {
-    ErrorInfo e = mapped(status);
-    e.message = generic_message(status, "");
-    return e;
-  }
-  return upstream_error(status, error);
-}
-
-ErrorInfo bad_gateway(std::string_view message) {
-  ErrorInfo e = mapped(502);
-  e.code = "bad_upstream_response";
-  e.message = std::string(message);
-  return e;
-}
-
-void append_error_body(std::string& out, const ErrorInfo& e) {
+void append_error_body(std::string& out, const ApiError& e) {
+  const ErrorMapping m = mapped(e.status);
   out += "{\"error\":{\"message\":";
   raw::append_string(out, e.message);
   out += ",\"type\":\"";
-  out += e.type;
-  out += "\",\"param\":null,\"code\":";
-  if (e.code != nullptr) {
+  out += m.type;
+  out += "\",\"param\":";
+  if (e.param.empty()) {
+    out += "null";
+  } else {
+    raw::append_string(out, e.param);
+  }
+  out += ",\"code\":";
+  if (!e.code.empty()) {
+    raw::append_string(out, e.code);
+  } else if (m.code != nullptr) {
     out += '"';
-    out += e.code;
+    out += m.code;
     out += '"';
   } else {
     out += "null";
@@ -128,17 +70,17 @@ void append_error_body(std::string& out, const ErrorInfo& e) {
   out += "}}";
 }
 
-Plan error_response(const Context& ctx, const ErrorInfo& e) {
-  std::string body;
-  append_error_body(body, e);
-  Plan p = respond_raw(e.status, std::move(body));
-  if (e.status == 429) {
-    // The shim's figure wins: it knows when the first key of the whole pool is free again.
-    int64_t ms = ctx.retry_after_ms > 0 ? ctx.retry_after_ms : e.retry_after_ms;
-    if (ms <= 0) ms = kDefaultQuotaCooldownMs;
-    p.header["headers"]["retry-after"] = std::to_string(retry_after_seconds(ms));
+}  // namespace resp
+
+Reply error_reply(const ApiError& e) {
+  Reply r;
+  r.status = e.status >= 400 && e.status < 600 ? e.status : 500;
+  resp::append_error_body(r.body, e);
+  if (r.status == 429) {
+    const int64_t ms = e.retry_after_ms > 0 ? e.retry_after_ms : kDefaultQuotaCooldownMs;
+    r.headers.emplace_back("retry-after", std::to_string(retry_after_seconds(ms)));
   }
-  return p;
+  return r;
 }
 
-}  // namespace bal::openai::resp
+}  // namespace bal::openai

@@ -31,42 +31,33 @@ void append_model(std::string& out, raw::value model, std::string_view fallback_
 
 }  // namespace
 
-Plan models_response(const Context& ctx, std::string_view body) {
-  raw::document doc;
-  const raw::value root = doc.parse(body) == raw::success ? doc.root() : raw::value();
-  if (!root.is_array() && !root.is_object()) {
-    return error_response(ctx, bad_gateway("upstream returned a model list that is not JSON"));
-  }
+Reply models_response(const std::vector<std::string_view>& pages) {
   std::string out;
-  out.reserve(body.size() / 2 + 64);
   out += "{\"object\":\"list\",\"data\":[";
   bool first = true;
-  const auto append_page = [&out, &first](raw::value page) {
-    for (raw::value m : page.get("models").items()) {
+  for (std::string_view page : pages) {
+    raw::document doc;
+    const raw::value root = doc.parse(page) == raw::success ? doc.root() : raw::value();
+    if (!root.is_object()) return error_reply(bad_gateway("upstream returned a model list that is not JSON"));
+    for (raw::value m : root.get("models").items()) {
       if (!m.is_object()) continue;
       if (!first) out += ',';
       first = false;
       append_model(out, m, {});
     }
-  };
-  // The shim sends every page in one array; a single page on its own is read the same way.
-  if (root.is_array()) {
-    for (raw::value page : root.items()) append_page(page);
-  } else {
-    append_page(root);
   }
   out += "]}";
-  return respond_raw(200, std::move(out));
+  return ok_reply(std::move(out));
 }
 
-Plan model_response(const Context& ctx, std::string_view body) {
+Reply model_response(const Context& ctx, std::string_view body) {
   raw::document doc;
   if (doc.parse(body) != raw::success || !doc.root().is_object()) {
-    return error_response(ctx, bad_gateway("upstream returned a model that is not a JSON object"));
+    return error_reply(bad_gateway("upstream returned a model that is not a JSON object"));
   }
   std::string out;
   append_model(out, doc.root(), ctx.id);
-  return respond_raw(200, std::move(out));
+  return ok_reply(std::move(out));
 }
 
 }  // namespace bal::openai::resp

@@ -1,6 +1,5 @@
 // OpenAI sampling, output and reasoning fields → Gemini generationConfig; Google's own
 // extension fields (extra_body.google) → thinkingConfig, safetySettings, cachedContent.
-#include <algorithm>
 #include <optional>
 
 #include "request_internal.h"
@@ -28,21 +27,6 @@ constexpr NumberField kNumberFields[] = {
     {"n", "candidateCount", true, 1, 8, {}},
     {"presence_penalty", "presencePenalty", false, -2, 2, {}},
     {"frequency_penalty", "frequencyPenalty", false, -2, 2, {}},
-};
-
-struct Effort {
-  std::string_view name;
-  int64_t budget;          // Gemini 2.5: thinkingBudget (raised to the model's minimum)
-  std::string_view level;  // Gemini 3: thinkingLevel, which has no "off"
-  bool thoughts;           // includeThoughts: reasoning was asked for
-};
-
-// Budgets: minimal is the smallest budget every 2.5 model accepts when thinking is on (Flash
-// Lite's floor is 512); low, medium and high follow Google's own OpenAI-compatible mapping.
-// Gemini 3 has two levels: medium, OpenAI's default, maps to Gemini 3's default, high.
-constexpr Effort kEfforts[] = {
-    {"none", 0, "low", false},      {"minimal", 512, "low", true}, {"low", 1024, "low", true},
-    {"medium", 8192, "high", true}, {"high", 24576, "high", true},
 };
 
 constexpr size_t kMaxStopSequences = 5;
@@ -143,31 +127,22 @@ bool write_response_format(raw::value root, ChatState& st, JsonOut& out) {
   return true;
 }
 
-struct ThinkingChoice {
-  std::optional<int64_t> budget;
-  std::string level;
-  std::optional<bool> include;
-};
+using gemini::ThinkingConfig;
 
-bool read_effort(raw::value root, ChatState& st, ThinkingChoice& t) {
+bool read_effort(raw::value root, ChatState& st, ThinkingConfig& t) {
   raw::value effort = present(root.get("reasoning_effort"));
   if (!effort.exists()) return true;
-  const Effort* found = nullptr;
-  for (const Effort& e : kEfforts) {
-    if (effort.equals(e.name)) found = &e;
-  }
-  if (found == nullptr) {
+  gemini::Effort e;
+  if (!gemini::effort_named(effort, e)) {
     return st.err.fail("reasoning_effort must be one of none, minimal, low, medium, high.", "reasoning_effort",
                        "invalid_value");
   }
-  if (st.traits.thinking == Thinking::budget) t.budget = std::max(found->budget, st.traits.min_budget);
-  if (st.traits.thinking == Thinking::level) t.level = std::string(found->level);
-  if (st.traits.thinking != Thinking::none && found->thoughts) t.include = true;
+  t = gemini::thinking_for_effort(st.traits, e);
   return true;
 }
 
 // extra_body.google.thinking_config: the client's explicit choice overrides reasoning_effort.
-bool read_google_thinking(ChatState& st, ThinkingChoice& t) {
+bool read_google_thinking(ChatState& st, ThinkingConfig& t) {
   raw::value cfg = google_field(st, "thinking_config", "thinkingConfig");
   if (!cfg.exists()) return true;
   const Path at("extra_body.google.thinking_config");
@@ -197,20 +172,10 @@ bool read_google_thinking(ChatState& st, ThinkingChoice& t) {
 }
 
 bool write_thinking(raw::value root, ChatState& st, JsonOut& out) {
-  ThinkingChoice t;
+  ThinkingConfig t;
   if (!read_effort(root, st, t) || !read_google_thinking(st, t)) return false;
-  // A model that cannot think answers 400 to includeThoughts.
-  if (st.traits.thinking == Thinking::none) t.include.reset();
-  st.include_reasoning = t.include.value_or(false);
-  if (!t.budget && t.level.empty() && !t.include) return true;
-  out.key("thinkingConfig").begin_object();
-  if (t.include) out.key("includeThoughts").boolean(*t.include);
-  if (t.budget) {
-    out.key("thinkingBudget").number(*t.budget);
-  } else if (!t.level.empty()) {
-    out.key("thinkingLevel").string(t.level);
-  }
-  out.end_object();
+  st.include_reasoning = st.traits.thinking != Thinking::none && t.include.value_or(false);
+  gemini::write_thinking_config(std::move(t), st.traits, out);
   return true;
 }
 

@@ -10,9 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "balancer/exchange.h"
 #include "balancer/gemini.h"
+#include "balancer/gemini_request.h"
 #include "balancer/jsonout.h"
-#include "balancer/plan.h"
 #include "balancer/rawjson.h"
 
 namespace bal::openai::req {
@@ -30,14 +31,17 @@ using gemini::Path;
 using gemini::present;
 using gemini::SchemaForm;
 using gemini::Thinking;
+using gemini::Turns;
 
-// A 400 invalid_request_error in OpenAI's format, param and code included.
-Plan failure_plan(const Failure& f);
+// A client error found while reading the request, as a Translated: a 400
+// invalid_request_error, param and code included.
+Translated failed(const Failure& f);
 // The reader's error as a 400 ("invalid_json"); depth and size limits named as such.
-Plan parse_failure_plan(const raw::document& doc);
+Translated parse_failed(const raw::document& doc);
 
 // The body's "model" field: required, a string, a usable id. `client_model` keeps it as sent.
-bool read_model(raw::value root, Failure& err, std::string& client_model, std::string& id);
+// MODEL_MAP maps foreign names (gpt-…, text-embedding-…) first.
+bool read_model(raw::value root, Failure& err, std::string& client_model, std::string& id, const RequestInfo& info);
 
 // ---- chat ---------------------------------------------------------------------------------
 
@@ -51,34 +55,18 @@ struct ChatState {
   bool include_reasoning = false;
   int64_t n = 1;
   raw::value google;  // extra_body.google / google: Google's own extension fields
+  media::UrlMedia* media = nullptr;  // the request's http(s) image URLs (RequestInfo::media)
   Failure err;
-};
-
-// Gemini turns being written: consecutive parts of one role share a turn, and a turn opens
-// only when its first part is written, so no empty (dummy) turn is ever sent.
-class Turns {
- public:
-  // `with_role` false writes bare {"parts":[...]} (systemInstruction).
-  Turns(JsonOut& out, bool with_role) : out_(out), with_role_(with_role) {}
-  // The writer positioned for one more part of a `role` turn.
-  JsonOut& part(std::string_view role);
-  void close();
-  bool empty() const { return count_ == 0; }
-
- private:
-  JsonOut& out_;
-  bool with_role_;
-  bool open_ = false;
-  std::string_view role_;
-  size_t count_ = 0;
 };
 
 // messages → "contents" (written to `out`) and the system instruction's parts (`system`).
 bool write_messages(raw::value messages, ChatState& st, Turns& contents, Turns& system);
 
-// One message's content (`at` names it): a string, or an array of parts. `media` allows
-// image, audio and file parts (user turns); otherwise only text (and refusal) parts.
-bool write_content(raw::value content, std::string_view role, bool media, Turns& turns, Failure& err, const Path& at);
+// One message's content (`at` names it): a string, or an array of parts. `with_media` allows
+// image, audio and file parts (user turns); otherwise only text (and refusal) parts. `urls`
+// answers the http(s) image URLs (RequestInfo::media).
+bool write_content(raw::value content, std::string_view role, bool with_media, Turns& turns, Failure& err,
+                   const Path& at, media::UrlMedia* urls = nullptr);
 // The decoded text of a string or an array of text parts ("" for null).
 bool content_text(raw::value content, std::string& text, Failure& err, const Path& at);
 

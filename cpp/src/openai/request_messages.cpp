@@ -21,11 +21,6 @@ constexpr RoleName kRoles[] = {
     {"assistant", Role::assistant}, {"tool", Role::tool},        {"function", Role::function},  // legacy
 };
 
-// Gemini 3 checks that the model's function calls carry the thought signature it issued, and
-// answers 400 otherwise. A client that drops extra_content would fail on every tool round
-// trip; Google documents this value for calls whose signature is not available.
-constexpr std::string_view kSkipSignature = "skip_thought_signature_validator";
-
 struct ToolCall {
   std::string id;
   std::string name;
@@ -64,7 +59,7 @@ bool MessageWriter::write(raw::value m, const Path& at) {
       if (!present(m.get("content")).exists()) {
         return st_.err.fail_at(content, "is required.", "missing_required_parameter");
       }
-      return write_content(m.get("content"), "user", true, contents_, st_.err, content);
+      return write_content(m.get("content"), "user", true, contents_, st_.err, content, st_.media);
     case Role::assistant:
       return assistant(m, at);
     case Role::tool:
@@ -132,7 +127,7 @@ bool MessageWriter::tool_call(raw::value call, bool first, const Path& at) {
   if (signature.is_string() && !signature.raw().empty()) {
     out.key("thoughtSignature").raw_string(signature);
   } else if (first && st_.traits.thinking == Thinking::level) {
-    out.key("thoughtSignature").string(kSkipSignature);
+    out.key("thoughtSignature").string(gemini::kSkipThoughtSignature);  // a client that drops extra_content
   }
   out.end_object();
   calls_.push_back({id.str(), name.str()});
@@ -171,43 +166,16 @@ bool MessageWriter::tool_result(raw::value m, const Path& at, bool legacy) {
 bool MessageWriter::response(raw::value content, const Path& at, JsonOut& out) {
   content = present(content);
   if (content.is_string()) {
-    const std::string_view span = content.raw();
-    const size_t first = span.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos || span[first] != '{') {
-      out.begin_object().key("result").raw_string(content).end_object();
-      return true;
-    }
+    gemini::write_result_object(out, content);
+    return true;
   }
   std::string text;
   if (!content_text(content, text, st_.err, at)) return false;
-  raw::document doc;
-  if (doc.parse(text) == raw::success && doc.root().is_object()) {
-    out.raw(doc.root().raw_json());
-  } else {
-    out.begin_object().key("result").string(text).end_object();
-  }
+  gemini::write_result_text(out, text);
   return true;
 }
 
 }  // namespace
-
-JsonOut& Turns::part(std::string_view role) {
-  if (!open_ || role != role_) {
-    if (open_) out_.end_array().end_object();
-    out_.begin_object();
-    if (with_role_) out_.key("role").string(role);
-    out_.key("parts").begin_array();
-    open_ = true;
-    role_ = role;
-  }
-  ++count_;
-  return out_;
-}
-
-void Turns::close() {
-  if (open_) out_.end_array().end_object();
-  open_ = false;
-}
 
 bool write_messages(raw::value messages, ChatState& st, Turns& contents, Turns& system) {
   messages = present(messages);

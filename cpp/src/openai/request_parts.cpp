@@ -1,56 +1,23 @@
 // OpenAI message content → Gemini parts: text, image_url, input_audio, file.
 //
-// Remote image URLs: only data: URLs are accepted, and an http(s) URL is a clear 400. The
-// core does no I/O, and fetching arbitrary URLs from the Worker would make the proxy a
-// server-side request forgery tool and bill its subrequests for other people's downloads.
+// An http(s) image URL is fetched by the request machine (media_url.h): the first
+// translation only names it, the second writes its bytes inline.
+#include "balancer/media_url.h"
 #include "request_internal.h"
 
 namespace bal::openai::req {
 namespace {
 
-struct Extension {
-  std::string_view suffix;
-  std::string_view mime;
+using gemini::mime_for_filename;
+using gemini::write_inline;
+
+// What a part writer needs besides the part.
+struct PartContext {
+  std::string_view role;
+  Turns& turns;
+  Failure& err;
+  media::UrlMedia* urls;
 };
-
-// MIME types for a `file` part sent as bare base64, by file name. OpenAI's file inputs are
-// PDFs, so that is the default.
-constexpr Extension kExtensions[] = {
-    {".pdf", "application/pdf"},   {".txt", "text/plain"},   {".md", "text/markdown"},   {".html", "text/html"},
-    {".htm", "text/html"},         {".csv", "text/csv"},     {".xml", "text/xml"},       {".rtf", "text/rtf"},
-    {".json", "application/json"}, {".py", "text/x-python"}, {".js", "text/javascript"}, {".css", "text/css"},
-    {".png", "image/png"},         {".jpg", "image/jpeg"},   {".jpeg", "image/jpeg"},    {".webp", "image/webp"},
-    {".gif", "image/gif"},         {".heic", "image/heic"},  {".heif", "image/heif"},    {".wav", "audio/wav"},
-    {".mp3", "audio/mp3"},         {".aac", "audio/aac"},    {".ogg", "audio/ogg"},      {".flac", "audio/flac"},
-    {".mp4", "video/mp4"},         {".mov", "video/mov"},    {".webm", "video/webm"},
-};
-
-std::string_view mime_for_filename(std::string_view name) {
-  for (const Extension& e : kExtensions) {
-    if (name.size() >= e.suffix.size()) {
-      std::string_view tail = name.substr(name.size() - e.suffix.size());
-      bool same = true;
-      for (size_t i = 0; i < tail.size() && same; ++i) {
-        const char c = tail[i] >= 'A' && tail[i] <= 'Z' ? static_cast<char>(tail[i] - 'A' + 'a') : tail[i];
-        same = c == e.suffix[i];
-      }
-      if (same) return e.mime;
-    }
-  }
-  return "application/pdf";
-}
-
-bool starts_with(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
-
-void write_inline(Turns& turns, std::string_view role, std::string_view mime, std::string_view escaped_data) {
-  JsonOut& out = turns.part(role);
-  out.begin_object().key("inlineData").begin_object();
-  out.key("mimeType").string(mime);
-  out.key("data").escaped(escaped_data);
-  out.end_object().end_object();
-}
 
 bool write_text(raw::value text, std::string_view role, Turns& turns, Failure& err, const Path& at) {
   if (!text.is_string()) return err.fail_at(at, "must be a string.", "invalid_type");
@@ -59,24 +26,24 @@ bool write_text(raw::value text, std::string_view role, Turns& turns, Failure& e
   return true;
 }
 
-bool write_image(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
+bool write_image(raw::value part, PartContext& cx, const Path& at) {
   raw::value image = part.get("image_url");
   raw::value url = image.is_string() ? image : image.get("url");
   const Path url_at(at, image.is_string() ? "image_url" : "image_url.url");
-  if (!url.is_string()) return err.fail_at(url_at, "must be a string.", "invalid_type");
+  if (!url.is_string()) return cx.err.fail_at(url_at, "must be a string.", "invalid_type");
   DataUrl data;
   if (parse_data_url(url, data)) {
-    write_inline(turns, role, data.mime, data.data());
+    write_inline(cx.turns, cx.role, data.mime, data.data());
     return true;
   }
-  const std::string head = url.str().substr(0, 8);
-  if (starts_with(head, "http://") || starts_with(head, "https://")) {
-    return err.fail(
-        "Remote image URLs are not supported: send the image inline as a data URL "
-        "(data:<mime type>;base64,<data>).",
-        url_at.str(), "unsupported_value");
+  const std::string href = url.str();
+  if (media::is_remote_url(href)) {
+    std::string_view mime, b64;
+    if (!media::remote_inline(cx.urls, href, url_at, media::Kind::image, mime, b64, cx.err)) return false;
+    write_inline(cx.turns, cx.role, mime, b64);
+    return true;
   }
-  return err.fail_at(url_at, "must be a base64 data URL (data:<mime type>;base64,<data>).");
+  return cx.err.fail_at(url_at, "must be an http(s) URL or a base64 data URL (data:<mime type>;base64,<data>).");
 }
 
 // Base64 data that is not a data: URL, with the MIME type the part implies.
@@ -90,7 +57,10 @@ void write_bare_base64(raw::value data, std::string_view mime, std::string_view 
   write_inline(turns, role, mime, escaped);
 }
 
-bool write_audio(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
+bool write_audio(raw::value part, PartContext& cx, const Path& at) {
+  const std::string_view role = cx.role;
+  Turns& turns = cx.turns;
+  Failure& err = cx.err;
   raw::value audio = part.get("input_audio");
   raw::value data = audio.get("data");
   const Path data_at(at, "input_audio.data");
@@ -108,7 +78,10 @@ bool write_audio(raw::value part, std::string_view role, Turns& turns, Failure& 
   return true;
 }
 
-bool write_file(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
+bool write_file(raw::value part, PartContext& cx, const Path& at) {
+  const std::string_view role = cx.role;
+  Turns& turns = cx.turns;
+  Failure& err = cx.err;
   raw::value file = part.get("file");
   raw::value data = present(file.get("file_data"));
   const Path data_at(at, "file.file_data");
@@ -129,7 +102,7 @@ bool write_file(raw::value part, std::string_view role, Turns& turns, Failure& e
   return true;
 }
 
-using PartWriter = bool (*)(raw::value, std::string_view, Turns&, Failure&, const Path&);
+using PartWriter = bool (*)(raw::value, PartContext&, const Path&);
 
 struct PartType {
   std::string_view type;
@@ -137,12 +110,12 @@ struct PartType {
   PartWriter write;
 };
 
-bool write_text_part(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
-  return write_text(part.get("text"), role, turns, err, Path(at, "text"));
+bool write_text_part(raw::value part, PartContext& cx, const Path& at) {
+  return write_text(part.get("text"), cx.role, cx.turns, cx.err, Path(at, "text"));
 }
 
-bool write_refusal_part(raw::value part, std::string_view role, Turns& turns, Failure& err, const Path& at) {
-  return write_text(part.get("refusal"), role, turns, err, Path(at, "refusal"));
+bool write_refusal_part(raw::value part, PartContext& cx, const Path& at) {
+  return write_text(part.get("refusal"), cx.role, cx.turns, cx.err, Path(at, "refusal"));
 }
 
 constexpr PartType kPartTypes[] = {
@@ -153,7 +126,8 @@ constexpr PartType kPartTypes[] = {
 
 }  // namespace
 
-bool write_content(raw::value content, std::string_view role, bool media, Turns& turns, Failure& err, const Path& at) {
+bool write_content(raw::value content, std::string_view role, bool with_media, Turns& turns, Failure& err,
+                   const Path& at, media::UrlMedia* urls) {
   content = present(content);
   if (!content.exists()) return true;
   if (content.is_string()) return write_text(content, role, turns, err, at);
@@ -164,13 +138,14 @@ bool write_content(raw::value content, std::string_view role, bool media, Turns&
     raw::value type = part.get("type");
     const PartType* found = nullptr;
     for (const PartType& t : kPartTypes) {
-      if (type.equals(t.type) && (media || !t.media)) found = &t;
+      if (type.equals(t.type) && (with_media || !t.media)) found = &t;
     }
     if (found == nullptr) {
       return err.fail_at(Path(part_at, "type"), "'" + type.str() + "' is not a supported content part type here.",
                          "unsupported_value");
     }
-    if (!found->write(part, role, turns, err, part_at)) return false;
+    PartContext cx{role, turns, err, urls};
+    if (!found->write(part, cx, part_at)) return false;
   }
   return true;
 }

@@ -14,25 +14,11 @@ struct ChoiceMode {
 };
 constexpr ChoiceMode kChoiceModes[] = {{"auto", "AUTO"}, {"none", "NONE"}, {"required", "ANY"}};
 
-constexpr size_t kMaxFunctionName = 64;
-
 bool is_search_name(const raw::value& v) {
   for (std::string_view n : kSearchNames) {
     if (v.equals(n)) return true;
   }
   return false;
-}
-
-// Gemini's rule: a letter or '_' first, then letters, digits, '_', '-', '.', ':'.
-bool valid_function_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxFunctionName) return false;
-  if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') || name[0] == '_')) return false;
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '-' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 class ToolWriter {
@@ -69,25 +55,11 @@ bool ToolWriter::function(raw::value fn, const Path& at) {
     st_.search = true;
     return true;
   }
-  const std::string decoded = name.str();
-  if (!valid_function_name(decoded)) {
-    return st_.err.fail_at(Path(at, "name"),
-                           "must start with a letter or '_' and hold at most 64 of a-z, A-Z, 0-9, _, -, . and :.");
+  std::string decoded;
+  if (!gemini::write_function_declaration(out_, name, fn.get("description"), fn.get("parameters"), st_.err, at,
+                                          decoded)) {
+    return false;
   }
-  raw::value description = present(fn.get("description"));
-  raw::value parameters = present(fn.get("parameters"));
-  if (description.exists() && !description.is_string()) {
-    return st_.err.fail_at(Path(at, "description"), "must be a string.", "invalid_type");
-  }
-  if (parameters.exists() && !parameters.is_object()) {
-    return st_.err.fail_at(Path(at, "parameters"), "must be a JSON Schema object.", "invalid_type");
-  }
-  out_.begin_object().key("name").string(decoded);
-  if (description.exists()) out_.key("description").raw_string(description);
-  const ConvertedSchema schema = convert_schema(parameters, false);
-  if (schema.form == SchemaForm::openapi) out_.key("parameters").raw(schema.json);
-  if (schema.form == SchemaForm::json_schema) out_.key("parametersJsonSchema").raw(schema.json);
-  out_.end_object();
   names_.push_back(decoded);
   return true;
 }
@@ -115,9 +87,9 @@ bool ToolWriter::choice(raw::value root, JsonOut& out) {
   if (mode.empty()) {
     return st_.err.fail("tool_choice must be auto, none, required or {\"type\": \"function\", ...}.", "tool_choice");
   }
-  out.key("toolConfig").begin_object().key("functionCallingConfig").begin_object().key("mode").string(mode);
-  if (!allowed.empty()) out.key("allowedFunctionNames").begin_array().string(allowed).end_array();
-  out.end_object().end_object();
+  std::vector<std::string> names;
+  if (!allowed.empty()) names.push_back(std::move(allowed));
+  gemini::write_tool_config(out, mode, names);
   return true;
 }
 

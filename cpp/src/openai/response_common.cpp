@@ -34,28 +34,12 @@ constexpr FinishReason kFinishReasons[] = {
     {"FINISH_REASON_UNSPECIFIED", "stop"},
 };
 
-std::string escaped(std::string_view text) {
-  std::string out;
-  raw::append_escaped(out, text);
-  return out;
-}
-
 }  // namespace
 
-Context read_context(const json& header) {
-  Context c;
-  c.kind = std::string(get_string(header, "kind"));
-  c.model = escaped(get_string(header, "model"));
-  c.request_id = escaped(get_string(header, "request_id"));
-  c.created = get_int(header, "now_ms", 0, 0, kMaxTimeMs) / 1000;
-  const double status = get_number(header, "status").value_or(200);
-  c.status = status >= 100 && status < 1000 ? static_cast<int>(status) : 502;
-  c.include_usage = get_bool(header, "include_usage");
-  c.include_reasoning = get_bool(header, "include_reasoning");
-  c.encoding_format = std::string(get_string(header, "encoding_format", "float"));
-  c.id = std::string(get_string(header, "id"));
-  c.retry_after_ms = get_int(header, "retry_after_ms", 0, 0, kMaxTimeMs);
-  return c;
+void stamp(Context& ctx, const RequestInfo& info) {
+  ctx.request_id.clear();
+  raw::append_escaped(ctx.request_id, info.request_id);
+  ctx.created = info.now_ms / 1000;
 }
 
 const char* finish_reason_for(std::string_view gemini) {
@@ -79,10 +63,6 @@ void append_usage(std::string& out, const Usage& u) {
   out += "}}";
 }
 
-json usage_summary(const Usage& u) {
-  return {{"prompt_tokens", u.prompt}, {"completion_tokens", u.completion()}};
-}
-
 void append_chat_head(std::string& out, const Context& ctx, std::string_view object) {
   out += "{\"id\":\"chatcmpl-";
   out += ctx.request_id;
@@ -95,13 +75,10 @@ void append_chat_head(std::string& out, const Context& ctx, std::string_view obj
   out += "\",\"choices\":[";
 }
 
-Plan respond_raw(int status, std::string body) {
-  Plan p;
-  p.header["action"] = "respond";
-  p.header["status"] = status;
-  p.header["headers"] = {{"content-type", "application/json; charset=utf-8"}};
-  p.payload = std::move(body);
-  return p;
+Reply ok_reply(std::string body) {
+  Reply r;
+  r.body = std::move(body);
+  return r;
 }
 
 }  // namespace bal::openai::resp

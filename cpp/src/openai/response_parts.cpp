@@ -1,51 +1,7 @@
 // Gemini content parts → OpenAI message fields, shared by the whole and the streamed answer.
-#include <cctype>
-
 #include "response_internal.h"
 
 namespace bal::openai::resp {
-namespace {
-
-// Everything below appends to strings that are already JSON-escaped: "\\n" is a newline.
-void append_fence(std::string& out, std::string_view lang, std::string_view body_escaped) {
-  out += "\\n```";
-  out += lang;
-  out += "\\n";
-  out += body_escaped;
-  out += "\\n```\\n";
-}
-
-std::string lower_escaped(raw::value v) {
-  std::string s = v.str();
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string out;
-  raw::append_escaped(out, s);
-  return out;
-}
-
-// Parts OpenAI has no field for (code execution, generated images) are shown the way
-// Google's own OpenAI endpoint and chat UIs show them: as Markdown in the content.
-bool append_markdown(raw::value part, std::string& out) {
-  if (raw::value code = part.get("executableCode"); code.is_object()) {
-    append_fence(out, lower_escaped(code.get("language")), escaped_span(code.get("code")));
-    return true;
-  }
-  if (raw::value result = part.get("codeExecutionResult"); result.is_object()) {
-    append_fence(out, "output", escaped_span(result.get("output")));
-    return true;
-  }
-  if (raw::value data = part.get("inlineData"); data.is_object()) {
-    out += "![](data:";
-    out += escaped_span(data.get("mimeType"));
-    out += ";base64,";
-    out += escaped_span(data.get("data"));
-    out += ')';
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 void read_parts(raw::value parts, bool include_reasoning, Parts& out) {
   out.content.clear();
@@ -70,7 +26,7 @@ void read_parts(raw::value parts, bool include_reasoning, Parts& out) {
       }
       continue;
     }
-    if (append_markdown(part, out.content)) out.has_content = true;
+    if (gemini::append_markdown(part, out.content)) out.has_content = true;
   }
 }
 

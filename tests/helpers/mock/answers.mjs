@@ -7,10 +7,12 @@
 //   "blocked"                 → no candidates, promptFeedback.blockReason SAFETY
 //   "call tools in parallel"  → two functionCall parts
 //   "call tool NAME"          → one functionCall (NAME must be declared in tools)
+//   "call tool NAME with {…}" → the same, with exactly those arguments (a JSON object)
 //   toolConfig mode ANY       → a call to the first allowed/declared function
 //   "unsafe"                  → a candidate with finishReason SAFETY and no content
 //   "json"                    → JSON text fitting responseSchema / responseJsonSchema
 //   "long"                    → a long reply (many stream events, CJK and emoji)
+//   "twenty"                  → a reply streamed as exactly 20 events
 //   "max tokens"              → the reply cut short, finishReason MAX_TOKENS
 //   anything else             → REPLIES.hello(model)
 // Independently: "think" adds a thought part when includeThoughts is on; candidateCount is
@@ -18,6 +20,16 @@
 
 import { declaredFunctions } from './validate.mjs';
 import { exampleFromSchema } from './schema-example.mjs';
+
+// A 1x1 PNG: what the image models draw.
+export const IMAGE_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+export const PCM_MIME = 'audio/L16;codec=pcm;rate=24000';
+
+/** The PCM the speech models answer for `text`: 24 kHz 16-bit mono, 20 samples per character. */
+export function speechPcm(text) {
+  const samples = Int16Array.from({ length: 20 * [...text].length }, (_, i) => Math.round(6000 * Math.sin(i / 3)));
+  return Buffer.from(samples.buffer);
+}
 
 export const REPLIES = {
   hello: (model) => `Hello from ${model}! 你好，世界 👋🌍`,
@@ -27,6 +39,10 @@ export const REPLIES = {
     (_, i) => `Line ${i + 1}: streaming works 流式传输正常 🚀✨ — the quick brown fox.\n`,
   ).join(''),
   toolResult: (name, response) => `Result of ${name}: ${JSON.stringify(response)}`,
+  // 20 × 14 code points: 20 stream events (render.mjs cuts short replies every 14).
+  twenty: Array.from({ length: 20 }, (_, i) => `Event ${String(i + 1).padStart(2, '0')} 流式ok.`).join(''),
+  transcript: 'Hello from the audio file. 你好。',
+  translation: 'Hello from the audio file, in English.',
 };
 
 const CITY_NAMES = ['Paris', 'Tokyo', 'Lima'];
@@ -71,6 +87,11 @@ export function composeAnswer(req, model, issueSignature) {
   if (says(prompt, 'blocked') && !user.parts.some((p) => p.functionResponse)) {
     return { blockReason: 'SAFETY', candidates: [], usage: { ...usage, candidates: 0, thoughts: 0 } };
   }
+  if (model.output) return mediaAnswer(model, user, usage);
+  if (user.parts.some((p) => p.inlineData?.mimeType?.startsWith('audio/'))) {
+    const text = says(prompt, 'translate') ? REPLIES.translation : REPLIES.transcript;
+    return { candidates: [{ parts: [{ text }], finishReason: 'STOP' }], usage: { ...usage, candidates: countTokens(text), thoughts: 0 } };
+  }
   const thinking = thinkingMode(req, model);
   const count = req.generationConfig?.candidateCount || 1;
   const candidates = Array.from({ length: count }, (_, index) =>
@@ -106,13 +127,17 @@ function chooseBody(req, model, user, prompt, index) {
   if (responses.length) {
     return textBody(req, responses.map((r) => REPLIES.toolResult(r.name, r.response)).join('\n'));
   }
-  const calls = plannedCalls(req, prompt);
+  const original = user.parts
+    .filter((p) => p.text)
+    .map((p) => p.text)
+    .join('\n');
+  const calls = plannedCalls(req, prompt, original);
   if (calls) return calls;
   if (says(prompt, 'unsafe')) {
     const rating = { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true };
     return { parts: [], finishReason: 'SAFETY', safetyRatings: [rating] };
   }
-  let text = says(prompt, 'long') ? REPLIES.long : REPLIES.hello(model.id);
+  let text = says(prompt, 'long') ? REPLIES.long : says(prompt, 'twenty') ? REPLIES.twenty : REPLIES.hello(model.id);
   if (says(prompt, 'json')) text = jsonText(req.generationConfig || {});
   if (index > 0) text += ` (candidate ${index + 1})`;
   if (says(prompt, 'max tokens')) {
@@ -142,13 +167,14 @@ function textBody(req, text) {
   return { parts: [{ text: cut }], finishReason: 'STOP' };
 }
 
-function plannedCalls(req, prompt) {
+function plannedCalls(req, prompt, original) {
   const declared = declaredFunctions(req.tools);
   const config = req.toolConfig?.functionCallingConfig || {};
   if (!declared.length || config.mode === 'NONE') return null;
   const byName = new Map(declared.map((d) => [d.name, d]));
   let chosen = [];
   const named = /call tool ([A-Za-z0-9_.:-]+)/.exec(prompt);
+  const scripted = /call tool ([A-Za-z0-9_.:-]+) with (\{.*?\})(?:\s|$)/.exec(original);
   if (says(prompt, 'call tools in parallel')) {
     const first = byName.get('get_weather') || declared[0];
     chosen = [first, byName.get('get_weather') ? first : declared[1] || first];
@@ -157,6 +183,8 @@ function plannedCalls(req, prompt) {
     if (!decl) {
       return { parts: [{ text: `No function named ${named[1]} is declared.` }], finishReason: 'STOP' };
     }
+    const args = scripted && parseObject(scripted[2]);
+    if (args) return { parts: [{ functionCall: { name: decl.name, args } }], finishReason: 'STOP' };
     chosen = [decl];
   } else if (config.mode === 'ANY') {
     const allowed = config.allowedFunctionNames || [];
@@ -166,6 +194,15 @@ function plannedCalls(req, prompt) {
   }
   // The Gemini API finishes a function call with STOP, not with a tool-specific reason.
   return { parts: chosen.map((decl, i) => callPart(decl, i)), finishReason: 'STOP' };
+}
+
+function parseObject(text) {
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 function callPart(decl, i) {
@@ -194,4 +231,22 @@ function outputUsage(candidates, thinking) {
   // A thinking model thinks (and bills it) whether or not it shows the thoughts.
   if (thinking.on && thoughts === 0) thoughts = 24;
   return { candidates: output, thoughts: thinking.on ? thoughts : 0 };
+}
+
+// Image models draw (Gemini 3 Pro Image shows a draft marked as a thought first); speech
+// models speak the prompt. Billed like Google: 1290 tokens an image, 25 a second of audio.
+function mediaAnswer(model, user, usage) {
+  if (model.output === 'image') {
+    const parts = [];
+    if (model.thoughtImages) parts.push({ inlineData: { mimeType: 'image/png', data: IMAGE_PNG }, thought: true });
+    parts.push({ text: 'Here is the image.' }, { inlineData: { mimeType: 'image/png', data: IMAGE_PNG } });
+    return { candidates: [{ parts, finishReason: 'STOP' }], usage: { ...usage, candidates: 1290, thoughts: 0 } };
+  }
+  const text = user.parts.filter((p) => p.text).map((p) => p.text).join('\n');
+  const pcm = speechPcm(text);
+  const seconds = pcm.length / 48000;
+  return {
+    candidates: [{ parts: [{ inlineData: { mimeType: PCM_MIME, data: pcm.toString('base64') } }], finishReason: 'STOP' }],
+    usage: { ...usage, candidates: Math.max(1, Math.round(seconds * 25)), thoughts: 0 },
+  };
 }

@@ -42,6 +42,8 @@ function embedding(id, displayName, dimensions) {
   };
 }
 
+const RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
+
 const thinkingChat = (id, name, budget, extra = {}) => chat(id, name, { thinking: true, budget, ...extra });
 
 const FIRST = [
@@ -60,6 +62,20 @@ const FIRST = [
     version: '3-flash-preview-12-2025',
     levels: ['minimal', 'low', 'medium', 'high'],
   }),
+  thinkingChat('gemini-3.5-flash-lite', 'Gemini 3.5 Flash-Lite', BUDGET_FLASH, {
+    version: '3.5-flash-lite',
+    levels: ['minimal', 'low', 'medium', 'high'],
+  }),
+  // Google's named replacement for gemini-2.5-pro (retired 1 December 2026): LOW, MEDIUM, HIGH.
+  thinkingChat('gemini-3.8-flash', 'Gemini 3.8 Flash', BUDGET_FLASH, {
+    version: '3.8-flash',
+    levels: ['low', 'medium', 'high'],
+  }),
+  // Media models: `output` is what they answer with; `ratios` the aspect ratios they draw.
+  chat('gemini-3.1-flash-image', 'Nano Banana 2', { output: 'image', ratios: [...RATIOS, '1:4', '4:1', '1:8', '8:1'] }),
+  chat('gemini-3-pro-image', 'Nano Banana Pro', { output: 'image', ratios: RATIOS, thoughtImages: true }),
+  chat('gemini-3.8-flash-tts', 'Gemini 3.8 Flash TTS', { output: 'audio' }),
+  chat('gemini-3.8-flash-lite-tts', 'Gemini 3.8 Flash-Lite TTS', { output: 'audio' }),
   chat('gemma-3-1b-it', 'Gemma 3 1B'),
   chat('gemma-3-4b-it', 'Gemma 3 4B'),
   chat('gemma-3-12b-it', 'Gemma 3 12B'),

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { GeminiError, invalidArgument, notFound, payloadError, requestError } from './errors.mjs';
 import { findModel, listModels, modelResource, requireModel } from './models.mjs';
 import { readMessage } from './proto.mjs';
-import { checkContents, validateGenerateRequest } from './validate.mjs';
+import { checkContents, checkCountedRequest, validateGenerateRequest } from './validate.mjs';
 import { composeAnswer, countTokens, promptTokens } from './answers.mjs';
 import { renderResponse, renderStream } from './render.mjs';
 import { mulberry32 } from './wire.mjs';
@@ -50,6 +50,30 @@ export function findHandler(method, parsed) {
     },
   };
   return table[method]?.[parsed.action] || null;
+}
+
+// Query parameters every method takes (Google's system parameters, also with a '$' in front),
+// and those a method binds to its request message. Any other name is refused, quoting it.
+const SYSTEM_PARAMS = new Set([
+  'alt', 'callback', 'fields', 'prettyPrint', 'quotaUser', 'userProject', 'key', 'access_token',
+  'oauth_token', 'upload_protocol', 'uploadType', 'upload_id', '.xgafv', 'ct', 'apiVersion',
+]);
+const METHOD_PARAMS = { list: ['pageSize', 'pageToken'], files: ['pageSize', 'pageToken'] };
+
+/** The 400 Google answers for query parameters the method cannot bind, or null. */
+export function unboundQueryParams(req) {
+  const bindable = new Set(METHOD_PARAMS[req.action] ?? []);
+  const unbound = [...new Set(req.query.keys())].filter(
+    (name) => !SYSTEM_PARAMS.has(name.startsWith('$') ? name.slice(1) : name) && !bindable.has(name),
+  );
+  if (!unbound.length) return null;
+  return payloadError(
+    unbound.map(
+      (name) =>
+        `Invalid JSON payload received. Unknown name ${JSON.stringify(name)}: Cannot bind query parameter. ` +
+        `Field '${name}' could not be found in request message.`,
+    ),
+  );
 }
 
 /** Parses a JSON body as the service does: empty means {}, anything else must parse. */
@@ -115,14 +139,16 @@ function streamGenerateContent(ctx) {
 }
 
 function countTokensHandler({ req, body }) {
-  requireModel(req.model, 'countTokens', req.version);
+  const model = requireModel(req.model, 'countTokens', req.version);
   const request = readMessage(body(), 'CountTokensRequest');
   let counted = request;
   if (request.generateContentRequest) {
     if (request.contents) throw invalidArgument('contents and generate_content_request cannot both be set.');
     counted = request.generateContentRequest;
+    checkCountedRequest(counted, model);
+  } else {
+    checkContents(counted.contents, 'CountTokensRequest.contents');
   }
-  checkContents(counted.contents, 'CountTokensRequest.contents');
   const total = promptTokens(counted);
   return { json: { totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] } };
 }
@@ -200,7 +226,8 @@ function uploadHandler({ req, state }) {
   if (command.includes('start')) {
     const uploadId = randomBytes(8).toString('hex');
     const mimeType = req.headers['x-goog-upload-header-content-type'] || 'application/octet-stream';
-    state.uploads.set(uploadId, mimeType);
+    // The session belongs to the project of the key that started it.
+    state.uploads.set(uploadId, { mimeType, key: req.key });
     const uploadUrl = `${state.url}/upload/${req.version}/files?upload_id=${uploadId}&upload_protocol=resumable`;
     const headers = {
       'content-type': 'text/plain; charset=utf-8',
@@ -211,8 +238,14 @@ function uploadHandler({ req, state }) {
     return { text: '', headers };
   }
   const uploadId = req.query.get('upload_id');
+  const session = state.uploads.get(uploadId);
+  if (!session) throw new GeminiError(404, 'NOT_FOUND', 'Upload session not found.');
+  // The upload_id alone authorises the rest of the upload; a key of another project is refused.
+  if (req.key && req.key !== session.key) {
+    throw new GeminiError(403, 'PERMISSION_DENIED', 'The caller does not have permission');
+  }
   const id = randomBytes(6).toString('hex');
-  const mimeType = state.uploads.get(uploadId) || req.headers['content-type'] || 'application/octet-stream';
+  const mimeType = session.mimeType;
   const file = fileResource(state, id, mimeType, req.body.length);
   state.files.set(id, file);
   return { json: { file }, headers: { 'x-goog-upload-status': 'final' } };

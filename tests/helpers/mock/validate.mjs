@@ -41,14 +41,32 @@ const functionCalls = (c) => (c.parts || []).filter((p) => p.functionCall);
  */
 export function validateGenerateRequest(body, model, { signatures, key, bindSignaturesToKey }) {
   const req = readMessage(body, REQ);
+  checkGenerateRequest(req, model);
+  if (model.gemini3) checkSignatures(req.contents, { signatures, key, bindSignaturesToKey });
+  return req;
+}
+
+/** The checks of a read GenerateContentRequest that countTokens makes too. */
+export function checkGenerateRequest(req, model) {
   checkContents(req.contents, `${REQ}.contents`);
   if (req.systemInstruction) checkParts(req.systemInstruction.parts, `${REQ}.system_instruction`);
   checkTools(req.tools || []);
   checkToolConfig(req.toolConfig, req.tools || []);
   checkGenerationConfig(req.generationConfig || {}, model);
+  checkMediaOutput(req, model);
   checkCachedContent(req);
-  if (model.gemini3) checkSignatures(req.contents, { signatures, key, bindSignaturesToKey });
-  return req;
+}
+
+/**
+ * countTokens with a whole generateContentRequest: the service wants its `model` as a
+ * resource name ("models/…"; the SDKs set it only for this call) and checks the rest as
+ * generateContent would, thought signatures aside.
+ */
+export function checkCountedRequest(req, model) {
+  if (!/^models\/[^/]+$/.test(req.model || '')) {
+    throw requestError('CountTokensRequest.generate_content_request.model', 'unexpected model name format');
+  }
+  checkGenerateRequest(req, model);
 }
 
 /** Contents as countTokens and generateContent both require them. */
@@ -118,7 +136,14 @@ function checkTurnOrder(contents) {
   });
 }
 
+// Built-in tools that generateContent (with an API key) refuses next to function declarations.
+const BUILT_IN_TOOLS = ['googleSearch', 'googleSearchRetrieval', 'codeExecution', 'urlContext'];
+
 function checkTools(tools) {
+  const functions = tools.some((tool) => tool.functionDeclarations?.length);
+  if (functions && tools.some((tool) => BUILT_IN_TOOLS.some((name) => tool[name] !== undefined))) {
+    throw invalidArgument('Tool use with function calling is unsupported');
+  }
   tools.forEach((tool, t) => {
     (tool.functionDeclarations || []).forEach((decl, d) => {
       const at = `${REQ}.tools[${t}].function_declarations[${d}]`;
@@ -285,4 +310,39 @@ function checkKnownSignature(part, { signatures, key, bindSignaturesToKey }) {
   const wrongCall = issued && part.functionCall && issued.name && issued.name !== part.functionCall.name;
   const wrongKey = issued && bindSignaturesToKey && issued.key !== key;
   if (!issued || wrongCall || wrongKey) throw invalidArgument('Corrupted thought signature.');
+}
+
+// Gemini's 30 prebuilt voices.
+export const VOICES = [
+  'Zephyr', 'Puck', 'Charon', 'Kore', 'Fenrir', 'Leda', 'Orus', 'Aoede', 'Callirrhoe', 'Autonoe', 'Enceladus',
+  'Iapetus', 'Umbriel', 'Algieba', 'Despina', 'Erinome', 'Algenib', 'Rasalgethi', 'Laomedeia', 'Achernar', 'Alnilam',
+  'Schedar', 'Gacrux', 'Pulcherrima', 'Achird', 'Zubenelgenubi', 'Vindemiatrix', 'Sadachbia', 'Sadaltager', 'Sulafat',
+];
+
+const MODALITIES_ERROR = 'The requested combination of response modalities is not supported by the model.';
+
+/** Image and speech models: what they answer with, how they are configured. */
+function checkMediaOutput(req, model) {
+  const config = req.generationConfig || {};
+  const at = `${REQ}.generation_config`;
+  const modalities = config.responseModalities || ['TEXT'];
+  if (model.output === 'audio') {
+    if (modalities.length !== 1 || modalities[0] !== 'AUDIO') throw invalidArgument(MODALITIES_ERROR);
+    if (req.systemInstruction) throw invalidArgument('Developer instruction is not enabled for this model.');
+    const voice = config.speechConfig?.voiceConfig?.prebuiltVoiceConfig?.voiceName;
+    if (voice !== undefined && !VOICES.includes(voice)) {
+      throw requestError(`${at}.speech_config.voice_config.prebuilt_voice_config.voice_name`, `Voice ${voice} is not supported.`);
+    }
+  } else if (config.speechConfig || modalities.includes('AUDIO')) {
+    throw invalidArgument(MODALITIES_ERROR);
+  }
+  if (model.output === 'image') {
+    if (!modalities.includes('IMAGE')) throw invalidArgument(MODALITIES_ERROR);
+    const ratio = config.imageConfig?.aspectRatio;
+    if (ratio !== undefined && !model.ratios.includes(ratio)) {
+      throw requestError(`${at}.image_config.aspect_ratio`, `Unsupported aspect ratio: ${ratio}.`);
+    }
+  } else if (config.imageConfig || modalities.includes('IMAGE')) {
+    throw invalidArgument(MODALITIES_ERROR);
+  }
 }

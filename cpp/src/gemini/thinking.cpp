@@ -1,0 +1,91 @@
+// Thinking effort and budgets → Gemini's thinkingConfig, for every API family (gemini.h).
+#include <algorithm>
+
+#include "balancer/gemini.h"
+#include "balancer/jsonout.h"
+
+namespace bal::gemini {
+namespace {
+
+struct EffortConfig {
+  Effort effort;
+  int64_t budget;          // Gemini 2.5: thinkingBudget, clamped to the model's range
+  std::string_view level;  // Gemini 3: thinkingLevel, which has no "off"
+};
+
+// Budgets: minimal is the smallest budget every 2.5 model accepts when thinking is on (Flash
+// Lite's floor is 512); low, medium and high follow Google's own OpenAI-compatible mapping;
+// max is the largest any model takes. Gemini 3 Pro accepts two levels, low and high (Flash
+// takes more, Pro refuses them): medium, the usual default, maps to Gemini 3's default, high.
+constexpr EffortConfig kEfforts[] = {
+    {Effort::off, 0, "low"},        {Effort::minimal, 512, "low"}, {Effort::low, 1024, "low"},
+    {Effort::medium, 8192, "high"}, {Effort::high, 24576, "high"}, {Effort::max, 32768, "high"},
+};
+
+// Explicit budgets up to this get Gemini 3's "low"; larger ones "high".
+constexpr int64_t kLowLevelMaxBudget = 4096;
+// The smallest budget every 2.5 model accepts once thinking is on.
+constexpr int64_t kMinBudgetWhenOn = 512;
+
+int64_t clamp_budget(const ModelTraits& traits, int64_t budget) {
+  return std::clamp(budget, traits.min_budget, std::max(traits.min_budget, traits.max_budget));
+}
+
+}  // namespace
+
+bool effort_named(raw::value name, Effort& effort) {
+  struct Named {
+    std::string_view name;
+    Effort effort;
+  };
+  static constexpr Named kNames[] = {
+      {"none", Effort::off},      {"minimal", Effort::minimal}, {"low", Effort::low},
+      {"medium", Effort::medium}, {"high", Effort::high},
+  };
+  for (const Named& n : kNames) {
+    if (name.equals(n.name)) {
+      effort = n.effort;
+      return true;
+    }
+  }
+  return false;
+}
+
+ThinkingConfig thinking_for_effort(const ModelTraits& traits, Effort effort) {
+  ThinkingConfig c;
+  if (traits.thinking == Thinking::none) return c;
+  for (const EffortConfig& e : kEfforts) {
+    if (e.effort != effort) continue;
+    if (traits.thinking == Thinking::budget) c.budget = clamp_budget(traits, e.budget);
+    if (traits.thinking == Thinking::level) c.level = std::string(e.level);
+    if (effort != Effort::off) c.include = true;
+  }
+  return c;
+}
+
+ThinkingConfig thinking_for_budget(const ModelTraits& traits, int64_t tokens) {
+  ThinkingConfig c;
+  if (traits.thinking == Thinking::none) return c;
+  c.include = true;
+  if (traits.thinking == Thinking::level) {
+    c.level = tokens <= kLowLevelMaxBudget ? "low" : "high";
+  } else {
+    c.budget = clamp_budget(traits, std::max(tokens, kMinBudgetWhenOn));
+  }
+  return c;
+}
+
+void write_thinking_config(ThinkingConfig config, const ModelTraits& traits, JsonOut& out) {
+  if (traits.thinking == Thinking::none) config.include.reset();
+  if (!config.budget && config.level.empty() && !config.include) return;
+  out.key("thinkingConfig").begin_object();
+  if (config.include) out.key("includeThoughts").boolean(*config.include);
+  if (config.budget) {
+    out.key("thinkingBudget").number(*config.budget);
+  } else if (!config.level.empty()) {
+    out.key("thinkingLevel").string(config.level);
+  }
+  out.end_object();
+}
+
+}  // namespace bal::gemini

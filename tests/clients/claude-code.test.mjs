@@ -1,0 +1,105 @@
+// Claude Code itself (@anthropic-ai/claude-code) against the Worker and the mock, offline:
+// `claude -p … --output-format json` makes a tool call (the mock scripts a Bash `ls`), gets
+// the result back through the Worker, and finishes. Then the requests Claude Code 2.1 was
+// captured sending (tests/fixtures/anthropic/captures/) replayed through the Worker reach a
+// mock as strict as Google unrefused.
+//
+// They go through the Worker's Anthropic routes (/v1/messages, /v1/messages/count_tokens,
+// /v1/models with x-api-key), which the request machine serves with cpp/src/anthropic/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CLIENT, setup, testKey } from '../integration/support.mjs';
+import { claudeEnv, runClaude } from './claude-code-env.mjs';
+
+const PROMPT = 'List the files here: call tool Bash with {"command":"ls","description":"List files"} then summarise.';
+
+async function withWorkdir(fn) {
+  // Outside any git checkout, so Claude Code sees only this directory.
+  const home = mkdtempSync(path.join(tmpdir(), 'claude-code-test-'));
+  const work = path.join(home, 'project');
+  mkdirSync(work);
+  writeFileSync(path.join(work, 'alpha.txt'), 'a\n');
+  writeFileSync(path.join(work, 'beta.md'), '# b\n');
+  try {
+    return await fn(home, work);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+for (const auth of ['authToken', 'apiKey']) {
+  test(`claude -p lists a directory with a tool and finishes (${auth === 'authToken' ? 'ANTHROPIC_AUTH_TOKEN' : 'ANTHROPIC_API_KEY'})`, async () => {
+    const env = await setup({ keys: [testKey('claude-code')] });
+    try {
+      await withWorkdir(async (home, work) => {
+        const run = await runClaude({ prompt: PROMPT, cwd: work, env: claudeEnv({ home, baseUrl: env.url, [auth]: CLIENT }) });
+        assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+        assert.equal(run.result?.is_error, false, run.stdout);
+        assert.ok(run.result.num_turns >= 2, 'a tool turn, then the answer');
+        assert.match(run.result.result, /Result of Bash/);
+        const generate = env.mock.requests.filter((r) => r.action === 'streamGenerateContent' || r.action === 'generateContent');
+        assert.ok(generate.length >= 2);
+        const answered = generate.at(-1).json().contents.flatMap((c) => c.parts).find((p) => p.functionResponse);
+        assert.equal(answered.functionResponse.name, 'Bash');
+        assert.match(answered.functionResponse.response.output, /alpha\.txt/);
+      });
+      assert.deepEqual(env.mock.violations, [], 'nothing forbidden reached upstream');
+    } finally {
+      await env.close();
+    }
+  });
+}
+
+test('claude -p on Gemini 3 carries the thought signatures back through its tool loop, no fallback', async () => {
+  const env = await setup({ keys: [testKey('claude-code-g3')], mockOptions: { bindSignaturesToKey: true } });
+  try {
+    await withWorkdir(async (home, work) => {
+      const run = await runClaude({
+        prompt: PROMPT,
+        cwd: work,
+        env: claudeEnv({ home, baseUrl: env.url, authToken: CLIENT }),
+        args: ['--model', 'gemini-3-pro-preview'],
+      });
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.equal(run.result?.is_error, false, run.stdout);
+      assert.match(run.result.result, /Result of Bash/);
+      const generate = env.mock.requests.filter((r) => r.action === 'streamGenerateContent' || r.action === 'generateContent');
+      assert.ok(generate.every((r) => r.model === 'gemini-3-pro-preview' && r.status === 200));
+      const call = generate.at(-1).json().contents.flatMap((c) => c.parts).find((p) => p.functionCall);
+      assert.ok(env.mock.signatures.has(call.thoughtSignature), 'the call went back with the signature Gemini issued');
+      assert.ok(!generate.some((r) => r.body.toString('utf8').includes('skip_thought_signature_validator')));
+    });
+    assert.deepEqual(env.mock.violations, []);
+  } finally {
+    await env.close();
+  }
+});
+
+test('the captured Claude Code requests go through the Worker to a mock that refuses nothing', async () => {
+  const dir = new URL('../fixtures/anthropic/captures/', import.meta.url);
+  const captures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  assert.ok(captures.length >= 2);
+  const env = await setup({ keys: [testKey('captures')] });
+  try {
+    for (const name of captures) {
+      const capture = JSON.parse(readFileSync(new URL(name, dir), 'utf8'));
+      const res = await env.worker.fetch(`${capture.path}${capture.query}`, {
+        method: 'POST',
+        headers: { ...capture.headers, authorization: `Bearer ${CLIENT}` },
+        body: JSON.stringify(capture.body),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 200, `${name}: ${text.slice(0, 500)}`);
+      assert.match(res.headers.get('content-type'), /^text\/event-stream/);
+      assert.match(text, /^event: message_start\n/);
+      assert.match(text, /event: message_stop\n/);
+      assert.equal(env.mock.requests.at(-1).status, 200, `${name}: the mock accepted the Gemini body`);
+    }
+    assert.deepEqual(env.mock.violations, []);
+  } finally {
+    await env.close();
+  }
+});

@@ -1,0 +1,78 @@
+// Codex CLI itself (`@openai/codex`, its native binary from npm) running `codex exec` against
+// the Worker and the mock Gemini, offline: one shell tool call (list a directory), then done.
+// Needs POST /v1/responses wired in the Worker.
+//
+// How Codex is pointed at the Worker, with no network and no state outside a temp dir:
+//   CODEX_HOME=<temp>, config.toml with model_provider = "balancer" and
+//   [model_providers.balancer] base_url = "<worker>/v1", env_key, wire_api = "responses";
+//   check_for_update_on_startup = false; [analytics] enabled = false; stdin closed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { makeTempDir } from '../helpers/worker.mjs';
+import { CLIENT, setup, testKey } from '../integration/support.mjs';
+
+const require = createRequire(import.meta.url);
+const CODEX = require.resolve('@openai/codex/bin/codex.js');
+
+export function codexConfig({ baseUrl, model }) {
+  return [
+    `model = "${model}"`,
+    'model_provider = "balancer"',
+    'check_for_update_on_startup = false',
+    '[model_providers.balancer]',
+    'name = "Gemini balancer"',
+    `base_url = "${baseUrl}"`,
+    'env_key = "BALANCER_TOKEN"',
+    'wire_api = "responses"',
+    '[analytics]',
+    'enabled = false',
+    '',
+  ].join('\n');
+}
+
+function runCodex({ home, cwd, prompt, timeoutMs = 120000 }) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [CODEX, 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', cwd, prompt],
+      { env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, BALANCER_TOKEN: CLIENT }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('codex exec runs one tool call through the Worker and finishes', async () => {
+  const env = await setup({ keys: [testKey('codex-1')] });
+  try {
+    const root = makeTempDir('codex');
+    const home = path.join(root, 'home');
+    const work = path.join(root, 'work');
+    mkdirSync(home);
+    mkdirSync(work);
+    writeFileSync(path.join(work, 'hello.txt'), 'hi');
+    writeFileSync(path.join(home, 'config.toml'), codexConfig({ baseUrl: `${env.url}/v1`, model: 'gemini-2.5-flash' }));
+    // The mock calls the first declared tool whose name the prompt gives.
+    const r = await runCodex({ home, cwd: work, prompt: 'call tool exec_command' });
+    assert.equal(r.code, 0, r.stderr);
+    const turns = env.mock.requests.filter((q) => q.action === 'streamGenerateContent');
+    assert.ok(turns.length >= 2, 'a call, then the answer to its result');
+    const last = turns.at(-1).json();
+    assert.ok(last.contents.some((c) => c.parts.some((p) => p.functionResponse?.name === 'exec_command')));
+    assert.match(r.stdout, /Result of exec_command/);
+    assert.deepEqual(env.mock.violations, []);
+  } finally {
+    await env.close();
+  }
+});

@@ -1,0 +1,233 @@
+// The Responses API as real clients use it, against the Worker with the strict mock Gemini
+// behind it: the official openai SDK, the AI SDK's default OpenAI provider and the Agents SDK.
+// They need POST /v1/responses and the stored-response routes wired in the Worker.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, streamText, tool, jsonSchema, stepCountIs } from 'ai';
+import { Agent, run, tool as agentTool, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled } from '@openai/agents';
+import { CLIENT, CLIENT2, setup, testKey } from '../integration/support.mjs';
+import { DUMMY_SIGNATURES } from '../helpers/mock-gemini.mjs';
+
+const PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+const WEATHER = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  strict: true,
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+    additionalProperties: false,
+  },
+};
+
+// Gemini 3 signatures are bound to the key that issued them, as on the real service.
+const MOCK = { bindSignaturesToKey: true };
+
+async function withClient(fn, { keys = ['r-1', 'r-2'] } = {}) {
+  const env = await setup({ keys: keys.map(testKey), mockOptions: MOCK });
+  const client = new OpenAI({ baseURL: `${env.url}/v1`, apiKey: CLIENT, maxRetries: 0, timeout: 20000 });
+  try {
+    await fn(client, env);
+    assert.deepEqual(env.mock.violations, [], 'nothing forbidden reached upstream');
+  } finally {
+    await env.close();
+  }
+}
+
+// No request that reached Gemini relied on a dummy signature.
+function assertRealSignatures(env) {
+  for (const r of env.mock.requests) {
+    const body = r.body.toString('utf8');
+    for (const dummy of DUMMY_SIGNATURES) assert.ok(!body.includes(dummy), `request ${r.seq} used ${dummy}`);
+  }
+}
+
+test('openai: responses.create, non-stream', async () => {
+  await withClient(async (client) => {
+    const r = await client.responses.create({ model: 'gemini-2.5-flash', instructions: 'Be brief.', input: 'Hello' });
+    assert.equal(r.object, 'response');
+    assert.equal(r.status, 'completed');
+    assert.match(r.id, /^resp_[0-9a-f]{16}$/);
+    assert.match(r.output_text, /Hello from gemini-2.5-flash/);
+    assert.ok(r.usage.input_tokens > 0 && r.usage.total_tokens >= r.usage.output_tokens);
+  });
+});
+
+test('openai: responses.create stream and the responses.stream() helper', async () => {
+  await withClient(async (client) => {
+    const stream = await client.responses.create({ model: 'gemini-2.5-flash', input: 'long', stream: true });
+    const types = [];
+    let text = '';
+    let seq = -1;
+    for await (const e of stream) {
+      types.push(e.type);
+      assert.equal(e.sequence_number, seq + 1);
+      seq = e.sequence_number;
+      if (e.type === 'response.output_text.delta') text += e.delta;
+    }
+    assert.equal(types[0], 'response.created');
+    assert.equal(types.at(-1), 'response.completed');
+    assert.match(text, /Line 40: streaming works 流式传输正常 🚀✨/);
+
+    const helper = client.responses.stream({ model: 'gemini-2.5-flash', input: 'Hello' });
+    let deltas = '';
+    helper.on('response.output_text.delta', (e) => (deltas += e.delta));
+    const final = await helper.finalResponse();
+    // The helper's final response is its own snapshot of the events (no output_text there).
+    const message = final.output.find((o) => o.type === 'message');
+    assert.equal(message.content[0].text, deltas);
+    assert.match(deltas, /Hello from gemini-2.5-flash/);
+  });
+});
+
+test('openai: a function-calling loop with previous_response_id on Gemini 3 (signatures from the store)', async () => {
+  await withClient(async (client, env) => {
+    const first = await client.responses.create({
+      model: 'gemini-3-pro-preview',
+      input: 'call tool get_weather',
+      tools: [WEATHER],
+    });
+    const call = first.output.find((o) => o.type === 'function_call');
+    assert.equal(call.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call.arguments), { city: 'Paris' });
+    const second = await client.responses.create({
+      model: 'gemini-3-pro-preview',
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' }],
+      tools: [WEATHER],
+    });
+    assert.match(second.output_text, /Result of get_weather/);
+    assertRealSignatures(env);
+
+    // Stored: readable by its owner, input items listed, deletable; invisible to another token.
+    const got = await client.responses.retrieve(first.id);
+    assert.equal(got.id, first.id);
+    const items = await client.responses.inputItems.list(second.id);
+    assert.equal(items.data[0].type, 'function_call_output');
+    const other = new OpenAI({ baseURL: `${env.url}/v1`, apiKey: CLIENT2, maxRetries: 0 });
+    await assert.rejects(other.responses.retrieve(first.id), (e) => e.status === 404);
+    await assert.rejects(
+      other.responses.create({ model: 'gemini-3-pro-preview', previous_response_id: first.id, input: 'x' }),
+      (e) => e.status === 400 && e.code === 'previous_response_not_found',
+    );
+    await client.responses.delete(first.id);
+    await assert.rejects(client.responses.retrieve(first.id), (e) => e.status === 404);
+  });
+});
+
+test('openai: a stateless loop with store false and encrypted_content (the way Codex works)', async () => {
+  await withClient(async (client, env) => {
+    const input = [{ role: 'user', content: 'call tool get_weather' }];
+    const first = await client.responses.create({
+      model: 'gemini-3-pro-preview',
+      input,
+      tools: [WEATHER],
+      store: false,
+      include: ['reasoning.encrypted_content'],
+    });
+    const reasoning = first.output.find((o) => o.type === 'reasoning');
+    assert.match(reasoning.encrypted_content, /^gbr1\./);
+    const call = first.output.find((o) => o.type === 'function_call');
+    // Only the documented fields go back.
+    input.push(
+      { type: 'reasoning', summary: reasoning.summary, encrypted_content: reasoning.encrypted_content },
+      { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+      { type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' },
+    );
+    const second = await client.responses.create({ model: 'gemini-3-pro-preview', input, tools: [WEATHER], store: false });
+    assert.match(second.output_text, /Result of get_weather/);
+    assertRealSignatures(env);
+    await assert.rejects(client.responses.retrieve(first.id), (e) => e.status === 404);
+  });
+});
+
+test('openai: structured output with text.format and an image input', async () => {
+  await withClient(async (client) => {
+    const r = await client.responses.create({
+      model: 'gemini-2.5-flash',
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'json: describe this image' },
+            { type: 'input_image', image_url: `data:image/png;base64,${PNG}` },
+          ],
+        },
+      ],
+      text: {
+        format: {
+          type: 'json_schema',
+          name: 'picture',
+          strict: true,
+          schema: {
+            type: 'object',
+            properties: { colour: { type: 'string' }, size: { type: 'integer' } },
+            required: ['colour', 'size'],
+            additionalProperties: false,
+          },
+        },
+      },
+    });
+    const value = JSON.parse(r.output_text);
+    assert.equal(typeof value.colour, 'string');
+    assert.equal(typeof value.size, 'number');
+  });
+});
+
+test('AI SDK: openai(model) with generateText, streamText and tools', async () => {
+  await withClient(async (_client, env) => {
+    const openai = createOpenAI({ baseURL: `${env.url}/v1`, apiKey: CLIENT });
+    const hello = await generateText({ model: openai('gemini-2.5-flash'), prompt: 'Hello' });
+    assert.match(hello.text, /Hello from gemini-2.5-flash/);
+
+    const streamed = streamText({ model: openai('gemini-2.5-flash'), prompt: 'long' });
+    let text = '';
+    for await (const delta of streamed.textStream) text += delta;
+    assert.match(text, /Line 40/);
+
+    const calls = [];
+    const withTools = await generateText({
+      model: openai('gemini-3-pro-preview'),
+      prompt: 'call tool get_weather',
+      stopWhen: stepCountIs(3),
+      tools: {
+        get_weather: tool({
+          description: 'Current weather for a city',
+          inputSchema: jsonSchema({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }),
+          execute: async ({ city }) => {
+            calls.push(city);
+            return { city, temp: 21 };
+          },
+        }),
+      },
+    });
+    assert.deepEqual(calls, ['Paris']);
+    assert.match(withTools.text, /Result of get_weather/);
+    assertRealSignatures(env);
+  });
+});
+
+test('Agents SDK: one agent with one tool', async () => {
+  await withClient(async (client, env) => {
+    setTracingDisabled(true);
+    setOpenAIAPI('responses');
+    setDefaultOpenAIClient(client);
+    const weather = agentTool({
+      name: 'get_weather',
+      description: 'Current weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+      strict: true,
+      execute: async ({ city }) => `${city}: 21 °C`,
+    });
+    const agent = new Agent({ name: 'Weather', instructions: 'Answer briefly.', model: 'gemini-2.5-flash', tools: [weather] });
+    const result = await run(agent, 'call tool get_weather');
+    assert.match(result.finalOutput, /Result of get_weather/);
+    assert.ok(env.mock.requests.length >= 2);
+  });
+});

@@ -1,0 +1,238 @@
+// stream.mjs — moving bodies: the client's request body (bounded in size and time), an
+// upstream answer read whole (bounded), and an upstream answer streamed to the client,
+// through the core's translator or untouched.
+import { ABI } from './core.mjs';
+
+// Past this a refused body is cancelled rather than drained: a huge unauthenticated upload is
+// not worth reading (workerd resets a kept-alive connection whose body was left unread).
+const DISCARD_LIMIT = 1024 * 1024;
+// Bytes an untouched answer keeps for the core (usage, what it created, whether it ended).
+const TAIL_BYTES = 16 * 1024;
+
+// Reads and drops at most `limit` bytes for at most `timeoutMs`, then cancels the rest.
+async function discard(reader, limit, timeoutMs) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ late: true }), timeoutMs);
+  });
+  let size = 0;
+  try {
+    while (size <= limit) {
+      const chunk = await Promise.race([reader.read(), late]);
+      if (chunk.done) return;
+      if (chunk.late) break;
+      size += chunk.value.length;
+    }
+    await reader.cancel();
+  } catch {
+    // the client went away: nothing to keep usable
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Reads and drops a body the core did not need, so workerd keeps the connection usable.
+export async function discardBody(request, timeoutMs) {
+  if (request.body && !request.body.locked) await discard(request.body.getReader(), DISCARD_LIMIT, timeoutMs);
+}
+
+function joined(parts, size) {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p.subarray(0, size - at), at);
+    at += Math.min(p.length, size - at);
+  }
+  return out;
+}
+
+// The request body, at most `max` bytes within `timeoutMs`: { bytes } or { reason }.
+export async function readBody(request, max, timeoutMs) {
+  const R = ABI.reason;
+  const length = request.headers.get('content-length');
+  const declared = length === null ? NaN : Number(length);
+  if (!request.body) return { bytes: new Uint8Array(0) };
+  if (declared > max) {
+    await discard(request.body.getReader(), DISCARD_LIMIT, timeoutMs);
+    return { reason: R.TOO_LARGE };
+  }
+  let timer;
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ late: true }), timeoutMs);
+  });
+  if (Number.isFinite(declared)) {
+    // A declared length within the limit: read it whole (one promise, not one per chunk).
+    try {
+      const got = await Promise.race([request.arrayBuffer(), deadline]);
+      if (got.late) return { reason: R.TIMEOUT };
+      return got.byteLength > max ? { reason: R.TOO_LARGE } : { bytes: new Uint8Array(got) };
+    } catch {
+      return { reason: R.UNREADABLE };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const reader = request.body.getReader();
+  const parts = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const chunk = await Promise.race([reader.read(), deadline]);
+      if (chunk.late) {
+        reader.cancel().catch(() => {});
+        return { reason: R.TIMEOUT };
+      }
+      if (chunk.done) break;
+      size += chunk.value.length;
+      if (size > max) {
+        await discard(reader, DISCARD_LIMIT, timeoutMs);
+        return { reason: R.TOO_LARGE };
+      }
+      parts.push(chunk.value);
+    }
+  } catch {
+    return { reason: R.UNREADABLE };
+  } finally {
+    clearTimeout(timer);
+  }
+  return { bytes: joined(parts, size) };
+}
+
+// An upstream answer read whole, at most `limit` bytes: { bytes, reason? }.
+export async function readLimited(res, limit) {
+  if (!res.body) return { bytes: new Uint8Array(0) };
+  const length = res.headers.get('content-length');
+  if (length !== null && Number(length) <= limit) {
+    // A declared length within the limit: read it whole (one promise, not one per chunk).
+    try {
+      return { bytes: new Uint8Array(await res.arrayBuffer()) };
+    } catch {
+      return { bytes: new Uint8Array(0), reason: ABI.reason.NETWORK };
+    }
+  }
+  const reader = res.body.getReader();
+  const parts = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) return { bytes: joined(parts, size) };
+      parts.push(value);
+      size += value.length;
+    }
+    reader.cancel().catch(() => {});
+    return { bytes: joined(parts, Math.min(size, limit)) };
+  } catch {
+    return { bytes: joined(parts, size), reason: ABI.reason.NETWORK };
+  }
+}
+
+// The last TAIL_BYTES of what passed, from the chunks kept (newest last).
+function tailOf(kept, size) {
+  return joined(kept, size).subarray(Math.max(0, size - TAIL_BYTES));
+}
+
+// The client's body for a STREAM action: the upstream body piped through a TransformStream
+// (one synchronous callback per chunk: the core's translator in mode 1, nothing in mode 2),
+// with one idle timer per stream. When the upstream ends or breaks, the core says what closes
+// the answer (END), and which key pool calls must be made first (`hooks.call(task)`: a
+// stored response is saved before the client sees it complete); `hooks.done(flags)` passes
+// on what the core asks for afterwards.
+export function streamAnswer(req, act, res, controller, hooks) {
+  const translate = act.MODE === 1;
+  let kept = [];
+  let keptSize = 0;
+  let last = Date.now();
+  let stalled = false;
+  let ended = false;
+  const finish = (reason) => {
+    if (ended) return null;
+    ended = true;
+    clearTimeout(timer);
+    const out = req.end(reason, translate ? null : tailOf(kept, keptSize));
+    hooks.done(out.FLAGS ?? 0);
+    return out;
+  };
+  let client; // the readable side's controller, for keep-alives between chunks
+  const ts = new TransformStream({
+    start(c) {
+      client = c;
+    },
+    transform(chunk, c) {
+      last = Date.now();
+      // After the end, only the core's closing bytes pass (see the pipe's failure below).
+      if (ended) {
+        c.enqueue(chunk);
+        return;
+      }
+      if (translate) {
+        const out = req.chunk(chunk);
+        if (out.length) c.enqueue(out);
+        return;
+      }
+      kept.push(chunk);
+      keptSize += chunk.length;
+      // Keep only what the tail needs: drop whole old chunks.
+      while (kept.length > 1 && keptSize - kept[0].length >= TAIL_BYTES) keptSize -= kept.shift().length;
+      c.enqueue(chunk);
+    },
+    async flush(c) {
+      const out = finish(0);
+      if (!out) return;
+      for (const task of out.TASK ?? []) await hooks.call(task);
+      if (out.BODY?.length) c.enqueue(out.BODY);
+      if (!out.OK) c.error(new Error('upstream answer cut short'));
+    },
+  });
+  // One timer per stream: it wakes when the upstream may have gone quiet too long (cut it
+  // off) or for a keep-alive (PING_MS), and otherwise sleeps until the next such moment.
+  let timer;
+  let pinged = 0;
+  const ping = act.PING_MS ?? 0;
+  const watch = () => {
+    const now = Date.now();
+    const quiet = now - last;
+    if (quiet >= act.IDLE_MS) {
+      stalled = true;
+      controller?.abort(new Error('upstream stalled'));
+      return;
+    }
+    if (ping && !ended && now - Math.max(last, pinged) >= ping) {
+      pinged = now;
+      try {
+        const out = req.tick();
+        if (out.length) client.enqueue(out);
+      } catch {
+        // the stream ended meanwhile
+      }
+    }
+    const nextPing = ping ? Math.max(last, pinged) + ping - now : Infinity;
+    timer = setTimeout(watch, Math.max(1, Math.min(act.IDLE_MS - quiet, nextPing)));
+  };
+  timer = setTimeout(watch, ping ? Math.min(ping, act.IDLE_MS) : act.IDLE_MS);
+  if (!res.body) {
+    ts.writable.close();
+    return ts.readable;
+  }
+  // preventAbort: when the upstream breaks, the client's side stays open for the closing
+  // bytes; when the client goes away, writing those fails and the end is recorded as such.
+  res.body.pipeTo(ts.writable, { preventAbort: true }).catch(async () => {
+    const R = ABI.reason;
+    const writer = ts.writable.getWriter();
+    // An errored client side (desiredSize null) means the client went away.
+    if (writer.desiredSize === null) {
+      finish(R.ABORTED);
+      return;
+    }
+    const out = finish(stalled ? R.TIMEOUT : R.NETWORK);
+    if (!out) return;
+    try {
+      if (out.BODY?.length) await writer.write(out.BODY);
+      if (out.OK) await writer.close();
+      else await writer.abort(new Error('upstream answer cut short'));
+    } catch {
+      // the client went away meanwhile
+    }
+  });
+  return ts.readable;
+}
