@@ -8,30 +8,7 @@
 // platform's fetch sends none of its own). A redirect is never followed here: its Location
 // goes back to the core, resolved against the URL fetched.
 import { ABI } from './core.mjs';
-
-// The body, counted while it is read: a missing or lying content-length changes nothing.
-async function readCounted(res, maxBytes) {
-  const reader = res.body.getReader();
-  const parts = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.length;
-  }
-  return bytes;
-}
+import { readLimited } from './stream.mjs';
 
 function location(res, url) {
   const to = res.headers.get('location');
@@ -56,8 +33,10 @@ export async function fetchMedia(task, controller) {
       await res.body?.cancel();
       return { REASON: R.TOO_LARGE };
     }
-    const bytes = res.body ? await readCounted(res, task.MAX_BYTES) : new Uint8Array(0);
-    if (!bytes) return { REASON: R.TOO_LARGE };
+    // Counted while read, one byte past the limit: a missing or lying content-length changes nothing.
+    const { bytes, reason } = await readLimited(res, task.MAX_BYTES + 1);
+    if (reason) return { REASON: controller.signal.aborted ? R.TIMEOUT : R.NETWORK };
+    if (bytes.length > task.MAX_BYTES) return { REASON: R.TOO_LARGE };
     return { STATUS: res.status, MIME: res.headers.get('content-type') ?? '', BODY: bytes };
   } catch {
     return { REASON: controller.signal.aborted ? R.TIMEOUT : R.NETWORK };

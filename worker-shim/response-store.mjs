@@ -13,6 +13,8 @@
 //   const bytes = store.load(owner, ['resp_…'], Date.now());   // "[record, …]": each id's chain
 //   store.remove(owner, id);  store.clean(Date.now());  store.stats();
 
+import { joined } from './stream.mjs';
+
 export const RESPONSE_TTL_MS = 30 * 24 * 3600 * 1000;
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 export const MAX_TOTAL_BYTES = 512 * 1024 * 1024;
@@ -25,18 +27,6 @@ const encoder = new TextEncoder();
 const OPEN = encoder.encode('[');
 const COMMA = encoder.encode(',');
 const CLOSE = encoder.encode(']');
-
-function concat(parts) {
-  let size = 0;
-  for (const p of parts) size += p.byteLength;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
 
 export class ResponseStore {
   constructor(sql, storage) {
@@ -103,13 +93,13 @@ export class ResponseStore {
       framed.push(p);
     });
     framed.push(CLOSE);
-    return concat(framed);
+    return joined(framed);
   }
 
   /** One record (no chain) as a JSON array of at most one record. */
   get(owner, id, now) {
     const row = this.row(owner, id, now);
-    return row ? concat([OPEN, this.bytes(id), CLOSE]) : concat([OPEN, CLOSE]);
+    return row ? joined([OPEN, this.bytes(id), CLOSE]) : joined([OPEN, CLOSE]);
   }
 
   /** Deletes `owner`'s record `id`; true when there was one. */
@@ -157,7 +147,7 @@ export class ResponseStore {
 
   bytes(id) {
     const chunks = this.sql.exec('SELECT data FROM response_chunks WHERE id = ? ORDER BY seq', id).toArray();
-    return concat(chunks.map((c) => new Uint8Array(c.data)));
+    return joined(chunks.map((c) => new Uint8Array(c.data)));
   }
 
   removeRow(id) {

@@ -36,7 +36,8 @@ export async function discardBody(request, timeoutMs) {
   if (request.body && !request.body.locked) await discard(request.body.getReader(), DISCARD_LIMIT, timeoutMs);
 }
 
-function joined(parts, size) {
+// The chunks as one array, cut at `size` bytes (all of them by default).
+export function joined(parts, size = parts.reduce((n, p) => n + p.byteLength, 0)) {
   const out = new Uint8Array(size);
   let at = 0;
   for (const p of parts) {
