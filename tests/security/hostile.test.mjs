@@ -158,14 +158,21 @@ const HEADERS = [
   { name: 'encoded CRLF in the query', raw: raw('/v1beta/models/no-such-model?x=%0d%0aSet-Cookie:%20a=1', T), status: 400, family: 'gemini' },
 ];
 
+// A Worker may answer a big body before reading all of it (401, 413); the runtime then closes
+// the connection with bytes still unread, the kernel resets it, and a loaded machine can drop
+// the answer before the client reads it (ECONNRESET). Such a send is tried again, at most
+// three times in all: what the Worker answers is the same each time.
 async function send(env, port, row) {
-  try {
-    if (row.raw) return await rawRequest(port, row.raw);
-    const [path, init] = row.fetch;
-    const headers = { 'cf-connecting-ip': nextAddress(), ...(init.headers ?? {}) };
-    return await dispatch(env, path, { ...init, headers });
-  } catch (err) {
-    throw new Error(`${row.name}: ${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}`);
+  for (let tries = 1; ; tries++) {
+    try {
+      if (row.raw) return await rawRequest(port, row.raw);
+      const [path, init] = row.fetch;
+      const headers = { 'cf-connecting-ip': nextAddress(), ...(init.headers ?? {}) };
+      return await dispatch(env, path, { ...init, headers });
+    } catch (err) {
+      if (err.cause?.code === 'ECONNRESET' && tries < 3) continue;
+      throw new Error(`${row.name}: ${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}`);
+    }
   }
 }
 
