@@ -17,8 +17,13 @@ void TokenSet::assign(std::string_view list) {
 }
 
 bool TokenSet::matches(std::string_view candidate) const {
+  Digest d{};
+  return matches(candidate, d);
+}
+
+bool TokenSet::matches(std::string_view candidate, Digest& d) const {
   if (candidate.empty()) return false;
-  const Digest d = sha256(candidate);
+  d = sha256(candidate);
   bool found = false;
   for (const Digest& t : digests_) found = digest_equal(t, d) || found;
   return found;

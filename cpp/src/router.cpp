@@ -268,22 +268,27 @@ ClientAuth check_client(const Config& c, const Request& r, Api api) {
   const std::string_view x_api_key = is_anthropic(api) ? header(r, "x-api-key") : std::string_view();
   const std::string_view candidates[] = {bearer(r), header(r, "x-goog-api-key"), decoded_query_key, x_api_key};
   std::string_view matched;
+  Digest d{};
   for (std::string_view cand : candidates) {
     // Every candidate is compared, even after a match, so timing does not tell which one was right.
-    if (c.client_tokens.matches(cand) && matched.empty()) matched = cand;
+    Digest cand_digest{};
+    if (c.client_tokens.matches(cand, cand_digest) && matched.empty()) {
+      matched = cand;
+      d = cand_digest;
+    }
   }
   if (matched.empty() && c.allow_client_keys) {
     for (std::string_view cand : candidates) {
       if (is_well_formed_key(cand)) {
         matched = cand;
         out.client_key = std::string(cand);
+        d = sha256(cand);
         break;
       }
     }
   }
   if (matched.empty()) return out;
   out.ok = true;
-  const Digest d = sha256(matched);
   out.bucket.assign(reinterpret_cast<const char*>(d.data()), d.size());
   out.owner = to_hex(d);
   return out;

@@ -44,6 +44,20 @@ TEST_CASE("token sets compare every configured token", "[auth]") {
   CHECK_FALSE(empty.matches("anything"));
 }
 
+TEST_CASE("a token set hands back the digest it compared", "[auth]") {
+  bal::TokenSet tokens;
+  tokens.assign("alpha,beta");
+  bal::Digest d{};
+  CHECK(tokens.matches("beta", d));
+  CHECK(d == bal::sha256("beta"));
+  CHECK_FALSE(tokens.matches("gamma", d));
+  CHECK(d == bal::sha256("gamma"));
+  bal::Digest untouched{};
+  untouched[0] = 7;
+  CHECK_FALSE(tokens.matches("", untouched));
+  CHECK(untouched[0] == 7);
+}
+
 TEST_CASE("digest_equal spots a difference in any byte", "[auth]") {
   const bal::Digest a = sha256("x");
   for (size_t i = 0; i < a.size(); ++i) {

@@ -30,6 +30,8 @@ class TokenSet {
   size_t size() const { return digests_.size(); }
   // Compares `candidate` with every configured token (never stopping early).
   bool matches(std::string_view candidate) const;
+  // The same, handing back the candidate's SHA-256 (left as is for an empty candidate).
+  bool matches(std::string_view candidate, Digest& digest) const;
 
  private:
   std::vector<Digest> digests_;

@@ -17,7 +17,9 @@
 namespace bal {
 
 struct Plan {
-  json header = json::object();
+  // Null until a plan is made (assigning a field makes it an object): most requests carry
+  // an empty Plan, and an empty object would cost an allocation each.
+  json header;
   std::string payload;
 };
 
