@@ -9,11 +9,13 @@
 // requests open in the old instance are refused from then on.
 import wasmModule from './core.wasm';
 
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
+// A ref's bytes up to this size are copied out at once; larger ones are read in place.
+const COPY_LIMIT = 1024 * 1024;
 
 export class CoreError extends Error {}
 // The core answered but refused the input (an error status): the instance is still sound.
@@ -129,8 +131,8 @@ function write(mem, view, at, fields) {
 }
 
 // { FIELD: value } from a record in `mem` [at, end); rec fields become arrays, bytes fields
-// Uint8Array copies, a ref field X_REF a copy of the bytes it points at, as X. Reads Wasm
-// memory directly: call it before anything else runs.
+// Uint8Array copies, a ref field X_REF its place { at, length } and, up to COPY_LIMIT, a copy
+// of its bytes as X. Reads Wasm memory directly: call it before anything else runs.
 function decode(mem, view, at, end) {
   const out = {};
   while (at + 6 <= end) {
@@ -144,19 +146,21 @@ function decode(mem, view, at, end) {
     else if (f.type === 'str') out[f.name] = decoder.decode(mem.subarray(from, at));
     else if (f.type === 'bytes') out[f.name] = mem.slice(from, at);
     else if (f.type === 'ref') {
-      const place = Number(view.getBigUint64(from, true));
-      out[f.name.slice(0, -4)] = mem.slice(place, place + view.getUint32(from + 8, true));
+      const place = { at: Number(view.getBigUint64(from, true)), length: view.getUint32(from + 8, true) };
+      out[f.name] = place;
+      if (place.length <= COPY_LIMIT) out[f.name.slice(0, -4)] = mem.slice(place.at, place.at + place.length);
     }
     else (out[f.name] ??= []).push(decode(mem, view, from, at));
   }
   return out;
 }
 
-// A scratch buffer in the instance's memory of at least `size` bytes (grown, never freed).
+// A scratch buffer in the instance's memory of at least `size` bytes: grown to fit, and one
+// grown past COPY_LIMIT (a whole answer) given back once smaller inputs follow, for the core.
 function scratch(instance, size) {
   const { exports } = instance;
   let [ptr, cap] = instance.scratch;
-  if (size > cap) {
+  if (size > cap || (cap > COPY_LIMIT && size <= COPY_LIMIT)) {
     if (ptr) exports.bal_free(ptr);
     cap = Math.max(size, 64 * 1024);
     ptr = exports.bal_alloc(cap);
@@ -166,7 +170,7 @@ function scratch(instance, size) {
   return ptr;
 }
 
-const RAW_OPS = new Set(['CHUNK', 'TICK', 'REDACT']);
+const RAW_OPS = new Set(['CHUNK', 'BODY_CHUNK', 'TICK', 'REDACT']);
 
 // Runs one operation; returns the decoded record, or the raw result bytes for raw ops.
 function run(instance, opName, handle, input) {
@@ -247,6 +251,17 @@ export class CoreRequest {
 
   chunk(bytes) {
     return this.#run('CHUNK', bytes);
+  }
+
+  // READ_BODY with INSPECT: the client's body, passed on chunk by chunk as it arrives.
+  bodyChunk(bytes) {
+    this.#run('BODY_CHUNK', bytes);
+  }
+
+  // `n` bytes from `from` on of a ref's place, copied: the request's bytes until it ends.
+  slice(ref, from, n) {
+    if (!this.handle || live?.generation !== this.generation) throw new CoreError('request is closed');
+    return new Uint8Array(live.exports.memory.buffer, ref.at + from, n).slice();
   }
 
   tick() {

@@ -6,7 +6,7 @@ import { ABI, CoreRequest, callRemembered, redact, tables } from './core.mjs';
 import { callPool, housekeeping, refreshPool } from './pool-client.mjs';
 import { acceptSession } from './live.mjs';
 import { fetchMedia } from './media-fetch.mjs';
-import { discardBody, readBody, readLimited, streamAnswer } from './stream.mjs';
+import { discardBody, fetchBody, readBody, readLimited, streamAnswer } from './stream.mjs';
 
 export { KeyPool } from './key-pool.mjs';
 
@@ -48,8 +48,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // One request's tasks in flight: slot -> promise of the event that ends it.
 class Tasks {
-  constructor(env) {
+  constructor(env, req) {
     this.env = env;
+    this.req = req;
     this.handlers = {}; // kind -> (task) => promise of the event: tasks a session adds (live.mjs)
     this.pending = new Map();
     this.responses = new Map(); // slot -> upstream Response
@@ -104,7 +105,7 @@ class Tasks {
     }, task.TIMEOUT_MS);
     const init = { method: task.METHOD, headers: headersOf(task.HEADERS), redirect: 'manual', signal: controller.signal };
     if (task.CLIENT_BODY) init.body = clientBody;
-    else if (task.BODY) init.body = task.BODY;
+    else if (task.BODY_REF) Object.assign(init, { body: fetchBody(this.req, task), duplex: 'half' });
     try {
       const res = await fetch(task.URL, init);
       this.responses.set(task.SLOT, res);
@@ -137,11 +138,12 @@ class Tasks {
 }
 
 async function drive(req, request, env, ctx) {
-  const tasks = new Tasks(env);
+  const tasks = new Tasks(env, req);
   const A = ABI.action;
   const E = ABI.event;
   let act = req.action;
-  let clientBody = null;
+  let clientBody = null; // the client's body as read here (the core reads what it inspects)
+  let bodyRead = false;
   let lastRead = null; // the upstream body last fed, which RESPOND may send as it came
   for (;;) {
     if (act.LOG) console.warn(act.LOG);
@@ -149,21 +151,19 @@ async function drive(req, request, env, ctx) {
       case A.RESPOND: {
         housekeeping(act.FLAGS ?? 0, env, ctx);
         tasks.abandon();
-        if (clientBody === null) await discardBody(request, act.TIMEOUT_MS);
+        if (!bodyRead) await discardBody(request, act.TIMEOUT_MS);
         const status = act.STATUS;
         const body = act.FLAGS & ABI.flag.BODY_AS_READ ? lastRead : act.BODY;
         return new Response(status === 204 || status === 205 || status === 304 ? null : body, { status, headers: headersOf(act.HEADERS) });
       }
       case A.READ_BODY: {
-        const read = await readBody(request, act.MAX_BYTES, act.TIMEOUT_MS);
+        const into = (act.FLAGS ?? 0) & ABI.flag.INSPECT ? (chunk) => req.bodyChunk(chunk) : null;
+        const read = await readBody(request, act.MAX_BYTES, act.TIMEOUT_MS, into);
+        bodyRead = true;
+        clientBody = read.bytes ?? null;
         const now = Date.now();
-        if (read.reason) {
-          act = req.feed({ KIND: E.BODY_FAILED, REASON: read.reason, NOW: now });
-        } else {
-          clientBody = read.bytes;
-          const inspect = (act.FLAGS ?? 0) & ABI.flag.INSPECT;
-          act = req.feed(inspect ? { KIND: E.BODY, BODY: read.bytes, NOW: now } : { KIND: E.BODY, SIZE: read.bytes.length, NOW: now });
-        }
+        if (read.reason) act = req.feed({ KIND: E.BODY_FAILED, REASON: read.reason, NOW: now });
+        else act = req.feed({ KIND: E.BODY, SIZE: read.size ?? read.bytes.length, NOW: now });
         break;
       }
       case A.TASKS: {

@@ -8,6 +8,8 @@ import { ABI } from './core.mjs';
 const DISCARD_LIMIT = 1024 * 1024;
 // Bytes an untouched answer keeps for the core (usage, what it created, whether it ended).
 const TAIL_BYTES = 16 * 1024;
+// A body the core holds leaves in slices of this size, as fetch() pulls them.
+const SLICE = 64 * 1024;
 
 // Reads and drops at most `limit` bytes for at most `timeoutMs`, then cancels the rest.
 async function discard(reader, limit, timeoutMs) {
@@ -47,12 +49,13 @@ export function joined(parts, size = parts.reduce((n, p) => n + p.byteLength, 0)
   return out;
 }
 
-// The request body, at most `max` bytes within `timeoutMs`: { bytes } or { reason }.
-export async function readBody(request, max, timeoutMs) {
+// The request body, at most `max` bytes within `timeoutMs`: { bytes } or { reason }. With
+// `into`, each chunk goes to into(chunk) as it comes instead of being kept: { size }.
+export async function readBody(request, max, timeoutMs, into = null) {
   const R = ABI.reason;
   const length = request.headers.get('content-length');
   const declared = length === null ? NaN : Number(length);
-  if (!request.body) return { bytes: new Uint8Array(0) };
+  if (!request.body) return into ? { size: 0 } : { bytes: new Uint8Array(0) };
   if (declared > max) {
     await discard(request.body.getReader(), DISCARD_LIMIT, timeoutMs);
     return { reason: R.TOO_LARGE };
@@ -61,7 +64,7 @@ export async function readBody(request, max, timeoutMs) {
   const deadline = new Promise((resolve) => {
     timer = setTimeout(() => resolve({ late: true }), timeoutMs);
   });
-  if (Number.isFinite(declared)) {
+  if (Number.isFinite(declared) && !into) {
     // A declared length within the limit: read it whole (one promise, not one per chunk).
     try {
       const got = await Promise.race([request.arrayBuffer(), deadline]);
@@ -78,7 +81,8 @@ export async function readBody(request, max, timeoutMs) {
   let size = 0;
   try {
     for (;;) {
-      const chunk = await Promise.race([reader.read(), deadline]);
+      const chunk = await Promise.race([reader.read(), deadline]).catch(() => ({ broken: true }));
+      if (chunk.broken) return { reason: R.UNREADABLE };
       if (chunk.late) {
         reader.cancel().catch(() => {});
         return { reason: R.TIMEOUT };
@@ -89,14 +93,33 @@ export async function readBody(request, max, timeoutMs) {
         await discard(reader, DISCARD_LIMIT, timeoutMs);
         return { reason: R.TOO_LARGE };
       }
-      parts.push(chunk.value);
+      if (into) into(chunk.value);
+      else parts.push(chunk.value);
     }
-  } catch {
-    return { reason: R.UNREADABLE };
   } finally {
     clearTimeout(timer);
   }
-  return { bytes: joined(parts, size) };
+  return into ? { size } : { bytes: joined(parts, size) };
+}
+
+// A FETCH task's body: its copy, or a stream of slices copied out of the request as fetch()
+// pulls them (so a retry on another key reads the same bytes), of known length:
+// FixedLengthStream where the runtime has one, else the task's content-length header.
+export function fetchBody(req, task) {
+  if (task.BODY) return task.BODY;
+  const { length } = task.BODY_REF;
+  let sent = 0;
+  const pull = (c) => {
+    const n = Math.min(SLICE, length - sent);
+    c.enqueue(req.slice(task.BODY_REF, sent, n)); // throws (errors the stream) once the request is over
+    sent += n;
+    if (sent === length) c.close();
+  };
+  const body = new ReadableStream({ pull }, { highWaterMark: 0 });
+  if (typeof FixedLengthStream !== 'function') return body;
+  const fixed = new FixedLengthStream(length);
+  body.pipeTo(fixed.writable).catch(() => {});
+  return fixed.readable;
 }
 
 // An upstream answer read whole, at most `limit` bytes: { bytes, reason? }.

@@ -13,9 +13,9 @@
  * whose value is, by the field's type: num (an f64, 8 bytes LE), str (UTF-8), bytes (raw),
  * rec (a nested record; a rec field may repeat and is read as a list), or ref (bytes the
  * core holds, given by place instead of copied into the record: a u64 LE address in the
- * core's memory and a u32 LE length; valid, like the result, until the next bal_call(); a
- * ref field X_REF is read as the bytes field X). A few operations
- * take or give raw bytes instead of a record (CHUNK, REDACT), said below. Unknown fields
+ * core's memory and a u32 LE length; how long the place stays valid is said with the
+ * field). A few operations take or give raw bytes instead of a record (CHUNK, BODY_CHUNK,
+ * REDACT), said below. Unknown fields
  * are ignored, so the shim can only ever send what this table names.
  *
  * This header is the one source of the ABI: the tables below (operations, fields, actions,
@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 8u
+#define BAL_ABI_VERSION 9u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -56,6 +56,11 @@ extern "C" {
   X(CHUNK, 4)      /* handle; in: raw upstream bytes         out: raw bytes to send   */ \
                    /* (a RELAYed session: an upstream message that mentions            */ \
                    /* usageMetadata; out: nothing)                                       */ \
+  X(BODY_CHUNK, 14) /* handle; in: raw bytes of the client's body, in order, while     */ \
+                   /* READ_BODY with INSPECT is under way: the request keeps them (room  */ \
+                   /* for the whole body is taken at the first, from content-length).    */ \
+                   /* out: nothing. Refused (BAD_STATE) in any other state or past       */ \
+                   /* MAX_BYTES                                                          */ \
   X(END, 5)        /* handle; in: REASON? BODY (tail)        out: OK, BODY (the last  */ \
                    /* bytes), TASKs (CALLs) to carry out before sending them, FLAGS      */ \
                    /* A RELAYed session: in REASON (ABORTED: the client closed; none:    */ \
@@ -120,15 +125,18 @@ extern "C" {
   X(KEY_ID, 39, num)     /* POOL: a key the request must use (an upload session's, a bound    */ \
                          /* conversation's) that this isolate does not hold: ask for it too   */ \
   X(TEXT, 40, str)       /* a WebSocket close reason                                         */ \
-  X(BODY_REF, 41, ref)   /* FETCH: its body, held by the request (read as BODY)               */
+  X(BODY_REF, 41, ref)   /* FETCH: its body, held by the request: valid until the request    */ \
+                         /* ends (RESPOND, CLOSE, the END of a STREAM), so a retry or a body  */ \
+                         /* still being sent reads it in place                                */
 
 /* Actions (an OPEN's or a FEED's answer, KIND): X(name, id). */
 #define BAL_ACTIONS(X)                                                                    \
   X(RESPOND, 1)        /* answer now: STATUS, HEADERS, BODY; drain a body not read for  */ \
                        /* at most TIMEOUT_MS first. The request is over.                 */ \
   X(READ_BODY, 2)      /* read the client's body: MAX_BYTES, TIMEOUT_MS; FLAGS INSPECT   */ \
-                       /* says whether to FEED its bytes (else only SIZE): feed BODY or  */ \
-                       /* BODY_FAILED                                                    */ \
+                       /* says whether the core reads its bytes (pass each chunk by       */ \
+                       /* BODY_CHUNK as it arrives; else keep them: a FETCH may send      */ \
+                       /* them as CLIENT_BODY): feed BODY or BODY_FAILED                  */ \
   X(TASKS, 3)          /* start every TASK (maybe none), then await any started task     */ \
                        /* still pending and FEED its result                              */ \
   X(READ_UPSTREAM, 4)  /* read SLOT's upstream body whole (at most MAX_BYTES) and FEED    */ \
@@ -153,8 +161,10 @@ extern "C" {
 
 /* Tasks (TASK records, KIND): X(name, id). Each has a SLOT; its result is FED with it. */
 #define BAL_TASKS(X)                                                                       \
-  X(FETCH, 1)  /* URL, METHOD, HEADERS, BODY_REF or CLIENT_BODY, TIMEOUT_MS (first byte): */ \
-               /* never follow a redirect; FEED UPSTREAM_HEAD or UPSTREAM_FAILED          */ \
+  X(FETCH, 1)  /* URL, METHOD, HEADERS (content-length with a BODY_REF), BODY_REF or      */ \
+               /* CLIENT_BODY, TIMEOUT_MS (first byte): send the body with that length    */ \
+               /* (not chunked); never follow a redirect; FEED UPSTREAM_HEAD or           */ \
+               /* UPSTREAM_FAILED                                                         */ \
   X(WAIT, 2)   /* MS; FEED WAITED                                                         */ \
   X(CALL, 3)   /* a key pool method: NAME, ARGS (a JSON array); BODY, when present, is the */ \
                /* `body` field of the last argument, as bytes; FEED CALLED (OK 0: it threw) */ \
@@ -172,7 +182,8 @@ extern "C" {
 
 /* Events (FEED's input, KIND): X(name, id). */
 #define BAL_EVENTS(X)                                                                    \
-  X(BODY, 1)            /* BODY (the bytes), or SIZE when FLAGS had no INSPECT         */ \
+  X(BODY, 1)            /* SIZE: the body's size (with INSPECT, the count of bytes     */ \
+                        /* passed by BODY_CHUNK, checked); or BODY, the bytes whole    */ \
   X(BODY_FAILED, 2)     /* REASON: TOO_LARGE, UNREADABLE, TIMEOUT                      */ \
   X(UPSTREAM_HEAD, 3)   /* SLOT, STATUS, HEADERS                                       */ \
   X(UPSTREAM_BODY, 4)   /* SLOT, BODY (cut at MAX_BYTES), REASON if it broke            */ \

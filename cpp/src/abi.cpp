@@ -225,6 +225,13 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
     m->tick(st.result);
     return BAL_OK;
   }
+  if (op == static_cast<uint32_t>(Op::BODY_CHUNK)) {
+    bal::Machine* m = find(handle);
+    if (m == nullptr) return fail(BAL_ERR_BAD_HANDLE, "no open request has this handle");
+    if (!m->body_chunk(in)) return fail(BAL_ERR_BAD_STATE, "the request is not reading its body, or it is too large");
+    st.result.clear();
+    return BAL_OK;
+  }
   if (op == static_cast<uint32_t>(Op::REDACT)) {
     st.result = bal::redact(in);
     return BAL_OK;
@@ -294,6 +301,7 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
       Writer(st.result).num(F::COUNT, static_cast<double>(st.requests.size()));
       return BAL_OK;
     case Op::CHUNK:
+    case Op::BODY_CHUNK:
     case Op::TICK:
     case Op::CLOSE:
     case Op::REDACT:

@@ -1,5 +1,6 @@
 // Drives the C ABI (balancer.h) natively, the way worker-shim/core.mjs does from JavaScript.
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -192,4 +193,50 @@ TEST_CASE("ABI: a pool at a version takes the changes from that version only", "
     CHECK(bal::abi::header_value(task.str(F::HEADERS), "x-goog-api-key") == k2);
   }
   CHECK(call(Op::CLOSE, static_cast<uint32_t>(action.num(F::HANDLE)), "") == BAL_OK);
+}
+
+TEST_CASE("ABI: BODY_CHUNK passes the client's body in, and the call's body leaves by place", "[abi]") {
+  REQUIRE(call(Op::CONFIGURE, 0, configure_input()) == BAL_OK);
+  std::string pool;
+  Writer(pool).num(F::SEED, 0).num(F::NOW, 1.7e12).bytes(F::BODY, "K 7 AIzaSyA1234567890abcdefghijklmnopqrstuv a\n");
+  REQUIRE(call(Op::POOL_LOAD, 0, pool) == BAL_OK);
+  const int64_t before = open_count();
+  const std::string body = R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Hello"}]})";
+  REQUIRE(call(Op::OPEN, 0,
+               head("POST", "/v1/chat/completions",
+                    "authorization\nBearer t1\ncontent-type\napplication/json\ncontent-length\n" +
+                        std::to_string(body.size()) + "\n")) == BAL_OK);
+  std::string out = result();
+  const auto handle = static_cast<uint32_t>(Reader(out).num(F::HANDLE));
+  CHECK(Reader(out).num(F::KIND) == static_cast<double>(bal::abi::ActionKind::READ_BODY));
+  CHECK(call(Op::BODY_CHUNK, handle + 1000, "x") == BAL_ERR_BAD_HANDLE);
+  for (size_t at = 0; at < body.size(); at += 10) REQUIRE(call(Op::BODY_CHUNK, handle, body.substr(at, 10)) == BAL_OK);
+  CHECK(bal_result_size() == 0);
+  std::string ev;
+  Writer(ev)
+      .num(F::KIND, static_cast<double>(bal::abi::EventKind::BODY))
+      .num(F::SIZE, static_cast<double>(body.size()));
+  REQUIRE(call(Op::FEED, handle, ev) == BAL_OK);
+  out = result();
+  const Reader action(out);
+  CHECK(action.num(F::KIND) == static_cast<double>(bal::abi::ActionKind::TASKS));
+  int fetches = 0;
+  for (Reader task : action.records(F::TASK)) {
+    ++fetches;
+    // BODY_REF: a u64 address and a u32 length of bytes the request holds.
+    const std::string_view ref = task.bytes(F::BODY_REF);
+    REQUIRE(ref.size() == 12);
+    uint64_t at = 0;
+    uint32_t length = 0;
+    std::memcpy(&at, ref.data(), 8);
+    std::memcpy(&length, ref.data() + 8, 4);
+    const std::string sent(reinterpret_cast<const char*>(static_cast<uintptr_t>(at)), length);
+    CHECK(bal::parse_json(sent)["contents"][0]["parts"][0]["text"] == "Hello");
+    CHECK(bal::abi::header_value(task.str(F::HEADERS), "content-length") == std::to_string(length));
+  }
+  CHECK(fetches == 1);
+  // Once the body is in, no more of it is taken.
+  CHECK(call(Op::BODY_CHUNK, handle, "x") == BAL_ERR_BAD_STATE);
+  CHECK(call(Op::CLOSE, handle, "") == BAL_OK);
+  CHECK(open_count() == before);
 }

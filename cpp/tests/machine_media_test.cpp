@@ -315,3 +315,76 @@ TEST_CASE("machine: the media routes are named in the unknown-route answer", "[m
     CHECK(message.find(route) != std::string::npos);
   }
 }
+
+TEST_CASE("machine: an upload passed chunk by chunk is the body, and its call's body stays in place for a retry",
+          "[machine][media]") {
+  Sim sim;
+  sim.keys(2);
+  std::string audio = kWav;
+  for (int i = 0; audio.size() < 300000; ++i) audio += static_cast<char>(i * 7);
+  const std::string body = form({{"model", "", "", "whisper-1"}, {"file", "a.wav", "audio/wav", audio}});
+  json headers = form_headers();
+  headers["content-length"] = std::to_string(body.size());
+  bal::Action a = sim.open("POST", "/v1/audio/transcriptions", headers);
+  REQUIRE(a.kind == ActionKind::READ_BODY);
+  REQUIRE((a.flags & bal::abi::FLAG_INSPECT) != 0);
+  for (size_t at = 0; at < body.size(); at += 65536) REQUIRE(sim.machine->body_chunk(body.substr(at, 65536)));
+  a = sim.feed(EventKind::BODY, 0, [&](bal::abi::Writer& w) { w.num(F::SIZE, static_cast<double>(body.size())); });
+  REQUIRE(a.kind == ActionKind::TASKS);
+  REQUIRE(a.tasks.size() == 1);
+  const bal::Task first = a.tasks[0];
+  CHECK_FALSE(first.client_body);
+  CHECK(bal::abi::header_value(first.headers, "content-length") == std::to_string(first.body_view.size()));
+  const json sent = bal::parse_json(first.body_view);
+  std::string base64;
+  bal::base64::encode(audio, base64);
+  CHECK(sent["contents"][0]["parts"][1]["inlineData"]["data"] == base64);
+  const std::string bytes(first.body_view);
+
+  // The first key is limited: the retry on the second sends the same bytes from the same place.
+  a = sim.feed(EventKind::UPSTREAM_HEAD, 0,
+               [](bal::abi::Writer& w) { w.num(F::STATUS, 429).str(F::HEADERS, "content-type\napplication/json\n"); });
+  REQUIRE(a.kind == ActionKind::READ_UPSTREAM);
+  a = sim.feed(EventKind::UPSTREAM_BODY, 0, [](bal::abi::Writer& w) { w.bytes(F::BODY, quota("PerMinute")); });
+  REQUIRE(a.kind == ActionKind::TASKS);
+  REQUIRE(a.tasks.size() == 1);
+  CHECK(sim.key_id_of(a.tasks[0]) != sim.key_id_of(first));
+  CHECK(a.tasks[0].body_view.data() == first.body_view.data());
+  CHECK(a.tasks[0].body_view == bytes);
+}
+
+TEST_CASE("machine: body chunks are taken only while an inspected body is read, up to its limit", "[machine][media]") {
+  Sim sim(json{{"MAX_BODY_BYTES", "2048"}});
+  sim.keys(1);
+  sim.machine = std::make_unique<bal::Machine>();
+  CHECK_FALSE(sim.machine->body_chunk("x"));  // not even opened
+  // A native body the core does not inspect stays with the shim, sent as the client's.
+  bal::Action a = sim.open("POST", kNativePath, sim.client());
+  REQUIRE(a.kind == ActionKind::READ_BODY);
+  CHECK((a.flags & bal::abi::FLAG_INSPECT) == 0);
+  CHECK_FALSE(sim.machine->body_chunk("x"));
+  a = sim.feed(EventKind::BODY, 0, [](bal::abi::Writer& w) { w.num(F::SIZE, 7); });
+  REQUIRE(a.tasks.size() == 1);
+  CHECK(a.tasks[0].client_body);
+  CHECK(a.tasks[0].body_view.empty());
+  CHECK(bal::abi::header_value(a.tasks[0].headers, "content-length").empty());
+
+  // Up to MAX_BYTES and no further; nothing once the body is in.
+  a = sim.open("POST", "/v1/audio/transcriptions", form_headers());
+  REQUIRE(a.max_bytes == 2048);
+  CHECK(sim.machine->body_chunk(std::string(2000, 'a')));
+  CHECK_FALSE(sim.machine->body_chunk(std::string(49, 'a')));
+  CHECK(sim.machine->body_chunk(std::string(48, 'a')));
+  CHECK_FALSE(sim.machine->body_chunk("a"));
+  a = sim.feed(EventKind::BODY, 0, [](bal::abi::Writer& w) { w.num(F::SIZE, 2048); });
+  CHECK(a.status == 400);  // not a form, but read whole
+  CHECK_FALSE(sim.machine->body_chunk("a"));
+
+  // The shim's count must match what came, and bytes come one way only.
+  a = sim.open("POST", "/v1/audio/transcriptions", form_headers());
+  REQUIRE(sim.machine->body_chunk("abc"));
+  CHECK(sim.feed(EventKind::BODY, 0, [](bal::abi::Writer& w) { w.num(F::SIZE, 4); }).status == 500);
+  a = sim.open("POST", "/v1/audio/transcriptions", form_headers());
+  REQUIRE(sim.machine->body_chunk("abc"));
+  CHECK(sim.feed(EventKind::BODY, 0, [](bal::abi::Writer& w) { w.bytes(F::BODY, "abc"); }).status == 500);
+}

@@ -268,6 +268,11 @@ TEST_CASE("machine: affinity sends a request to the key that owns what it names"
   const std::string body = R"({"contents":[{"parts":[{"fileData":{"fileUri":"https://x/v1beta/files/abc-123"}}]}]})";
   Run r = sim.run("POST", kNativePath, sim.client(), body, {answer(200, kReply)});
   CHECK(r.keys == std::vector<int64_t>{3});
+  // The core read the body to find what it names: it sends it from where it holds it.
+  REQUIRE(r.fetches.size() == 1);
+  CHECK_FALSE(r.fetches[0].client_body);
+  CHECK(r.fetches[0].body == body);
+  CHECK(bal::abi::header_value(r.fetches[0].headers, "content-length") == std::to_string(body.size()));
   r = sim.run("GET", "/v1beta/files/abc-123", sim.client(), "", {answer(200, R"({"name":"files/abc-123"})")});
   CHECK(r.keys == std::vector<int64_t>{3});
   // A dead owner: another key is tried (Google answers for its project).

@@ -56,7 +56,7 @@ struct Task {
   std::string headers;  // FETCH, SOCKET: "name\nvalue\n" pairs
   std::string body;     // CALL: the `body` argument
   // FETCH (unless client_body): the call's body, held by the request and handed out by
-  // place (balancer.h: BODY_REF) instead of copied; valid while the request does not change.
+  // place (balancer.h: BODY_REF) instead of copied; valid until the request ends.
   std::string_view body_view;
   bool client_body = false;
   int64_t timeout_ms = 0;  // FETCH: first byte; MEDIA: whole fetch; SOCKET: its first message
@@ -143,6 +143,10 @@ class Machine {
   Action open(Isolate& iso, const abi::Reader& head);
   // An event (balancer.h: BAL_EVENTS) -> the next action.
   Action feed(Isolate& iso, const abi::Reader& event);
+  // READ_BODY with INSPECT: the next bytes of the client's body, kept by the request (the
+  // first take room for the whole body its content-length declares). False, keeping nothing,
+  // in any other state or past the read's MAX_BYTES.
+  bool body_chunk(std::string_view bytes);
   // STREAM mode 1: one upstream chunk -> the bytes for the client.
   void chunk(Isolate& iso, std::string_view bytes, std::string& out);
   // STREAM mode 1: the upstream has been silent PING_MS -> a keep-alive for the client.

@@ -145,6 +145,8 @@ Action admin_start(Isolate& iso, State& s) {
     a.max_bytes = static_cast<uint64_t>(get_int(s.admin.header, "max_bytes", 0, 0, kMaxSafeInteger));
     a.timeout_ms = s.route.body_timeout_ms;
     a.flags = housekeeping(iso, s.now_ms) | abi::FLAG_INSPECT;
+    s.body_inspect = true;
+    s.body_limit = a.max_bytes;
     return a;
   }
   if (action != "admin") return respond(iso, s, plan_reply(s.admin));

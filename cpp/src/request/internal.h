@@ -77,6 +77,10 @@ struct Machine::State {
   std::string body;  // the client's body, when the core read it
   uint64_t body_size = 0;
   bool body_read = false;
+  // READ_BODY with INSPECT: the body comes in by BODY_CHUNK, up to body_limit bytes.
+  bool body_inspect = false;
+  bool body_chunked = false;  // some came that way: the BODY event only says how much
+  uint64_t body_limit = 0;
   // Proxy:
   Translated tr;
   media::UrlMedia media;                      // the media URLs the translation met

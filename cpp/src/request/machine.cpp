@@ -1,6 +1,7 @@
 // The request machine's flow (machine.h): routing, the body, translation, each upstream
 // call's attempts with failover and backoff, the answer, and the streamed answer's end.
 #include <algorithm>
+#include <charconv>
 
 #include "balancer/affinity.h"
 #include "balancer/anthropic.h"
@@ -31,7 +32,10 @@ Action tasks(const Isolate& iso, const State& s) {
   return a;
 }
 
-Action read_body(const Isolate& iso, const State& s, uint64_t max_bytes, bool inspect) {
+Action read_body(const Isolate& iso, State& s, uint64_t max_bytes, bool inspect) {
+  s.phase = Phase::reading_body;
+  s.body_inspect = inspect;
+  s.body_limit = max_bytes;
   Action a;
   a.kind = ActionKind::READ_BODY;
   a.max_bytes = max_bytes;
@@ -249,11 +253,17 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
   abi::HeaderList h;
   if (s.native) {
     t.headers = s.route.forward;
-    t.client_body = c.up.method != "GET" && c.up.method != "HEAD";
+    // A body the core read goes from where it is; one it did not, as the shim read it.
+    const bool has_body = c.up.method != "GET" && c.up.method != "HEAD";
+    t.client_body = has_body && !s.body_inspect;
+    if (has_body && s.body_inspect) t.body_view = s.body;
   } else if (c.up.method != "GET") {
     h.add("content-type", "application/json");
     t.body_view = c.up.body;
   }
+  // A body handed out by place may leave as a stream: its length is said, so that it is
+  // not sent chunked.
+  if (!t.body_view.empty()) h.add("content-length", std::to_string(t.body_view.size()));
   h.add("x-goog-api-key", c.key);
   t.headers += h.text();
   t.timeout_ms = iso.config.first_byte_timeout_ms;
@@ -627,7 +637,6 @@ Action Machine::open(Isolate& iso, const abi::Reader& head) {
   s.native = s.route.api == Api::native;
   if (s.route.api == Api::live) return machine::live_accept(iso, s);
   if (s.route.needs_body) {
-    s.phase = Phase::reading_body;
     // A native body goes upstream untouched: the core reads it only to find what it names.
     const bool inspect = !s.native || !iso.pool.affinity().empty();
     return machine::read_body(iso, s, s.route.max_body, inspect);
@@ -651,8 +660,13 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
       if (s.phase != Phase::reading_body) return machine::bad_state(iso, s);
       if (kind == EventKind::BODY_FAILED)
         return machine::respond(iso, s, machine::error_for(s, machine::body_error(s, reason)));
-      s.body = std::string(ev.bytes(F::BODY));
+      if (ev.has(F::BODY)) {
+        if (s.body_chunked) return machine::bad_state(iso, s);
+        s.body = std::string(ev.bytes(F::BODY));
+      }
       s.body_size = static_cast<uint64_t>(ev.integer(F::SIZE, static_cast<int64_t>(s.body.size()), 0, kMaxSafeInteger));
+      // The shim counted what it passed: a chunk lost on the way is the request's end.
+      if (s.body_chunked && s.body_size != s.body.size()) return machine::bad_state(iso, s);
       s.body_read = true;
       if (s.route.kind == Route::Kind::admin) return machine::admin_start(iso, s);
       return machine::start_proxy(iso, s);
@@ -715,6 +729,22 @@ Action Machine::feed(Isolate& iso, const abi::Reader& ev) {
       return machine::live_client_closed(iso, s);
   }
   return machine::bad_state(iso, s);
+}
+
+bool Machine::body_chunk(std::string_view bytes) {
+  State& s = *s_;
+  if (s.phase != Phase::reading_body || !s.body_inspect || bytes.size() > s.body_limit - s.body.size()) return false;
+  if (!s.body_chunked) {
+    s.body_chunked = true;
+    // Room for the whole body at once: grown by doubling, an upload would take up to twice
+    // its size, and both copies while it moves.
+    const std::string_view declared = abi::header_value(s.headers, "content-length");
+    uint64_t size = 0;
+    const auto r = std::from_chars(declared.data(), declared.data() + declared.size(), size);
+    if (r.ec == std::errc() && r.ptr == declared.data() + declared.size()) s.body.reserve(std::min(size, s.body_limit));
+  }
+  s.body.append(bytes);
+  return true;
 }
 
 void Machine::chunk(Isolate& iso, std::string_view bytes, std::string& out) {
