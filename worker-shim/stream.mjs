@@ -10,6 +10,8 @@ const DISCARD_LIMIT = 1024 * 1024;
 const TAIL_BYTES = 16 * 1024;
 // A body the core holds leaves in slices of this size, as fetch() pulls them.
 const SLICE = 64 * 1024;
+// A body going to the core up to this declared size is read whole, then passed in at once.
+const WHOLE_LIMIT = 256 * 1024;
 
 // Reads and drops at most `limit` bytes for at most `timeoutMs`, then cancels the rest.
 async function discard(reader, limit, timeoutMs) {
@@ -64,12 +66,16 @@ export async function readBody(request, max, timeoutMs, into = null) {
   const deadline = new Promise((resolve) => {
     timer = setTimeout(() => resolve({ late: true }), timeoutMs);
   });
-  if (Number.isFinite(declared) && !into) {
-    // A declared length within the limit: read it whole (one promise, not one per chunk).
+  if (Number.isFinite(declared) && (!into || declared <= WHOLE_LIMIT)) {
+    // A declared length within the limit (and small, when it goes to the core): read it
+    // whole, one promise rather than one per chunk.
     try {
       const got = await Promise.race([request.arrayBuffer(), deadline]);
       if (got.late) return { reason: R.TIMEOUT };
-      return got.byteLength > max ? { reason: R.TOO_LARGE } : { bytes: new Uint8Array(got) };
+      if (got.byteLength > max) return { reason: R.TOO_LARGE };
+      if (!into) return { bytes: new Uint8Array(got) };
+      into(new Uint8Array(got));
+      return { size: got.byteLength };
     } catch {
       return { reason: R.UNREADABLE };
     } finally {
