@@ -82,6 +82,10 @@ function printPool({ core: c, sim: s }) {
       ],
     ],
   );
+  for (const { id, handedTo } of p.unpicked) {
+    const where = handedTo.map((h) => `isolate ${h.isolate} at ${fmt(h.atS)} s${h.cooling ? ' (cooling)' : ''}`);
+    console.log(`key ${id} never picked; its slice went to ${where.join(', ') || 'no isolate'}`);
+  }
 }
 
 if (!args.includes('--cpu')) {

@@ -112,7 +112,7 @@ extern "C" {
   X(REASON, 25, num)     /* why a read or a fetch failed: BAL_FAIL_*                         */ \
   X(CLIENT_BODY, 26, num) /* FETCH: 1 sends the client's body as read, untouched             */ \
   X(LOG, 27, str)        /* a line for the log (already redacted)                            */ \
-  X(SEED, 28, num)       /* POOL_LOAD: where selection starts                                */ \
+  X(SEED, 28, num)       /* POOL_LOAD: where selection starts when it holds every key        */ \
   X(COUNT, 29, num)      /* a count                                                          */ \
   X(OK, 30, num)         /* 1 or 0                                                           */ \
   X(MODEL, 31, str)      /* a Gemini model id                                                */ \

@@ -96,6 +96,10 @@ bool Pool::parse(std::string_view text, std::vector<Change>& out) {
 bool Pool::load(std::string_view snapshot, uint64_t seed, int64_t version) {
   std::vector<Change> changes;
   if (!parse(snapshot, changes)) return false;
+  // A snapshot of the slice it already holds (sent when it is too far behind) goes on from
+  // where it was rather than over the keys it has used.
+  const Slice had = slice_;
+  const int64_t was_at = cursor_;
   // What this isolate learnt about recent failures outlives a reload.
   std::vector<std::pair<int64_t, int64_t>> failures;
   for (const PoolKey& k : keys_) {
@@ -117,6 +121,7 @@ bool Pool::load(std::string_view snapshot, uint64_t seed, int64_t version) {
     if (PoolKey* k = held(id)) k->failed_at_ms = at;
   }
   reseed(seed);
+  if (partial() && had.lo == slice_.lo && had.hi == slice_.hi && slice_.contains(was_at)) cursor_ = was_at;
   version_ = version;
   return true;
 }
@@ -258,8 +263,11 @@ void Pool::compact(bool keep_unused) {
 }
 
 void Pool::reseed(uint64_t seed) {
-  cursor_ = 0;
-  if (size() == 0) return;
+  // Isolates hold different slices, so each starts at its slice's first key: a start inside
+  // it would leave the keys below the start until the cursor came round the whole pool, past
+  // the slices that come next, a sweep of the object later.
+  cursor_ = slice_.lo;
+  if (partial() || size() == 0) return;
   uint64_t skip = seed % size();
   for (const PoolKey& k : keys_) {
     if (!k.gone && skip-- == 0) {

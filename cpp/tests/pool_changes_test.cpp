@@ -311,3 +311,67 @@ TEST_CASE("keys a new slice leaves before this isolate used them are picked once
   REQUIRE(pool.update("W 20 30\n", 2, 3, kStart, false));
   CHECK(pool.size() == 0);
 }
+
+TEST_CASE("an isolate going through slice after slice picks each key soon after it comes, whatever its seed",
+          "[pool][changes]") {
+  // The object hands out slices of kSlice keys in turn; the isolate asks for the next one
+  // once it is halfway through (as the machine does) and keeps the keys it has not used.
+  constexpr int64_t kSlice = 8;
+  constexpr int64_t kKeys = 400;
+  const auto slice = [](int64_t lo) {
+    std::string lines = "W " + std::to_string(lo) + " " + std::to_string(lo + kSlice) + "\n";
+    for (int64_t id = lo; id < lo + kSlice; ++id) lines += "K " + std::to_string(id) + " " + key_for(id) + " a\n";
+    return lines;
+  };
+  for (uint64_t seed = 0; seed < 2 * kSlice; ++seed) {
+    DYNAMIC_SECTION("seed " << seed) {
+      bal::Pool pool;
+      REQUIRE(pool.load(slice(1), seed, 1));
+      std::map<int64_t, int64_t> came;  // key id -> the turn its slice came at
+      std::map<int64_t, int64_t> lag;   // key id -> turns from then to its first pick
+      for (int64_t id = 1; id <= kSlice; ++id) came[id] = 0;
+      int64_t next = 1 + kSlice;
+      for (int64_t turn = 0; turn < kKeys + 3 * kSlice; ++turn) {
+        const int64_t id = pool.at(*pool.select("m", kStart, {})).id;
+        lag.try_emplace(id, turn - came.at(id));
+        if (pool.halfway() && next <= kKeys) {
+          REQUIRE(pool.update(slice(next), pool.version(), pool.version() + 1, kStart, true));
+          for (int64_t k = next; k < next + kSlice; ++k) came[k] = turn + 1;
+          next += kSlice;
+        }
+      }
+      for (int64_t id = 1; id <= kKeys; ++id) {
+        INFO("key " << id);
+        REQUIRE(lag.count(id) == 1);
+        // Ahead of a key are at most the rest of the slice before it and its own slice.
+        CHECK(lag.at(id) < 3 * kSlice);
+      }
+    }
+  }
+}
+
+TEST_CASE("a slice starts at its first key; a snapshot of the slice held goes on where it was", "[pool][changes]") {
+  const auto slice = [](int64_t lo, int64_t hi) {
+    std::string lines = "W " + std::to_string(lo) + " " + std::to_string(hi) + "\n";
+    for (int64_t id = lo; id < hi; ++id) lines += "K " + std::to_string(id) + " " + key_for(id) + " a\n";
+    return lines;
+  };
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    INFO("seed " << seed);
+    bal::Pool pool;
+    REQUIRE(pool.load(slice(11, 19), seed, 1));
+    for (int64_t id = 11; id < 14; ++id) CHECK(pool.at(*pool.select("m", kStart, {})).id == id);
+    REQUIRE(pool.load(slice(11, 19), seed + 1, 2));
+    CHECK(pool.at(*pool.select("m", kStart, {})).id == 14);
+    REQUIRE(pool.load(slice(31, 39), seed + 2, 3));
+    CHECK(pool.at(*pool.select("m", kStart, {})).id == 31);
+  }
+  // Holding every key, isolates start at different keys.
+  std::set<int64_t> firsts;
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    bal::Pool pool;
+    REQUIRE(pool.load(slice(11, 19).substr(std::string("W 11 19\n").size()), seed, 1));
+    firsts.insert(pool.at(*pool.select("m", kStart, {})).id);
+  }
+  CHECK(firsts.size() == 8);
+}

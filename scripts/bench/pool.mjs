@@ -263,9 +263,10 @@ async function replay(calls) {
   return best.sort((a, b) => a - b);
 }
 
-// The object's stub as a simulated isolate sees it: every answer read (one copy: answers())
-// counted and measured (a report may carry a pull's answer too).
-function observed(stub, traffic, read) {
+// The object's stub as simulated isolate `isolate` sees it: every answer read (one copy:
+// answers()) counted and measured (a report may carry a pull's answer too), and each slice
+// it brings kept, to tell where a key that was never picked went.
+function observed(stub, traffic, read, isolate) {
   const count = (r, kind) => {
     const bytes = JSON.stringify(r).length;
     traffic[`${kind}Bytes`] += bytes;
@@ -273,6 +274,7 @@ function observed(stub, traffic, read) {
     if (r.snapshot !== undefined || r.changes !== undefined) traffic.loads++;
     if (r.snapshot !== undefined) traffic.snapshots++;
     if (r.slice && r.snapshot === undefined) traffic.newSlices++;
+    if (r.slice) traffic.handouts.push({ isolate, at: Date.now(), slice: r.slice, lines: r.snapshot ?? r.changes });
     traffic.largestAnswer = Math.max(traffic.largestAnswer, bytes);
     return r;
   };
@@ -285,6 +287,23 @@ function observed(stub, traffic, read) {
     },
   };
 }
+
+// Where the first keys never picked went: each slice that held one, which isolate it went to,
+// when (seconds into the run), and whether the key was cooling down then as far as the
+// object knew.
+function unpicked(picks, handouts, started) {
+  const out = [];
+  for (let id = 1; id < picks.length && out.length < 10; id++) {
+    if (picks[id]) continue;
+    const handedTo = handouts
+      .filter((h) => h.slice.lo !== h.slice.hi && inSlice(h.slice, id))
+      .map((h) => ({ isolate: h.isolate, atS: (h.at - started) / 1000, cooling: `\n${h.lines}`.includes(`\nC ${id} `) }));
+    out.push({ id, handedTo });
+  }
+  return out;
+}
+
+const inSlice = ({ lo, hi }, id) => (lo < hi ? id >= lo && id < hi : id >= lo || id < hi);
 
 // Upstream: which keys are rate-limited now. 20 % at any moment, a fresh 20 % per minute.
 function limits(rand) {
@@ -361,7 +380,7 @@ export async function simulate({ seconds = 60 } = {}) {
     for (let i = 0; i < 1000; i++) await stub.pull(version, whole, false);
     const rpcFloor = (workerdCpuSeconds() - floor0) / 1000;
 
-    const traffic = { pullBytes: 0, reportBytes: 0, eventBytes: 0, pulls: 0, reports: 0, loads: 0, snapshots: 0, newSlices: 0, largestAnswer: 0 };
+    const traffic = { pullBytes: 0, reportBytes: 0, eventBytes: 0, pulls: 0, reports: 0, loads: 0, snapshots: 0, newSlices: 0, largestAnswer: 0, handouts: [] };
     globalThis.poolMaintenance = [];
     const isolates = [];
     for (let i = 0; i < ISOLATES; i++) {
@@ -369,7 +388,8 @@ export async function simulate({ seconds = 60 } = {}) {
       const core = await import(`../../worker-shim/core.mjs?isolate=${i}`);
       core.tables();
       core.callRemembered('CONFIGURE', { BODY: BINDINGS });
-      isolates.push({ client, core, env: { KEY_POOL: { idFromName: () => 'pool', get: () => observed(stub, traffic, read) } } });
+      const env = { KEY_POOL: { idFromName: () => 'pool', get: () => observed(stub, traffic, read, i) } };
+      isolates.push({ client, core, env });
     }
     const rand = rng(7);
     const limited = limits(rand);
@@ -384,6 +404,7 @@ export async function simulate({ seconds = 60 } = {}) {
     };
     const ctx = { waitUntil: track };
 
+    const started = Date.now();
     const cpu0 = workerdCpuSeconds();
     const elapsed = await issue(seconds, () => track(request(isolates[Math.floor(rand() * ISOLATES)], ctx, limited, picks, stats)), limited);
     const objectCpu = workerdCpuSeconds() - cpu0;
@@ -407,12 +428,18 @@ export async function simulate({ seconds = 60 } = {}) {
       proxyReadsCpuPerSecond: ((perCall.reportProxyRead - perCall.reportRead) * calls) / 1000 / elapsed,
       bytesPerSecond: (traffic.pullBytes + traffic.reportBytes) / elapsed,
       eventBytesPerSecond: traffic.eventBytes / elapsed,
-      traffic: { ...traffic, lastEvents: undefined },
+      traffic: { ...traffic, lastEvents: undefined, handouts: undefined },
       maintenance: {
         ...spread(await replay(globalThis.poolMaintenance)),
         inSimulation: spread(globalThis.poolMaintenance.map((m) => m.ms).sort((a, b) => a - b)),
       },
-      picksPerKey: { min: used[0], p50: quantile(used, 0.5), max: used.at(-1), neverPicked: used.filter((n) => n === 0).length },
+      picksPerKey: {
+        min: used[0],
+        p50: quantile(used, 0.5),
+        max: used.at(-1),
+        neverPicked: used.filter((n) => n === 0).length,
+        unpicked: unpicked(picks, traffic.handouts, started),
+      },
     };
   } finally {
     await worker.dispose();

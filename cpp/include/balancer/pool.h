@@ -22,12 +22,13 @@
 // proportion to their number: a key joins at the end (ids only grow), a key let go stays as a
 // tombstone until the next compaction.
 //
-// Selection is round-robin over the slice from a seeded start, so isolates spread their load
-// differently, skipping disabled keys, keys cooling down for the model, and keys already
-// tried by the request; among the rest, a key without a recent failure is preferred. Each
-// model gets an index (two flag trees: usable, and usable without a recent failure) built on
-// its first pick and kept current as changes and verdicts arrive and cooldowns end, so a pick
-// costs O(log n) however many keys are cooling down.
+// Selection is round-robin over the slice from its first key (over the whole pool from a
+// seeded start), so isolates spread their load differently, skipping disabled keys, keys
+// cooling down for the model, and keys already tried by the request; among the rest, a key
+// without a recent failure is preferred. Each model gets an index (two flag trees: usable, and
+// usable without a recent failure) built on its first pick and kept current as changes and
+// verdicts arrive and cooldowns end, so a pick costs O(log n) however many keys are cooling
+// down.
 //
 //   bal::Pool pool;
 //   pool.load(snapshot_text, seed, version);
@@ -96,8 +97,10 @@ class Pool {
   // an isolate can take its next slice before it is through the last one and skip no key.
   bool update(std::string_view changes, int64_t from, int64_t to, int64_t now_ms, bool keep_unused = false);
 
-  // Moves the round-robin cursor to a key chosen by `seed` (a new slice does not: the cursor
-  // goes on through it in id order, so every key comes round once per turn).
+  // Moves the round-robin cursor to where a turn starts: the first key of the slice, or a key
+  // chosen by `seed` when the isolate holds every key. A new slice in a change batch does not
+  // move it (the cursor goes on through it in id order, so every key comes round once per
+  // turn), nor does a snapshot of the slice the pool already holds.
   void reseed(uint64_t seed);
 
   int64_t version() const { return version_; }
@@ -179,9 +182,9 @@ class Pool {
   Slice slice_;
   size_t total_ = 0;  // keys in the whole pool, from a T line
   int64_t version_ = 0;
-  int64_t cursor_ = 0;        // the round-robin goes on from the first key with an id >= this
-  size_t turns_ = 0;          // keys picked in turn since the slice came
-  size_t slice_members_ = 0;  // keys in turn when it came
+  int64_t cursor_ = 0;                 // the round-robin goes on from the first key with an id >= this
+  size_t turns_ = 0;                   // keys picked in turn since the slice came
+  size_t slice_members_ = 0;           // keys in turn when it came
   std::array<int64_t, 8> answered_{};  // ids of the keys that answered last (0: none), a ring
   size_t answered_next_ = 0;
 };
