@@ -6,7 +6,7 @@
 //   npm run bench -- --cpu         only the Worker CPU comparison
 //   npm run bench -- --seconds 10  longer load runs
 //   npm run bench -- --pool        only the key pool at the edge (scripts/bench/pool.mjs): 10,000
-//                                  keys, 50 isolates, 60 s (--seconds sets it)
+//                                  keys, 50 isolates, 60 s (--seconds and --keys set them)
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ console.log(`Load average at start: ${loadavg().map((l) => l.toFixed(2)).join(',
 if (args.includes('--pool')) {
   const out = execFileSync(
     process.execPath,
-    ['--import', './scripts/wasm-loader.mjs', 'scripts/bench/pool.mjs', '--seconds', String(Number(args[args.indexOf('--seconds') + 1]) || 60)],
+    ['--import', './scripts/wasm-loader.mjs', 'scripts/bench/pool.mjs', '--seconds', String(Number(args[args.indexOf('--seconds') + 1]) || 60), '--keys', String(Number(args[args.indexOf('--keys') + 1]) || 10000)],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
   );
   printPool(JSON.parse(out.toString()));

@@ -9,7 +9,8 @@
 //    rate-limited at any moment and a fresh 20 % each minute (a limit lasts 60 s), answering
 //    429 with Google's per-minute quota body; the rest 200.
 // Prints JSON on stdout.
-//   node --import ./scripts/wasm-loader.mjs scripts/bench/pool.mjs [--seconds 60]
+//   node --import ./scripts/wasm-loader.mjs scripts/bench/pool.mjs [--seconds 60] [--keys 10000]
+// (--keys: the pool's size, to see what the object's calls cost at another size)
 import { register } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { CoreRequest, call, callRemembered, tables } from '../../worker-shim/core.mjs';
@@ -17,7 +18,7 @@ import { startWorker } from '../../tests/helpers/worker.mjs';
 
 register('./isolate-hooks.mjs', import.meta.url);
 
-const KEYS = 10_000;
+const KEYS = Number(process.argv[process.argv.indexOf('--keys') + 1]) || 10_000;
 const ISOLATES = 50;
 const RATE = 200;
 const LIMITED_SHARE = 0.2;
