@@ -1,8 +1,6 @@
 // pool-stats.mjs — what the admin UI reads from the KeyPool object: the key list (paged,
 // filtered, sorted), counts by state, and usage over time.
-import { COUNTS, chunks, placeholders } from './pool-store.mjs';
-
-const HOUR_MS = 3600 * 1000;
+import { COUNTS, HOUR_MS, chunks, placeholders } from './pool-store.mjs';
 
 const SORT_COLUMNS = {
   id: 'id',

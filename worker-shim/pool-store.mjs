@@ -7,7 +7,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { migrate } from './schema.mjs';
 import { ChangeLog } from './pool-slices.mjs';
 
-const HOUR_MS = 3600 * 1000;
+export const HOUR_MS = 3600 * 1000;
 const USAGE_KEEP_MS = 7 * 24 * HOUR_MS;
 const BATCH_KEEP_MS = 10 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 1000;
