@@ -354,7 +354,8 @@ export function abiReset() {
 
 // follow() in abi_fuzz.cpp: what the shim does for a request's last action (`req`: { action,
 // pending: [[task kind, slot]] }, updated by the caller), from the input's choices. Returns
-// { op: 'FEED', bytes }, { op: 'CHUNK', bytes }, { op: 'END', reason, tail }, or null.
+// { op: 'FEED', bytes, chunks? } (chunks: the body's BODY_CHUNKs, to pass before the FEED),
+// { op: 'CHUNK', bytes }, { op: 'END', reason, tail }, or null.
 export function abiFollow(req, c) {
   const A = ABI_IDS.action;
   const E = ABI_IDS.event;
@@ -362,9 +363,14 @@ export function abiFollow(req, c) {
   const R = ABI_IDS.reason;
   const ev = new Record();
   const a = req.action;
+  let chunks;
   if (a.KIND === A.READ_BODY) {
     if ((c.which & 3) === 3) ev.num('KIND', E.BODY_FAILED).num('REASON', 1 + ((c.which >> 2) % 3));
-    else if ((a.FLAGS ?? 0) & ABI_IDS.flag.INSPECT) ev.num('KIND', E.BODY).raw('BODY', c.body);
+    else if ((a.FLAGS ?? 0) & ABI_IDS.flag.INSPECT && c.which & 4) {
+      const half = Math.floor(c.body.length / 2);
+      chunks = [c.body.subarray(0, half), c.body.subarray(half)];
+      ev.num('KIND', E.BODY).num('SIZE', c.body.length + (c.which & 8 ? 1 : 0));
+    } else if ((a.FLAGS ?? 0) & ABI_IDS.flag.INSPECT) ev.num('KIND', E.BODY).raw('BODY', c.body);
     else ev.num('KIND', E.BODY).num('SIZE', c.body.length);
   } else if (a.KIND === A.TASKS) {
     const i = c.which % req.pending.length;
@@ -409,5 +415,5 @@ export function abiFollow(req, c) {
     return null;
   }
   ev.num('NOW', c.now);
-  return { op: 'FEED', bytes: ev.build() };
+  return { op: 'FEED', bytes: ev.build(), chunks };
 }

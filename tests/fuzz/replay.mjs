@@ -199,8 +199,16 @@ function abiStep(step, open) {
       if (!o) return;
       const next = abiFollow(o, step.choice);
       if (!next) return;
-      if (next.op === 'FEED') applyAction(open, o, o.req.feed(next.bytes));
-      else if (next.op === 'CHUNK') {
+      if (next.op === 'FEED') {
+        for (const part of next.chunks ?? []) {
+          try {
+            o.req.bodyChunk(part);
+          } catch (err) {
+            if (!isRefusal(err)) throw err;
+          }
+        }
+        applyAction(open, o, o.req.feed(next.bytes));
+      } else if (next.op === 'CHUNK') {
         const out = o.req.chunk(next.bytes);
         if (o.action.KIND === ABI.action.RELAY && out.length) throw new Error('a relayed message answered bytes');
       } else if (next.op === 'END_SESSION') {
