@@ -1,5 +1,6 @@
 #include "balancer/exchange.h"
 
+#include "balancer/redact.h"
 
 namespace bal {
 
@@ -26,9 +27,11 @@ ApiError api_error(int status, std::string message, std::string code, std::strin
   ApiError e;
   e.status = status;
   e.kind = error_kind_for(status);
-  e.message = std::move(message);
+  // A message or a parameter path may quote the client's own text (a role, a part type, a
+  // field name), which may hold a key: answers and logs never carry one whole.
+  e.message = contains_key_material(message) ? redact(message) : std::move(message);
   e.code = std::move(code);
-  e.param = std::move(param);
+  e.param = contains_key_material(param) ? redact(param) : std::move(param);
   return e;
 }
 

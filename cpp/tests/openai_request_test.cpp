@@ -155,6 +155,21 @@ TEST_CASE("chat requests with invalid UTF-8 are a 400, never a trap", "[openai][
   }
 }
 
+TEST_CASE("a 400 quoting the client's text never carries a whole key", "[openai][request]") {
+  const std::string key = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
+  const std::string bodies[] = {
+      R"({"model":"gemini-2.5-flash","messages":[{"role":")" + key + R"(","content":"hi"}]})",
+      R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":[{"type":")" + key + R"("}]}]})",
+  };
+  for (const std::string& body : bodies) {
+    INFO(body);
+    const Plan p = plan_chat(body);
+    CHECK(p.header["status"] == 400);
+    CHECK(p.payload.find(key) == std::string::npos);
+    CHECK(p.payload.find("AIzaSy") != std::string::npos);  // what is left of it says where it was
+  }
+}
+
 TEST_CASE("a large base64 image is copied into the Gemini body untouched", "[openai][request]") {
   std::string b64;
   const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
