@@ -18,6 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { ABI, CoreRequest, call, tables } from '../../worker-shim/core.mjs';
 import { fetchBody } from '../../worker-shim/stream.mjs';
+import { multipartBody, noise } from '../../tests/helpers/multipart.mjs';
 
 const MB = 1024 * 1024;
 
@@ -34,29 +35,8 @@ async function best(fn, rounds) {
   return min;
 }
 
-function form(boundary, parts) {
-  const chunks = [];
-  for (const p of parts) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"`;
-    if (p.filename) head += `; filename="${p.filename}"\r\nContent-Type: ${p.type}`;
-    chunks.push(Buffer.from(`${head}\r\n\r\n`), Buffer.from(p.data), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return new Uint8Array(Buffer.concat(chunks));
-}
-
-function noise(size, head) {
-  const b = Buffer.alloc(size);
-  let x = 0x2545f491;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  head.copy(b, 0);
-  return b;
-}
+// The bench's own bytes (not the tests'): a seed of its own.
+const benchNoise = (size, head) => noise(size, head, 0x2545f491);
 
 const NOW = 1764000000000;
 const POOL = 'K 1 AIzaSyA1234567890abcdefghijklmnopqrstuv a\n';
@@ -134,7 +114,7 @@ async function upload(name, which, path, body, fileBytes, mime, rounds) {
 }
 
 async function speech(rounds) {
-  const pcm = noise(2 * MB, Buffer.alloc(0));
+  const pcm = benchNoise(2 * MB, Buffer.alloc(0));
   const answer = Buffer.from(
     JSON.stringify({
       candidates: [{ content: { role: 'model', parts: [{ inlineData: { mimeType: 'audio/L16;codec=pcm;rate=24000', data: pcm.toString('base64') } }] }, finishReason: 'STOP' }],
@@ -164,13 +144,13 @@ async function speech(rounds) {
 
 // The two uploads: a 10 MB WAV for transcription and a 4 MB PNG to edit.
 function uploads() {
-  const audio = noise(10 * MB, Buffer.from('RIFF\0\0\0\0WAVE', 'binary'));
-  const image = noise(4 * MB, Buffer.from('89504e470d0a1a0a', 'hex'));
+  const audio = benchNoise(10 * MB, Buffer.from('RIFF\0\0\0\0WAVE', 'binary'));
+  const image = benchNoise(4 * MB, Buffer.from('89504e470d0a1a0a', 'hex'));
   return {
     transcription: {
       name: 'transcription: 10 MB WAV upload',
       path: '/v1/audio/transcriptions',
-      body: form('bench-boundary', [
+      body: multipartBody('bench-boundary', [
         { name: 'model', data: 'whisper-1' },
         { name: 'file', filename: 'meeting.wav', type: 'audio/wav', data: audio },
       ]),
@@ -180,7 +160,7 @@ function uploads() {
     edit: {
       name: 'image edit: 4 MB PNG upload',
       path: '/v1/images/edits',
-      body: form('bench-boundary', [
+      body: multipartBody('bench-boundary', [
         { name: 'model', data: 'gpt-image-1' },
         { name: 'prompt', data: 'Add a red hat to the cat.' },
         { name: 'image', filename: 'cat.png', type: 'image/png', data: image },

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writer } from './provider.mjs';
+import { multipartBody } from '../helpers/multipart.mjs';
 import {
   ABI_BODIES,
   ABI_HEADER_VALUES,
@@ -604,23 +605,18 @@ const media = readdirSync(mediaDir)
   .sort()
   .map((f) => JSON.parse(readFileSync(join(mediaDir, f), 'utf8')));
 
-function multipartBody(parts, boundary) {
-  const chunks = [];
-  for (const p of parts) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"`;
-    if (p.filename !== undefined) head += `; filename="${p.filename}"`;
-    head += '\r\n';
-    if (p.content_type) head += `Content-Type: ${p.content_type}\r\n`;
-    chunks.push(Buffer.from(`${head}\r\n`), p.base64 !== undefined ? Buffer.from(p.base64, 'base64') : Buffer.from(p.text ?? ''), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return Buffer.concat(chunks);
+// A fixture's multipart parts ({ name, filename?, content_type?, text or base64 }) as a body.
+function fixtureForm(parts, boundary) {
+  return multipartBody(
+    boundary,
+    parts.map((p) => ({ ...p, type: p.content_type, data: p.base64 !== undefined ? Buffer.from(p.base64, 'base64') : p.text })),
+  );
 }
 
 function multipartSeeds() {
   const out = [];
   for (const f of media.filter((m) => m.multipart && MULTIPART_ROUTES.includes(m.route))) {
-    const w = new Writer().bytes(multipartBody(f.multipart, 'XyZ'));
+    const w = new Writer().bytes(fixtureForm(f.multipart, 'XyZ'));
     out.push(w.int(MULTIPART_ROUTES.indexOf(f.route), 0, 2).int(0, 0, 2).build());
   }
   const recorded = join(mediaDir, 'recorded');

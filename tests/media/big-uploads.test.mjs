@@ -12,6 +12,7 @@ import { ABI, call, callRemembered } from '../../worker-shim/core.mjs';
 import { fetchBody } from '../../worker-shim/stream.mjs';
 import { CLIENT, setup, testKey } from '../integration/support.mjs';
 import { configure, open } from '../unit/core-driver.mjs';
+import { multipartBody, noise } from '../helpers/multipart.mjs';
 
 // The Worker itself, run in this process (its key pool class needs workerd's module, stubbed
 // here: the pool is never reached).
@@ -26,30 +27,7 @@ const MB = 1024 * 1024;
 const BOUNDARY = 'big-upload-boundary';
 const TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
 
-function form(parts) {
-  const chunks = [];
-  for (const p of parts) {
-    let head = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${p.name}"`;
-    if (p.filename) head += `; filename="${p.filename}"\r\nContent-Type: ${p.type}`;
-    chunks.push(Buffer.from(`${head}\r\n\r\n`), Buffer.from(p.data), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${BOUNDARY}--\r\n`));
-  return Buffer.concat(chunks);
-}
-
-// Bytes that compress to nothing and repeat nowhere, behind a file's magic bytes.
-function noise(size, head) {
-  const b = Buffer.alloc(size);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  head.copy(b, 0);
-  return b;
-}
+const form = (parts) => multipartBody(BOUNDARY, parts);
 
 const AUDIO = noise(10 * MB, Buffer.from('RIFF\0\0\0\0WAVEfmt ', 'binary'));
 const IMAGE = noise(4 * MB, Buffer.from('89504e470d0a1a0a', 'hex'));
