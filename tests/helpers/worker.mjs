@@ -12,7 +12,7 @@
 //   }
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,14 @@ const TEMP_ROOT = path.join(REPO_ROOT, '.tmp');
 export function makeTempDir(prefix) {
   mkdirSync(TEMP_ROOT, { recursive: true });
   return mkdtempSync(path.join(TEMP_ROOT, `${prefix}-`));
+}
+
+// The paths wrangler.toml sends to the Worker before any asset lookup ([assets]
+// run_worker_first), as Miniflare's router takes them: tests route the way a deploy does.
+export function workerFirstPaths(root = REPO_ROOT) {
+  const toml = readFileSync(path.join(root, 'wrangler.toml'), 'utf8');
+  const m = /^run_worker_first = (\[.*\])$/m.exec(toml);
+  return m ? JSON.parse(m[1]) : [];
 }
 
 /**
@@ -69,6 +77,7 @@ export async function startWorker(options = {}) {
     log,
     handleRuntimeStdio,
   } = options;
+  const first = workerFirstPaths(root);
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
@@ -84,7 +93,10 @@ export async function startWorker(options = {}) {
     bindings: workerBindings(options),
     durableObjects: { KEY_POOL: { className: 'KeyPool', useSQLite: true } },
     durableObjectsPersist: persistDir || false,
-    assets: { directory: path.join(root, assetsDir), routerConfig: { has_user_worker: true } },
+    assets: {
+      directory: path.join(root, assetsDir),
+      routerConfig: { has_user_worker: true, ...(first.length ? { static_routing: { user_worker: first } } : {}) },
+    },
     cf: false,
     ...(log ? { log } : {}),
     ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),

@@ -67,6 +67,7 @@ compatibility_date = "${COMPATIBILITY_DATE}"
 
 [assets]
 directory = "public"
+run_worker_first = ["/v1/*"]
 
 [[durable_objects.bindings]]
 name = "KEY_POOL"
@@ -84,6 +85,9 @@ function writeStandIn(root) {
   writeFileSync(path.join(root, 'worker-shim/names.mjs'), NAMES);
   writeFileSync(path.join(root, 'worker-shim/add.wasm'), ADD_WASM);
   writeFileSync(path.join(root, 'public/index.html'), '<!doctype html><title>admin</title>');
+  mkdirSync(path.join(root, 'public/v1'), { recursive: true });
+  writeFileSync(path.join(root, 'public/v1/shadow.txt'), 'asset');
+  writeFileSync(path.join(root, 'public/shadow.txt'), 'asset');
   writeFileSync(path.join(root, 'wrangler.toml'), WRANGLER_TOML);
 }
 
@@ -137,6 +141,10 @@ describe('startWorker (Miniflare)', () => {
       assert.equal(await (await worker.fetch('/add')).text(), '5');
       const page = await worker.fetch('/');
       assert.match(await page.text(), /<title>admin<\/title>/);
+      // run_worker_first, read from wrangler.toml: its paths reach the Worker even where a
+      // file of that name exists; other files are served as assets.
+      assert.equal(await (await worker.fetch('/v1/shadow.txt')).text(), 'worker');
+      assert.equal(await (await worker.fetch('/shadow.txt')).text(), 'asset');
       const upstream = await worker.fetch(`/upstream?k=${KEY}`);
       assert.equal(upstream.status, 200);
       assert.equal((await upstream.json()).models.length, 50);
