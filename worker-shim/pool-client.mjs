@@ -116,8 +116,8 @@ async function flush(env) {
 export function housekeeping(flags, env, ctx) {
   const warn = (err) => console.warn(`pool refresh failed: ${err?.message ?? err}`);
   if (flags & ABI.flag.EVENTS_PENDING) {
-    flushing ??= flush(env).catch(warn);
-    ctx.waitUntil(flushing);
+    // The request that starts a flush keeps it alive; the ones it also reports need not.
+    if (!flushing) ctx.waitUntil((flushing = flush(env).catch(warn)));
   } else if (flags & ABI.flag.POOL_STALE && !refreshing && !flushing) {
     ctx.waitUntil(refreshPool(env, flags & ABI.flag.POOL_NEXT).catch(warn));
   }
