@@ -162,19 +162,22 @@ function tailOf(kept, size) {
   return joined(kept, size).subarray(Math.max(0, size - TAIL_BYTES));
 }
 
-// The client's body for a STREAM action: the upstream body piped through a TransformStream
-// (one synchronous callback per chunk: the core's translator in mode 1, nothing in mode 2),
-// with one idle timer per stream. When the upstream ends or breaks, the core says what closes
-// the answer (END), and which key pool calls must be made first (`hooks.call(task)`: a
-// stored response is saved before the client sees it complete); `hooks.done(flags)` passes
-// on what the core asks for afterwards.
+// The client's body for a STREAM action: a stream that, each time the client side wants
+// more, reads one upstream chunk and passes it on (through the core's translator in mode 1,
+// untouched in mode 2), with one idle timer per stream. When the upstream ends or breaks, the
+// core says what closes the answer (END), and which key pool calls must be made first
+// (`hooks.call(task)`: a stored response is saved before the client sees it complete);
+// `hooks.done(flags)` passes on what the core asks for afterwards.
 export function streamAnswer(req, act, res, controller, hooks) {
+  const R = ABI.reason;
   const translate = act.MODE === 1;
+  const reader = res.body?.getReader() ?? null;
   let kept = [];
   let keptSize = 0;
   let last = Date.now();
   let stalled = false;
   let ended = false;
+  let timer;
   const finish = (reason) => {
     if (ended) return null;
     ended = true;
@@ -183,40 +186,59 @@ export function streamAnswer(req, act, res, controller, hooks) {
     hooks.done(out.FLAGS ?? 0);
     return out;
   };
-  let client; // the readable side's controller, for keep-alives between chunks
-  const ts = new TransformStream({
-    start(c) {
-      client = c;
+  // The upstream ended (reason 0) or broke: the core's closing bytes, then the end.
+  const close = async (c, reason) => {
+    const out = finish(reason);
+    if (!out) return;
+    if (reason === 0) for (const task of out.TASK ?? []) await hooks.call(task);
+    if (out.BODY?.length) c.enqueue(out.BODY);
+    if (out.OK) c.close();
+    else c.error(new Error('upstream answer cut short'));
+  };
+  let client; // the stream's controller, for keep-alives between chunks
+  const body = new ReadableStream(
+    {
+      start(c) {
+        client = c;
+      },
+      // Reads until there is something to pass on (a translated chunk can be empty: the
+      // stream asks again only after something was enqueued).
+      async pull(c) {
+        if (!reader) return close(c, 0);
+        for (;;) {
+          let chunk;
+          try {
+            chunk = await reader.read();
+          } catch {
+            return close(c, stalled ? R.TIMEOUT : R.NETWORK);
+          }
+          if (ended) return; // the client went away meanwhile
+          if (chunk.done) return close(c, 0);
+          last = Date.now();
+          if (translate) {
+            const out = req.chunk(chunk.value);
+            if (!out.length) continue;
+            c.enqueue(out);
+            return;
+          }
+          kept.push(chunk.value);
+          keptSize += chunk.value.length;
+          // Keep only what the tail needs: drop whole old chunks.
+          while (kept.length > 1 && keptSize - kept[0].length >= TAIL_BYTES) keptSize -= kept.shift().length;
+          c.enqueue(chunk.value);
+          return;
+        }
+      },
+      // The client went away: the end is recorded as such, and the upstream call dropped.
+      cancel() {
+        finish(R.ABORTED);
+        reader?.cancel().catch(() => {});
+      },
     },
-    transform(chunk, c) {
-      last = Date.now();
-      // After the end, only the core's closing bytes pass (see the pipe's failure below).
-      if (ended) {
-        c.enqueue(chunk);
-        return;
-      }
-      if (translate) {
-        const out = req.chunk(chunk);
-        if (out.length) c.enqueue(out);
-        return;
-      }
-      kept.push(chunk);
-      keptSize += chunk.length;
-      // Keep only what the tail needs: drop whole old chunks.
-      while (kept.length > 1 && keptSize - kept[0].length >= TAIL_BYTES) keptSize -= kept.shift().length;
-      c.enqueue(chunk);
-    },
-    async flush(c) {
-      const out = finish(0);
-      if (!out) return;
-      for (const task of out.TASK ?? []) await hooks.call(task);
-      if (out.BODY?.length) c.enqueue(out.BODY);
-      if (!out.OK) c.error(new Error('upstream answer cut short'));
-    },
-  });
+    { highWaterMark: 0 },
+  );
   // One timer per stream: it wakes when the upstream may have gone quiet too long (cut it
   // off) or for a keep-alive (PING_MS), and otherwise sleeps until the next such moment.
-  let timer;
   let pinged = 0;
   const ping = act.PING_MS ?? 0;
   const watch = () => {
@@ -240,29 +262,5 @@ export function streamAnswer(req, act, res, controller, hooks) {
     timer = setTimeout(watch, Math.max(1, Math.min(act.IDLE_MS - quiet, nextPing)));
   };
   timer = setTimeout(watch, ping ? Math.min(ping, act.IDLE_MS) : act.IDLE_MS);
-  if (!res.body) {
-    ts.writable.close();
-    return ts.readable;
-  }
-  // preventAbort: when the upstream breaks, the client's side stays open for the closing
-  // bytes; when the client goes away, writing those fails and the end is recorded as such.
-  res.body.pipeTo(ts.writable, { preventAbort: true }).catch(async () => {
-    const R = ABI.reason;
-    const writer = ts.writable.getWriter();
-    // An errored client side (desiredSize null) means the client went away.
-    if (writer.desiredSize === null) {
-      finish(R.ABORTED);
-      return;
-    }
-    const out = finish(stalled ? R.TIMEOUT : R.NETWORK);
-    if (!out) return;
-    try {
-      if (out.BODY?.length) await writer.write(out.BODY);
-      if (out.OK) await writer.close();
-      else await writer.abort(new Error('upstream answer cut short'));
-    } catch {
-      // the client went away meanwhile
-    }
-  });
-  return ts.readable;
+  return body;
 }
