@@ -22,17 +22,18 @@ constexpr std::array<uint8_t, 256> make_table() {
 constexpr std::array<uint8_t, 256> kTable = make_table();
 
 // Every 12-bit value's two characters, in output order: one lookup writes two characters,
-// which halves the lookups of the encoder's inner loop.
-constexpr std::array<char, 8192> make_pairs() {
-  std::array<char, 8192> t{};
-  for (size_t i = 0; i < 4096; ++i) {
-    t[2 * i] = kAlphabet[i >> 6];
-    t[2 * i + 1] = kAlphabet[i & 63];
+// which halves the lookups of the encoder's inner loop. Built on first use rather than
+// stored: as data it was 8 KB of the module that gzip shrank only to 6 KB.
+const char* pairs() {
+  static std::array<char, 8192> table{};  // zero until filled; then table[0] is 'A'
+  if (table[0] == 0) {
+    for (size_t i = 0; i < 4096; ++i) {
+      table[2 * i] = kAlphabet[i >> 6];
+      table[2 * i + 1] = kAlphabet[i & 63];
+    }
   }
-  return t;
+  return table.data();
 }
-
-constexpr std::array<char, 8192> kPairs = make_pairs();
 
 }  // namespace
 
@@ -41,20 +42,21 @@ void encode(std::string_view bytes, std::string& out) {
   out.resize(start + encoded_size(bytes.size()));
   char* w = out.data() + start;
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  const char* const table = pairs();
   size_t n = bytes.size();
   for (; n >= 6; n -= 6, p += 6) {
     const uint32_t a = (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
     const uint32_t b = (uint32_t{p[3]} << 16) | (uint32_t{p[4]} << 8) | p[5];
-    std::memcpy(w, &kPairs[2 * (a >> 12)], 2);
-    std::memcpy(w + 2, &kPairs[2 * (a & 0xfff)], 2);
-    std::memcpy(w + 4, &kPairs[2 * (b >> 12)], 2);
-    std::memcpy(w + 6, &kPairs[2 * (b & 0xfff)], 2);
+    std::memcpy(w, &table[2 * (a >> 12)], 2);
+    std::memcpy(w + 2, &table[2 * (a & 0xfff)], 2);
+    std::memcpy(w + 4, &table[2 * (b >> 12)], 2);
+    std::memcpy(w + 6, &table[2 * (b & 0xfff)], 2);
     w += 8;
   }
   for (; n >= 3; n -= 3, p += 3) {
     const uint32_t v = (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
-    std::memcpy(w, &kPairs[2 * (v >> 12)], 2);
-    std::memcpy(w + 2, &kPairs[2 * (v & 0xfff)], 2);
+    std::memcpy(w, &table[2 * (v >> 12)], 2);
+    std::memcpy(w + 2, &table[2 * (v & 0xfff)], 2);
     w += 4;
   }
   if (n > 0) {
