@@ -182,6 +182,23 @@ function startOurs(vars, withAssets) {
   return startWranglerDev({ cwd: REPO_ROOT, vars, args: ['--config', path.join(dir, 'wrangler.toml')] });
 }
 
+// Adds the bench's key. A connection reset right after wrangler dev first answers (seen once
+// in a few dozen starts) is tried again, at most five times in all.
+async function addKey(url, name) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(`${url}/api/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ keys: [KEY] }),
+      });
+    } catch (err) {
+      if (attempt === 5) throw new Error(`adding the key to ${name} failed: ${err.cause?.code ?? err.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 const SIDES = [
   ['floor', (mock, vars) => startFloor(mock, false)],
   ['floorAssets', (mock, vars) => startFloor(mock, true)],
@@ -201,11 +218,7 @@ export async function benchWorkerCpu({ seconds = 3, rounds = 3, connections = 8 
       servers[name] = { url: w.url, pids: workerdPids(w.child.pid), ours: name.startsWith('ours') };
       if (!servers[name].pids.length) throw new Error(`no workerd process found for ${name}`);
       if (!servers[name].ours) continue;
-      const res = await fetch(`${w.url}/api/keys`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ keys: [KEY] }),
-      });
+      const res = await addKey(w.url, name);
       if (res.status !== 200) throw new Error(`adding the key answered ${res.status}`);
     }
     const rows = [];
