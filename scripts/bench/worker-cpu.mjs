@@ -200,10 +200,10 @@ async function addKey(url, name) {
 }
 
 const SIDES = [
-  ['floor', (mock, vars) => startFloor(mock, false)],
-  ['floorAssets', (mock, vars) => startFloor(mock, true)],
-  ['ours', (mock, vars) => startOurs(vars, true)],
-  ['oursAlone', (mock, vars) => startOurs(vars, false)],
+  ['floor', (mockUrl) => startFloor(mockUrl, false)],
+  ['floorAssets', (mockUrl) => startFloor(mockUrl, true)],
+  ['ours', (mockUrl, vars) => startOurs(vars, true)],
+  ['oursAlone', (mockUrl, vars) => startOurs(vars, false)],
 ];
 
 export async function benchWorkerCpu({ seconds = 3, rounds = 3, connections = 8 } = {}) {
