@@ -13,7 +13,8 @@ const PROBE_BODY = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: '
 const PROBE_TIMEOUT_MS = 15000;
 const MAX_ERROR_BYTES = 64 * 1024;
 
-// Returns the core's verdict: { outcome, group, dead, revive, message, ... }.
+// Returns the core's verdict: { outcome, group, dead, revive, message, ... }, also when the
+// probe got no answer (STATUS 0).
 export async function probeKey(env, key) {
   let status = 0;
   let body = '';
@@ -28,8 +29,9 @@ export async function probeKey(env, key) {
     });
     status = res.status;
     body = res.ok ? '' : (await res.text()).slice(0, MAX_ERROR_BYTES);
-  } catch (err) {
-    return { outcome: 'network_error', group: 'error', dead: false, revive: false, message: String(err?.name ?? 'error') };
+  } catch {
+    status = 0; // no answer (the network, or the timeout): the core says what that means
+    body = '';
   }
   const verdict = call('CLASSIFY', { STATUS: status, NOW: Date.now(), MODEL: PROBE_MODEL, BODY: body }).BODY;
   return JSON.parse(new TextDecoder().decode(verdict));

@@ -192,7 +192,10 @@ int32_t op_classify(const Reader& in) {
   const int status = static_cast<int>(in.integer(F::STATUS, 0, 0, 999));
   const int64_t now = in.integer(F::NOW, 0, 0, bal::kMaxTimeMs);
   const bal::Verdict v = bal::classify_upstream(status, in.bytes(F::BODY), now);
-  const bal::json out = {{"outcome", bal::outcome_name(v.outcome)},
+  // STATUS 0: the probe got no answer at all (the network, or its timeout). That says nothing
+  // of the key: its own class, in the error group, and the key is left as it is.
+  const bool unanswered = status == 0;
+  const bal::json out = {{"outcome", unanswered ? "network_error" : bal::outcome_name(v.outcome)},
                          {"group", bal::outcome_group(v.outcome)},
                          {"dead", bal::is_dead(v.outcome)},
                          {"revive", bal::revives(v.outcome)},

@@ -161,6 +161,18 @@ TEST_CASE("ABI: REDACT and CLASSIFY", "[abi]") {
   CHECK(v["until_ms"] == 6000);
   CHECK(v["dead"] == false);
   CHECK(v["revive"] == true);
+
+  // A probe that got no answer (STATUS 0): its own class; the key is neither dead nor revived.
+  in.clear();
+  Writer(in).num(F::STATUS, 0).str(F::MODEL, "m").num(F::NOW, 1000);
+  REQUIRE(call(Op::CLASSIFY, 0, in) == BAL_OK);
+  const std::string none = result();
+  const bal::json n = bal::parse_json(Reader(none).bytes(F::BODY));
+  CHECK(n["outcome"] == "network_error");
+  CHECK(n["group"] == "error");
+  CHECK(n["action"] == "none");
+  CHECK(n["dead"] == false);
+  CHECK(n["revive"] == false);
 }
 
 TEST_CASE("ABI: a pool at a version takes the changes from that version only", "[abi]") {
