@@ -70,6 +70,7 @@ describe('body and field names', () => {
 
 describe('contents and parts', () => {
   test('contents missing', () => rejects({}, /contents is not specified/));
+  test('a body of JSON null is an empty request, not a crash', () => rejects('null', /contents is not specified/));
   test('role system', () =>
     rejects(
       { contents: [{ role: 'system', parts: [{ text: 'x' }] }] },

@@ -201,7 +201,8 @@ const show = (v) => JSON.stringify(v);
  */
 export function readMessage(value, type) {
   const violations = [];
-  const result = readValue(value, type, '', violations);
+  // A body of JSON null reads as the empty message, as an empty body does.
+  const result = readValue(value ?? {}, type, '', violations);
   if (violations.length) throw payloadError(violations);
   return result;
 }
