@@ -9,7 +9,7 @@
 // requests open in the old instance are refused from then on.
 import wasmModule from './core.wasm';
 
-export const ABI_VERSION = 9;
+export const ABI_VERSION = 10;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -208,7 +208,7 @@ function guarded(fn) {
   }
 }
 
-// One operation outside a request (CONFIGURE, POOL_LOAD, EVENTS, CLASSIFY, REDACT, OPEN_COUNT).
+// One operation outside a request (CONFIGURE, POOL_LOAD, EVENTS, PROBE, CLASSIFY, REDACT, OPEN_COUNT).
 export function call(op, input) {
   return guarded((instance) => run(instance, op, 0, input));
 }
@@ -223,6 +223,30 @@ export function callRemembered(op, input) {
 export function tables() {
   if (!ABI.op) core();
   return ABI;
+}
+
+let configured = null;
+let configuredEnv = null;
+
+// The bindings the core reads, as strings; the core keeps them until they change.
+export function configure(env) {
+  if (env === configuredEnv) return;
+  configuredEnv = env;
+  const bindings = {};
+  for (const name of tables().config) if (typeof env[name] === 'string') bindings[name] = env[name];
+  const text = JSON.stringify(bindings);
+  if (text !== configured) {
+    callRemembered('CONFIGURE', { BODY: text });
+    configured = text;
+  }
+}
+
+// [name, value] pairs from "name\nvalue\n" pairs (a HEADERS field), for a Response or a fetch.
+export function headersOf(text) {
+  const lines = text.split('\n');
+  const out = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i], lines[i + 1]]);
+  return out;
 }
 
 // One request in the core (machine.h): open it with the head, then feed it what happened.

@@ -2,29 +2,13 @@
 // every request means and what happens next (cpp/include/balancer/machine.h); this file only
 // carries out its actions: read the body, start tasks (fetch Gemini, wait, call the key pool,
 // fetch a media URL), read an answer, answer, or stream an answer through the core.
-import { ABI, CoreRequest, callRemembered, redact, tables } from './core.mjs';
+import { ABI, CoreRequest, configure, headersOf, redact, tables } from './core.mjs';
 import { callPool, housekeeping, refreshPool } from './pool-client.mjs';
 import { acceptSession } from './live.mjs';
 import { fetchMedia } from './media-fetch.mjs';
 import { discardBody, fetchBody, readBody, readLimited, streamAnswer } from './stream.mjs';
 
 export { KeyPool } from './key-pool.mjs';
-
-let configured = null;
-let configuredEnv = null;
-
-// The bindings the core reads, as strings; the core keeps them until they change.
-function configure(env) {
-  if (env === configuredEnv) return;
-  configuredEnv = env;
-  const bindings = {};
-  for (const name of ABI.config) if (typeof env[name] === 'string') bindings[name] = env[name];
-  const text = JSON.stringify(bindings);
-  if (text !== configured) {
-    callRemembered('CONFIGURE', { BODY: text });
-    configured = text;
-  }
-}
 
 // "name\nvalue\n" pairs of the headers in `names` that `headers` has.
 function pairs(headers, names) {
@@ -33,14 +17,6 @@ function pairs(headers, names) {
     const v = headers.get(name);
     if (v !== null) out += `${name}\n${v}\n`;
   }
-  return out;
-}
-
-// [name, value] pairs from "name\nvalue\n" pairs, for a Response or a fetch.
-function headersOf(text) {
-  const lines = text.split('\n');
-  const out = [];
-  for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i], lines[i + 1]]);
   return out;
 }
 

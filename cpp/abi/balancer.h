@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 9u
+#define BAL_ABI_VERSION 10u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -81,7 +81,13 @@ extern "C" {
                    /* PING_MS (a keep-alive, if the API has one)                         */ \
   X(POOL_APPLY, 13) /* in: FROM, TO, NOW, FLAGS (KEEP_UNUSED), out: OK, VERSION, COUNT,*/ \
                    /* BODY (change lines, pool.h); refused     MEMBERS                   */ \
-                   /* (OK 0) unless the pool is at FROM                                  */
+                   /* (OK 0) unless the pool is at FROM                                  */ \
+  X(PROBE, 15)     /* in: KEY                                out: URL, METHOD, HEADERS,*/ \
+                   /* BODY, TIMEOUT_MS (the whole fetch, its body too), MAX_BYTES        */ \
+                   /* (read at most this much of an answer that is not 2xx) and MODEL    */ \
+                   /* (CLASSIFY's): a free call that checks the key (classify.h). Never  */ \
+                   /* follow a redirect; CLASSIFY the answer (STATUS 0: none came).      */ \
+                   /* Refused (BAD_INPUT): a KEY empty or with a control character       */
 
 /* Fields: X(name, id, type). */
 #define BAL_FIELDS(X)                                                                         \
@@ -127,7 +133,8 @@ extern "C" {
   X(TEXT, 40, str)       /* a WebSocket close reason                                         */ \
   X(BODY_REF, 41, ref)   /* FETCH: its body, held by the request: valid until the request    */ \
                          /* ends (RESPOND, CLOSE, the END of a STREAM), so a retry or a body  */ \
-                         /* still being sent reads it in place                                */
+                         /* still being sent reads it in place                                */ \
+  X(KEY, 42, str)        /* PROBE: the API key to check                                      */
 
 /* Actions (an OPEN's or a FEED's answer, KIND): X(name, id). */
 #define BAL_ACTIONS(X)                                                                    \

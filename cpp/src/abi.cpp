@@ -1,5 +1,6 @@
 // The C ABI (cpp/abi/balancer.h) over the core: reads records, dispatches, writes records,
 // and keeps the isolate's state (configuration, pool, open requests).
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -211,6 +212,29 @@ int32_t op_classify(const Reader& in) {
   return BAL_OK;
 }
 
+// The fetch that checks a key, against the upstream the configuration names. A key that
+// could not travel in a header (none, or a control character in it) is refused: the pool
+// only holds well-formed keys.
+int32_t op_probe(const Reader& in) {
+  const std::string_view key = in.str(F::KEY);
+  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (key.empty() || std::any_of(key.begin(), key.end(), control)) {
+    return fail(BAL_ERR_BAD_INPUT, "KEY is empty or holds a control character");
+  }
+  State& st = state();
+  const bal::Probe p = bal::key_probe(st.iso.config.upstream, key);
+  st.result.clear();
+  Writer(st.result)
+      .str(F::URL, p.url)
+      .str(F::METHOD, p.method)
+      .str(F::HEADERS, p.headers)
+      .bytes(F::BODY, p.body)
+      .num(F::TIMEOUT_MS, static_cast<double>(bal::kProbeTimeoutMs))
+      .num(F::MAX_BYTES, bal::kProbeMaxErrorBytes)
+      .str(F::MODEL, bal::kProbeModel);
+  return BAL_OK;
+}
+
 int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
   State& st = state();
   // Raw-byte operations first: their input is not a record.
@@ -299,6 +323,8 @@ int32_t dispatch(uint32_t op, uint32_t handle, std::string_view in) {
     }
     case Op::CLASSIFY:
       return op_classify(r);
+    case Op::PROBE:
+      return op_probe(r);
     case Op::OPEN_COUNT:
       st.result.clear();
       Writer(st.result).num(F::COUNT, static_cast<double>(st.requests.size()));

@@ -6,6 +6,7 @@
 #include "balancer/gemini.h"
 #include "balancer/json.h"
 #include "balancer/pacific.h"
+#include "balancer/record.h"
 #include "balancer/redact.h"
 
 namespace bal {
@@ -259,6 +260,18 @@ NextStep next_step(const Verdict& v, const AttemptState& s) {
   }
   out.retry = true;
   return out;
+}
+
+Probe key_probe(std::string_view upstream, std::string_view key) {
+  Probe p;
+  p.url.append(upstream).append("/v1beta/models/").append(kProbeModel).append(":countTokens");
+  p.method = "POST";
+  abi::HeaderList h;
+  h.add("content-type", "application/json");
+  h.add("x-goog-api-key", key);
+  p.headers = h.text();
+  p.body = R"({"contents":[{"role":"user","parts":[{"text":"ping"}]}]})";
+  return p;
 }
 
 }  // namespace bal

@@ -55,9 +55,10 @@ TEST_CASE("ABI: version, and the tables the shim builds its own from", "[abi]") 
   bal_describe();
   const std::string d = result();
   CHECK(d.rfind("abi " + std::to_string(BAL_ABI_VERSION) + "\n", 0) == 0);
-  for (const char* line : {"op OPEN 2\n", "field BODY 6 bytes\n", "field TASK 19 rec\n", "action STREAM 5\n",
-                           "task FETCH 1\n", "event UPSTREAM_HEAD 3\n", "flag EVENTS_PENDING 1\n", "reason TIMEOUT 3\n",
-                           "header x-goog-api-key\n", "upstream_header x-goog-upload-url\n", "config MODEL_MAP\n"}) {
+  for (const char* line :
+       {"op OPEN 2\n", "field BODY 6 bytes\n", "field TASK 19 rec\n", "action STREAM 5\n", "task FETCH 1\n",
+        "event UPSTREAM_HEAD 3\n", "flag EVENTS_PENDING 1\n", "reason TIMEOUT 3\n", "header x-goog-api-key\n",
+        "upstream_header x-goog-upload-url\n", "config MODEL_MAP\n", "op PROBE 15\n", "field KEY 42 str\n"}) {
     INFO(line);
     CHECK(d.find(line) != std::string::npos);
   }
@@ -173,6 +174,63 @@ TEST_CASE("ABI: REDACT and CLASSIFY", "[abi]") {
   CHECK(n["action"] == "none");
   CHECK(n["dead"] == false);
   CHECK(n["revive"] == false);
+}
+
+TEST_CASE("ABI: PROBE describes the fetch that checks a key, against the configured upstream", "[abi]") {
+  const std::string key = "AIzaSyA1234567890abcdefghijklmnopqrstuv";
+  const auto probe = [&](const std::string& bindings) {
+    std::string config;
+    Writer(config).bytes(F::BODY, bindings);
+    REQUIRE(call(Op::CONFIGURE, 0, config) == BAL_OK);
+    std::string in;
+    Writer(in).str(F::KEY, key).num(F::NOW, 1.7e12);
+    REQUIRE(call(Op::PROBE, 0, in) == BAL_OK);
+    return result();
+  };
+
+  // No GEMINI_API_BASE: Google's own.
+  const std::string plain = probe("{}");
+  const Reader p(plain);
+  CHECK(p.str(F::URL) == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:countTokens");
+  CHECK(p.str(F::METHOD) == "POST");
+  CHECK(p.str(F::MODEL) == "gemini-2.5-flash");
+  CHECK(p.num(F::TIMEOUT_MS) == 15000);
+  CHECK(p.num(F::MAX_BYTES) == 64 * 1024);
+  // The key travels in its header only.
+  CHECK(p.str(F::HEADERS) == "content-type\napplication/json\nx-goog-api-key\n" + key + "\n");
+  CHECK(bal::abi::header_value(p.str(F::HEADERS), "x-goog-api-key") == key);
+  CHECK(p.str(F::URL).find(key) == std::string_view::npos);
+  CHECK(p.str(F::URL).find("key=") == std::string_view::npos);
+  CHECK(p.bytes(F::BODY).find(key) == std::string_view::npos);
+  // The body is JSON a countTokens takes: one user turn.
+  const bal::json body = bal::parse_json(p.bytes(F::BODY));
+  REQUIRE(body.is_object());
+  CHECK(body["contents"].size() == 1);
+  CHECK(body["contents"][0]["role"] == "user");
+  CHECK(body["contents"][0]["parts"][0]["text"].is_string());
+
+  // A configured base, trailing slashes and blanks included, is used as the request path uses it.
+  const std::string configured = probe(R"({"GEMINI_API_BASE":" http://127.0.0.1:8787/gemini/// "})");
+  const Reader c(configured);
+  CHECK(c.str(F::URL) == "http://127.0.0.1:8787/gemini/v1beta/models/gemini-2.5-flash:countTokens");
+  CHECK(c.str(F::HEADERS) == p.str(F::HEADERS));
+  CHECK(c.bytes(F::BODY) == p.bytes(F::BODY));
+  REQUIRE(call(Op::CONFIGURE, 0, configure_input()) == BAL_OK);
+  std::string in;
+  Writer(in).str(F::KEY, key);
+  REQUIRE(call(Op::PROBE, 0, in) == BAL_OK);
+  const std::string up = result();
+  CHECK(Reader(up).str(F::URL) == "https://up.example/v1beta/models/gemini-2.5-flash:countTokens");
+
+  // A key that could not be a header value is refused, and says why.
+  for (const std::string bad : {std::string(), key + "\nx-evil\n1", std::string("AIza\0x", 6)}) {
+    std::string b;
+    Writer(b).str(F::KEY, bad);
+    CHECK(call(Op::PROBE, 0, b) == BAL_ERR_BAD_INPUT);
+    const std::string why = result();
+    CHECK(!Reader(why).str(F::LOG).empty());
+  }
+  CHECK(call(Op::PROBE, 0, "\x01") == BAL_ERR_BAD_INPUT);  // not a record
 }
 
 TEST_CASE("ABI: a pool at a version takes the changes from that version only", "[abi]") {

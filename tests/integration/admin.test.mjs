@@ -210,10 +210,16 @@ test('the check disables only dead keys and counts every class', async () => {
       key_blocked: 1,
       server_error: 1,
     });
-    // Only free calls were used to probe.
+    // Only free calls were used to probe, at the configured upstream, with the key in its
+    // header only and a body the mock took as a countTokens request.
     const probes = env.mock.requests.filter((q) => q.key && Object.values(keys).includes(q.key));
     assert.ok(probes.length >= 7);
-    for (const q of probes) assert.equal(q.action, 'countTokens');
+    for (const q of probes) {
+      assert.equal(q.method, 'POST');
+      assert.equal(q.action, 'countTokens');
+      assert.ok(!q.url.includes(q.key), 'the key is not in the URL');
+      assert.ok(Array.isArray(q.json().contents), 'the body has contents');
+    }
 
     const list = await env.adminJson('/api/keys?limit=100');
     const byMask = Object.fromEntries(list.body.keys.map((k) => [k.masked.slice(-4), k]));

@@ -102,4 +102,21 @@ std::string cooldown_scope(std::string_view model, bool all_models);
 // Parses a protobuf Duration string ("28s", "1.5s", "250ms") into milliseconds; -1 if malformed.
 int64_t parse_duration_ms(std::string_view s);
 
+// A key check: one free call (countTokens, never a billable generation) with the key, whose
+// answer classify_upstream() reads like any other (cut at kProbeMaxErrorBytes when it is an
+// error; classified with status 0 when none came within kProbeTimeoutMs).
+inline constexpr std::string_view kProbeModel = "gemini-2.5-flash";
+inline constexpr int64_t kProbeTimeoutMs = 15 * 1000;
+inline constexpr uint32_t kProbeMaxErrorBytes = 64 * 1024;
+
+struct Probe {
+  std::string url;      // the upstream base, then the model's countTokens
+  std::string method;   // POST
+  std::string headers;  // "name\nvalue\n" pairs: the key goes here, never in the URL
+  std::string body;     // JSON: a one-word prompt
+};
+
+// The probe of `key` against `upstream`, the configured base (Config::upstream: no trailing '/').
+Probe key_probe(std::string_view upstream, std::string_view key);
+
 }  // namespace bal
