@@ -19,6 +19,7 @@ export async function probeKey(env, key) {
       redirect: 'manual',
       signal: AbortSignal.timeout(probe.TIMEOUT_MS),
     });
+    if (res.ok) res.body?.cancel().catch(() => {}); // the status says it all
     const read = res.ok ? {} : await readLimited(res, probe.MAX_BYTES);
     if (!read.reason) [status, body] = [res.status, read.bytes];
   } catch {

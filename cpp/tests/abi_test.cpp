@@ -191,9 +191,9 @@ TEST_CASE("ABI: PROBE describes the fetch that checks a key, against the configu
   // No GEMINI_API_BASE: Google's own.
   const std::string plain = probe("{}");
   const Reader p(plain);
-  CHECK(p.str(F::URL) == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:countTokens");
+  CHECK(p.str(F::URL) == "https://generativelanguage.googleapis.com/v1beta/models/gemini-3.5-flash-lite:countTokens");
   CHECK(p.str(F::METHOD) == "POST");
-  CHECK(p.str(F::MODEL) == "gemini-2.5-flash");
+  CHECK(p.str(F::MODEL) == "gemini-3.5-flash-lite");
   CHECK(p.num(F::TIMEOUT_MS) == 15000);
   CHECK(p.num(F::MAX_BYTES) == 64 * 1024);
   // The key travels in its header only.
@@ -212,7 +212,7 @@ TEST_CASE("ABI: PROBE describes the fetch that checks a key, against the configu
   // A configured base, trailing slashes and blanks included, is used as the request path uses it.
   const std::string configured = probe(R"({"GEMINI_API_BASE":" http://127.0.0.1:8787/gemini/// "})");
   const Reader c(configured);
-  CHECK(c.str(F::URL) == "http://127.0.0.1:8787/gemini/v1beta/models/gemini-2.5-flash:countTokens");
+  CHECK(c.str(F::URL) == "http://127.0.0.1:8787/gemini/v1beta/models/gemini-3.5-flash-lite:countTokens");
   CHECK(c.str(F::HEADERS) == p.str(F::HEADERS));
   CHECK(c.bytes(F::BODY) == p.bytes(F::BODY));
   REQUIRE(call(Op::CONFIGURE, 0, configure_input()) == BAL_OK);
@@ -220,7 +220,7 @@ TEST_CASE("ABI: PROBE describes the fetch that checks a key, against the configu
   Writer(in).str(F::KEY, key);
   REQUIRE(call(Op::PROBE, 0, in) == BAL_OK);
   const std::string up = result();
-  CHECK(Reader(up).str(F::URL) == "https://up.example/v1beta/models/gemini-2.5-flash:countTokens");
+  CHECK(Reader(up).str(F::URL) == "https://up.example/v1beta/models/gemini-3.5-flash-lite:countTokens");
 
   // A key that could not be a header value is refused, and says why.
   for (const std::string bad : {std::string(), key + "\nx-evil\n1", std::string("AIza\0x", 6)}) {

@@ -217,6 +217,8 @@ test('the check disables only dead keys and counts every class', async () => {
     for (const q of probes) {
       assert.equal(q.method, 'POST');
       assert.equal(q.action, 'countTokens');
+      // Not a model Google has retired (gemini-2.5-flash and -pro, 1 December 2026).
+      assert.doesNotMatch(q.model, /^gemini-2\.5-(flash|pro)$/);
       assert.ok(!q.url.includes(q.key), 'the key is not in the URL');
       assert.ok(Array.isArray(q.json().contents), 'the body has contents');
     }

@@ -105,7 +105,10 @@ int64_t parse_duration_ms(std::string_view s);
 // A key check: one free call (countTokens, never a billable generation) with the key, whose
 // answer classify_upstream() reads like any other (cut at kProbeMaxErrorBytes when it is an
 // error; classified with status 0 when none came within kProbeTimeoutMs).
-inline constexpr std::string_view kProbeModel = "gemini-2.5-flash";
+// The model is a current GA one: gemini-2.5-flash, the probe's model before, was retired on
+// 1 December 2026 (model_map.h), and a retired model's countTokens says nothing about a key.
+// gemini-3.5-flash-lite is its named replacement, with the free tier's highest limits.
+inline constexpr std::string_view kProbeModel = "gemini-3.5-flash-lite";
 inline constexpr int64_t kProbeTimeoutMs = 15 * 1000;
 inline constexpr uint32_t kProbeMaxErrorBytes = 64 * 1024;
 
