@@ -2,10 +2,10 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
+#include "balancer/decimal.h"
 #include "balancer/jsonout.h"
 #include "balancer/rawjson.h"
 
@@ -99,7 +99,7 @@ bool is_valid_utf8(std::string_view text) {
 namespace {
 
 // A number as nlohmann's parser reads it: an integer as int64 (negative) or uint64 while it
-// fits, anything else as the double strtod makes of it; one that overflows is an error.
+// fits, anything else as the nearest double; one that overflows is an error.
 json number_of(std::string_view text, bool integer, bool& ok) {
   if (integer) {
     if (text.front() == '-') {
@@ -112,9 +112,8 @@ json number_of(std::string_view text, bool integer, bool& ok) {
       if (r.ec == std::errc() && r.ptr == text.data() + text.size()) return json(v);
     }
   }
-  const std::string copy(text);
-  const double v = std::strtod(copy.c_str(), nullptr);
-  if (!std::isfinite(v)) ok = false;
+  double v = 0;
+  if (!read_double(text, v) || !std::isfinite(v)) ok = false;
   return json(v);
 }
 
