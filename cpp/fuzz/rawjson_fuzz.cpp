@@ -1,8 +1,8 @@
 // bal::raw, the validating JSON reader under every translator. Input: a JSON text (or not).
 //
 // nlohmann's parser is the reference: both must accept and refuse the same texts (within the
-// reader's depth limit) and read the same values. The input bytes also go through the
-// writer (append_string) and back.
+// reader's depth limit) and read the same values, and so must the core's parse_json and
+// dump_json. The input bytes also go through the writer (append_string) and back.
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -113,5 +113,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (err == raw::success && j.is_discarded() && has_infinite_number(doc)) return 0;
   FUZZ_CHECK(j.is_discarded() == (err != raw::success));
   if (err == raw::success) same_value(doc.root(), j);
+  // The core's parse_json and dump_json (the reader feeding nlohmann's tree, and a writer of
+  // its own) build and write what nlohmann's parse and dump do.
+  if (bal::check_json_shape(text) == bal::JsonShape::ok) {
+    const json ours = bal::parse_json(text);
+    FUZZ_CHECK(ours.is_discarded() == j.is_discarded());
+    if (!j.is_discarded()) {
+      FUZZ_CHECK(ours == j);
+      FUZZ_CHECK(bal::dump_json(j) == j.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+  }
   return 0;
 }

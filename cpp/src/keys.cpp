@@ -130,7 +130,7 @@ KeyList parse_key_list(std::string_view body) {
       case JsonShape::ok:
         break;
     }
-    const json doc = json::parse(body.begin(), body.end(), nullptr, false);
+    const json doc = parse_json(body);
     if (doc.is_discarded()) {
       out.bad_json = true;
       return out;

@@ -1,8 +1,8 @@
 // Value accessors, unescaping and the writer helpers of rawjson.h.
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 
+#include "balancer/decimal.h"
 #include "balancer/rawjson.h"
 #include "rawjson_internal.h"
 
@@ -50,8 +50,8 @@ namespace {
 // Exact powers of ten a double holds.
 constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 
-// Short decimals ("0.7", "-12.5", "1024") without strtod, whose long-double arithmetic is slow
-// in Wasm: an integer mantissa of at most 15 digits divided by an exact power of ten is
+// Short decimals ("0.7", "-12.5", "1024") without read_double (decimal.h), which copies the
+// digits first: an integer mantissa of at most 15 digits divided by an exact power of ten is
 // correctly rounded (both are exact doubles; Clinger's fast path). False for anything else.
 bool fast_decimal(std::string_view text, double& out) {
   size_t i = 0;
@@ -67,7 +67,7 @@ bool fast_decimal(std::string_view text, double& out) {
       fraction = true;
       continue;
     }
-    if (c < '0' || c > '9' || ++digits > 15) return false;  // exponents, long numbers: strtod
+    if (c < '0' || c > '9' || ++digits > 15) return false;  // exponents, long numbers: read_double
     mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
     if (fraction) ++scale;
   }
@@ -83,11 +83,8 @@ std::optional<double> value::as_double() const {
   if (!is_number()) return std::nullopt;
   double fast = 0;
   if (fast_decimal(raw(), fast)) return fast;
-  // strtod wants a terminated string; numbers are short, except for pathological ones.
-  const std::string text(raw());
-  char* end = nullptr;
-  const double d = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || !std::isfinite(d)) return std::nullopt;
+  double d = 0;
+  if (!read_double(raw(), d) || !std::isfinite(d)) return std::nullopt;
   return d;
 }
 

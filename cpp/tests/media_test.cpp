@@ -1,6 +1,7 @@
 #include "balancer/media.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -28,6 +29,45 @@ TEST_CASE("OpenAI sizes become Gemini aspect ratios", "[media]") {
     INFO(bad);
     CHECK_FALSE(media::aspect_ratio_for(bad, r));
   }
+}
+
+TEST_CASE("sizes: the nearest ratio within 5 %, as by their logarithms", "[media]") {
+  // The ratios and tolerance of images.cpp, chosen here the way it once chose them: by the
+  // distance between logarithms (it now compares the factor between the two ratios).
+  const std::pair<std::string_view, double> ratios[] = {
+      {"1:1", 1.0}, {"2:3", 2.0 / 3.0}, {"3:2", 1.5},         {"3:4", 0.75},        {"4:3", 4.0 / 3.0},
+      {"4:5", 0.8}, {"5:4", 1.25},      {"9:16", 9.0 / 16.0}, {"16:9", 16.0 / 9.0}, {"21:9", 21.0 / 9.0},
+  };
+  const auto by_logs = [&ratios](int w, int h) {
+    const double want = std::log(static_cast<double>(w) / static_cast<double>(h));
+    double best = 0.05;
+    std::string_view chosen;
+    for (const auto& [name, value] : ratios) {
+      const double d = std::fabs(std::log(value) - want);
+      if (d <= best) {
+        best = d;
+        chosen = name;
+      }
+    }
+    return chosen;
+  };
+  std::string_view r;
+  size_t mismatches = 0;
+  for (int w = 1; w <= 300; ++w) {
+    for (int h = 1; h <= 300; ++h) {
+      const std::string_view expected = by_logs(w, h);
+      const bool ok = media::aspect_ratio_for(std::to_string(w) + "x" + std::to_string(h), r);
+      if (ok != !expected.empty() || (ok && r != expected)) ++mismatches;
+    }
+  }
+  for (int w = 99000; w <= 100000; w += 7) {
+    for (int h : {56250, 75000, 80000, 95100, 95200, 95300, 99999}) {
+      const std::string_view expected = by_logs(w, h);
+      const bool ok = media::aspect_ratio_for(std::to_string(w) + "x" + std::to_string(h), r);
+      if (ok != !expected.empty() || (ok && r != expected)) ++mismatches;
+    }
+  }
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("voices: OpenAI's names and Gemini's in any case", "[media]") {

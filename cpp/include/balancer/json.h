@@ -34,19 +34,24 @@ enum class JsonShape { ok, too_deep, too_many_items, too_many_values };
 JsonShape check_json_shape(std::string_view text, const JsonLimits& limits = {});
 
 // Parses without throwing; a discarded value (is_discarded()) means malformed input, or
-// input beyond `limits`.
-inline json parse_json(std::string_view text, const JsonLimits& limits = {}) {
-  if (check_json_shape(text, limits) != JsonShape::ok) return json(json::value_t::discarded);
-  return json::parse(text.begin(), text.end(), nullptr, false);
-}
+// input beyond `limits`. The project's own reader (rawjson.h) checks the text and the tree is
+// built from its values, as nlohmann's parser would build it (a leading UTF-8 byte order mark
+// skipped; integers as int64 or uint64 while they fit, other numbers as double; the last of
+// duplicate keys wins): nlohmann's lexer and parser are not compiled in.
+json parse_json(std::string_view text, const JsonLimits& limits = {});
 
 // True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 
-// Serialises compactly; invalid UTF-8 in strings is replaced, never a trap.
-inline std::string dump_json(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+// Serialises compactly, byte for byte as j.dump(-1, ' ', false, error_handler_t::replace)
+// would (doubles in nlohmann's shortest form, non-finite ones as null); invalid UTF-8 in
+// strings is replaced, never a trap. Written here so that nlohmann's serializer, and the
+// printf it formats escapes with, are not compiled in.
+std::string dump_json(const json& j);
+
+// Appends a double as dump_json writes one: the shortest text that reads back to it ("0.7",
+// "1.0", "1e+100"), null when not finite.
+void append_double(std::string& out, double v);
 
 inline const json* get_field(const json& j, std::string_view key) {
   if (!j.is_object()) return nullptr;

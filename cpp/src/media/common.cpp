@@ -1,6 +1,6 @@
 // What the media translators share (media_internal.h).
-#include <cstdlib>
 
+#include "balancer/decimal.h"
 #include "balancer/jsonout.h"
 #include "balancer/model_map.h"
 #include "media_internal.h"
@@ -100,11 +100,8 @@ std::optional<int64_t> int_text(std::string_view s) {
 }
 
 std::optional<double> number_text(std::string_view s) {
-  if (s.empty() || s.size() > 32) return std::nullopt;
-  const std::string copy(s);
-  char* end = nullptr;
-  const double v = std::strtod(copy.c_str(), &end);
-  if (end != copy.c_str() + copy.size() || v != v) return std::nullopt;
+  double v = 0;
+  if (s.empty() || s.size() > 32 || !read_double(s, v)) return std::nullopt;
   return v;
 }
 

@@ -1,7 +1,5 @@
 // /v1/images/generations and /v1/images/edits → Gemini image models (generateContent with
 // image output), one call per image.
-#include <cmath>
-
 #include "balancer/base64.h"
 #include "balancer/jsonout.h"
 #include "balancer/media_types.h"
@@ -23,8 +21,10 @@ constexpr Ratio kRatios[] = {
     {"4:5", 0.8}, {"5:4", 1.25},      {"9:16", 9.0 / 16.0}, {"16:9", 16.0 / 9.0}, {"21:9", 21.0 / 9.0},
 };
 
-// How far (as a log ratio, ~5 %) a size may be from the ratio it is sent as.
-constexpr double kRatioTolerance = 0.05;
+// How far a size may be from the ratio it is sent as: a factor of at most e^0.05 (a log
+// ratio of 0.05, about 5 %) either way. Factors are compared rather than logarithms, so that
+// libm's log and its tables stay out of the core.
+constexpr double kRatioTolerance = 1.0512710963760241;
 
 enum class Format { b64_json, url };
 
@@ -199,12 +199,12 @@ bool aspect_ratio_for(std::string_view size, std::string_view& ratio) {
   const auto w = detail::int_text(size.substr(0, x));
   const auto h = x == std::string_view::npos ? std::nullopt : detail::int_text(size.substr(x + 1));
   if (!w || !h || *w == 0 || *h == 0 || *w > 100000 || *h > 100000) return false;
-  const double want = std::log(static_cast<double>(*w) / static_cast<double>(*h));
+  const double want = static_cast<double>(*w) / static_cast<double>(*h);
   double best = kRatioTolerance;
   for (const Ratio& r : kRatios) {
-    const double d = std::fabs(std::log(r.value) - want);
-    if (d <= best) {
-      best = d;
+    const double factor = r.value > want ? r.value / want : want / r.value;
+    if (factor <= best) {
+      best = factor;
       ratio = r.name;
     }
   }

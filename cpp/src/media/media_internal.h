@@ -50,6 +50,7 @@ bool check_parts(const multipart::Form& form, std::initializer_list<std::string_
 // Whole numbers written as JSON numbers or, in forms, as decimal text.
 std::optional<int64_t> int_value(raw::value v);
 std::optional<int64_t> int_text(std::string_view s);
+// A decimal number (decimal.h: no white space, hexadecimal, inf or nan).
 std::optional<double> number_text(std::string_view s);
 
 // A form field's text ("" when absent).

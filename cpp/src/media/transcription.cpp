@@ -1,6 +1,7 @@
 // /v1/audio/transcriptions and /v1/audio/translations → a Gemini model that listens to the
 // audio inline and writes down (or translates) what it hears.
 #include "balancer/base64.h"
+#include "balancer/json.h"
 #include "balancer/media_types.h"
 #include "media_internal.h"
 
@@ -188,7 +189,7 @@ Translated translate_transcription(std::string_view content_type, std::string_vi
   c.body += R"("}}]}])";
   if (temperature) {
     c.body += R"(,"generationConfig":{"temperature":)";
-    c.body += std::to_string(*temperature);
+    append_double(c.body, *temperature);
     c.body += '}';
   }
   c.body += '}';
