@@ -225,30 +225,6 @@ export function tables() {
   return ABI;
 }
 
-let configured = null;
-let configuredEnv = null;
-
-// The bindings the core reads, as strings; the core keeps them until they change.
-export function configure(env) {
-  if (env === configuredEnv) return;
-  configuredEnv = env;
-  const bindings = {};
-  for (const name of tables().config) if (typeof env[name] === 'string') bindings[name] = env[name];
-  const text = JSON.stringify(bindings);
-  if (text !== configured) {
-    callRemembered('CONFIGURE', { BODY: text });
-    configured = text;
-  }
-}
-
-// [name, value] pairs from "name\nvalue\n" pairs (a HEADERS field), for a Response or a fetch.
-export function headersOf(text) {
-  const lines = text.split('\n');
-  const out = [];
-  for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i], lines[i + 1]]);
-  return out;
-}
-
 // One request in the core (machine.h): open it with the head, then feed it what happened.
 // Always close() it, whatever happens.
 export class CoreRequest {

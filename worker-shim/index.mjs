@@ -2,11 +2,12 @@
 // every request means and what happens next (cpp/include/balancer/machine.h); this file only
 // carries out its actions: read the body, start tasks (fetch Gemini, wait, call the key pool,
 // fetch a media URL), read an answer, answer, or stream an answer through the core.
-import { ABI, CoreRequest, configure, headersOf, redact, tables } from './core.mjs';
+import { ABI, CoreRequest, redact, tables } from './core.mjs';
+import { configure } from './configure.mjs';
 import { callPool, housekeeping, refreshPool } from './pool-client.mjs';
 import { acceptSession } from './live.mjs';
 import { fetchMedia } from './media-fetch.mjs';
-import { discardBody, fetchBody, readBody, readLimited, streamAnswer } from './stream.mjs';
+import { discardBody, fetchBody, headersOf, readBody, readLimited, streamAnswer } from './stream.mjs';
 
 export { KeyPool } from './key-pool.mjs';
 

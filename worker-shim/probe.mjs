@@ -1,7 +1,8 @@
 // probe.mjs — checks one key: makes the fetch the core describes (PROBE: a free call, never a
 // billable generation) and asks the core what the answer means (CLASSIFY).
-import { call, configure, headersOf } from './core.mjs';
-import { readLimited } from './stream.mjs';
+import { call } from './core.mjs';
+import { configure } from './configure.mjs';
+import { headersOf, readLimited } from './stream.mjs';
 
 // Returns the core's verdict: { outcome, group, dead, revive, message, ... }, also when the
 // probe got no answer (STATUS 0).

@@ -13,6 +13,14 @@ const SLICE = 64 * 1024;
 // A body going to the core up to this declared size is read whole, then passed in at once.
 const WHOLE_LIMIT = 256 * 1024;
 
+// [name, value] pairs from "name\nvalue\n" pairs (a HEADERS field), for a Response or a fetch.
+export function headersOf(text) {
+  const lines = text.split('\n');
+  const out = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i], lines[i + 1]]);
+  return out;
+}
+
 // Reads and drops at most `limit` bytes for at most `timeoutMs`, then cancels the rest.
 async function discard(reader, limit, timeoutMs) {
   let timer;
