@@ -1,15 +1,16 @@
 // core.mjs — the only code that touches the Wasm core's memory.
 //
 // The ABI's tables (operations, fields and their types, actions, tasks, events, flags, the
-// headers the core reads) come from the core itself (bal_describe), so nothing here is a
-// hand-made copy of cpp/abi/balancer.h. Inputs and outputs are records of typed fields; a
-// result is copied out before anything else runs, so no view into Wasm memory outlives a
-// call (memory growth detaches them) or an `await`. If a call traps, the instance is dropped
-// and the next call builds a fresh one, replaying the configuration and the pool snapshot;
-// requests open in the old instance are refused from then on.
+// headers the core reads, the KeyPool object's policies) come from the core itself
+// (bal_describe), so nothing here is a hand-made copy of cpp/abi/balancer.h. Inputs and
+// outputs are records of typed fields; a result is copied out before anything else runs, so
+// no view into Wasm memory outlives a call (memory growth detaches them) or an `await`. If a
+// call traps, the instance is dropped and the next call builds a fresh one, replaying the
+// configuration and the pool snapshot; requests open in the old instance are refused from
+// then on.
 import wasmModule from './core.wasm';
 
-export const ABI_VERSION = 10;
+export const ABI_VERSION = 11;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -46,7 +47,7 @@ function stubImports(module) {
 function readTables(exports) {
   exports.bal_describe();
   const text = decoder.decode(resultBytes(exports));
-  const t = { op: {}, field: {}, fieldById: [], action: {}, task: {}, event: {}, flag: {}, reason: {}, header: [], upstream_header: [], config: [] };
+  const t = { op: {}, field: {}, fieldById: [], action: {}, task: {}, event: {}, flag: {}, reason: {}, policy: {}, header: [], upstream_header: [], config: [] };
   for (const line of text.split('\n')) {
     const [kind, name, id, type] = line.split(' ');
     if (kind === 'field') {

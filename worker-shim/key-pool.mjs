@@ -10,13 +10,10 @@ import { withStats } from './pool-stats.mjs';
 import { withChecks } from './pool-checks.mjs';
 import { ResponseStore } from './response-store.mjs';
 
-// Sessions are made only with the admin token; this many at once is far beyond one admin's use.
-const MAX_SESSIONS = 1000;
-
 export class KeyPool extends withChecks(withStats(withSlices(PoolStore))) {
   constructor(ctx, env) {
     super(ctx, env);
-    this.responses = new ResponseStore(this.sql, this.storage);
+    this.responses = new ResponseStore(this.sql, this.storage, this.policy);
   }
 
   // ---- admin sessions (session.h: the core checks the cookie, the pool whether it lives) ---
@@ -26,7 +23,7 @@ export class KeyPool extends withChecks(withStats(withSlices(PoolStore))) {
       this.sql.exec('DELETE FROM sessions WHERE expires_ms <= ?', Date.now());
       this.sql.exec('INSERT OR REPLACE INTO sessions (id, expires_ms) VALUES (?, ?)', id, expiresMs);
       const q = 'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions ORDER BY expires_ms DESC LIMIT -1 OFFSET ?)';
-      this.sql.exec(q, MAX_SESSIONS);
+      this.sql.exec(q, this.policy.SESSIONS_MAX);
     });
   }
 

@@ -4,10 +4,6 @@
 import { chunks, placeholders } from './pool-store.mjs';
 import { probeKey } from './probe.mjs';
 
-const CHECK_BATCH = 40; // probes per step: within the free plan's 50 subrequests
-const CHECK_CONCURRENCY = 6; // and its 6 simultaneous connections
-const CHECK_CLAIM_MS = 60 * 1000; // a claimed probe not answered by then is tried again
-
 // The per-class summary of a check: the core put each outcome in its group (classify.h).
 function summarise(rows) {
   const summary = { ok: 0, rate_limited: 0, dead: 0, error: 0, by_class: {} };
@@ -83,7 +79,7 @@ export const withChecks = (Base) =>
       const batch = this.storage.transactionSync(() => {
         const q = `SELECT i.key_id, k.key FROM check_items i JOIN keys k ON k.id = i.key_id
                    WHERE i.job_id = ? AND (i.state = 0 OR (i.state = 1 AND i.claimed_ms < ?)) LIMIT ?`;
-        const claimed = this.sql.exec(q, job.id, now - CHECK_CLAIM_MS, CHECK_BATCH).toArray();
+        const claimed = this.sql.exec(q, job.id, now - this.policy.CHECK_CLAIM_MS, this.policy.CHECK_BATCH).toArray();
         // One statement: a batch is within the bound-parameter limit.
         const claim = `UPDATE check_items SET state = 1, claimed_ms = ? WHERE job_id = ? AND key_id IN (${placeholders(claimed.length)})`;
         this.sql.exec(claim, now, job.id, ...claimed.map((b) => b.key_id));
@@ -94,7 +90,7 @@ export const withChecks = (Base) =>
         );
         return claimed;
       });
-      const verdicts = await mapLimit(batch, CHECK_CONCURRENCY, (item) => probeKey(this.env, item.key));
+      const verdicts = await mapLimit(batch, this.policy.CHECK_CONCURRENCY, (item) => probeKey(this.env, item.key));
       this.change((note) => {
         batch.forEach((item, i) => this.recordProbe(job.id, item.key_id, verdicts[i], note));
         const left = this.sql.exec('SELECT COUNT(*) AS n FROM check_items WHERE job_id = ? AND state != 2', job.id).one().n;

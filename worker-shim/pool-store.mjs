@@ -6,16 +6,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import { migrate } from './schema.mjs';
 import { ChangeLog } from './pool-slices.mjs';
+import { tables } from './core.mjs';
 
 export const HOUR_MS = 3600 * 1000;
-const USAGE_KEEP_MS = 7 * 24 * HOUR_MS;
-const BATCH_KEEP_MS = 10 * 60 * 1000;
-const PRUNE_EVERY_MS = 60 * 1000;
-// Files live 48 hours; cached contents as long as their TTL, which the pool does not see.
-const AFFINITY_KEEP_MS = 7 * 24 * HOUR_MS;
-// Past this the oldest affinities are forgotten first: a request naming a forgotten file or
-// cache goes to any key (Google answers 403 or 404 if that key's project cannot see it).
-const MAX_AFFINITY_ROWS = 5000;
 const MAX_IDS_PER_STATEMENT = 90; // SQLite's bound-parameter limit is 100
 export const COUNTS = ['requests', 'successes', 'failures', 'prompt_tokens', 'completion_tokens'];
 
@@ -72,6 +65,8 @@ export class PoolStore extends DurableObject {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.storage = ctx.storage;
+    // How long what the object stores is kept, and how much of it: the core's (BAL_POLICIES).
+    this.policy = tables().policy;
     migrate(this.sql, this.storage);
     this.version = this.sql.exec("SELECT value FROM meta WHERE name = 'version'").one().value;
     const { n, top } = this.sql.exec('SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS top FROM keys').one();
@@ -188,25 +183,28 @@ export class PoolStore extends DurableObject {
         for (const r of this.sql.exec(sql, events)) after?.(r, note);
       }
       if (merged.created?.length) this.trimAffinity(note);
-      if (now - this.prunedAt > PRUNE_EVERY_MS) this.prune(now, note);
+      if (now - this.prunedAt > this.policy.PRUNE_EVERY_MS) this.prune(now, note);
       return false;
     });
     return { ...(pull.length ? this.pull(...pull) : { version: this.version }), duplicate };
   }
 
   prune(now, note) {
+    const p = this.policy;
     this.prunedAt = now;
-    this.sql.exec('DELETE FROM reported_batches WHERE at_ms < ?', now - BATCH_KEEP_MS);
-    this.sql.exec('DELETE FROM usage_hourly WHERE hour_ms < ?', now - USAGE_KEEP_MS);
-    this.sql.exec('DELETE FROM usage_family WHERE hour_ms < ?', now - USAGE_KEEP_MS);
-    this.sql.exec('DELETE FROM cooldowns WHERE until_ms < ?', now - HOUR_MS);
-    const old = this.sql.exec('DELETE FROM affinity WHERE created_ms < ? RETURNING resource', now - AFFINITY_KEEP_MS);
+    this.sql.exec('DELETE FROM reported_batches WHERE at_ms < ?', now - p.BATCH_KEEP_MS);
+    this.sql.exec('DELETE FROM usage_hourly WHERE hour_ms < ?', now - p.USAGE_KEEP_MS);
+    this.sql.exec('DELETE FROM usage_family WHERE hour_ms < ?', now - p.USAGE_KEEP_MS);
+    this.sql.exec('DELETE FROM cooldowns WHERE until_ms < ?', now - p.COOLDOWN_KEEP_MS);
+    const old = this.sql.exec('DELETE FROM affinity WHERE created_ms < ? RETURNING resource', now - p.AFFINITY_KEEP_MS);
     for (const r of old) note(`F ${r.resource}\n`);
   }
 
-  // Keeps the newest MAX_AFFINITY_ROWS affinities; isolates forget the others too.
+  // Keeps the newest AFFINITY_MAX_ROWS affinities; isolates forget the others too (a request
+  // naming a forgotten file or cache goes to any key; Google answers 403 or 404 if that key's
+  // project cannot see it).
   trimAffinity(note) {
-    const excess = this.sql.exec('SELECT COUNT(*) AS n FROM affinity').one().n - MAX_AFFINITY_ROWS;
+    const excess = this.sql.exec('SELECT COUNT(*) AS n FROM affinity').one().n - this.policy.AFFINITY_MAX_ROWS;
     if (excess <= 0) return;
     const q = 'DELETE FROM affinity WHERE resource IN (SELECT resource FROM affinity ORDER BY created_ms LIMIT ?) RETURNING resource';
     for (const r of this.sql.exec(q, excess)) note(`F ${r.resource}\n`);

@@ -5,23 +5,18 @@
 // A record is the core's bytes (responses.h: Stored) kept with its owner, a digest of the
 // client token: every read and delete names the owner, so a token never sees another token's
 // responses (a foreign id reads as missing). Records live RESPONSE_TTL_MS, at most
-// MAX_RECORD_BYTES each and MAX_TOTAL_BYTES in all (oldest first out); the alarm deletes what
-// expired. SQLite keeps a value under 2 MB, so a record is stored in chunks.
+// RESPONSE_MAX_BYTES each and RESPONSES_MAX_BYTES in all (oldest first out); the alarm deletes
+// what expired. Those numbers are the core's (`policy`: tables().policy, BAL_POLICIES). SQLite
+// keeps a value under 2 MB, so a record is stored in chunks.
 //
-//   const store = new ResponseStore(sql, storage);
+//   const store = new ResponseStore(sql, storage, tables().policy);
 //   store.put(owner, { id, previous_id, created_ms, body }, Date.now());
 //   const bytes = store.load(owner, ['resp_…'], Date.now());   // "[record, …]": each id's chain
 //   store.remove(owner, id);  store.clean(Date.now());  store.stats();
 
 import { joined } from './stream.mjs';
 
-export const RESPONSE_TTL_MS = 30 * 24 * 3600 * 1000;
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
-export const MAX_TOTAL_BYTES = 512 * 1024 * 1024;
-// What one load may return: the conversation a request replays stays within a request body.
-export const MAX_LOAD_BYTES = 32 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
-const MIN_ALARM_GAP_MS = 60 * 1000;
 
 const encoder = new TextEncoder();
 const OPEN = encoder.encode('[');
@@ -29,19 +24,20 @@ const COMMA = encoder.encode(',');
 const CLOSE = encoder.encode(']');
 
 export class ResponseStore {
-  constructor(sql, storage) {
+  constructor(sql, storage, policy) {
     this.sql = sql;
     this.storage = storage;
+    this.policy = policy;
   }
 
   /**
    * Stores one record for `owner`. `body` is the record's JSON text (or its UTF-8 bytes).
-   * Returns { stored, reason? }: a record past MAX_RECORD_BYTES, or an id another owner
+   * Returns { stored, reason? }: a record past RESPONSE_MAX_BYTES, or an id another owner
    * holds, is not stored (the answer the client got stays valid; continuing from it fails).
    */
   put(owner, { id, previous_id = '', created_ms, body }, now) {
     const bytes = typeof body === 'string' ? encoder.encode(body) : new Uint8Array(body);
-    if (bytes.byteLength > MAX_RECORD_BYTES) return { stored: false, reason: 'too_large' };
+    if (bytes.byteLength > this.policy.RESPONSE_MAX_BYTES) return { stored: false, reason: 'too_large' };
     let stored = true;
     this.storage.transactionSync(() => {
       const existing = this.sql.exec('SELECT owner FROM responses WHERE id = ?', id).toArray()[0];
@@ -56,13 +52,13 @@ export class ResponseStore {
         owner,
         previous_id || null,
         created_ms ?? now,
-        now + RESPONSE_TTL_MS,
+        now + this.policy.RESPONSE_TTL_MS,
         bytes.byteLength,
       );
       for (let seq = 0, at = 0; at < bytes.byteLength || seq === 0; seq++, at += CHUNK_BYTES) {
         this.sql.exec('INSERT INTO response_chunks (id, seq, data) VALUES (?, ?, ?)', id, seq, bytes.slice(at, at + CHUNK_BYTES));
       }
-      this.evict(MAX_TOTAL_BYTES);
+      this.evict(this.policy.RESPONSES_MAX_BYTES);
     });
     return stored ? { stored } : { stored, reason: 'foreign_id' };
   }
@@ -81,7 +77,7 @@ export class ResponseStore {
       while (id && !seen.has(id)) {
         seen.add(id);
         const row = this.row(owner, id, now);
-        if (!row || total + row.size > MAX_LOAD_BYTES) break;
+        if (!row || total + row.size > this.policy.RESPONSE_LOAD_MAX_BYTES) break;
         parts.push(this.bytes(id));
         total += row.size;
         id = row.previous_id;
@@ -112,13 +108,13 @@ export class ResponseStore {
     return removed;
   }
 
-  /** Deletes expired records and keeps the total within MAX_TOTAL_BYTES. */
+  /** Deletes expired records and keeps the total within RESPONSES_MAX_BYTES. */
   clean(now) {
     let deleted = 0;
     this.storage.transactionSync(() => {
       const expired = this.sql.exec('SELECT id FROM responses WHERE expires_ms <= ?', now).toArray();
       for (const { id } of expired) deleted += this.removeRow(id) ? 1 : 0;
-      deleted += this.evict(MAX_TOTAL_BYTES);
+      deleted += this.evict(this.policy.RESPONSES_MAX_BYTES);
     });
     return { deleted, ...this.stats() };
   }
@@ -134,7 +130,7 @@ export class ResponseStore {
   /** When the alarm should next clean (null: nothing stored). */
   nextAlarm(now) {
     const r = this.sql.exec('SELECT MIN(expires_ms) AS at FROM responses').one();
-    return r.at === null ? null : Math.max(r.at, now + MIN_ALARM_GAP_MS);
+    return r.at === null ? null : Math.max(r.at, now + this.policy.RESPONSE_CLEAN_GAP_MS);
   }
 
   // ---- internals ------------------------------------------------------------------------

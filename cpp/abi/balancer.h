@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 10u
+#define BAL_ABI_VERSION 11u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -261,6 +261,28 @@ extern "C" {
   X("x-goog-upload-size-received")     \
   X("x-goog-upload-control-url")
 
+/* The KeyPool Durable Object's policies, which it applies as numbers (describe: "policy NAME
+ * VALUE"): how long what it stores is kept and how much of it, and how key checks are paced. */
+#define BAL_POLICIES(X)                                                                         \
+  X(USAGE_KEEP_MS, 7LL * 24 * 3600 * 1000)      /* usage per key, per family, per hour      */ \
+  X(AFFINITY_KEEP_MS, 7LL * 24 * 3600 * 1000)   /* which key made a file or cache: files    */ \
+                                                /* live 48 h, caches their TTL (unseen)     */ \
+  X(AFFINITY_MAX_ROWS, 5000)                    /* past it the oldest are forgotten first   */ \
+  X(BATCH_KEEP_MS, 10LL * 60 * 1000)            /* a reported batch's id, to refuse it again */ \
+  X(COOLDOWN_KEEP_MS, 3600LL * 1000)            /* an ended cooldown's row, after its end   */ \
+  X(PRUNE_EVERY_MS, 60LL * 1000)                /* the above are pruned at most this often  */ \
+  X(SESSIONS_MAX, 1000)                         /* admin UI sessions at once                */ \
+  X(RESPONSE_TTL_MS, 30LL * 24 * 3600 * 1000)   /* a stored Responses API answer            */ \
+  X(RESPONSE_MAX_BYTES, 16LL * 1024 * 1024)     /* one stored answer; larger is not stored  */ \
+  X(RESPONSES_MAX_BYTES, 512LL * 1024 * 1024)   /* all of them; the oldest go first         */ \
+  X(RESPONSE_LOAD_MAX_BYTES, 32LL * 1024 * 1024) /* the chain one request replays           */ \
+  X(RESPONSE_CLEAN_GAP_MS, 60LL * 1000)         /* the cleaning alarm, at most this often   */ \
+  X(CHECK_BATCH, 40)                            /* key probes per step: within the free     */ \
+                                                /* plan's 50 subrequests per invocation     */ \
+  X(CHECK_CONCURRENCY, 6)                       /* and its 6 simultaneous connections       */ \
+  X(CHECK_CLAIM_MS, 60LL * 1000)                /* a claimed probe unanswered by then is    */ \
+                                                /* tried again                              */
+
 enum bal_status {
   BAL_OK = 0,
   BAL_ERR_BAD_INPUT = 1,  /* the input is not a record of the right shape */
@@ -281,9 +303,10 @@ int32_t bal_call(uint32_t op, uint32_t handle, const uint8_t* in, uint32_t len);
 const uint8_t* bal_result_data(void);
 uint32_t bal_result_size(void);
 
-/* The tables above as text, one entry a line: "abi 2", "op NAME ID", "field NAME ID TYPE",
+/* The tables above as text, one entry a line: "abi N", "op NAME ID", "field NAME ID TYPE",
  * "action NAME ID", "task NAME ID", "event NAME ID", "flag NAME BIT", "reason NAME ID",
- * "header NAME", "upstream_header NAME", "config NAME" (the Worker bindings CONFIGURE reads).
+ * "header NAME", "upstream_header NAME", "policy NAME VALUE", "config NAME" (the Worker
+ * bindings CONFIGURE reads).
  * Borrowed like a result. */
 void bal_describe(void);
 

@@ -393,6 +393,22 @@ std::string describe() {
     }
     out += '\n';
   }
+  struct Policy {
+    const char* name;
+    long long value;
+  };
+  static constexpr Policy kPolicies[] = {
+#define X_POLICY(name, value) {#name, value},
+      BAL_POLICIES(X_POLICY)
+#undef X_POLICY
+  };
+  for (const Policy& p : kPolicies) {
+    out += "policy ";
+    out += p.name;
+    out += ' ';
+    out += std::to_string(p.value);
+    out += '\n';
+  }
   for (std::string_view name : bal::kConfigNames) {
     out += "config ";
     out += name;

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { CLIENT, CLIENT2, eventually, generateBody, setup, testKey } from './support.mjs';
+import { tables } from '../../worker-shim/core.mjs';
 
 const CACHE = 'cachedContents/cache-abc';
 
@@ -170,10 +171,13 @@ test('the affinity table and its share of the pool snapshot stay bounded under a
       }
       return (await pool.pull(-1)).snapshot.split('\n').filter((l) => l.startsWith('A '));
     };
-    // 6000 short names: the table keeps the newest 5000.
-    let lines = await flood(60, (i) => `files/f${i}`);
-    assert.equal(lines.length, 5000);
-    assert.ok(lines.some((l) => l.endsWith(' files/f5999')), 'the newest are kept');
+    // A thousand short names more than the table keeps (the core's AFFINITY_MAX_ROWS): the
+    // newest stay.
+    const max = tables().policy.AFFINITY_MAX_ROWS;
+    const batches = Math.ceil((max + 1000) / 100);
+    let lines = await flood(batches, (i) => `files/f${i}`);
+    assert.equal(lines.length, max);
+    assert.ok(lines.some((l) => l.endsWith(` files/f${batches * 100 - 1}`)), 'the newest are kept');
     assert.ok(!lines.some((l) => l.endsWith(' files/f0')), 'the oldest are forgotten');
     // Long names: the snapshot carries no more than its byte bound of them.
     lines = await flood(60, (i) => `cachedContents/${String(i).padStart(128, 'c')}`);

@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startWorker } from '../helpers/worker.mjs';
-import { MAX_RECORD_BYTES, RESPONSE_TTL_MS } from '../../worker-shim/response-store.mjs';
+import { tables } from '../../worker-shim/core.mjs';
+
+// The limits the object applies are the core's (BAL_POLICIES).
+const { RESPONSE_MAX_BYTES: MAX_RECORD_BYTES, RESPONSE_TTL_MS } = tables().policy;
 
 const ALICE = 'a'.repeat(64);
 const BOB = 'b'.repeat(64);
