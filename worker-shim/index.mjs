@@ -159,7 +159,7 @@ async function drive(req, request, env, ctx) {
         break;
       }
       case A.ACCEPT:
-        return acceptSession(req, act, tasks, { headersOf, done: (flags) => housekeeping(flags, env, ctx) });
+        return acceptSession(req, act, tasks, { done: (flags) => housekeeping(flags, env, ctx) });
       case A.STREAM: {
         housekeeping(act.FLAGS ?? 0, env, ctx);
         tasks.abandon(act.SLOT);

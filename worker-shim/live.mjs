@@ -8,6 +8,7 @@
 //   RELAY   pass frames both ways untouched; usage goes to the core (CHUNK), the end too (END)
 //   CLOSE   close the client (and any upstream socket) as the core says
 import { ABI } from './core.mjs';
+import { headersOf } from './stream.mjs';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -24,8 +25,7 @@ function closeQuietly(ws, code, reason) {
 
 // The upstream sockets of one session, by task slot.
 class Upstreams {
-  constructor(headersOf, first) {
-    this.headersOf = headersOf;
+  constructor(first) {
     this.first = first; // the client's first message, as it came
     this.open = new Map(); // slot -> { ws, message }
     this.all = new Set();
@@ -38,7 +38,7 @@ class Upstreams {
     const closed = (STATUS, TEXT, REASON) => ({ KIND: E.SOCKET_CLOSED, SLOT: task.SLOT, STATUS, TEXT, REASON });
     let res;
     try {
-      res = await fetch(task.URL, { headers: [...this.headersOf(task.HEADERS), ['upgrade', 'websocket']] });
+      res = await fetch(task.URL, { headers: [...headersOf(task.HEADERS), ['upgrade', 'websocket']] });
     } catch {
       return closed(1006, '', ABI.reason.NETWORK);
     }
@@ -131,7 +131,7 @@ async function session(req, act, client, tasks, hooks) {
   });
   const event = await Promise.race([first, clientGone, late]);
   clearTimeout(timer);
-  const upstreams = new Upstreams(hooks.headersOf, held[0]);
+  const upstreams = new Upstreams(held[0]);
   tasks.handlers[ABI.task.SOCKET] = (task) => upstreams.start(task);
   act = req.feed({ ...event, NOW: Date.now() });
   for (;;) {
@@ -159,7 +159,7 @@ async function session(req, act, client, tasks, hooks) {
 }
 
 // ACCEPT: the 101 answer now; the session goes on in the background until it closes.
-// `hooks`: { headersOf(text) -> [name, value][], done(flags) } (housekeeping after the core).
+// `hooks`: { done(flags) } (housekeeping after the core).
 export function acceptSession(req, act, tasks, hooks) {
   const [client, server] = Object.values(new WebSocketPair());
   server.accept();
