@@ -1,0 +1,124 @@
+// Gemini CLI itself (@google/gemini-cli) against the Worker and the mock, offline: `gemini -p …
+// --output-format json` with GOOGLE_GEMINI_BASE_URL set to the Worker and the client token
+// as GEMINI_API_KEY, as the README says. It answers a prompt, and runs a read_file tool loop on
+// Gemini 3 (thought signatures bound to the key that made them) over a pool that also holds a
+// dead and an exhausted key, without noticing whichever of them the balancer tries.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CLIENT, eventually, setup, testKey } from '../integration/support.mjs';
+
+const require = createRequire(import.meta.url);
+const GEMINI = path.join(path.dirname(require.resolve('@google/gemini-cli/package.json')), 'bundle', 'gemini.js');
+const MODEL = 'gemini-3.8-flash';
+
+// Runs `gemini args…` in a fresh home and workspace: API-key auth, no update check, no
+// telemetry or usage statistics, a trusted workspace. Resolves { code, stdout, stderr, json }.
+async function runGemini(baseUrl, args, files = {}) {
+  const home = mkdtempSync(path.join(tmpdir(), 'gemini-cli-test-'));
+  try {
+    mkdirSync(path.join(home, '.gemini'));
+    const settings = {
+      security: { auth: { selectedType: 'gemini-api-key' } },
+      general: { disableAutoUpdate: true, disableUpdateNag: true },
+      privacy: { usageStatisticsEnabled: false },
+      telemetry: { enabled: false },
+      ide: { enabled: false },
+    };
+    writeFileSync(path.join(home, '.gemini', 'settings.json'), JSON.stringify(settings));
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(home, name), text);
+    const child = spawn(process.execPath, [GEMINI, ...args, '--output-format', 'json', '-m', MODEL], {
+      cwd: home,
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        GEMINI_API_KEY: CLIENT,
+        GOOGLE_GEMINI_BASE_URL: baseUrl,
+        GEMINI_CLI_TRUST_WORKSPACE: 'true',
+        GEMINI_CLI_NO_RELAUNCH: 'true',
+        NO_COLOR: '1',
+        CI: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    let json = null;
+    try {
+      json = JSON.parse(stdout);
+    } catch {
+      // left null: the assertions show stdout
+    }
+    return { code, stdout, stderr, json };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+const generations = (env) => env.mock.requests.filter((r) => r.action === 'streamGenerateContent' || r.action === 'generateContent');
+
+test('gemini -p answers through the Worker', async () => {
+  const env = await setup({ keys: [testKey('gemini-cli')] });
+  try {
+    const run = await runGemini(env.url, ['-p', 'Hello']);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.equal(typeof run.json?.response, 'string', run.stdout);
+    assert.ok(run.json.response.length > 0);
+    const api = run.json.stats.models[MODEL].api;
+    assert.deepEqual([api.totalRequests, api.totalErrors], [1, 0]);
+    assert.ok(run.json.stats.models[MODEL].tokens.prompt > 0, 'usage reached the CLI');
+    const calls = generations(env);
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].model, MODEL);
+    assert.equal(calls[0].key, testKey('gemini-cli'));
+    assert.deepEqual(env.mock.violations, [], 'nothing forbidden reached upstream');
+  } finally {
+    await env.close();
+  }
+});
+
+test('gemini -p runs a read_file tool loop on Gemini 3, unaware of the dead and exhausted keys in the pool', async () => {
+  const dead = testKey('gcli-dead');
+  const limited = testKey('gcli-limited');
+  const good = testKey('gcli-good');
+  const env = await setup({
+    keys: [dead, limited, good],
+    mockOptions: { bindSignaturesToKey: true, keys: { [dead]: 'invalid', [limited]: 'quota_day' } },
+  });
+  try {
+    const run = await runGemini(env.url, ['-p', 'call tool read_file with {"file_path": "notes.txt"}'], {
+      'notes.txt': 'the secret word is balancer-42\n',
+    });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.json?.response ?? '', /balancer-42/, run.stdout);
+    assert.equal(run.json.stats.tools.byName.read_file?.success, 1);
+    assert.equal(run.json.stats.models[MODEL].api.totalErrors, 0);
+    const calls = generations(env);
+    const answered = calls.filter((r) => r.key === good);
+    // The call, then its answer: each on the good key, the second with the signature it made.
+    assert.equal(answered.length, 2, calls.map((r) => r.key).join(', '));
+    const back = answered[1].json().contents.flatMap((c) => c.parts);
+    assert.ok(back.some((p) => p.functionCall?.name === 'read_file' && p.thoughtSignature));
+    assert.match(JSON.stringify(back.find((p) => p.functionResponse)), /balancer-42/);
+    // A bad key the balancer tried failed once, and was put aside for the rest of the run.
+    assert.ok(calls.filter((r) => r.key === dead).length <= 1);
+    assert.ok(calls.filter((r) => r.key === limited).length <= 1);
+    if (calls.some((r) => r.key === dead)) {
+      // The key event reaches the pool in the background: wait for it, then look.
+      const status = () => env.adminJson('/api/keys').then((r) => r.body.keys.find((k) => k.masked.endsWith('dead')).status);
+      assert.equal(await eventually(async () => ((await status()) === 'disabled' ? 'disabled' : null)), 'disabled');
+    }
+    assert.deepEqual(env.mock.violations, [], 'nothing forbidden reached upstream');
+  } finally {
+    await env.close();
+  }
+});
