@@ -5,18 +5,14 @@
 // object's recent changes, held in memory in version order, so an isolate at version v is
 // sent what changed since v in its slice in time proportional to that, not to the pool. The
 // log is bounded: an isolate further behind than it reaches (or whose object was evicted,
-// which empties it) gets a snapshot of its slice instead.
-export const SLICE_KEYS = 64;
-// Changes that would come to more than this are sent as a fresh slice instead.
-const MAX_CHANGE_CHARS = 32 * 1024;
-const MAX_ENTRIES = 20000;
-const MAX_CHARS = 1 << 20;
-// What a snapshot carries of the affinities at most (the table keeps 5,000 rows).
-const MAX_AFFINITY_BYTES = 256 * 1024;
+// which empties it) gets a snapshot of its slice instead. The sizes (SLICE_KEYS, the log's
+// CHANGES_MAX_ENTRIES and CHANGES_MAX_CHARS, PULL_CHANGES_MAX_CHARS for one pull,
+// SNAPSHOT_AFFINITY_MAX_BYTES) are the core's policies (BAL_POLICIES).
 
 export class ChangeLog {
   // The log starts empty at `version`: it can serve isolates at `version` or later.
-  constructor(version) {
+  constructor(version, policy) {
+    this.policy = policy;
     this.floor = version;
     this.entries = []; // { version, id, lines }; from index `head` on
     this.head = 0;
@@ -28,7 +24,8 @@ export class ChangeLog {
   add(version, id, lines) {
     this.entries.push({ version, id, lines });
     this.chars += lines.length;
-    while (this.entries.length - this.head > MAX_ENTRIES || this.chars > MAX_CHARS) {
+    const { CHANGES_MAX_ENTRIES, CHANGES_MAX_CHARS } = this.policy;
+    while (this.entries.length - this.head > CHANGES_MAX_ENTRIES || this.chars > CHANGES_MAX_CHARS) {
       const dropped = this.entries[this.head++];
       this.chars -= dropped.lines.length;
       this.floor = dropped.version;
@@ -89,13 +86,13 @@ export const withSlices = (Base) =>
       const known = slice !== null && since <= version;
       if (known && !next) {
         if (since === version) return { version };
-        const changes = this.log.since(since, slice, MAX_CHANGE_CHARS);
+        const changes = this.log.since(since, slice, this.policy.PULL_CHANGES_MAX_CHARS);
         if (changes !== null) return { version, changes };
       }
       const now = Date.now();
       const fresh = known && !next ? this.sliceAt(now, slice.lo, slice) : this.sliceAt(now, this.cursor);
       if (!known || next) this.cursor = fresh.slice.lo === fresh.slice.hi ? 0 : fresh.slice.hi;
-      const changes = known ? this.log.since(since, fresh.slice, MAX_CHANGE_CHARS) : null;
+      const changes = known ? this.log.since(since, fresh.slice, this.policy.PULL_CHANGES_MAX_CHARS) : null;
       if (changes !== null) return { version, slice: fresh.slice, changes: changes + fresh.lines };
       return { version, slice: fresh.slice, snapshot: `T ${this.total}\n${fresh.lines}${this.affinityLines()}` };
     }
@@ -112,6 +109,7 @@ export const withSlices = (Base) =>
     // else the next SLICE_KEYS enabled keys from id `start` on (wrapping round; every key when
     // the pool has fewer).
     sliceAt(now, start, range = null) {
+      const { SLICE_KEYS } = this.policy;
       let slice = range;
       let rows = range && this.keysIn(range, 2 * SLICE_KEYS + 1);
       if (!rows || rows.length > 2 * SLICE_KEYS) {
@@ -132,8 +130,8 @@ export const withSlices = (Base) =>
       return { slice, lines };
     }
 
-    // The affinities, newest first up to MAX_AFFINITY_BYTES, and each key they name with its
-    // state first.
+    // The affinities, newest first up to SNAPSHOT_AFFINITY_MAX_BYTES, and each key they name
+    // with its state first.
     affinityLines() {
       const keys = new Map();
       let names = '';
@@ -141,7 +139,7 @@ export const withSlices = (Base) =>
                  JOIN keys k ON k.id = a.key_id ORDER BY a.created_ms DESC`;
       for (const r of this.sql.exec(q)) {
         const line = `A ${r.key_id} ${r.resource}\n`;
-        if (names.length + line.length > MAX_AFFINITY_BYTES) break;
+        if (names.length + line.length > this.policy.SNAPSHOT_AFFINITY_MAX_BYTES) break;
         names += line;
         if (!keys.has(r.key_id)) keys.set(r.key_id, `P ${r.key_id} ${r.key} ${r.off ? 'd' : 'a'}\n`);
       }

@@ -71,7 +71,7 @@ export class PoolStore extends DurableObject {
     this.version = this.sql.exec("SELECT value FROM meta WHERE name = 'version'").one().value;
     const { n, top } = this.sql.exec('SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS top FROM keys').one();
     this.total = n;
-    this.log = new ChangeLog(this.version);
+    this.log = new ChangeLog(this.version, this.policy);
     // Where the next slice starts: somewhere else after each start, so no key is favoured.
     this.cursor = Math.floor(Math.random() * (top + 1));
     this.prunedAt = 0;

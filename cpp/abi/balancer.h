@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 11u
+#define BAL_ABI_VERSION 12u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -272,6 +272,11 @@ extern "C" {
   X(COOLDOWN_KEEP_MS, 3600LL * 1000)            /* an ended cooldown's row, after its end   */ \
   X(PRUNE_EVERY_MS, 60LL * 1000)                /* the above are pruned at most this often  */ \
   X(SESSIONS_MAX, 1000)                         /* admin UI sessions at once                */ \
+  X(SLICE_KEYS, 64)                             /* enabled keys an isolate holds at a time  */ \
+  X(CHANGES_MAX_ENTRIES, 20000)                 /* the object's log of recent changes, in   */ \
+  X(CHANGES_MAX_CHARS, 1LL << 20)               /* memory; further back, a fresh slice      */ \
+  X(PULL_CHANGES_MAX_CHARS, 32LL * 1024)        /* changes past this go as a fresh slice    */ \
+  X(SNAPSHOT_AFFINITY_MAX_BYTES, 256LL * 1024)  /* the affinities a snapshot carries        */ \
   X(RESPONSE_TTL_MS, 30LL * 24 * 3600 * 1000)   /* a stored Responses API answer            */ \
   X(RESPONSE_MAX_BYTES, 16LL * 1024 * 1024)     /* one stored answer; larger is not stored  */ \
   X(RESPONSES_MAX_BYTES, 512LL * 1024 * 1024)   /* all of them; the oldest go first         */ \

@@ -61,7 +61,7 @@ TEST_CASE("ABI: version, and the tables the shim builds its own from", "[abi]") 
         "upstream_header x-goog-upload-url\n", "config MODEL_MAP\n", "op PROBE 15\n", "field KEY 42 str\n",
         // The Durable Object's policies, as the numbers it applies.
         "policy USAGE_KEEP_MS 604800000\n", "policy AFFINITY_MAX_ROWS 5000\n", "policy RESPONSE_TTL_MS 2592000000\n",
-        "policy RESPONSES_MAX_BYTES 536870912\n", "policy CHECK_BATCH 40\n"}) {
+        "policy RESPONSES_MAX_BYTES 536870912\n", "policy CHECK_BATCH 40\n", "policy SLICE_KEYS 64\n"}) {
     INFO(line);
     CHECK(d.find(line) != std::string::npos);
   }

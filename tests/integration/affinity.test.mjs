@@ -182,7 +182,7 @@ test('the affinity table and its share of the pool snapshot stay bounded under a
     // Long names: the snapshot carries no more than its byte bound of them.
     lines = await flood(60, (i) => `cachedContents/${String(i).padStart(128, 'c')}`);
     const bytes = lines.reduce((n, l) => n + l.length + 1, 0);
-    assert.ok(bytes <= 256 * 1024, `${bytes} bytes of affinity in the snapshot`);
+    assert.ok(bytes <= tables().policy.SNAPSHOT_AFFINITY_MAX_BYTES, `${bytes} bytes of affinity in the snapshot`);
     assert.ok(lines.length > 1000, `${lines.length} affinity lines`);
   } finally {
     await env.close();

@@ -98,7 +98,7 @@ test('one isolate sweeps a big pool slice by slice, and a dry slice is swapped a
     }
     assert.equal(picked.size, KEYS, 'every key was used');
     assert.ok(Math.max(...picked.values()) <= 3, `picks per key: at most ${Math.max(...picked.values())}`);
-    assert.ok(nextSlices.length >= (2 * KEYS) / 64, `${nextSlices.length} next slices`);
+    assert.ok(nextSlices.length >= (2 * KEYS) / ABI.policy.SLICE_KEYS, `${nextSlices.length} next slices`);
 
     // Google limits every key this isolate holds, but not those of the next slice it gets, and
     // no background pull brings one: requests run through the keys, until one finds none left

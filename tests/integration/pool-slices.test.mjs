@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call } from '../../worker-shim/core.mjs';
-import { SLICE_KEYS } from '../../worker-shim/pool-slices.mjs';
+import { call, tables } from '../../worker-shim/core.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 import { CLIENT, configure, fetchTask, headerValue, open, pickKey } from '../unit/core-driver.mjs';
+
+const { SLICE_KEYS } = tables().policy;
 
 const KEYS = 300;
 const key = (i) => `AIzaSy${String(i).padStart(33, 'k')}`;

@@ -15,10 +15,12 @@ test('every policy the core hands over is a positive whole number that the shim 
   const sources = readdirSync(shim)
     .filter((f) => f.endsWith('.mjs') && f !== 'core.mjs')
     .map((f) => readFileSync(new URL(f, shim), 'utf8'))
-    .join('\n');
+    .join('\n')
+    // Code only: a name in a comment (a comment line, or ` // …` after code) applies nothing.
+    .replace(/^\s*(\/\/|\/\*|\*).*$|\s\/\/\s.*$/gm, '');
   for (const name of names) {
     assert.ok(Number.isSafeInteger(policy[name]) && policy[name] > 0, `${name} = ${policy[name]}`);
-    assert.match(sources, new RegExp(`\\b(policy|p)\\.${name}\\b`), `${name} is not applied by the shim`);
+    assert.match(sources, new RegExp(`\\b${name}\\b`), `${name} is not applied by the shim`);
   }
   // The README promises 30 days of stored answers; the admin UI charts 168 hours of usage.
   assert.equal(policy.RESPONSE_TTL_MS, 30 * 24 * 3600 * 1000);
