@@ -18,9 +18,10 @@ import { CLIENT, setup, testKey } from '../integration/support.mjs';
 const require = createRequire(import.meta.url);
 const CODEX = require.resolve('@openai/codex/bin/codex.js');
 
-export function codexConfig({ baseUrl, model }) {
+export function codexConfig({ baseUrl, model, extra = [] }) {
   return [
     `model = "${model}"`,
+    ...extra,
     'model_provider = "balancer"',
     'check_for_update_on_startup = false',
     '[model_providers.balancer]',
@@ -71,6 +72,27 @@ test('codex exec runs one tool call through the Worker and finishes', async () =
     const last = turns.at(-1).json();
     assert.ok(last.contents.some((c) => c.parts.some((p) => p.functionResponse?.name === 'exec_command')));
     assert.match(r.stdout, /Result of exec_command/);
+    assert.deepEqual(env.mock.violations, []);
+  } finally {
+    await env.close();
+  }
+});
+
+test('codex exec at its highest reasoning effort (xhigh): the model thinks at its highest level', async () => {
+  const env = await setup({ keys: [testKey('codex-xhigh')] });
+  try {
+    const root = makeTempDir('codex');
+    const home = path.join(root, 'home');
+    const work = path.join(root, 'work');
+    mkdirSync(home);
+    mkdirSync(work);
+    const extra = ['model_reasoning_effort = "xhigh"', 'model_reasoning_summary = "detailed"'];
+    writeFileSync(path.join(home, 'config.toml'), codexConfig({ baseUrl: `${env.url}/v1`, model: 'gemini-3.8-flash', extra }));
+    const r = await runCodex({ home, cwd: work, prompt: 'think, then say hello' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Hello from gemini-3\.8-flash/);
+    const sent = env.mock.requests.find((q) => q.action === 'streamGenerateContent').json();
+    assert.equal(sent.generationConfig.thinkingConfig.thinkingLevel, 'high');
     assert.deepEqual(env.mock.violations, []);
   } finally {
     await env.close();

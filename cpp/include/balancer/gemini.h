@@ -88,8 +88,8 @@ struct ThinkingConfig {
   std::optional<bool> include;
 };
 
-// OpenAI's reasoning effort names (none, minimal, low, medium, high), shared by chat and the
-// Responses API; false for any other value.
+// OpenAI's reasoning effort names (none, minimal, low, medium, high, and xhigh, its top level:
+// the largest budget), shared by chat and the Responses API; false for any other value.
 bool effort_named(raw::value name, Effort& effort);
 
 // What `effort` means for the model: a budget it accepts, or a Gemini 3 level; thoughts

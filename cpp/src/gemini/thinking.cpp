@@ -40,7 +40,7 @@ bool effort_named(raw::value name, Effort& effort) {
   };
   static constexpr Named kNames[] = {
       {"none", Effort::off},      {"minimal", Effort::minimal}, {"low", Effort::low},
-      {"medium", Effort::medium}, {"high", Effort::high},
+      {"medium", Effort::medium}, {"high", Effort::high},       {"xhigh", Effort::max},
   };
   for (const Named& n : kNames) {
     if (name.equals(n.name)) {

@@ -134,7 +134,7 @@ bool read_effort(raw::value root, ChatState& st, ThinkingConfig& t) {
   if (!effort.exists()) return true;
   gemini::Effort e;
   if (!gemini::effort_named(effort, e)) {
-    return st.err.fail("reasoning_effort must be one of none, minimal, low, medium, high.", "reasoning_effort",
+    return st.err.fail("reasoning_effort must be one of none, minimal, low, medium, high, xhigh.", "reasoning_effort",
                        "invalid_value");
   }
   t = gemini::thinking_for_effort(st.traits, e);
