@@ -119,6 +119,48 @@ test('a multi-turn tool loop on Gemini 2.5 and on Gemini 3, whole and streamed',
   );
 });
 
+test("Anthropic's bash and text editor tools, which the client runs: calls with their documented inputs, results back", async () => {
+  await withClient(async (client, env) => {
+    const tools = [
+      { type: 'bash_20250124', name: 'bash' },
+      { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' },
+    ];
+    const ask = (content) => [{ role: 'user', content }];
+    const bash = await client.messages.create({
+      model: 'gemini-3.8-flash',
+      max_tokens: 1000,
+      tools,
+      messages: ask('call tool bash with {"command": "ls -la"}'),
+    });
+    const use = bash.content.find((b) => b.type === 'tool_use');
+    assert.deepEqual([bash.stop_reason, use.name, use.input], ['tool_use', 'bash', { command: 'ls -la' }]);
+    const messages = [...ask('call tool bash with {"command": "ls -la"}'), { role: 'assistant', content: bash.content }];
+    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'notes.txt' }] });
+    const after = await client.messages.create({ model: 'gemini-3.8-flash', max_tokens: 1000, tools, messages });
+    assert.match(after.content.find((b) => b.type === 'text').text, /Result of bash: .*notes\.txt/);
+
+    const edit = await client.messages
+      .stream({
+        model: 'gemini-3.8-flash',
+        max_tokens: 1000,
+        tools,
+        messages: ask('call tool str_replace_based_edit_tool with {"command": "view", "path": "/repo/a.py"}'),
+      })
+      .finalMessage();
+    const view = edit.content.find((b) => b.type === 'tool_use');
+    assert.deepEqual([view.name, view.input], ['str_replace_based_edit_tool', { command: 'view', path: '/repo/a.py' }]);
+    // Google was told what the tools take.
+    const declared = env.mock.requests[0].json().tools[0].functionDeclarations;
+    assert.deepEqual(
+      declared.map((d) => [d.name, d.parameters.required ?? []]),
+      [
+        ['bash', []],
+        ['str_replace_based_edit_tool', ['command', 'path']],
+      ],
+    );
+  });
+});
+
 test('thinking: budget_tokens shows the thoughts, whole and streamed', async () => {
   await withClient(async (client, env) => {
     const params = {

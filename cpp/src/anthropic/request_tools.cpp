@@ -1,7 +1,9 @@
 // Anthropic tools and tool_choice → Gemini tools (functionDeclarations, googleSearch) and
 // toolConfig. Custom tools become function declarations with their input_schema cleaned
-// (gemini/schema.cpp); the web search server tool becomes Google Search grounding; any other
-// server tool is refused by name, since Gemini has nothing that runs it.
+// (gemini/schema.cpp); Anthropic's bash and text editor tools, which the client runs but whose
+// schema only Anthropic's side holds, become declarations of their documented inputs; the web
+// search server tool becomes Google Search grounding; any other tool type is refused by name,
+// since Gemini has nothing that runs it.
 #include "internal.h"
 
 namespace bal::anthropic {
@@ -10,11 +12,49 @@ namespace {
 // Server tools Gemini has an equivalent of, by the prefix of their versioned type.
 constexpr std::string_view kSearchPrefix = "web_search_";
 
+// Anthropic-defined client tools: the client runs them and names them; their input schema, by
+// the prefix of their versioned type, is the one Anthropic documents.
+struct ClientTool {
+  std::string_view prefix;
+  std::string_view description;
+  std::string_view schema;
+};
+#define BAL_EDITOR_SCHEMA(commands)                                                                     \
+  R"({"type":"object","properties":{"command":{"type":"string","enum":[)" commands R"(]},)"              \
+  R"("path":{"type":"string","description":"The file or directory."},)"                                  \
+  R"("file_text":{"type":"string","description":"create: the new file's content."},)"                    \
+  R"("old_str":{"type":"string","description":"str_replace: the text to replace."},)"                    \
+  R"("new_str":{"type":"string","description":"str_replace: the new text; insert: the text to insert."},)" \
+  R"("insert_line":{"type":"integer","description":"insert: the line after which to insert."},)"         \
+  R"("view_range":{"type":"array","items":{"type":"integer"},)"                                        \
+  R"("description":"view: first and last line, -1 for the end."}},)"                                     \
+  R"("required":["command","path"]})"
+constexpr std::string_view kEditorDescription =
+    "Views, creates and edits text files: view (a file with line numbers, or a directory), create, str_replace "
+    "(old_str must match exactly once) and insert (new_str after line insert_line, 0 for the top).";
+// The last entry whose prefix the type starts with: the older editors also undo.
+constexpr ClientTool kClientTools[] = {
+    {"bash_", "Runs a command in a persistent bash shell; restart: true restarts the shell instead.",
+     R"({"type":"object","properties":{"command":{"type":"string","description":"The command to run."},)"
+     R"("restart":{"type":"boolean","description":"Restart the shell instead of running a command."}}})"},
+    {"text_editor_", kEditorDescription, BAL_EDITOR_SCHEMA(R"("view","create","str_replace","insert")")},
+    {"text_editor_20241022", kEditorDescription, BAL_EDITOR_SCHEMA(R"("view","create","str_replace","insert","undo_edit")")},
+    {"text_editor_20250124", kEditorDescription, BAL_EDITOR_SCHEMA(R"("view","create","str_replace","insert","undo_edit")")},
+};
+#undef BAL_EDITOR_SCHEMA
+
 struct ChoiceMode {
   std::string_view anthropic;
   std::string_view gemini;
 };
 constexpr ChoiceMode kChoiceModes[] = {{"auto", "AUTO"}, {"any", "ANY"}, {"tool", "ANY"}, {"none", "NONE"}};
+
+// A JSON Schema as Gemini takes a function's parameters (gemini/schema.cpp).
+void write_parameters(raw::value schema, JsonOut& out) {
+  const gemini::ConvertedSchema c = gemini::convert_schema(schema, false);
+  if (c.form == gemini::SchemaForm::openapi) out.key("parameters").raw(c.json);
+  if (c.form == gemini::SchemaForm::json_schema) out.key("parametersJsonSchema").raw(c.json);
+}
 
 bool write_function(raw::value tool, RequestState& st, JsonOut& out, const Path& at) {
   const std::string name = tool.get("name").str();
@@ -31,9 +71,20 @@ bool write_function(raw::value tool, RequestState& st, JsonOut& out, const Path&
   if (!schema.is_object()) return st.err.fail_at(Path(at, "input_schema"), "must be a JSON Schema object.");
   out.begin_object().key("name").string(name);
   if (description.exists()) out.key("description").raw_string(description);
-  const gemini::ConvertedSchema c = gemini::convert_schema(schema, false);
-  if (c.form == gemini::SchemaForm::openapi) out.key("parameters").raw(c.json);
-  if (c.form == gemini::SchemaForm::json_schema) out.key("parametersJsonSchema").raw(c.json);
+  write_parameters(schema, out);
+  out.end_object();
+  st.tools.push_back(name);
+  return true;
+}
+
+// One of Anthropic's client tools, declared under the name the client gave it.
+bool write_client_tool(raw::value tool, const ClientTool& known, RequestState& st, JsonOut& out, const Path& at) {
+  const std::string name = tool.get("name").str();
+  if (!gemini::valid_function_name(name)) return st.err.fail_at(Path(at, "name"), "must be the tool's name.");
+  raw::document doc;
+  doc.parse(known.schema);
+  out.begin_object().key("name").string(name).key("description").string(known.description);
+  write_parameters(doc.root(), out);
   out.end_object();
   st.tools.push_back(name);
   return true;
@@ -78,14 +129,22 @@ bool write_tools(raw::value root, RequestState& st, JsonOut& out) {
       const Path at(all, i++);
       if (!tool.is_object()) return st.err.fail_at(at, "must be an object.");
       const raw::value type = present(tool.get("type"));
+      const std::string_view kind = type.is_string() ? type.raw() : std::string_view();
+      const ClientTool* client = nullptr;
+      for (const ClientTool& c : kClientTools) {
+        if (kind.substr(0, c.prefix.size()) == c.prefix) client = &c;
+      }
       if (!type.exists() || type.equals("custom")) {
         if (!write_function(tool, st, decl, at)) return false;
-      } else if (type.is_string() && type.raw().substr(0, kSearchPrefix.size()) == kSearchPrefix) {
+      } else if (client != nullptr) {
+        if (!write_client_tool(tool, *client, st, decl, at)) return false;
+      } else if (kind.substr(0, kSearchPrefix.size()) == kSearchPrefix) {
         st.search = true;
       } else {
         return st.err.fail_at(Path(at, "type"), "'" + type.str() +
-                                                    "' is a server tool Gemini has no equivalent of (only web search, "
-                                                    "as Google Search, is supported).");
+                                                    "' is a tool type Gemini has no equivalent of (of Anthropic's "
+                                                    "own tools, bash and the text editor are declared for the "
+                                                    "client to run, and web search runs as Google Search).");
       }
     }
     decl.end_array();
