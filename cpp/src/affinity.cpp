@@ -26,11 +26,20 @@ constexpr LessonRow kLessons[] = {
     {"POST", false, "cachedContents", false, Lesson::created},
     {"GET", false, "cachedContents", true, Lesson::described},
     {"PATCH", false, "cachedContents", true, Lesson::described},
+    {"GET", false, "batches", true, Lesson::described},
+    {"POST", false, "fileSearchStores", false, Lesson::created},
+    {"GET", false, "fileSearchStores", true, Lesson::described},
 };
 
 constexpr std::string_view kModelCalls[] = {":generateContent", ":streamGenerateContent"};
+// Model methods whose answer is a resource of the project that started it, not the model's
+// output: a batch ("batches/…") or a long-running operation ("models/…/operations/…").
+constexpr std::string_view kModelJobs[] = {":batchGenerateContent", ":asyncBatchEmbedContent", ":predictLongRunning"};
 
-constexpr std::string_view kResourceKinds[] = {"files/", "cachedContents/"};
+// Operations live under their model or store ("models/veo-3/operations/abc"): the
+// "operations/abc" part names one wherever it appears.
+constexpr std::string_view kResourceKinds[] = {"files/", "cachedContents/", "batches/", "fileSearchStores/",
+                                               "operations/"};
 constexpr std::string_view kSignatureFields[] = {"\"thoughtSignature\"", "\"thought_signature\""};
 constexpr size_t kMaxResourceId = 128;
 
@@ -148,8 +157,14 @@ Lesson lesson_for(std::string_view method, std::string_view path) {
   }
   if (rest.empty()) return Lesson::nothing;
   if (!upload && rest.substr(0, 7) == "models/") {
+    const auto ends_with = [&](std::string_view call) {
+      return rest.size() > call.size() && rest.substr(rest.size() - call.size()) == call;
+    };
     for (std::string_view call : kModelCalls) {
-      if (rest.size() > call.size() && rest.substr(rest.size() - call.size()) == call) return Lesson::signatures;
+      if (ends_with(call)) return Lesson::signatures;
+    }
+    for (std::string_view job : kModelJobs) {
+      if (ends_with(job)) return Lesson::created;
     }
     return Lesson::nothing;
   }
@@ -167,15 +182,19 @@ Lesson lesson_for(std::string_view method, std::string_view path) {
 namespace {
 
 // The resource an answer gives as its own ("name", or "file"."name" after an upload), when it
-// is a well-formed resource name; "" otherwise.
+// is a well-formed resource name ("operations/…" of an operation under its model); ""
+// otherwise.
 std::string own_name(std::string_view answer) {
   raw::document doc;
   if (doc.parse(answer) != raw::success) return {};
   raw::value name = doc.root().get("name");
   if (!name.is_string()) name = doc.root().get("file").get("name");
   if (!name.is_string() || name.has_escapes()) return {};
-  const std::string text(name.raw());
-  return is_resource_name(text) ? text : std::string();
+  std::string_view text = name.raw();
+  if (const size_t at = text.find("/operations/"); text.substr(0, 7) == "models/" && at != std::string_view::npos) {
+    text.remove_prefix(at + 1);
+  }
+  return is_resource_name(text) ? std::string(text) : std::string();
 }
 
 // A description must be of the resource the path asked for: the path ends with "/" + name.

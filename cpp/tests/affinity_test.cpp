@@ -82,6 +82,33 @@ TEST_CASE("learned resources and signatures route later requests", "[affinity]")
   CHECK(created.empty());
 }
 
+TEST_CASE("batches, long-running operations and File Search stores stay with the key that made them",
+          "[affinity]") {
+  bal::Affinity a;
+  std::vector<std::string> created;
+  a.learn("POST", "/v1beta/models/gemini-3.8-flash:batchGenerateContent",
+          R"({"name": "batches/b-123", "metadata": {"@type": "x"}})", 3, &created);
+  a.learn("POST", "/v1beta/models/veo-3.0-generate-001:predictLongRunning",
+          R"({"name": "models/veo-3.0-generate-001/operations/op9"})", 4, &created);
+  a.learn("POST", "/v1beta/fileSearchStores", R"({"name": "fileSearchStores/store-1", "displayName": "d"})", 5,
+          &created);
+  CHECK(created == std::vector<std::string>{"batches/b-123", "operations/op9", "fileSearchStores/store-1"});
+  // Polling, cancelling, downloading and using them go to that key.
+  CHECK(a.key_for("/v1beta/batches/b-123", "") == 3);
+  CHECK(a.key_for("/v1beta/batches/b-123:cancel", "") == 3);
+  CHECK(a.key_for("/v1beta/models/veo-3.0-generate-001/operations/op9", "") == 4);
+  CHECK(a.key_for("/upload/v1beta/fileSearchStores/store-1:uploadToFileSearchStore", "") == 5);
+  CHECK(a.key_for("/v1beta/fileSearchStores/store-1/upload/operations/u1", "") == 5);
+  CHECK(a.key_for("/v1beta/models/m:generateContent",
+                  R"({"tools":[{"fileSearch":{"fileSearchStoreNames":["fileSearchStores/store-1"]}}]})") == 5);
+  CHECK_FALSE(a.key_for("/v1beta/batches/other", ""));
+  // An operation's name that is not under a model, or not one name, teaches nothing.
+  created.clear();
+  a.learn("POST", "/v1beta/models/m:predictLongRunning", R"({"name": "tunedModels/t/operations/x y"})", 4, &created);
+  a.learn("POST", "/v1beta/models/m:predictLongRunning", R"({"name": "operations"})", 4, &created);
+  CHECK(created.empty());
+}
+
 TEST_CASE("what an answer may teach follows from the request, not from the answer", "[affinity]") {
   using bal::Lesson;
   struct Row {
@@ -108,6 +135,16 @@ TEST_CASE("what an answer may teach follows from the request, not from the answe
       {"POST", "/v1beta/models/m:embedContent", Lesson::nothing},
       {"GET", "/v1beta/models/m", Lesson::nothing},
       {"POST", "/v1beta/batches", Lesson::nothing},
+      {"POST", "/v1beta/models/m:batchGenerateContent", Lesson::created},
+      {"POST", "/v1beta/models/m:asyncBatchEmbedContent", Lesson::created},
+      {"POST", "/v1beta/models/veo-3:predictLongRunning", Lesson::created},
+      {"GET", "/v1beta/batches/b1", Lesson::described},
+      {"GET", "/v1beta/batches", Lesson::nothing},
+      {"POST", "/v1beta/batches/b1:cancel", Lesson::nothing},
+      {"POST", "/v1beta/fileSearchStores", Lesson::created},
+      {"GET", "/v1beta/fileSearchStores/s1", Lesson::described},
+      {"POST", "/upload/v1beta/fileSearchStores/s1:uploadToFileSearchStore", Lesson::nothing},
+      {"GET", "/v1beta/models/veo-3/operations/o1", Lesson::nothing},
   };
   for (const Row& row : rows) {
     INFO(row.method << " " << row.path);

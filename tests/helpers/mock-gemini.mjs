@@ -133,6 +133,7 @@ function resetState(state) {
     signatures: new Map(),
     uploads: new Map(),
     files: new Map(),
+    batches: new Map(),
     behaviours: new Map(),
   });
   for (const [key, behaviour] of Object.entries(state.options.keys)) {

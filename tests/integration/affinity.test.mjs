@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { GoogleGenAI } from '@google/genai';
 import { CLIENT, CLIENT2, eventually, generateBody, setup, testKey } from './support.mjs';
 import { tables } from '../../worker-shim/core.mjs';
 
@@ -184,6 +185,41 @@ test('the affinity table and its share of the pool snapshot stay bounded under a
     const bytes = lines.reduce((n, l) => n + l.length + 1, 0);
     assert.ok(bytes <= tables().policy.SNAPSHOT_AFFINITY_MAX_BYTES, `${bytes} bytes of affinity in the snapshot`);
     assert.ok(lines.length > 1000, `${lines.length} affinity lines`);
+  } finally {
+    await env.close();
+  }
+});
+
+test('a batch is polled with the key that created it (the Google GenAI SDK in batch mode)', async () => {
+  const keys = ['batch-1', 'batch-2', 'batch-3', 'batch-4'].map(testKey);
+  const env = await setup({ keys });
+  try {
+    const ai = new GoogleGenAI({ apiKey: CLIENT, httpOptions: { baseUrl: env.url } });
+    const made = [];
+    for (let i = 0; i < 4; i++) {
+      made.push(
+        await ai.batches.create({
+          model: 'gemini-3.8-flash',
+          src: [{ contents: [{ role: 'user', parts: [{ text: 'Hello' }] }] }],
+          config: { displayName: `batch ${i}` },
+        }),
+      );
+    }
+    // Each batch was made on some key; every poll of it goes there (any other project's key is
+    // answered 404), also from the Worker's other isolates once the pool has heard of it.
+    // Polled out of the order they were made in, each twice: the pool's own order of keys
+    // cannot happen to match.
+    for (const batch of [...made].reverse().flatMap((b) => [b, b])) {
+      assert.match(batch.name, /^batches\//);
+      const done = await ai.batches.get({ name: batch.name });
+      assert.equal(done.state, 'JOB_STATE_SUCCEEDED', JSON.stringify(done));
+      assert.match(done.dest.inlinedResponses[0].response.candidates[0].content.parts[0].text, /Hello from gemini-3\.8-flash/);
+    }
+    const polls = env.mock.requests.filter((r) => r.method === 'GET' && /^\/v1(beta)?\/batches\//.test(r.path));
+    assert.equal(polls.length, 2 * made.length, 'each poll answered on its first try');
+    const { body } = await env.adminJson('/api/keys');
+    assert.ok(body.keys.every((k) => k.status === 'active'), 'no key blamed');
+    assert.deepEqual(env.mock.violations, []);
   } finally {
     await env.close();
   }

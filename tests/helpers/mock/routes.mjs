@@ -23,6 +23,8 @@ export function parsePath(pathname) {
   const call = /^models\/([^/:]+)(?::([A-Za-z]+))?$/.exec(resource);
   if (call) return { upload: Boolean(upload), version, resource, model: call[1], action: call[2] || 'get' };
   if (resource === 'models') return { upload: Boolean(upload), version, resource, action: 'list' };
+  const batch = /^batches\/([^/:]+)$/.exec(resource);
+  if (batch) return { upload: Boolean(upload), version, resource, action: 'batch', batchId: batch[1] };
   const file = /^files(?:\/([^/:]+))?$/.exec(resource);
   if (file) {
     return {
@@ -39,9 +41,10 @@ export function parsePath(pathname) {
 /** The handler for a parsed request, or null (the server then answers Google's HTML 404). */
 export function findHandler(method, parsed) {
   const table = {
-    GET: { list: listHandler, get: getHandler, files: filesHandler },
+    GET: { list: listHandler, get: getHandler, files: filesHandler, batch: batchHandler },
     POST: {
       generateContent,
+      batchGenerateContent,
       streamGenerateContent,
       countTokens: countTokensHandler,
       embedContent,
@@ -136,6 +139,51 @@ function streamGenerateContent(ctx) {
   const events = renderStream(answer, meta);
   if (ctx.req.query.get('alt') !== 'sse') return { json: events };
   return { events };
+}
+
+// Batch mode with inline requests: each request is answered at once, and the batch belongs to
+// the project of the key that made it; any other project is told it does not exist.
+function batchGenerateContent({ req, body, state }) {
+  const model = requireModel(req.model, req.action, req.version);
+  const batch = body().batch;
+  const inline = batch?.inputConfig?.requests?.requests;
+  if (!Array.isArray(inline) || inline.length === 0) {
+    throw invalidArgument('* GenerateContentBatch.input_config: input_config.requests must not be empty.\n');
+  }
+  const inlinedResponses = inline.map((item) => {
+    const { answer, meta } = runGenerate({ req, body: () => item?.request ?? {}, state });
+    return { response: renderResponse(answer, meta), ...(item?.metadata ? { metadata: item.metadata } : {}) };
+  });
+  const id = randomBytes(6).toString('hex');
+  const now = new Date().toISOString();
+  const metadata = {
+    '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch',
+    model: `models/${model.id}`,
+    displayName: batch.displayName ?? '',
+    createTime: now,
+    updateTime: now,
+    batchStats: { requestCount: String(inline.length), pendingRequestCount: String(inline.length) },
+    state: 'BATCH_STATE_PENDING',
+    name: `batches/${id}`,
+  };
+  state.batches.set(id, { key: req.key, metadata, inlinedResponses });
+  return { json: { name: `batches/${id}`, metadata } };
+}
+
+function batchHandler({ req, state }) {
+  const { batchId } = parsePath(req.path);
+  const batch = state.batches.get(batchId);
+  if (!batch || batch.key !== req.key) throw new GeminiError(404, 'NOT_FOUND', 'Requested entity was not found.');
+  const n = String(batch.inlinedResponses.length);
+  const output = { inlinedResponses: { inlinedResponses: batch.inlinedResponses } };
+  const metadata = {
+    ...batch.metadata,
+    state: 'BATCH_STATE_SUCCEEDED',
+    batchStats: { requestCount: n, successfulRequestCount: n },
+    output,
+  };
+  const response = { '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput', ...output };
+  return { json: { name: `batches/${batchId}`, metadata, done: true, response } };
 }
 
 function countTokensHandler({ req, body }) {
