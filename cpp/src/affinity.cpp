@@ -197,6 +197,20 @@ std::string own_name(std::string_view answer) {
   return is_resource_name(text) ? std::string(text) : std::string();
 }
 
+// The file of a finished batch's answers, which Google made in the batch's project: the
+// "responsesFile" of its output, when the answer describes a batch; "" otherwise.
+std::string batch_output_file(std::string_view answer) {
+  raw::document doc;
+  if (doc.parse(answer) != raw::success) return {};
+  const raw::value root = doc.root();
+  if (!root.get("name").is_string() || root.get("name").raw().substr(0, 8) != "batches/") return {};
+  raw::value file = root.get("response").get("responsesFile");
+  if (!file.is_string()) file = root.get("metadata").get("output").get("responsesFile");
+  if (!file.is_string() || file.has_escapes()) return {};
+  const std::string text(file.raw());
+  return text.substr(0, 6) == "files/" && is_resource_name(text) ? text : std::string();
+}
+
 // A description must be of the resource the path asked for: the path ends with "/" + name.
 bool describes(std::string_view path, std::string_view name) {
   return path.size() > name.size() && path.substr(path.size() - name.size()) == name &&
@@ -211,10 +225,14 @@ void Affinity::learn(std::string_view method, std::string_view path, std::string
   if (lesson == Lesson::created || lesson == Lesson::described) {
     const std::string name = own_name(answer);
     if (name.empty() || (lesson == Lesson::described && !describes(path, name))) return;
-    auto it = resources_.find(name);
-    if (it != resources_.end() && it->second == key_id) return;
-    add_resource(name, key_id);
-    if (created != nullptr) created->push_back(name);
+    std::vector<std::string> names{name};
+    if (std::string file = batch_output_file(answer); !file.empty()) names.push_back(std::move(file));
+    for (const std::string& n : names) {
+      auto it = resources_.find(n);
+      if (it != resources_.end() && it->second == key_id) continue;
+      add_resource(n, key_id);
+      if (created != nullptr) created->push_back(n);
+    }
     return;
   }
   if (lesson != Lesson::signatures) return;

@@ -102,6 +102,12 @@ TEST_CASE("batches, long-running operations and File Search stores stay with the
   CHECK(a.key_for("/v1beta/models/m:generateContent",
                   R"({"tools":[{"fileSearch":{"fileSearchStoreNames":["fileSearchStores/store-1"]}}]})") == 5);
   CHECK_FALSE(a.key_for("/v1beta/batches/other", ""));
+  // A finished batch's answers file was made in its project too.
+  created.clear();
+  a.learn("GET", "/v1beta/batches/b-123",
+          R"({"name": "batches/b-123", "done": true, "response": {"responsesFile": "files/batch-out-1"}})", 3, &created);
+  CHECK(created == std::vector<std::string>{"files/batch-out-1"});
+  CHECK(a.key_for("/download/v1beta/files/batch-out-1:download", "") == 3);
   // An operation's name that is not under a model, or not one name, teaches nothing.
   created.clear();
   a.learn("POST", "/v1beta/models/m:predictLongRunning", R"({"name": "tunedModels/t/operations/x y"})", 4, &created);
