@@ -184,11 +184,9 @@ namespace {
 // The resource an answer gives as its own ("name", or "file"."name" after an upload), when it
 // is a well-formed resource name ("operations/…" of an operation under its model); ""
 // otherwise.
-std::string own_name(std::string_view answer) {
-  raw::document doc;
-  if (doc.parse(answer) != raw::success) return {};
-  raw::value name = doc.root().get("name");
-  if (!name.is_string()) name = doc.root().get("file").get("name");
+std::string own_name(raw::value root) {
+  raw::value name = root.get("name");
+  if (!name.is_string()) name = root.get("file").get("name");
   if (!name.is_string() || name.has_escapes()) return {};
   std::string_view text = name.raw();
   if (const size_t at = text.find("/operations/"); text.substr(0, 7) == "models/" && at != std::string_view::npos) {
@@ -199,10 +197,7 @@ std::string own_name(std::string_view answer) {
 
 // The file of a finished batch's answers, which Google made in the batch's project: the
 // "responsesFile" of its output, when the answer describes a batch; "" otherwise.
-std::string batch_output_file(std::string_view answer) {
-  raw::document doc;
-  if (doc.parse(answer) != raw::success) return {};
-  const raw::value root = doc.root();
+std::string batch_output_file(raw::value root) {
   if (!root.get("name").is_string() || root.get("name").raw().substr(0, 8) != "batches/") return {};
   raw::value file = root.get("response").get("responsesFile");
   if (!file.is_string()) file = root.get("metadata").get("output").get("responsesFile");
@@ -223,10 +218,12 @@ void Affinity::learn(std::string_view method, std::string_view path, std::string
                      std::vector<std::string>* created) {
   const Lesson lesson = lesson_for(method, path);
   if (lesson == Lesson::created || lesson == Lesson::described) {
-    const std::string name = own_name(answer);
+    raw::document doc;
+    if (doc.parse(answer) != raw::success) return;
+    const std::string name = own_name(doc.root());
     if (name.empty() || (lesson == Lesson::described && !describes(path, name))) return;
     std::vector<std::string> names{name};
-    if (std::string file = batch_output_file(answer); !file.empty()) names.push_back(std::move(file));
+    if (std::string file = batch_output_file(doc.root()); !file.empty()) names.push_back(std::move(file));
     for (const std::string& n : names) {
       auto it = resources_.find(n);
       if (it != resources_.end() && it->second == key_id) continue;

@@ -54,16 +54,22 @@ function runCodex({ home, cwd, prompt, timeoutMs = 120000 }) {
   });
 }
 
+// A Codex home whose config.toml points at the Worker, and an empty working directory.
+function codexDirs(env, config) {
+  const root = makeTempDir('codex');
+  const home = path.join(root, 'home');
+  const work = path.join(root, 'work');
+  mkdirSync(home);
+  mkdirSync(work);
+  writeFileSync(path.join(home, 'config.toml'), codexConfig({ baseUrl: `${env.url}/v1`, ...config }));
+  return { home, work };
+}
+
 test('codex exec runs one tool call through the Worker and finishes', async () => {
   const env = await setup({ keys: [testKey('codex-1')] });
   try {
-    const root = makeTempDir('codex');
-    const home = path.join(root, 'home');
-    const work = path.join(root, 'work');
-    mkdirSync(home);
-    mkdirSync(work);
+    const { home, work } = codexDirs(env, { model: 'gemini-2.5-flash' });
     writeFileSync(path.join(work, 'hello.txt'), 'hi');
-    writeFileSync(path.join(home, 'config.toml'), codexConfig({ baseUrl: `${env.url}/v1`, model: 'gemini-2.5-flash' }));
     // The mock calls the first declared tool whose name the prompt gives.
     const r = await runCodex({ home, cwd: work, prompt: 'call tool exec_command' });
     assert.equal(r.code, 0, r.stderr);
@@ -81,13 +87,8 @@ test('codex exec runs one tool call through the Worker and finishes', async () =
 test('codex exec at its highest reasoning effort (xhigh): the model thinks at its highest level', async () => {
   const env = await setup({ keys: [testKey('codex-xhigh')] });
   try {
-    const root = makeTempDir('codex');
-    const home = path.join(root, 'home');
-    const work = path.join(root, 'work');
-    mkdirSync(home);
-    mkdirSync(work);
     const extra = ['model_reasoning_effort = "xhigh"', 'model_reasoning_summary = "detailed"'];
-    writeFileSync(path.join(home, 'config.toml'), codexConfig({ baseUrl: `${env.url}/v1`, model: 'gemini-3.8-flash', extra }));
+    const { home, work } = codexDirs(env, { model: 'gemini-3.8-flash', extra });
     const r = await runCodex({ home, cwd: work, prompt: 'think, then say hello' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Hello from gemini-3\.8-flash/);
