@@ -467,14 +467,16 @@ ApiError unknown_route(const Request& r) {
   }
   return api_error(404,
                    "Invalid URL (" + std::string(r.method) + " " + std::string(r.path) + "): this server serves " +
-                       routes + ", and the Gemini API under /v1beta/, /v1alpha/, /v1/ and /upload/.",
+                       routes + ", and the Gemini API under /v1beta/, /v1alpha/, /v1/, /upload/ and /download/.",
                    "unknown_url");
 }
 
 // The native path to forward, or "" when `path` is not a Gemini API path.
 std::string native_path(std::string_view path) {
   if (starts_with(path, "/v1/")) return is_gemini_v1_path(path) ? std::string(path) : std::string();
-  for (std::string_view family : {"/v1beta/", "/v1alpha/", "/upload/"}) {
+  // /download/: where Google's documentation fetches a generated file (a batch's results, a
+  // video) with alt=media.
+  for (std::string_view family : {"/v1beta/", "/v1alpha/", "/upload/", "/download/"}) {
     if (starts_with(path, family) && path.size() > family.size()) return std::string(path);
   }
   if (starts_with(path, "/models/") && path.size() > 8) return "/v1beta" + std::string(path);

@@ -49,6 +49,7 @@ TEST_CASE("native Gemini paths pass through with a pool key", "[router]") {
       {"POST", "/v1/models/gemini-2.5-flash:generateContent", "/v1/models/gemini-2.5-flash:generateContent", "",
        "gemini-2.5-flash"},
       {"POST", "/upload/v1beta/files?uploadType=resumable", "/upload/v1beta/files", "uploadType=resumable", ""},
+      {"GET", "/download/v1beta/files/abc:download?alt=media", "/download/v1beta/files/abc:download", "alt=media", ""},
       {"GET", "/v1beta/tunedModels/my-model", "/v1beta/tunedModels/my-model", "", "my-model"},
   };
   for (const Row& row : rows) {

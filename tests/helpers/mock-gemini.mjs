@@ -134,6 +134,8 @@ function resetState(state) {
     uploads: new Map(),
     files: new Map(),
     batches: new Map(),
+    uploaded: new Map(),
+    madeFiles: new Map(),
     behaviours: new Map(),
   });
   for (const [key, behaviour] of Object.entries(state.options.keys)) {
@@ -220,6 +222,7 @@ function answer(res, record, step, state) {
   }
   const disconnect = step.disconnectMidStream ?? state.options.disconnectMidStream;
   if (result.events) return sendEvents(res, record, result.events, { step, disconnect, state });
+  if (result.bytes) return sendRaw(res, record, { status: 200, headers: { ...GOOGLE_HEADERS, ...result.headers }, body: result.bytes });
   const payload = result.json ?? result.text;
   return sendJson(res, record, result.status || 200, payload, result.headers, disconnect);
 }

@@ -1,10 +1,13 @@
 // Requests that name something only one key's project can reach go to that key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import OpenAI from 'openai';
 import { GoogleGenAI } from '@google/genai';
 import { CLIENT, CLIENT2, eventually, generateBody, setup, testKey } from './support.mjs';
 import { tables } from '../../worker-shim/core.mjs';
+import { makeTempDir } from '../helpers/worker.mjs';
 
 const CACHE = 'cachedContents/cache-abc';
 
@@ -221,6 +224,49 @@ test('a batch is polled with the key that created it (the Google GenAI SDK in ba
     assert.ok(body.keys.every((k) => k.status === 'active'), 'no key blamed');
     assert.deepEqual(env.mock.violations, []);
   } finally {
+    await env.close();
+  }
+});
+
+test('a batch made from an uploaded file, and its results file, stay with their key (Google GenAI SDK and /download/)', async () => {
+  const keys = ['file-1', 'file-2', 'file-3', 'file-4'].map(testKey);
+  const env = await setup({ keys });
+  const dir = makeTempDir('batch-files');
+  try {
+    const ai = new GoogleGenAI({ apiKey: CLIENT, httpOptions: { baseUrl: env.url } });
+    // Four input files, each uploaded with some key, and a batch of each: the batch must be
+    // made with the key whose project holds the file (any other is refused it).
+    const made = [];
+    for (let i = 0; i < 4; i++) {
+      const lines = [1, 2].map((n) => JSON.stringify({ key: `r${i}-${n}`, request: { contents: [{ role: 'user', parts: [{ text: `Hello ${i}-${n}` }] }] } }));
+      const input = await ai.files.upload({ file: new Blob([lines.join('\n')], { type: 'application/jsonl' }), config: { mimeType: 'application/jsonl' } });
+      made.push(await ai.batches.create({ model: 'gemini-3.8-flash', src: input.name, config: { displayName: `file batch ${i}` } }));
+    }
+    // Polled out of order; each names its results file, made in the batch's project. The SDK
+    // downloads it through /v1beta/files/{id}:download, Google's documentation through
+    // /download/v1beta/...: both reach the key that made it.
+    for (const [i, batch] of [...made].entries()) {
+      const done = await ai.batches.get({ name: batch.name });
+      assert.equal(done.state, 'JOB_STATE_SUCCEEDED', JSON.stringify(done));
+      const results = done.dest.fileName;
+      assert.match(results, /^files\/batch-/);
+      const file = path.join(dir, `${i}.jsonl`);
+      await ai.files.download({ file: results, downloadPath: file });
+      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => l.key), [`r${i}-1`, `r${i}-2`]);
+      assert.match(lines[0].response.candidates[0].content.parts[0].text, /Hello from gemini-3\.8-flash/);
+      const res = await fetch(`${env.url}/download/v1beta/${results}:download?alt=media`, { headers: { 'x-goog-api-key': CLIENT } });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.deepEqual(Buffer.from(await res.arrayBuffer()), readFileSync(file));
+    }
+    const calls = env.mock.requests.filter((r) => /:batchGenerateContent$|\/batches\/|:download$/.test(r.path));
+    assert.equal(calls.length, 4 * 4, 'every create, poll and download answered on its first try');
+    assert.ok(calls.every((r) => r.status === 200), JSON.stringify(calls.map((r) => [r.path, r.status])));
+    const { body } = await env.adminJson('/api/keys');
+    assert.ok(body.keys.every((k) => k.status === 'active'), 'no key blamed');
+    assert.deepEqual(env.mock.violations, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
     await env.close();
   }
 });

@@ -246,4 +246,41 @@ describe('other endpoints', () => {
     const unknown = await fetch(uploadUrl.replace(/upload_id=[^&]+/, 'upload_id=nope'), { method: 'POST', body: 'x' });
     assert.equal(unknown.status, 404);
   });
+
+  test('a batch from an uploaded file answers in a results file only its project can download', async () => {
+    const upload = async (key, text) => {
+      const headers = { 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' };
+      const start = await call(mock, '/upload/v1beta/files', { body: {}, key, headers });
+      const done = await fetch(start.headers.get('x-goog-upload-url'), {
+        method: 'POST',
+        headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0', 'x-goog-api-key': key },
+        body: text,
+      });
+      return (await done.json()).file.name;
+    };
+    const line = (key, text) => JSON.stringify({ key, request: userText(text) });
+    const input = await upload(KEY, `${line('a', 'one')}\n${line('b', 'two')}\n`);
+    const create = (key, fileName) =>
+      call(mock, `${FLASH}:batchGenerateContent`, { key, body: { batch: { inputConfig: { fileName } } } });
+    // Another project cannot see the input file.
+    assert.equal((await create(KEY2, input)).status, 403);
+    const batch = (await create(KEY, input)).json;
+    const done = (await call(mock, `/v1beta/${batch.name}`)).json;
+    assert.equal(done.metadata.state, 'BATCH_STATE_SUCCEEDED');
+    const results = done.response.responsesFile;
+    assert.equal(done.metadata.output.responsesFile, results);
+    for (const prefix of ['', '/download']) {
+      const got = await call(mock, `${prefix}/v1beta/${results}:download?alt=media`);
+      assert.equal(got.status, 200);
+      const lines = got.text.trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => l.key), ['a', 'b']);
+      assert.ok(lines.every((l) => l.response.candidates[0].content.parts[0].text));
+    }
+    const other = await call(mock, `/download/v1beta/${results}:download?alt=media`, { key: KEY2 });
+    assert.equal(other.status, 403);
+    assert.equal(other.json.error.status, 'PERMISSION_DENIED');
+    assert.equal((await call(mock, `/v1beta/${results}:download`)).status, 400, 'alt=media is required');
+    assert.equal((await call(mock, `/v1beta/${input}:download?alt=media`)).status, 400, 'an upload cannot be downloaded');
+    assert.equal((await call(mock, `/download/v1beta/${results}`)).status, 404, '/download/ serves only :download');
+  });
 });

@@ -12,36 +12,48 @@ import { checkContents, checkCountedRequest, validateGenerateRequest } from './v
 import { composeAnswer, countTokens, promptTokens } from './answers.mjs';
 import { renderResponse, renderStream } from './render.mjs';
 import { mulberry32 } from './wire.mjs';
+import { batchGenerateContent, batchHandler, downloadHandler } from './batches.mjs';
 
-const PATH = /^\/(?:(upload)\/)?(v1beta|v1|v1alpha)\/(.*)$/;
+// /download/ serves a generated file's bytes (files/{id}:download), as the plain path does.
+const PATH = /^\/(?:(upload|download)\/)?(v1beta|v1|v1alpha)\/(.*)$/;
 
 /** Splits a URL path into `{ upload, version, resource, model, action }` (any may be absent). */
 export function parsePath(pathname) {
   const match = PATH.exec(pathname);
   if (!match) return {};
-  const [, upload, version, resource] = match;
+  const [, prefix, version, resource] = match;
+  const upload = prefix === 'upload';
+  const download = /^files\/([^/:]+):download$/.exec(resource);
+  if (download && !upload) return { upload, version, resource, action: 'download', fileId: download[1] };
+  if (prefix === 'download') return {};
   const call = /^models\/([^/:]+)(?::([A-Za-z]+))?$/.exec(resource);
-  if (call) return { upload: Boolean(upload), version, resource, model: call[1], action: call[2] || 'get' };
-  if (resource === 'models') return { upload: Boolean(upload), version, resource, action: 'list' };
+  if (call) return { upload, version, resource, model: call[1], action: call[2] || 'get' };
+  if (resource === 'models') return { upload, version, resource, action: 'list' };
   const batch = /^batches\/([^/:]+)$/.exec(resource);
-  if (batch) return { upload: Boolean(upload), version, resource, action: 'batch', batchId: batch[1] };
+  if (batch) return { upload, version, resource, action: 'batch', batchId: batch[1] };
   const file = /^files(?:\/([^/:]+))?$/.exec(resource);
   if (file) {
     return {
-      upload: Boolean(upload),
+      upload,
       version,
       resource,
       action: upload ? 'upload' : 'files',
       fileId: file[1],
     };
   }
-  return { upload: Boolean(upload), version, resource };
+  return { upload, version, resource };
 }
 
 /** The handler for a parsed request, or null (the server then answers Google's HTML 404). */
 export function findHandler(method, parsed) {
   const table = {
-    GET: { list: listHandler, get: getHandler, files: filesHandler, batch: batchHandler },
+    GET: {
+      list: listHandler,
+      get: getHandler,
+      files: filesHandler,
+      batch: batchHandler,
+      download: downloadHandler,
+    },
     POST: {
       generateContent,
       batchGenerateContent,
@@ -111,7 +123,7 @@ function getHandler({ req }) {
   return { json: modelResource(model) };
 }
 
-function runGenerate({ req, body, state }) {
+export function runGenerate({ req, body, state }) {
   const model = requireModel(req.model, req.action, req.version);
   const request = validateGenerateRequest(body(), model, {
     signatures: state.signatures,
@@ -139,51 +151,6 @@ function streamGenerateContent(ctx) {
   const events = renderStream(answer, meta);
   if (ctx.req.query.get('alt') !== 'sse') return { json: events };
   return { events };
-}
-
-// Batch mode with inline requests: each request is answered at once, and the batch belongs to
-// the project of the key that made it; any other project is told it does not exist.
-function batchGenerateContent({ req, body, state }) {
-  const model = requireModel(req.model, req.action, req.version);
-  const batch = body().batch;
-  const inline = batch?.inputConfig?.requests?.requests;
-  if (!Array.isArray(inline) || inline.length === 0) {
-    throw invalidArgument('* GenerateContentBatch.input_config: input_config.requests must not be empty.\n');
-  }
-  const inlinedResponses = inline.map((item) => {
-    const { answer, meta } = runGenerate({ req, body: () => item?.request ?? {}, state });
-    return { response: renderResponse(answer, meta), ...(item?.metadata ? { metadata: item.metadata } : {}) };
-  });
-  const id = randomBytes(6).toString('hex');
-  const now = new Date().toISOString();
-  const metadata = {
-    '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch',
-    model: `models/${model.id}`,
-    displayName: batch.displayName ?? '',
-    createTime: now,
-    updateTime: now,
-    batchStats: { requestCount: String(inline.length), pendingRequestCount: String(inline.length) },
-    state: 'BATCH_STATE_PENDING',
-    name: `batches/${id}`,
-  };
-  state.batches.set(id, { key: req.key, metadata, inlinedResponses });
-  return { json: { name: `batches/${id}`, metadata } };
-}
-
-function batchHandler({ req, state }) {
-  const { batchId } = parsePath(req.path);
-  const batch = state.batches.get(batchId);
-  if (!batch || batch.key !== req.key) throw new GeminiError(404, 'NOT_FOUND', 'Requested entity was not found.');
-  const n = String(batch.inlinedResponses.length);
-  const output = { inlinedResponses: { inlinedResponses: batch.inlinedResponses } };
-  const metadata = {
-    ...batch.metadata,
-    state: 'BATCH_STATE_SUCCEEDED',
-    batchStats: { requestCount: n, successfulRequestCount: n },
-    output,
-  };
-  const response = { '@type': 'type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput', ...output };
-  return { json: { name: `batches/${batchId}`, metadata, done: true, response } };
 }
 
 function countTokensHandler({ req, body }) {
@@ -296,6 +263,7 @@ function uploadHandler({ req, state }) {
   const mimeType = session.mimeType;
   const file = fileResource(state, id, mimeType, req.body.length);
   state.files.set(id, file);
+  state.uploaded.set(id, { key: session.key, bytes: req.body });
   return { json: { file }, headers: { 'x-goog-upload-status': 'final' } };
 }
 
