@@ -5,9 +5,6 @@
 // the core says is due (the flags of cpp/abi/balancer.h).
 import { ABI, call, callRemembered } from './core.mjs';
 
-const FLUSH_DELAY_MS = 1000;
-const REPORT_TRIES = 3;
-const MAX_UNSENT = 20;
 const decoder = new TextDecoder();
 
 let version = -1; // the core's pool version; -1 until it holds one the object can build on
@@ -80,6 +77,7 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Reports a batch; with POOL_STALE in `flags` the report brings the pool up to date too.
 async function report(env, batch, flags) {
+  const { REPORT_TRIES, REPORT_RETRY_MS } = ABI.policy;
   for (let attempt = 0; attempt < REPORT_TRIES; attempt++) {
     try {
       if (refreshing || !(flags & ABI.flag.POOL_STALE)) return await poolStub(env).report(batch.id, batch.events);
@@ -87,14 +85,14 @@ async function report(env, batch, flags) {
       return true;
     } catch (err) {
       console.warn(`key report failed (try ${attempt + 1}): ${err?.message ?? err}`);
-      await delay(250 * 2 ** attempt);
+      if (attempt + 1 < REPORT_TRIES) await delay(REPORT_RETRY_MS * 2 ** attempt);
     }
   }
   return null;
 }
 
 async function flush(env) {
-  await delay(FLUSH_DELAY_MS);
+  await delay(ABI.policy.REPORT_DELAY_MS);
   flushing = null;
   const out = call('EVENTS', { NOW: Date.now() });
   const batches = unsent;
@@ -106,7 +104,8 @@ async function flush(env) {
     if (await report(env, batch, pull)) pull = 0;
     else unsent.push(batch);
   }
-  if (unsent.length > MAX_UNSENT) unsent.splice(0, unsent.length - MAX_UNSENT);
+  const { REPORT_BACKLOG } = ABI.policy;
+  if (unsent.length > REPORT_BACKLOG) unsent.splice(0, unsent.length - REPORT_BACKLOG);
   if (pull) await refreshPool(env, pull);
 }
 

@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 12u
+#define BAL_ABI_VERSION 13u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -261,8 +261,9 @@ extern "C" {
   X("x-goog-upload-size-received")     \
   X("x-goog-upload-control-url")
 
-/* The KeyPool Durable Object's policies, which it applies as numbers (describe: "policy NAME
- * VALUE"): how long what it stores is kept and how much of it, and how key checks are paced. */
+/* The key pool's policies, which the KeyPool Durable Object and the Worker's key reports
+ * apply as numbers (describe: "policy NAME VALUE"): how long what the object stores is kept and
+ * how much of it, how key checks are paced, and how key events are reported to it. */
 #define BAL_POLICIES(X)                                                                         \
   X(USAGE_KEEP_MS, 7LL * 24 * 3600 * 1000)      /* usage per key, per family, per hour      */ \
   X(AFFINITY_KEEP_MS, 7LL * 24 * 3600 * 1000)   /* which key made a file or cache: files    */ \
@@ -286,7 +287,12 @@ extern "C" {
                                                 /* plan's 50 subrequests per invocation     */ \
   X(CHECK_CONCURRENCY, 6)                       /* and its 6 simultaneous connections       */ \
   X(CHECK_CLAIM_MS, 60LL * 1000)                /* a claimed probe unanswered by then is    */ \
-                                                /* tried again                              */
+                                                /* tried again                              */ \
+  X(REPORT_DELAY_MS, 1000)                      /* key events gathered before a report      */ \
+  X(REPORT_TRIES, 3)                            /* a report's tries, the n-th retry after   */ \
+  X(REPORT_RETRY_MS, 250)                       /* this times 2^(n-1)                       */ \
+  X(REPORT_BACKLOG, 20)                         /* failed reports kept to send with the     */ \
+                                                /* next one; past it the oldest are dropped */
 
 enum bal_status {
   BAL_OK = 0,

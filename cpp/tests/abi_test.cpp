@@ -59,9 +59,10 @@ TEST_CASE("ABI: version, and the tables the shim builds its own from", "[abi]") 
        {"op OPEN 2\n", "field BODY 6 bytes\n", "field TASK 19 rec\n", "action STREAM 5\n", "task FETCH 1\n",
         "event UPSTREAM_HEAD 3\n", "flag EVENTS_PENDING 1\n", "reason TIMEOUT 3\n", "header x-goog-api-key\n",
         "upstream_header x-goog-upload-url\n", "config MODEL_MAP\n", "op PROBE 15\n", "field KEY 42 str\n",
-        // The Durable Object's policies, as the numbers it applies.
+        // The key pool's policies, as the numbers the object and the key reports apply.
         "policy USAGE_KEEP_MS 604800000\n", "policy AFFINITY_MAX_ROWS 5000\n", "policy RESPONSE_TTL_MS 2592000000\n",
-        "policy RESPONSES_MAX_BYTES 536870912\n", "policy CHECK_BATCH 40\n", "policy SLICE_KEYS 64\n"}) {
+        "policy RESPONSES_MAX_BYTES 536870912\n", "policy CHECK_BATCH 40\n", "policy SLICE_KEYS 64\n",
+        "policy REPORT_DELAY_MS 1000\n", "policy REPORT_BACKLOG 20\n"}) {
     INFO(line);
     CHECK(d.find(line) != std::string::npos);
   }
