@@ -2,12 +2,12 @@
 
 #include <string>
 
+#include "balancer/ascii.h"
+
 namespace bal {
 namespace {
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using ascii::lower;
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

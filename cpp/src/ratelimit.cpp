@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "balancer/ascii.h"
+
 namespace bal {
 
 RateLimiter::Bucket& RateLimiter::touch(std::string_view key, const RateRule& rule, int64_t now_ms) {
@@ -57,9 +59,7 @@ int64_t RateLimiter::take(std::string_view key, const RateRule& rule, int64_t no
 
 namespace {
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using ascii::lower;
 
 bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'f');

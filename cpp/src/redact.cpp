@@ -1,5 +1,7 @@
 #include "balancer/redact.h"
 
+#include "balancer/ascii.h"
+
 namespace bal {
 namespace {
 
@@ -11,9 +13,7 @@ bool is_key_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using ascii::lower;
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

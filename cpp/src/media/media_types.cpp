@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "balancer/ascii.h"
+
 namespace bal::media {
 namespace {
 
@@ -91,9 +93,7 @@ constexpr KindName kKindNames[] = {
     {Kind::video, "MP4, MOV, WebM or MPEG"},
 };
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using ascii::lower;
 
 bool ends_with_ci(std::string_view s, std::string_view suffix) {
   if (s.size() < suffix.size()) return false;

@@ -1,5 +1,6 @@
 // /v1/audio/speech → a Gemini TTS model. Gemini answers 24 kHz 16-bit mono PCM as base64; the
 // client gets the bytes, as WAV (the RIFF header written here) or bare PCM.
+#include "balancer/ascii.h"
 #include "balancer/base64.h"
 #include "media_internal.h"
 
@@ -33,17 +34,8 @@ constexpr uint32_t kDefaultRate = 24000;
 
 enum class AudioFormat { wav, pcm };
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using ascii::lower;
+using ascii::iequals;
 
 void put_u32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);

@@ -1,4 +1,5 @@
 // Media URLs in chat requests (media_url.h).
+#include "balancer/ascii.h"
 #include "balancer/base64.h"
 #include "balancer/media_url.h"
 #include "balancer/redact.h"
@@ -24,9 +25,7 @@ constexpr EndName kEndNames[] = {
     {FetchEnd::bad_redirect, "bad_redirect"},
 };
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using ascii::lower;
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;

@@ -42,16 +42,7 @@ Reply plan_reply(const Plan& p) {
 }
 
 Action call(const Isolate& iso, const State& s, std::string_view name, const json& args) {
-  Action a;
-  a.kind = abi::ActionKind::TASKS;
-  a.flags = housekeeping(iso, s.now_ms);
-  Task t;
-  t.kind = abi::TaskKind::CALL;
-  t.slot = kAdminSlot;
-  t.name = std::string(name);
-  t.args = dump_json(args);
-  a.tasks.push_back(std::move(t));
-  return a;
+  return store_call(iso, s, name, dump_json(args));
 }
 
 // Reloads this isolate's pool after a change, then answers.

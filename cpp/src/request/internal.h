@@ -133,7 +133,7 @@ Action responses_called(Isolate& iso, Machine::State& s, bool ok, std::string_vi
 std::optional<Action> responses_hold(Isolate& iso, Machine::State& s, Reply& reply);
 // The save a finished stream must make before its last bytes go out, if any.
 std::optional<Task> responses_stream_save(Machine::State& s);
-// A store call as a CALL task action.
+// A call on the key pool object (the admin API, the Responses store) as a CALL task action.
 Action store_call(const Isolate& iso, const Machine::State& s, std::string_view name, std::string args,
                   std::string body = {});
 
