@@ -12,6 +12,7 @@
 // (reset()). tests/fuzz/abi-input.mjs reads the same layout: keep both in step.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -317,7 +318,7 @@ std::pair<int, uint32_t> pick_handle(FuzzedDataProvider& in, const std::vector<O
 }
 
 void other(FuzzedDataProvider& in) {
-  switch (in.ConsumeIntegralInRange<int>(0, 4)) {
+  switch (in.ConsumeIntegralInRange<int>(0, 5)) {
     case 0: {
       Rec r;
       num_field(in, r, F::NOW);
@@ -345,6 +346,34 @@ void other(FuzzedDataProvider& in) {
     case 3:
       open_count();
       break;
+    case 4: {
+      // A key check: a usable key travels in its header only, and one that could not be a
+      // header value is refused.
+      const std::string key =
+          in.ConsumeBool() ? "AIzaSy" + in.ConsumeRandomLengthString(40) : in.ConsumeRandomLengthString(64);
+      Rec r;
+      r.raw(F::KEY, key);
+      num_field(in, r, F::NOW);
+      const std::string framed = r.out;
+      const std::string rec = mangled(in, std::move(r.out));
+      const int32_t rc = call(Op::PROBE, 0, rec);
+      const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+      const bool usable = !key.empty() && std::none_of(key.begin(), key.end(), control);
+      if (rec == framed) FUZZ_CHECK((rc == BAL_OK) == usable);
+      if (rc == BAL_OK) {
+        const std::string out(result());
+        const Reader p(out);
+        const std::string_view sent = bal::abi::header_value(p.str(F::HEADERS), "x-goog-api-key");
+        if (rec == framed) FUZZ_CHECK(sent == key);
+        FUZZ_CHECK(!sent.empty());
+        FUZZ_CHECK(fuzz::is_json(p.bytes(F::BODY)));
+        if (sent.substr(0, 6) == "AIzaSy") {
+          FUZZ_CHECK(p.str(F::URL).find(sent) == std::string_view::npos);
+          FUZZ_CHECK(p.bytes(F::BODY).find(sent) == std::string_view::npos);
+        }
+      }
+      break;
+    }
     default: {
       // Any operation but OPEN (whose handle this input would not know to close).
       uint32_t op = in.ConsumeIntegral<uint32_t>();
