@@ -134,7 +134,6 @@ function resetState(state) {
     uploads: new Map(),
     files: new Map(),
     batches: new Map(),
-    uploaded: new Map(),
     madeFiles: new Map(),
     behaviours: new Map(),
   });

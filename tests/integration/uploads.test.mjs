@@ -3,7 +3,7 @@
 // upload to the same key, from any isolate, and no header passed back may carry a pool key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GoogleGenAI } from '@google/genai';
+import { GoogleGenAI, createPartFromUri, createUserContent } from '@google/genai';
 import { startMockGemini } from '../helpers/mock-gemini.mjs';
 import { startWorker } from '../helpers/worker.mjs';
 import { ADMIN, CLIENT, setup, testKey } from './support.mjs';
@@ -13,15 +13,30 @@ const KEYS = ['up-1', 'up-2', 'up-3', 'up-4'].map(testKey);
 const starts = (mock) => mock.requests.filter((q) => q.headers['x-goog-upload-command'] === 'start');
 const finishes = (mock) => mock.requests.filter((q) => q.query.has('upload_id'));
 
-test('@google/genai files.upload: every upload finishes on the key that started it', async () => {
+test('@google/genai files.upload: every upload finishes on the key that started it, and the file is used there', async () => {
   const env = await setup({ keys: KEYS });
   try {
     const ai = new GoogleGenAI({ apiKey: CLIENT, httpOptions: { baseUrl: env.url } });
+    const files = [];
     for (let i = 0; i < 6; i++) {
       const file = await ai.files.upload({ file: new Blob([`file number ${i}`], { type: 'text/plain' }) });
       assert.match(file.name, /^files\//);
       assert.equal(file.mimeType, 'text/plain');
+      files.push(file);
     }
+    // The file is its project's: reading it and prompting with it go to the key that uploaded
+    // it (any other project is told it may not exist), newest first.
+    for (const file of [...files].reverse()) {
+      assert.equal((await ai.files.get({ name: file.name })).name, file.name);
+      const answer = await ai.models.generateContent({
+        model: 'gemini-3.8-flash',
+        contents: [createUserContent([createPartFromUri(file.uri, file.mimeType), 'What is in this file?'])],
+      });
+      assert.ok(answer.text, JSON.stringify(answer));
+    }
+    const uses = env.mock.requests.filter((q) => q.seq > finishes(env.mock).at(-1).seq);
+    assert.equal(uses.length, 2 * files.length, 'each read and prompt answered on its first try');
+    assert.ok(uses.every((q) => q.status === 200), JSON.stringify(uses.map((q) => [q.path, q.status])));
     const started = starts(env.mock);
     const finished = finishes(env.mock);
     assert.equal(started.length, 6);

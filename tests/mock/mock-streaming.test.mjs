@@ -247,6 +247,29 @@ describe('other endpoints', () => {
     assert.equal(unknown.status, 404);
   });
 
+  test("an uploaded file is its project's: another key cannot read, list or prompt with it", async () => {
+    const headers = { 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' };
+    const start = await call(mock, '/upload/v1beta/files', { body: {}, headers });
+    const done = await fetch(start.headers.get('x-goog-upload-url'), {
+      method: 'POST',
+      headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0', 'x-goog-api-key': KEY },
+      body: 'hello',
+    });
+    const { file } = await done.json();
+    assert.equal((await call(mock, `/v1beta/${file.name}`)).status, 200);
+    const denied = await call(mock, `/v1beta/${file.name}`, { key: KEY2 });
+    assert.equal(denied.status, 403);
+    assert.match(denied.json.error.message, /do not have permission to access the File .* or it may not exist/);
+    assert.deepEqual((await call(mock, '/v1beta/files')).json.files.map((f) => f.name), [file.name]);
+    assert.deepEqual((await call(mock, '/v1beta/files', { key: KEY2 })).json, {});
+    const prompt = { contents: [{ role: 'user', parts: [{ fileData: { fileUri: file.uri, mimeType: 'text/plain' } }, { text: 'hi' }] }] };
+    assert.equal((await call(mock, `${FLASH}:generateContent`, { body: prompt })).status, 200);
+    assert.equal((await call(mock, `${FLASH}:generateContent`, { body: prompt, key: KEY2 })).status, 403);
+    // A URI that is not the File API's is no file of anyone's.
+    const web = { contents: [{ role: 'user', parts: [{ fileData: { fileUri: 'https://example.com/files/abc', mimeType: 'text/plain' } }] }] };
+    assert.equal((await call(mock, `${FLASH}:generateContent`, { body: web, key: KEY2 })).status, 200);
+  });
+
   test('a batch from an uploaded file answers in a results file only its project can download', async () => {
     const upload = async (key, text) => {
       const headers = { 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' };

@@ -4,21 +4,18 @@
 // A made file's bytes are fetched with GET files/{id}:download?alt=media (also under
 // /download/); another project is refused them, and an uploaded file cannot be downloaded.
 import { randomBytes } from 'node:crypto';
-import { GeminiError, invalidArgument } from './errors.mjs';
+import { GeminiError, fileDenied, invalidArgument } from './errors.mjs';
 import { requireModel } from './models.mjs';
 import { renderResponse } from './render.mjs';
 import { parsePath, runGenerate } from './routes.mjs';
 
 const TYPE = 'type.googleapis.com/google.ai.generativelanguage.v1main';
 
-const noFile = (id) =>
-  new GeminiError(403, 'PERMISSION_DENIED', `You do not have permission to access the File ${id} or it may not exist.`);
-
 // The input file's lines ({key, request}), read as the batch's project sees the file.
 function fileRequests(name, req, state) {
   const id = /^files\/([a-z0-9-]+)$/.exec(name ?? '')?.[1];
-  const file = state.uploaded.get(id);
-  if (!file || file.key !== req.key) throw noFile(id ?? name);
+  const file = state.files.get(id);
+  if (!file || file.key !== req.key) throw fileDenied(id ?? name);
   const lines = file.bytes.toString('utf8').split('\n').filter((l) => l.trim());
   return lines.map((line, i) => {
     try {
@@ -85,9 +82,9 @@ export function batchHandler({ req, state }) {
 
 export function downloadHandler({ req, state }) {
   const { fileId } = parsePath(req.path);
-  if (state.uploaded.has(fileId)) throw invalidArgument('Only generated files can be downloaded.');
+  if (state.files.get(fileId)?.key === req.key) throw invalidArgument('Only generated files can be downloaded.');
   const file = state.madeFiles.get(fileId);
-  if (!file || file.key !== req.key) throw noFile(fileId);
+  if (!file || file.key !== req.key) throw fileDenied(fileId);
   if (req.query.get('alt') !== 'media') throw invalidArgument('Downloading a file requires alt=media.');
   return { bytes: file.bytes, headers: { 'content-type': 'application/octet-stream' } };
 }

@@ -54,6 +54,10 @@ export function requestError(path, text) {
 
 export const invalidArgument = (message) => new GeminiError(400, 'INVALID_ARGUMENT', message);
 
+/** A file the caller's project cannot see, whether it exists elsewhere or not at all. */
+export const fileDenied = (id) =>
+  new GeminiError(403, 'PERMISSION_DENIED', `You do not have permission to access the File ${id} or it may not exist.`);
+
 export function notFound(resource, version, method) {
   return new GeminiError(
     404,

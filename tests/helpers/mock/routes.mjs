@@ -5,7 +5,7 @@
 // and throws GeminiError for the service's error answers.
 
 import { randomBytes } from 'node:crypto';
-import { GeminiError, invalidArgument, notFound, payloadError, requestError } from './errors.mjs';
+import { GeminiError, fileDenied, invalidArgument, notFound, payloadError, requestError } from './errors.mjs';
 import { findModel, listModels, modelResource, requireModel } from './models.mjs';
 import { readMessage } from './proto.mjs';
 import { checkContents, checkCountedRequest, validateGenerateRequest } from './validate.mjs';
@@ -130,6 +130,7 @@ export function runGenerate({ req, body, state }) {
     key: req.key,
     bindSignaturesToKey: state.options.bindSignaturesToKey,
   });
+  checkFileRefs(request, req, state);
   const issueSignature = (name) => {
     const signature = Buffer.from(`sig-${randomBytes(12).toString('hex')}`).toString('base64');
     state.signatures.set(signature, { key: req.key, name, model: model.id });
@@ -262,21 +263,31 @@ function uploadHandler({ req, state }) {
   const id = randomBytes(6).toString('hex');
   const mimeType = session.mimeType;
   const file = fileResource(state, id, mimeType, req.body.length);
-  state.files.set(id, file);
-  state.uploaded.set(id, { key: session.key, bytes: req.body });
+  // The file belongs to the project of the key that started the upload.
+  state.files.set(id, { key: session.key, bytes: req.body, resource: file });
   return { json: { file }, headers: { 'x-goog-upload-status': 'final' } };
 }
 
+// A project sees its own files only: another's are denied as if they did not exist.
 function filesHandler({ req, state }) {
   const parsed = parsePath(req.path);
-  if (!parsed.fileId) return { json: { files: [...state.files.values()] } };
+  const own = [...state.files.values()].filter((f) => f.key === req.key).map((f) => f.resource);
+  if (!parsed.fileId) return { json: own.length ? { files: own } : {} };
   const file = state.files.get(parsed.fileId);
-  if (!file) {
-    throw new GeminiError(
-      403,
-      'PERMISSION_DENIED',
-      `You do not have permission to access the File ${parsed.fileId} or it may not exist.`,
-    );
+  if (!file || file.key !== req.key) throw fileDenied(parsed.fileId);
+  return { json: file.resource };
+}
+
+// The File API files a request's parts name ("fileData": {"fileUri": "<API>/v1beta/files/<id>"},
+// the uri a file resource gives) must be the caller's project's; other URIs are not files.
+function checkFileRefs(request, req, state) {
+  const api = ['https://generativelanguage.googleapis.com/', `${state.url}/`];
+  for (const content of request.contents ?? []) {
+    for (const part of content?.parts ?? []) {
+      const uri = part?.fileData?.fileUri;
+      if (typeof uri !== 'string' || !api.some((base) => uri.startsWith(base))) continue;
+      const id = /^\/v1(?:beta|alpha)?\/files\/([^/:?#]+)$/.exec(new URL(uri).pathname)?.[1];
+      if (id && state.files.get(id)?.key !== req.key) throw fileDenied(id);
+    }
   }
-  return { json: file };
 }
