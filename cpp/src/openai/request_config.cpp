@@ -129,12 +129,19 @@ bool write_response_format(raw::value root, ChatState& st, JsonOut& out) {
 
 using gemini::ThinkingConfig;
 
+// reasoning_effort, or the nested reasoning.effort that OpenRouter-style clients send to chat
+// completions (Qwen Code does, for its model.reasoningEffort); reasoning_effort wins.
 bool read_effort(raw::value root, ChatState& st, ThinkingConfig& t) {
-  raw::value effort = present(root.get("reasoning_effort"));
+  std::string_view param = "reasoning_effort";
+  raw::value effort = present(root.get(param));
+  if (!effort.exists()) {
+    param = "reasoning.effort";
+    effort = present(root.get("reasoning").get("effort"));
+  }
   if (!effort.exists()) return true;
   gemini::Effort e;
   if (!gemini::effort_named(effort, e)) {
-    return st.err.fail("reasoning_effort must be one of none, minimal, low, medium, high, xhigh.", "reasoning_effort",
+    return st.err.fail(std::string(param) + " must be one of none, minimal, low, medium, high, xhigh.", std::string(param),
                        "invalid_value");
   }
   t = gemini::thinking_for_effort(st.traits, e);
