@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureToolchain } from './toolchain.mjs';
+import { ensureNode22, ensureToolchain } from './toolchain.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const results = []; // { suite, passed, failed, seconds }
@@ -142,7 +142,10 @@ async function main() {
       console.log(line);
       return r.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
     });
-    if (wanted('node')) await step('Worker, key pool and UI tests (node --test)', () => nodeSuite(paths));
+    if (wanted('node')) {
+      ensureNode22();
+      await step('Worker, key pool and UI tests (node --test)', () => nodeSuite(paths));
+    }
   } catch (err) {
     console.error(`\n${err.message}`);
     results.push({ suite: 'build', passed: 0, failed: 1, seconds: '0' });

