@@ -282,6 +282,73 @@ TEST_CASE("machine: affinity sends a request to the key that owns what it names"
   CHECK(r.keys == std::vector<int64_t>{3, 1});
 }
 
+TEST_CASE("machine: a Gemini 3 tool call's follow-up goes to the key that signed it, in every family", "[machine]") {
+  // The signature a model call returned binds the next turn to that key's project, whatever
+  // carries it back: Anthropic's thinking block, chat's extra_content, Google's own part.
+  const std::string call = R"({"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"get_weather",)"
+                           R"("args":{}},"thoughtSignature":"c2lnLWZyb20ta2V5"}]},"finishReason":"STOP"}],)"
+                           R"("usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2,"totalTokenCount":5}})";
+  struct Family {
+    const char* name;
+    const char* path;
+    std::function<std::string(const json& first)> follow_up;
+  };
+  const Family families[] = {
+      {"anthropic", "/v1/messages",
+       [](const json& first) {
+         json tool_use;
+         for (const json& b : first["content"]) {
+           if (b["type"] == "tool_use") tool_use = b;
+         }
+         return json{{"model", "gemini-3-pro-preview"},
+                     {"max_tokens", 100},
+                     {"tools", json::array({{{"name", "get_weather"}, {"input_schema", {{"type", "object"}}}}})},
+                     {"messages", json::array({{{"role", "user"}, {"content", "weather?"}},
+                                               {{"role", "assistant"}, {"content", first["content"]}},
+                                               {{"role", "user"},
+                                                {"content", json::array({{{"type", "tool_result"},
+                                                                          {"tool_use_id", tool_use["id"]},
+                                                                          {"content", "21"}}})}}})}}
+             .dump();
+       }},
+      {"chat", "/v1/chat/completions",
+       [](const json& first) {
+         const json& message = first["choices"][0]["message"];
+         return json{{"model", "gemini-3-pro-preview"},
+                     {"tools", json::array({{{"type", "function"}, {"function", {{"name", "get_weather"}}}}})},
+                     {"messages", json::array({{{"role", "user"}, {"content", "weather?"}},
+                                               message,
+                                               {{"role", "tool"},
+                                                {"tool_call_id", message["tool_calls"][0]["id"]},
+                                                {"content", "21"}}})}}
+             .dump();
+       }},
+  };
+  for (const Family& f : families) {
+    DYNAMIC_SECTION(f.name) {
+      Sim sim;
+      sim.keys(4);
+      const std::string first_body =
+          std::string(f.name) == "anthropic"
+              ? R"({"model":"gemini-3-pro-preview","max_tokens":100,"messages":[{"role":"user","content":"weather?"}],)"
+                R"("tools":[{"name":"get_weather","input_schema":{"type":"object"}}]})"
+              : R"({"model":"gemini-3-pro-preview","messages":[{"role":"user","content":"weather?"}],)"
+                R"("tools":[{"type":"function","function":{"name":"get_weather"}}]})";
+      Run first = sim.run("POST", f.path, sim.bearer(), first_body, {answer(200, call)});
+      REQUIRE(first.status == 200);
+      REQUIRE(first.keys.size() == 1);
+      const int64_t signer = first.keys[0];
+      // The pool's turn moves on: without the signature's say, the next call would go elsewhere.
+      for (int i = 0; i < 3; ++i) {
+        Run r = sim.run("POST", f.path, sim.bearer(), f.follow_up(first.body), {answer(200, kReply)});
+        REQUIRE(r.status == 200);
+        CHECK(r.keys == std::vector<int64_t>{signer});
+        CHECK(r.fetches[0].body.find("c2lnLWZyb20ta2V5") != std::string::npos);
+      }
+    }
+  }
+}
+
 TEST_CASE("machine: only answers that create or describe a file teach who owns it", "[machine]") {
   Sim sim;
   sim.keys(3);

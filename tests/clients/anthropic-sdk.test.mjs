@@ -119,6 +119,23 @@ test('a multi-turn tool loop on Gemini 2.5 and on Gemini 3, whole and streamed',
   );
 });
 
+test('Gemini 3 tool loops over a pool of four keys: each follow-up goes to the key that signed the call', async () => {
+  // Signatures are bound to the project of the key that made them (the mock refuses them
+  // elsewhere, as Google does): the thinking block that carries one back must bring the next
+  // turn to that key, though the pool's turn has moved on.
+  await withClient(
+    async (client, env) => {
+      for (let i = 0; i < 4; i++) await toolLoop(client, 'gemini-3-pro-preview', i % 2 === 1);
+      const calls = env.mock.requests.filter((r) => r.path.includes('gemini-3-pro-preview'));
+      assert.equal(calls.length, 8);
+      for (let i = 0; i < 8; i += 2) assert.equal(calls[i + 1].key, calls[i].key, `loop ${i / 2}: the follow-up stayed`);
+      assert.ok(new Set(calls.map((r) => r.key)).size > 1, 'the loops were spread over keys');
+      assert.ok(calls.every((r) => r.status === 200));
+    },
+    { keys: ['sig-1', 'sig-2', 'sig-3', 'sig-4'].map(testKey), mockOptions: { bindSignaturesToKey: true } },
+  );
+});
+
 test("Anthropic's bash and text editor tools, which the client runs: calls with their documented inputs, results back", async () => {
   await withClient(async (client, env) => {
     const tools = [

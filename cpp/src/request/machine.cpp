@@ -327,14 +327,17 @@ Action translate_and_run(Isolate& iso, State& s) {
     const std::vector<std::string_view> pages(iso.model_pages.begin(), iso.model_pages.end());
     return respond(iso, s, s.tr.exchange->answer(pages));
   }
-  std::optional<int64_t> prefer;
+  std::optional<int64_t> bound;
   // A conversation bound to a key (its Gemini 3 signatures belong to that project) stays on it.
-  if (s.route.api == Api::responses_create) prefer = responses::responses_exchange(*s.tr.exchange).bound_key();
-  if (!prefer && !iso.pool.affinity().empty()) prefer = iso.pool.affinity().key_for({}, s.body);
+  if (s.route.api == Api::responses_create) bound = responses::responses_exchange(*s.tr.exchange).bound_key();
   for (UpstreamCall& up : s.tr.calls) {
     Call c;
+    c.prefer = bound;
+    // Otherwise the files and signatures the call names: read from the Gemini request, where
+    // every family's carrier (chat's extra_content, Anthropic's thinking blocks...) has become
+    // a thoughtSignature.
+    if (!c.prefer && !iso.pool.affinity().empty()) c.prefer = iso.pool.affinity().key_for({}, up.body);
     c.up = std::move(up);
-    c.prefer = prefer;
     s.calls.push_back(std::move(c));
   }
   return run(iso, s);
