@@ -89,6 +89,9 @@ bool ToolWriter::tool(raw::value t, const Path& at, raw::value ns) {
     search_ = true;
     return true;
   }
+  // tool_search finds the tools marked defer_loading, but Gemini gets every tool at once:
+  // nothing is left to find. Codex sends it next to its custom apply_patch for GPT-5 models.
+  if (type.equals("tool_search") && !in_namespace) return true;
   return st_.err.fail_at(Path(at, "type"),
                          "'" + type.str() +
                              "' is not a supported tool type: this server runs function and custom tools (also in "
