@@ -1,5 +1,7 @@
 // Codex CLI itself (`@openai/codex`, its native binary from npm) running `codex exec` against
-// the Worker and the mock Gemini, offline: one shell tool call (list a directory), then done.
+// the Worker and the mock Gemini, offline: one shell tool call (list a directory), then done;
+// and under a GPT-5 name mapped to Gemini (MODEL_MAP), where Codex sends apply_patch as a
+// custom (free-form) tool with a lark grammar, next to tool_search, one patch applied.
 // Needs POST /v1/responses wired in the Worker.
 //
 // How Codex is pointed at the Worker, with no network and no state outside a temp dir:
@@ -9,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { makeTempDir } from '../helpers/worker.mjs';
@@ -94,6 +96,26 @@ test('codex exec at its highest reasoning effort (xhigh): the model thinks at it
     assert.match(r.stdout, /Hello from gemini-3\.8-flash/);
     const sent = env.mock.requests.find((q) => q.action === 'streamGenerateContent').json();
     assert.equal(sent.generationConfig.thinkingConfig.thinkingLevel, 'high');
+    assert.deepEqual(env.mock.violations, []);
+  } finally {
+    await env.close();
+  }
+});
+
+test('codex exec on a GPT-5 name mapped to Gemini: apply_patch is a custom tool, and the patch it is called with is applied', async () => {
+  const env = await setup({ keys: [testKey('codex-gpt')], workerOptions: { vars: { MODEL_MAP: 'gpt-5.5=gemini-2.5-flash' } } });
+  try {
+    const { home, work } = codexDirs(env, { model: 'gpt-5.5' });
+    const patch = '*** Begin Patch\n*** Add File: greeting.txt\n+Hello from a patch\n*** End Patch\n';
+    const r = await runCodex({ home, cwd: work, prompt: `call tool apply_patch with ${JSON.stringify({ input: patch })}` });
+    assert.equal(r.code, 0, r.stderr);
+    const turns = env.mock.requests.filter((q) => q.action === 'streamGenerateContent');
+    const declared = turns[0].json().tools[0].functionDeclarations.find((d) => d.name === 'apply_patch');
+    assert.deepEqual(declared.parameters.required, ['input'], 'declared as a function of its raw input');
+    assert.ok(!turns[0].json().tools[0].functionDeclarations.some((d) => d.name === 'tool_search'), 'tool_search left out');
+    assert.equal(readFileSync(path.join(work, 'greeting.txt'), 'utf8'), 'Hello from a patch\n');
+    const last = turns.at(-1).json();
+    assert.ok(last.contents.some((c) => c.parts.some((p) => p.functionResponse?.name === 'apply_patch')));
     assert.deepEqual(env.mock.violations, []);
   } finally {
     await env.close();

@@ -26,6 +26,21 @@ const WEATHER = {
   },
 };
 
+// A custom (free-form) tool with a grammar, as Codex declares apply_patch.
+const APPLY_PATCH = {
+  type: 'custom',
+  name: 'apply_patch',
+  description: 'Edit files with a patch. This is a FREEFORM tool: do not wrap the patch in JSON.',
+  format: {
+    type: 'grammar',
+    syntax: 'lark',
+    definition: 'start: "*** Begin Patch" LF hunk+ "*** End Patch" LF?\nhunk: "*** Add File: " /(.+)/ LF ("+" /(.*)/ LF)+\n%import common.LF\n',
+  },
+};
+const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+Hello 👋\n*** End Patch\n';
+// The mock calls the tool with exactly these arguments.
+const CALL_PATCH = `call tool apply_patch with ${JSON.stringify({ input: PATCH })}`;
+
 // Gemini 3 signatures are bound to the key that issued them, as on the real service.
 const MOCK = { bindSignaturesToKey: true };
 
@@ -144,6 +159,57 @@ test('openai: a stateless loop with store false and encrypted_content (the way C
     assert.match(second.output_text, /Result of get_weather/);
     assertRealSignatures(env);
     await assert.rejects(client.responses.retrieve(first.id), (e) => e.status === 404);
+  });
+});
+
+test('openai: a custom tool is called with its raw input and answered with custom_tool_call_output, streamed or not', async () => {
+  await withClient(async (client, env) => {
+    const first = await client.responses.create({ model: 'gemini-3-pro-preview', input: CALL_PATCH, tools: [APPLY_PATCH] });
+    const call = first.output.find((o) => o.type === 'custom_tool_call');
+    assert.equal(call.name, 'apply_patch');
+    assert.equal(call.input, PATCH);
+    assert.ok(!first.output.some((o) => o.type === 'function_call'));
+    const declared = env.mock.requests.at(-1).json().tools[0].functionDeclarations[0];
+    assert.equal(declared.name, 'apply_patch');
+    assert.deepEqual(declared.parameters.required, ['input']);
+    assert.ok(declared.parameters.properties.input.description.includes('"*** Begin Patch"'), 'the grammar is given');
+
+    const second = await client.responses.create({
+      model: 'gemini-3-pro-preview',
+      previous_response_id: first.id,
+      input: [{ type: 'custom_tool_call_output', call_id: call.call_id, output: 'Done: A hello.txt' }],
+      tools: [APPLY_PATCH],
+    });
+    assert.match(second.output_text, /Result of apply_patch/);
+    const sent = env.mock.requests.at(-1).json();
+    const replayed = sent.contents.flatMap((c) => c.parts).find((p) => p.functionCall);
+    assert.deepEqual(replayed.functionCall.args, { input: PATCH });
+    assert.ok(sent.contents.some((c) => c.parts.some((p) => p.functionResponse?.name === 'apply_patch')));
+    assertRealSignatures(env);
+
+    const stream = await client.responses.create({ model: 'gemini-2.5-flash', input: CALL_PATCH, tools: [APPLY_PATCH], stream: true });
+    const events = [];
+    for await (const e of stream) events.push(e);
+    const added = events.find((e) => e.type === 'response.output_item.added' && e.item.type === 'custom_tool_call');
+    assert.equal(added.item.input, '');
+    const deltas = events.filter((e) => e.type === 'response.custom_tool_call_input.delta');
+    assert.ok(deltas.length >= 1 && deltas.every((e) => e.item_id === added.item.id && e.output_index === added.output_index));
+    assert.equal(deltas.map((e) => e.delta).join(''), PATCH);
+    const done = events.find((e) => e.type === 'response.custom_tool_call_input.done');
+    assert.equal(done.input, PATCH);
+    const itemDone = events.find((e) => e.type === 'response.output_item.done' && e.item.type === 'custom_tool_call');
+    assert.equal(itemDone.item.input, PATCH);
+    assert.ok(events.findIndex((e) => e === done) < events.findIndex((e) => e === itemDone));
+    const completed = events.at(-1);
+    assert.equal(completed.type, 'response.completed');
+    assert.equal(completed.response.output.find((o) => o.type === 'custom_tool_call').input, PATCH);
+
+    const helper = client.responses.stream({ model: 'gemini-2.5-flash', input: CALL_PATCH, tools: [APPLY_PATCH] });
+    let streamed = '';
+    helper.on('response.custom_tool_call_input.delta', (e) => (streamed += e.delta));
+    const final = await helper.finalResponse();
+    assert.equal(streamed, PATCH);
+    assert.equal(final.output.find((o) => o.type === 'custom_tool_call').input, PATCH);
   });
 });
 

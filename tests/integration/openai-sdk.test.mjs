@@ -139,6 +139,51 @@ test('multi-turn tools on Gemini 3 carry the thought signature back', async () =
   });
 });
 
+// A custom (free-form) tool: the model writes its input as plain text.
+const RUN_SQL = {
+  type: 'custom',
+  custom: { name: 'run_sql', description: 'Runs one SQL statement.', format: { type: 'grammar', grammar: { syntax: 'regex', definition: '^SELECT .+;$' } } },
+};
+const SQL = 'SELECT "name" FROM users WHERE id = 1;';
+const CALL_SQL = `call tool run_sql with ${JSON.stringify({ input: SQL })}`;
+
+test('custom tools: the call is a custom tool call with its input, answered by a tool message, streamed or not', async () => {
+  await withClient(async (client, env) => {
+    const messages = [{ role: 'user', content: CALL_SQL }];
+    const r = await client.chat.completions.create({ model: 'gemini-3-pro-preview', messages, tools: [RUN_SQL] });
+    const [call] = r.choices[0].message.tool_calls;
+    assert.equal(call.type, 'custom');
+    assert.deepEqual(call.custom, { name: 'run_sql', input: SQL });
+    assert.equal(r.choices[0].finish_reason, 'tool_calls');
+    assert.ok(call.extra_content?.google?.thought_signature, 'signature surfaced');
+    const declared = env.mock.requests.at(-1).json().tools[0].functionDeclarations[0];
+    assert.deepEqual(declared.parameters.required, ['input']);
+    assert.ok(declared.parameters.properties.input.description.includes('^SELECT .+;$'), 'the grammar is given');
+
+    messages.push(r.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '1 row: Ada' });
+    const second = await client.chat.completions.create({ model: 'gemini-3-pro-preview', messages, tools: [RUN_SQL] });
+    assert.match(second.choices[0].message.content, /Result of run_sql/);
+    const sent = env.mock.requests.at(-1).json();
+    assert.deepEqual(sent.contents[1].parts[0].functionCall.args, { input: SQL });
+    assert.equal(sent.contents[2].parts[0].functionResponse.name, 'run_sql');
+
+    // The SDK's chunk type documents only function deltas; a custom call streams in the shape
+    // of the whole answer's, with its input in one delta.
+    const stream = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: messages.slice(0, 1), tools: [RUN_SQL], stream: true });
+    const deltas = [];
+    let finish = null;
+    for await (const chunk of stream) {
+      deltas.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(deltas.length, 1);
+    assert.equal(deltas[0].index, 0);
+    assert.equal(deltas[0].type, 'custom');
+    assert.deepEqual(deltas[0].custom, { name: 'run_sql', input: SQL });
+    assert.equal(finish, 'tool_calls');
+  });
+});
+
 test('parallel tool calls', async () => {
   await withClient(async (client) => {
     const r = await client.chat.completions.create({

@@ -25,6 +25,7 @@ function requestFor(t) {
   if (t.include_usage) body.stream_options = { include_usage: true };
   if (t.n > 1) body.n = t.n;
   if (t.include_reasoning) body.google = { thinking_config: { include_thoughts: true } };
+  if (t.custom_tools) body.tools = t.custom_tools.map((name) => ({ type: 'custom', custom: { name } }));
   return ['POST', '/v1/chat/completions', body];
 }
 

@@ -35,6 +35,16 @@ std::string_view mime_for_filename(std::string_view name);
 bool write_function_declaration(JsonOut& out, raw::value name, raw::value description, raw::value parameters,
                                 Failure& err, const Path& at, std::string& decoded_name);
 
+// OpenAI's free-form ("custom") tool as a function declaration whose one required string
+// parameter, "input", is the raw text the tool takes. `format` is {type: text} or {type:
+// grammar}; `grammar` is the object holding its syntax (lark or regex) and definition, which
+// the parameter's description gives the model to follow (Gemini cannot enforce a grammar).
+bool write_custom_declaration(JsonOut& out, raw::value name, raw::value description, raw::value format,
+                              raw::value grammar, Failure& err, const Path& at, std::string& decoded_name);
+// A custom tool call's input (a string value) as the args of its functionCall: {"input": ...}.
+// False when the input is no string.
+bool custom_args(raw::value input, std::string& args);
+
 // "toolConfig":{"functionCallingConfig":{"mode":..,"allowedFunctionNames":[...]}}; the names
 // only when there are some.
 void write_tool_config(JsonOut& out, std::string_view mode, const std::vector<std::string>& allowed);

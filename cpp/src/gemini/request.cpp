@@ -47,27 +47,77 @@ std::string_view mime_for_filename(std::string_view name) {
   return "application/pdf";
 }
 
-bool write_function_declaration(JsonOut& out, raw::value name, raw::value description, raw::value parameters,
-                                Failure& err, const Path& at, std::string& decoded_name) {
+namespace {
+
+// Opens a functionDeclarations entry with its checked name and description.
+bool open_declaration(JsonOut& out, raw::value name, raw::value description, Failure& err, const Path& at,
+                      std::string& decoded_name) {
   decoded_name = name.str();
   if (!valid_function_name(decoded_name)) {
     return err.fail_at(Path(at, "name"),
                        "must start with a letter or '_' and hold at most 64 of a-z, A-Z, 0-9, _, -, . and :.");
   }
   description = present(description);
-  parameters = present(parameters);
   if (description.exists() && !description.is_string()) {
     return err.fail_at(Path(at, "description"), "must be a string.", "invalid_type");
   }
+  out.begin_object().key("name").string(decoded_name);
+  if (description.exists()) out.key("description").raw_string(description);
+  return true;
+}
+
+}  // namespace
+
+bool write_function_declaration(JsonOut& out, raw::value name, raw::value description, raw::value parameters,
+                                Failure& err, const Path& at, std::string& decoded_name) {
+  if (!open_declaration(out, name, description, err, at, decoded_name)) return false;
+  parameters = present(parameters);
   if (parameters.exists() && !parameters.is_object()) {
     return err.fail_at(Path(at, "parameters"), "must be a JSON Schema object.", "invalid_type");
   }
-  out.begin_object().key("name").string(decoded_name);
-  if (description.exists()) out.key("description").raw_string(description);
   const ConvertedSchema schema = convert_schema(parameters, false);
   if (schema.form == SchemaForm::openapi) out.key("parameters").raw(schema.json);
   if (schema.form == SchemaForm::json_schema) out.key("parametersJsonSchema").raw(schema.json);
   out.end_object();
+  return true;
+}
+
+bool write_custom_declaration(JsonOut& out, raw::value name, raw::value description, raw::value format,
+                              raw::value grammar, Failure& err, const Path& at, std::string& decoded_name) {
+  if (!open_declaration(out, name, description, err, at, decoded_name)) return false;
+  format = present(format);
+  const Path format_at(at, "format");
+  const bool is_grammar = format.get("type").equals("grammar");
+  if (format.exists() && !format.get("type").equals("text") && !is_grammar) {
+    return err.fail_at(Path(format_at, "type"), "must be text or grammar.", "invalid_value");
+  }
+  const raw::value syntax = grammar.get("syntax");
+  const raw::value definition = grammar.get("definition");
+  if (is_grammar && !syntax.equals("lark") && !syntax.equals("regex")) {
+    return err.fail_at(format_at, "must give a grammar's syntax, lark or regex.", "invalid_value");
+  }
+  if (is_grammar && !definition.is_string()) {
+    return err.fail_at(format_at, "must give a grammar's definition as a string.", "invalid_type");
+  }
+  std::string input = "The raw free-form text the tool takes, as it is: not JSON.";
+  if (is_grammar) {
+    input += " It must match this ";
+    input += syntax.raw();
+    input += " grammar:\n";
+    input += definition.str();
+  }
+  out.key("parameters").begin_object().key("type").string("OBJECT").key("properties").begin_object();
+  out.key("input").begin_object().key("type").string("STRING").key("description").string(input).end_object();
+  out.end_object().key("required").begin_array().string("input").end_array().end_object();
+  out.end_object();
+  return true;
+}
+
+bool custom_args(raw::value input, std::string& args) {
+  if (!input.is_string()) return false;
+  args = "{\"input\":";
+  args += input.raw_json();
+  args += '}';
   return true;
 }
 

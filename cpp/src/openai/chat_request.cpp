@@ -70,7 +70,7 @@ bool write_body(raw::value root, ChatState& st, std::string& body, size_t expect
   return true;
 }
 
-Translated upstream(const ChatState& st, std::string body, const RequestInfo& info) {
+Translated upstream(ChatState& st, std::string body, const RequestInfo& info) {
   Translated t;
   UpstreamCall c;
   c.model = st.model;
@@ -86,6 +86,7 @@ Translated upstream(const ChatState& st, std::string body, const RequestInfo& in
   ctx.include_usage = st.include_usage;
   ctx.include_reasoning = st.include_reasoning;
   ctx.n = st.n;
+  ctx.custom_tools = std::move(st.custom_tools);
   resp::stamp(ctx, info);
   t.exchange = resp::make_exchange(std::move(ctx));
   return t;

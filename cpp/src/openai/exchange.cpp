@@ -156,6 +156,7 @@ json describe(const Exchange& e) {
       out["include_usage"] = c.include_usage;
       out["include_reasoning"] = c.include_reasoning;
       out["n"] = c.n;
+      if (!c.custom_tools.empty()) out["custom_tools"] = c.custom_tools;
       break;
     case Kind::embeddings:
       out["model"] = unescaped(c.model);
@@ -185,6 +186,11 @@ std::unique_ptr<Exchange> exchange_from(const json& d) {
   c.n = get_int(d, "n", 1, 1, 128);
   c.encoding_format = std::string(get_string(d, "encoding_format", "float"));
   c.id = std::string(get_string(d, "id"));
+  if (const auto it = d.find("custom_tools"); it != d.end() && it->is_array()) {
+    for (const json& name : *it) {
+      if (name.is_string()) c.custom_tools.push_back(name.get<std::string>());
+    }
+  }
   return resp::make_exchange(std::move(c));
 }
 

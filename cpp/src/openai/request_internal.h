@@ -54,8 +54,9 @@ struct ChatState {
   bool include_usage = false;
   bool include_reasoning = false;
   int64_t n = 1;
-  raw::value google;  // extra_body.google / google: Google's own extension fields
-  media::UrlMedia* media = nullptr;  // the request's http(s) image URLs (RequestInfo::media)
+  raw::value google;                      // extra_body.google / google: Google's own extension fields
+  media::UrlMedia* media = nullptr;       // the request's http(s) image URLs (RequestInfo::media)
+  std::vector<std::string> custom_tools;  // custom (free-form) tools' names, for their calls
   Failure err;
 };
 

@@ -108,8 +108,11 @@ bool arguments_json(raw::value args, raw::document& parsed, std::string& decoded
 // One tool call (or a legacy function_call, whose "function_call" stands where "function" is).
 bool MessageWriter::tool_call(raw::value call, bool first, const Path& at) {
   const bool legacy = !call.get("function").exists() && call.get("function_call").exists();
-  raw::value fn = call.get(legacy ? "function_call" : "function");
-  const Path fn_at(at, legacy ? "function_call" : "function");
+  // A custom tool's call {"custom": {name, input}}: the input is its one string argument.
+  const bool custom = call.get("type").equals("custom");
+  const std::string_view field = legacy ? "function_call" : custom ? "custom" : "function";
+  raw::value fn = call.get(field);
+  const Path fn_at(at, field);
   raw::value name = fn.get("name");
   if (!name.is_string() || name.raw().empty()) {
     return st_.err.fail_at(Path(fn_at, "name"), "is required.", "missing_required_parameter");
@@ -117,7 +120,14 @@ bool MessageWriter::tool_call(raw::value call, bool first, const Path& at) {
   raw::document parsed;
   std::string decoded;
   std::string_view args;
-  if (!arguments_json(fn.get("arguments"), parsed, decoded, args, st_.err, Path(fn_at, "arguments"))) return false;
+  if (custom) {
+    if (!gemini::custom_args(fn.get("input"), decoded)) {
+      return st_.err.fail_at(Path(fn_at, "input"), "must be a string.", "invalid_type");
+    }
+    args = decoded;
+  } else if (!arguments_json(fn.get("arguments"), parsed, decoded, args, st_.err, Path(fn_at, "arguments"))) {
+    return false;
+  }
   raw::value id = legacy ? raw::value() : call.get("id");
   raw::value signature = call.get("extra_content").get("google").get("thought_signature");
   JsonOut& out = contents_.part("model");

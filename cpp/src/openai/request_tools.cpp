@@ -1,5 +1,6 @@
 // OpenAI tools and tool_choice → Gemini tools (functionDeclarations, googleSearch) and
-// toolConfig. parallel_tool_calls is ignored: Gemini decides how many calls to make.
+// toolConfig. A custom (free-form) tool is declared as a function of one string, its input.
+// parallel_tool_calls is ignored: Gemini decides how many calls to make.
 #include "request_internal.h"
 
 namespace bal::openai::req {
@@ -42,8 +43,25 @@ bool ToolWriter::tool(raw::value t, const Path& at) {
     st_.search = true;
     return true;
   }
+  if (type.equals("custom")) {
+    const raw::value c = t.get("custom");
+    const Path custom_at(at, "custom");
+    if (!c.is_object()) return st_.err.fail_at(custom_at, "must be an object.", "invalid_type");
+    std::string name;
+    const raw::value format = c.get("format");
+    if (!gemini::write_custom_declaration(out_, c.get("name"), c.get("description"), format, format.get("grammar"),
+                                          st_.err, custom_at, name)) {
+      return false;
+    }
+    st_.custom_tools.push_back(name);
+    names_.push_back(std::move(name));
+    return true;
+  }
   if (!type.equals("function")) {
-    return st_.err.fail_at(Path(at, "type"), "'" + type.str() + "' is not a supported tool type.", "unsupported_value");
+    return st_.err.fail_at(
+        Path(at, "type"),
+        "'" + type.str() + "' is not a supported tool type: this server runs function and custom tools.",
+        "unsupported_value");
   }
   return function(t.get("function"), Path(at, "function"));
 }
@@ -73,19 +91,23 @@ bool ToolWriter::choice(raw::value root, JsonOut& out) {
     for (const ChoiceMode& m : kChoiceModes) {
       if (choice.equals(m.openai)) mode = m.gemini;
     }
-  } else if (choice.is_object() && choice.get("type").equals("function")) {
-    raw::value name = choice.get("function").get("name");
+  } else if (choice.get("type").equals("function") || choice.get("type").equals("custom")) {
+    // {"type": "function", "function": {"name"}} or {"type": "custom", "custom": {"name"}}.
+    const std::string_view type = choice.get("type").raw();
+    raw::value name = choice.get(type).get("name");
     allowed = (name.exists() ? name : choice.get("name")).str();
     for (const std::string& n : names_) {
       if (n == allowed) mode = "ANY";
     }
     if (mode.empty()) {
-      return st_.err.fail("tool_choice names function '" + allowed + "', which is not in tools.",
-                          "tool_choice.function.name");
+      const Path choice_at("tool_choice");
+      return st_.err.fail_at(Path(Path(choice_at, type), "name"), "'" + allowed + "' is not in tools.");
     }
   }
   if (mode.empty()) {
-    return st_.err.fail("tool_choice must be auto, none, required or {\"type\": \"function\", ...}.", "tool_choice");
+    return st_.err.fail(
+        "tool_choice must be auto, none, required, {\"type\": \"function\", ...} or {\"type\": \"custom\", ...}.",
+        "tool_choice");
   }
   std::vector<std::string> names;
   if (!allowed.empty()) names.push_back(std::move(allowed));

@@ -40,6 +40,7 @@ struct Context {
   int64_t n = 1;
   std::string encoding_format = "float";  // embeddings: "float" or "base64"
   std::string id;                         // single model: the id the client asked for
+  std::vector<std::string> custom_tools;  // chat: tools whose calls are custom ({name, input})
 };
 
 // The request id and creation time every answer carries.
@@ -67,7 +68,8 @@ struct Parts {
 void read_parts(raw::value parts, bool include_reasoning, Parts& out);
 
 // Appends one tool call; `stream_index` >= 0 adds the streaming "index" field. The id is the
-// functionCall's own, else "call_<request_id>_<ordinal>".
+// functionCall's own, else "call_<request_id>_<ordinal>". A call to a custom tool is
+// {"type":"custom","custom":{name, input}}, the input being its one string argument.
 void append_tool_call(std::string& out, raw::value part, const Context& ctx, int64_t ordinal, int64_t stream_index);
 
 // A 200 answer with a JSON body already written.

@@ -47,11 +47,16 @@ void append_tool_call(std::string& out, raw::value part, const Context& ctx, int
     out += '_';
     append_int(out, ordinal);
   }
-  out += "\",\"type\":\"function\",\"function\":{\"name\":\"";
-  out += escaped_span(call.get("name"));
-  out += "\",\"arguments\":";
+  const raw::value name = call.get("name");
   const raw::value args = call.get("args");
-  if (args.is_object() || args.is_array()) {
+  bool custom = false;
+  for (const std::string& n : ctx.custom_tools) custom = custom || name.equals(n);
+  out += custom ? R"(","type":"custom","custom":{"name":")" : R"(","type":"function","function":{"name":")";
+  out += escaped_span(name);
+  out += custom ? "\",\"input\":" : "\",\"arguments\":";
+  if (custom && args.get("input").is_string()) {
+    out += args.get("input").raw_json();
+  } else if (args.is_object() || args.is_array()) {
     append_as_string(out, args.raw_json());
   } else {
     out += "\"{}\"";

@@ -82,6 +82,9 @@ struct Options {
   // Functions declared inside a namespace tool: (name, decoded; namespace, escaped). Their calls
   // name the namespace, as OpenAI's do, so the client routes them.
   std::vector<std::pair<std::string, std::string>> namespaces;
+  // Custom (free-form) tools, decoded: their calls are custom_tool_call items whose input is
+  // the declaration's one string argument.
+  std::vector<std::string> custom_tools;
 };
 
 // ---- the output being built (output.cpp) --------------------------------------------------
@@ -96,8 +99,9 @@ struct Item {
   std::vector<std::string> summary;  // reasoning: summary texts, escaped
   std::string call_id;               // call: escaped
   std::string name;                  // call: escaped
-  std::string arguments;             // call: the arguments' JSON text, escaped as a string's contents
+  std::string arguments;             // call: the arguments' JSON text (a custom tool's input), escaped
   std::string ns;                    // call: the namespace its function was declared in, escaped
+  bool custom = false;               // call: to a custom tool (a custom_tool_call item)
   bool done = false;
 };
 

@@ -3,8 +3,9 @@
 // Items are added in output order (a client's snapshot appends each output_item.added).
 // Thought parts make one reasoning item, opened where the first thought or signature
 // appears and closed last: the signatures it carries (encrypted_content) may arrive with the
-// final part. Text makes a message item, each function call a function_call item. Texts,
-// names and arguments stay escaped as Gemini sent them.
+// final part. Text makes a message item, each function call a function_call item (a
+// custom_tool_call when it calls a custom tool). Texts, names and arguments stay escaped as
+// Gemini sent them.
 #include "internal.h"
 
 namespace bal::responses::detail {
@@ -162,7 +163,8 @@ void Output::call(raw::value part, std::string* ev) {
   if (signed_part) ensure_reasoning(ev);
   Item item;
   item.kind = Item::Kind::call;
-  item.id = item_id("fc", o_.request_id, o_.first_output + items_.size());
+  for (const std::string& name : o_.custom_tools) item.custom = item.custom || fc.get("name").equals(name);
+  item.id = item_id(item.custom ? "ctc" : "fc", o_.request_id, o_.first_output + items_.size());
   if (const raw::value id = fc.get("id"); id.is_string() && !id.raw().empty()) {
     item.call_id = std::string(id.raw());
   } else {
@@ -174,7 +176,9 @@ void Output::call(raw::value part, std::string* ev) {
     if (fc.get("name").equals(name)) item.ns = ns;
   }
   const raw::value args = fc.get("args");
-  if (args.is_object()) {
+  if (item.custom && args.get("input").is_string()) {
+    item.arguments = std::string(args.get("input").raw());
+  } else if (args.is_object()) {
     std::string quoted;
     append_as_string(quoted, args.raw_json());
     item.arguments = quoted.substr(1, quoted.size() - 2);
@@ -192,18 +196,21 @@ void Output::call(raw::value part, std::string* ev) {
     items_[index].done = true;
     return;
   }
+  const Item& it = items_[index];
   item_event(*ev, "response.output_item.added", index);
-  event_head(*ev, "response.function_call_arguments.delta");
+  event_head(*ev, it.custom ? "response.custom_tool_call_input.delta" : "response.function_call_arguments.delta");
   item_ref(*ev, index);
   *ev += ",\"delta\":";
-  append_quoted(*ev, items_[index].arguments);
+  append_quoted(*ev, it.arguments);
   *ev += "}\n\n";
-  event_head(*ev, "response.function_call_arguments.done");
+  event_head(*ev, it.custom ? "response.custom_tool_call_input.done" : "response.function_call_arguments.done");
   item_ref(*ev, index);
-  *ev += ",\"name\":";
-  append_quoted(*ev, items_[index].name);
-  *ev += ",\"arguments\":";
-  append_quoted(*ev, items_[index].arguments);
+  if (!it.custom) {
+    *ev += ",\"name\":";
+    append_quoted(*ev, it.name);
+  }
+  *ev += it.custom ? ",\"input\":" : ",\"arguments\":";
+  append_quoted(*ev, it.arguments);
   *ev += "}\n\n";
   items_[index].done = true;
   item_event(*ev, "response.output_item.done", index);

@@ -211,8 +211,12 @@ struct IdPrefix {
 };
 
 // The prefix of the ids given to stored input items that came without one, by item type.
-constexpr IdPrefix kIdPrefixes[] = {
-    {"message", "msg"}, {"function_call", "fc"}, {"function_call_output", "fco"}, {"reasoning", "rs"}};
+constexpr IdPrefix kIdPrefixes[] = {{"message", "msg"},
+                                    {"function_call", "fc"},
+                                    {"function_call_output", "fco"},
+                                    {"custom_tool_call", "ctc"},
+                                    {"custom_tool_call_output", "ctco"},
+                                    {"reasoning", "rs"}};
 
 std::string_view id_prefix(std::string_view type) {
   for (const IdPrefix& p : kIdPrefixes) {

@@ -129,8 +129,8 @@ bool ItemWriter::item(raw::value v, const Path& at) {
   if (!v.is_object()) return st_.err.fail_at(at, "must be an object.", "invalid_type");
   const std::string_view type = item_type(v);
   if (type == "message") return message(v, at);
-  if (type == "function_call") return function_call(v, at);
-  if (type == "function_call_output") return function_call_output(v, at);
+  if (type == "function_call" || type == "custom_tool_call") return function_call(v, at);
+  if (type == "function_call_output" || type == "custom_tool_call_output") return function_call_output(v, at);
   for (std::string_view skipped : kSkippedItems) {
     if (type == skipped) return true;
   }
@@ -241,7 +241,13 @@ bool ItemWriter::function_call(raw::value call, const Path& at) {
   std::string decoded;
   raw::document parsed;
   std::string_view args_json = "{}";
-  if (args.is_string() && args.raw().find_first_not_of(" \t\r\n") != std::string_view::npos) {
+  if (call.get("type").equals("custom_tool_call")) {
+    // A custom tool's input is the one string argument its declaration has.
+    if (!gemini::custom_args(call.get("input"), decoded)) {
+      return st_.err.fail_at(Path(at, "input"), "must be a string.", "invalid_type");
+    }
+    args_json = decoded;
+  } else if (args.is_string() && args.raw().find_first_not_of(" \t\r\n") != std::string_view::npos) {
     decoded = args.str();
     if (parsed.parse(decoded) != raw::success || !parsed.root().is_object()) {
       return st_.err.fail_at(Path(at, "arguments"), "must be a JSON object encoded as a string.");
@@ -275,7 +281,9 @@ bool ItemWriter::function_call_output(raw::value result, const Path& at) {
     if (it->id == wanted) call = &*it;
   }
   if (call == nullptr) {
-    return st_.err.fail("No tool call found for function call output with call_id " + wanted + ".", id_at.str());
+    const std::string_view kind =
+        item_type(result) == "custom_tool_call_output" ? "custom tool call output" : "function call output";
+    return st_.err.fail("No tool call found for " + std::string(kind) + " with call_id " + wanted + ".", id_at.str());
   }
   const raw::value output = present(result.get("output"));
   const Path output_at(at, "output");

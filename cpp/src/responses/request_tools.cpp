@@ -26,6 +26,11 @@ bool is_search(raw::value type) {
   return false;
 }
 
+// Tools a tool_choice names: functions and custom tools, each by its name.
+bool is_named(raw::value type) {
+  return type.equals("function") || type.equals("custom");
+}
+
 std::string_view mode_for(raw::value name, const ChoiceMode* first, const ChoiceMode* last) {
   for (const ChoiceMode* m = first; m != last; ++m) {
     if (name.equals(m->openai)) return m->gemini;
@@ -54,13 +59,16 @@ bool ToolWriter::tool(raw::value t, const Path& at, raw::value ns) {
   const bool in_namespace = ns.exists();
   if (!t.is_object()) return st_.err.fail_at(at, "must be an object.", "invalid_type");
   const raw::value type = t.get("type");
-  if (type.equals("function")) {
+  const bool custom = type.equals("custom");
+  if (type.equals("function") || custom) {
     std::string name;
-    if (!gemini::write_function_declaration(out_, t.get("name"), t.get("description"), t.get("parameters"), st_.err, at,
-                                            name)) {
-      return false;
-    }
+    const bool ok = custom ? gemini::write_custom_declaration(out_, t.get("name"), t.get("description"),
+                                                              t.get("format"), t.get("format"), st_.err, at, name)
+                           : gemini::write_function_declaration(out_, t.get("name"), t.get("description"),
+                                                                t.get("parameters"), st_.err, at, name);
+    if (!ok) return false;
     if (in_namespace) st_.o.namespaces.emplace_back(name, std::string(ns.raw()));
+    if (custom) st_.o.custom_tools.push_back(name);
     names_.push_back(std::move(name));
     return true;
   }
@@ -81,10 +89,13 @@ bool ToolWriter::tool(raw::value t, const Path& at, raw::value ns) {
     search_ = true;
     return true;
   }
+  // tool_search finds the tools marked defer_loading, but Gemini gets every tool at once:
+  // nothing is left to find. Codex sends it next to its custom apply_patch for GPT-5 models.
+  if (type.equals("tool_search") && !in_namespace) return true;
   return st_.err.fail_at(Path(at, "type"),
                          "'" + type.str() +
-                             "' is not a supported tool type: this server runs function tools (also in a "
-                             "namespace) and web_search (as Google Search).",
+                             "' is not a supported tool type: this server runs function and custom tools (also in "
+                             "a namespace) and web_search (as Google Search).",
                          "unsupported_value");
 }
 
@@ -103,27 +114,27 @@ bool ToolWriter::choice(raw::value choice, JsonOut& out) {
   const raw::value type = choice.get("type");
   if (choice.is_string()) {
     mode = mode_for(choice, std::begin(kChoiceModes), std::end(kChoiceModes));
-  } else if (type.equals("function")) {
+  } else if (is_named(type)) {
     allowed.push_back(choice.get("name").str());
     mode = "ANY";
   } else if (type.equals("allowed_tools")) {
     mode = mode_for(choice.get("mode"), std::begin(kAllowedModes), std::end(kAllowedModes));
     for (raw::value t : choice.get("tools").items()) {
-      if (t.get("type").equals("function")) allowed.push_back(t.get("name").str());
+      if (is_named(t.get("type"))) allowed.push_back(t.get("name").str());
     }
   } else if (is_search(type)) {
     return true;  // search is on whenever the tool is there
   }
   if (mode.empty()) {
     return st_.err.fail(
-        "tool_choice must be auto, none, required, {\"type\": \"function\", \"name\": ...} or "
+        "tool_choice must be auto, none, required, {\"type\": \"function\" or \"custom\", \"name\": ...} or "
         "{\"type\": \"allowed_tools\", ...}.",
         "tool_choice");
   }
   if (names_.empty()) return true;  // nothing to choose from: Gemini wants no toolConfig then
   for (const std::string& name : allowed) {
     if (!declared(name)) {
-      return st_.err.fail("tool_choice names function '" + name + "', which is not in tools.", "tool_choice");
+      return st_.err.fail("tool_choice names tool '" + name + "', which is not in tools.", "tool_choice");
     }
   }
   gemini::write_tool_config(out, mode, allowed);

@@ -58,20 +58,29 @@ void Output::write_item(std::string& out, const Item& item, bool with_encrypted)
       }
       out += "],\"role\":\"assistant\"";
       break;
-    case Item::Kind::call:
-      out += ",\"type\":\"function_call\",\"status\":\"";
+    case Item::Kind::call: {
+      const std::string_view text = item.done ? std::string_view(item.arguments) : std::string_view();
+      out += item.custom ? R"(,"type":"custom_tool_call","status":")" : R"(,"type":"function_call","status":")";
       out += item.done ? "completed" : "in_progress";
-      out += "\",\"arguments\":";
-      append_quoted(out, item.done ? std::string_view(item.arguments) : std::string_view());
+      out += '"';
+      if (!item.custom) {
+        out += ",\"arguments\":";
+        append_quoted(out, text);
+      }
       out += ",\"call_id\":";
       append_quoted(out, item.call_id);
       out += ",\"name\":";
       append_quoted(out, item.name);
+      if (item.custom) {
+        out += ",\"input\":";
+        append_quoted(out, text);
+      }
       if (!item.ns.empty()) {
         out += ",\"namespace\":";
         append_quoted(out, item.ns);
       }
       break;
+    }
   }
   out += '}';
 }
