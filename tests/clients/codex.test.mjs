@@ -121,3 +121,23 @@ test('codex exec on a GPT-5 name mapped to Gemini: apply_patch is a custom tool,
     await env.close();
   }
 });
+
+test('codex exec on a GPT-6 name mapped to Gemini: its tools come in an additional_tools item, and its exec tool runs the code it is called with', async () => {
+  const env = await setup({ keys: [testKey('codex-gpt6')], workerOptions: { vars: { MODEL_MAP: 'gpt-6*=gemini-3.8-flash' } } });
+  try {
+    const { home, work } = codexDirs(env, { model: 'gpt-6-sol' });
+    const code = "text('six times seven is ' + 6 * 7)";
+    const r = await runCodex({ home, cwd: work, prompt: `call tool exec with ${JSON.stringify({ input: code })}` });
+    assert.equal(r.code, 0, r.stderr);
+    const turns = env.mock.requests.filter((q) => q.action === 'streamGenerateContent');
+    const declared = turns[0].json().tools[0].functionDeclarations.map((d) => d.name);
+    assert.ok(declared.includes('exec') && declared.includes('wait'), `declared: ${declared}`);
+    // Codex ran the code and sent back what it printed.
+    const answered = turns.at(-1).json().contents.flatMap((c) => c.parts).find((p) => p.functionResponse?.name === 'exec');
+    assert.match(JSON.stringify(answered.functionResponse.response), /six times seven is 42/);
+    assert.ok(turns.every((q) => q.status === 200));
+    assert.deepEqual(env.mock.violations, []);
+  } finally {
+    await env.close();
+  }
+});

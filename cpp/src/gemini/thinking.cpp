@@ -41,6 +41,9 @@ bool effort_named(raw::value name, Effort& effort) {
   static constexpr Named kNames[] = {
       {"none", Effort::off},      {"minimal", Effort::minimal}, {"low", Effort::low},
       {"medium", Effort::medium}, {"high", Effort::high},       {"xhigh", Effort::max},
+      // Above xhigh (Codex's catalog gives its newest models max and ultra): Gemini has
+      // nothing higher than its largest budget or level.
+      {"max", Effort::max},       {"ultra", Effort::max},
   };
   for (const Named& n : kNames) {
     if (name.equals(n.name)) {

@@ -141,7 +141,7 @@ bool read_effort(raw::value root, ChatState& st, ThinkingConfig& t) {
   if (!effort.exists()) return true;
   gemini::Effort e;
   if (!gemini::effort_named(effort, e)) {
-    return st.err.fail(std::string(param) + " must be one of none, minimal, low, medium, high, xhigh.", std::string(param),
+    return st.err.fail(std::string(param) + " must be one of none, minimal, low, medium, high, xhigh, max, ultra.", std::string(param),
                        "invalid_value");
   }
   t = gemini::thinking_for_effort(st.traits, e);

@@ -169,7 +169,7 @@ bool write_reasoning(raw::value root, RequestState& st, JsonOut& out) {
   if (effort.exists()) {
     gemini::Effort e;
     if (!gemini::effort_named(effort, e)) {
-      return st.err.fail("reasoning.effort must be one of none, minimal, low, medium, high, xhigh.", "reasoning.effort",
+      return st.err.fail("reasoning.effort must be one of none, minimal, low, medium, high, xhigh, max, ultra.", "reasoning.effort",
                          "invalid_value");
     }
     t = gemini::thinking_for_effort(st.traits, e);

@@ -27,9 +27,10 @@ struct RoleName {
 constexpr RoleName kRoles[] = {
     {"system", Role::system}, {"developer", Role::system}, {"user", Role::user}, {"assistant", Role::assistant}};
 
-// Input item types that carry nothing Gemini can use again: the results of Google Search
-// are already in the model's text.
-constexpr std::string_view kSkippedItems[] = {"reasoning", "web_search_call"};
+// Input item types that carry nothing for the turns: the results of Google Search are already
+// in the model's text, and additional_tools' tools are declared with the request's
+// (request_tools.cpp).
+constexpr std::string_view kSkippedItems[] = {"reasoning", "web_search_call", "additional_tools"};
 
 bool write_text_part(Turns& turns, std::string_view role, raw::value text, Failure& err, const Path& at) {
   if (!text.is_string()) return err.fail_at(at, "must be a string.", "invalid_type");

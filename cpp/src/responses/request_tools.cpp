@@ -165,6 +165,21 @@ bool write_tools(raw::value root, RequestState& st, JsonOut& out) {
   for (raw::value t : tools.items()) {
     if (!writer.tool(t, Path(tools_at, i++), raw::value())) return false;
   }
+  // Tools an input item makes available from its place on (additional_tools: Codex sends all
+  // of its tools so for its newer models): Gemini takes every tool at once, with the others.
+  const raw::value input = present(root.get("input"));
+  size_t n = 0;
+  for (raw::value item : input.items()) {
+    const Path item_at(Path("input"), n++);
+    if (!input.is_array() || !item.get("type").equals("additional_tools")) continue;
+    const raw::value more = item.get("tools");
+    const Path more_at(item_at, "tools");
+    if (!more.is_array()) return st.err.fail_at(more_at, "must be an array.", "invalid_type");
+    size_t j = 0;
+    for (raw::value t : more.items()) {
+      if (!writer.tool(t, Path(more_at, j++), raw::value())) return false;
+    }
+  }
   writer.write(out);
   return writer.choice(root.get("tool_choice"), out);
 }
