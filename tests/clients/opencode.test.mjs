@@ -139,7 +139,8 @@ test('opencode run answers through the Worker with an OpenAI-compatible provider
 
 test('opencode run: a read tool loop on Gemini 3 over chat completions', async () => {
   const model = 'gemini-3.8-flash';
-  const env = await setup({ keys: [testKey('opencode-read')], mockOptions: { bindSignaturesToKey: true } });
+  const keys = ['opencode-read-1', 'opencode-read-2', 'opencode-read-3'].map(testKey);
+  const env = await setup({ keys, mockOptions: { bindSignaturesToKey: true } });
   try {
     const run = await runOpencode(env, {
       kind: 'openai',
@@ -156,10 +157,15 @@ test('opencode run: a read tool loop on Gemini 3 over chat completions', async (
     // The answer's turn carries the call and its result back to Gemini.
     const back = generations(env).at(-1).json().contents.flatMap((c) => c.parts);
     // Its AI SDK provider keeps the signature under the provider's name but looks for it under
-    // "google" when it sends the call back, so the call comes back without one: the Worker
-    // sends the value Google documents for that, and Gemini takes the turn.
+    // "google" when it sends the call back, so extra_content does not come back; the call's id
+    // does, and the signature rides in it: Gemini gets it back, on the key that made it (the
+    // mock refuses it on any other).
     const sent = back.find((p) => p.functionCall?.name === 'read');
-    assert.equal(sent?.thoughtSignature, 'skip_thought_signature_validator', JSON.stringify(sent));
+    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== 'skip_thought_signature_validator', JSON.stringify(sent));
+    assert.ok(!sent.functionCall.id.includes('__ts__'), 'Gemini sees the id without it');
+    const hasResult = (r) => r.json().contents.some((c) => c.parts.some((p) => p.functionResponse));
+    const asked = generations(env).filter((r) => r.json().tools && !hasResult(r)).at(-1);
+    assert.equal(generations(env).at(-1).key, asked.key, 'the follow-up went to the key that signed the call');
     assert.match(JSON.stringify(back.find((p) => p.functionResponse)), /balancer-42/);
     await assertClean(env, run);
   } finally {

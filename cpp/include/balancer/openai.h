@@ -18,6 +18,15 @@ Translated translate_embeddings(std::string_view body, const RequestInfo& info);
 Translated translate_models(const RequestInfo& info);
 Translated translate_model(std::string_view id, const RequestInfo& info);
 
+// A tool call's id may carry its Gemini 3 thought signature after this mark, in base64url
+// (letters, digits, '-' and '_': what survives a client that keeps ids as they are but drops
+// extra_content, where Google's convention puts it). tool_call_signature() reads it back as
+// standard base64 ("" when the id carries none, or not a well-formed one), and
+// tool_call_base_id() is the id without it.
+inline constexpr std::string_view kIdSignatureMark = "__ts__";
+std::string tool_call_signature(std::string_view id);
+std::string_view tool_call_base_id(std::string_view id);
+
 // Any error in OpenAI's format ({"error": {message, type, param, code}}); a 429 carries
 // retry-after.
 Reply error_reply(const ApiError& e);

@@ -13,6 +13,7 @@
 #include "balancer/exchange.h"
 #include "balancer/gemini.h"
 #include "balancer/gemini_request.h"
+#include "balancer/openai.h"
 #include "balancer/jsonout.h"
 #include "balancer/rawjson.h"
 

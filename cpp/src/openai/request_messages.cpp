@@ -130,12 +130,16 @@ bool MessageWriter::tool_call(raw::value call, bool first, const Path& at) {
   }
   raw::value id = legacy ? raw::value() : call.get("id");
   raw::value signature = call.get("extra_content").get("google").get("thought_signature");
+  const std::string id_text = id.is_string() ? id.str() : std::string();
+  const std::string carried = tool_call_signature(id_text);
   JsonOut& out = contents_.part("model");
   out.begin_object().key("functionCall").begin_object();
-  if (id.is_string() && !id.raw().empty()) out.key("id").raw_string(id);
+  if (!id_text.empty()) out.key("id").string(tool_call_base_id(id_text));
   out.key("name").raw_string(name).key("args").raw(args).end_object();
   if (signature.is_string() && !signature.raw().empty()) {
     out.key("thoughtSignature").raw_string(signature);
+  } else if (!carried.empty()) {
+    out.key("thoughtSignature").string(carried);  // a client that keeps ids but drops extra_content
   } else if (first && st_.traits.thinking == Thinking::level) {
     out.key("thoughtSignature").string(gemini::kSkipThoughtSignature);  // a client that drops extra_content
   }
@@ -166,7 +170,7 @@ bool MessageWriter::tool_result(raw::value m, const Path& at, bool legacy) {
   if (!response(m.get("content"), Path(at, "content"), response_out)) return false;
   JsonOut& out = contents_.part("user");
   out.begin_object().key("functionResponse").begin_object();
-  if (!legacy) out.key("id").raw_string(id);
+  if (!legacy) out.key("id").string(tool_call_base_id(id.str()));
   out.key("name").string(name).key("response").raw(response_out.view()).end_object().end_object();
   return true;
 }
@@ -209,3 +213,25 @@ bool write_messages(raw::value messages, ChatState& st, Turns& contents, Turns& 
 }
 
 }  // namespace bal::openai::req
+
+namespace bal::openai {
+
+std::string_view tool_call_base_id(std::string_view id) {
+  return id.substr(0, id.find(kIdSignatureMark));
+}
+
+std::string tool_call_signature(std::string_view id) {
+  const size_t at = id.find(kIdSignatureMark);
+  if (at == std::string_view::npos) return {};
+  std::string out;
+  for (const char c : id.substr(at + kIdSignatureMark.size())) {
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '-' && c != '_') return {};
+    out += c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  if (out.size() % 4 == 1) return {};  // no base64 text has this length
+  while (out.size() % 4 != 0) out += '=';
+  return out;
+}
+
+}  // namespace bal::openai

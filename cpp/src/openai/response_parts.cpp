@@ -47,6 +47,14 @@ void append_tool_call(std::string& out, raw::value part, const Context& ctx, int
     out += '_';
     append_int(out, ordinal);
   }
+  // The signature rides in the id too (openai.h: kIdSignatureMark).
+  const raw::value sig = part.get("thoughtSignature");
+  if (sig.is_string() && !sig.has_escapes() && !sig.raw().empty()) {
+    out += kIdSignatureMark;
+    for (const char c : sig.raw()) {
+      if (c != '=') out += c == '+' ? '-' : c == '/' ? '_' : c;
+    }
+  }
   const raw::value name = call.get("name");
   const raw::value args = call.get("args");
   bool custom = false;
@@ -64,7 +72,7 @@ void append_tool_call(std::string& out, raw::value part, const Context& ctx, int
   out += '}';
   // Gemini 3 refuses the next turn unless the signature comes back with the call; Google's
   // OpenAI convention carries it here.
-  if (const raw::value sig = part.get("thoughtSignature"); sig.is_string()) {
+  if (sig.is_string()) {
     out += ",\"extra_content\":{\"google\":{\"thought_signature\":\"";
     out += sig.raw();
     out += "\"}}";
