@@ -2,7 +2,7 @@
 // local base URL: non-interactive, its config and home in a temp dir, and everything it
 // would fetch from elsewhere (updates, telemetry, error reports, feature flags, non-essential
 // model calls) turned off.
-import { spawn } from 'node:child_process';
+import { runCli } from './cli.mjs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,27 +36,17 @@ export function claudeEnv({ home, baseUrl, authToken, apiKey }) {
  * Runs `claude -p PROMPT --output-format json` in `cwd`, allowing the listing tools only.
  * Resolves { code, stdout, stderr, result (parsed stdout or null) }; killed after timeoutMs.
  */
-export function runClaude({ prompt, cwd, env, timeoutMs = 120000, args = [] }) {
-  return new Promise((resolve) => {
-    const child = spawn(
-      CLAUDE,
-      ['-p', prompt, '--output-format', 'json', '--allowedTools', 'Bash(ls:*)', 'Glob', 'LS', ...args],
-      { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let result = null;
-      try {
-        result = JSON.parse(stdout);
-      } catch {
-        // left null: the caller shows stdout and stderr
-      }
-      resolve({ code, stdout, stderr, result });
-    });
-  });
+export async function runClaude({ prompt, cwd, env, timeoutMs = 120000, args = [] }) {
+  const run = await runCli(
+    CLAUDE,
+    ['-p', prompt, '--output-format', 'json', '--allowedTools', 'Bash(ls:*)', 'Glob', 'LS', ...args],
+    { cwd, env, timeoutMs },
+  );
+  let result = null;
+  try {
+    result = JSON.parse(run.stdout);
+  } catch {
+    // left null: the caller shows stdout and stderr
+  }
+  return { ...run, result };
 }

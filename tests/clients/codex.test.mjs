@@ -10,7 +10,7 @@
 //   check_for_update_on_startup = false; [analytics] enabled = false; stdin closed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCli } from './cli.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -38,22 +38,11 @@ export function codexConfig({ baseUrl, model, extra = [] }) {
 }
 
 function runCodex({ home, cwd, prompt, timeoutMs = 120000 }) {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [CODEX, 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', cwd, prompt],
-      { env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, BALANCER_TOKEN: CLIENT }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(
+    process.execPath,
+    [CODEX, 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', cwd, prompt],
+    { env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, BALANCER_TOKEN: CLIENT }, timeoutMs },
+  );
 }
 
 // A Codex home whose config.toml points at the Worker, and an empty working directory.

@@ -5,7 +5,7 @@
 // dead and an exhausted key, without noticing whichever of them the balancer tries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCli } from './cli.mjs';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ async function runGemini(baseUrl, args, files = {}) {
     };
     writeFileSync(path.join(home, '.gemini', 'settings.json'), JSON.stringify(settings));
     for (const [name, text] of Object.entries(files)) writeFileSync(path.join(home, name), text);
-    const child = spawn(process.execPath, [GEMINI, ...args, '--output-format', 'json', '-m', MODEL], {
+    const { code, stdout, stderr } = await runCli(process.execPath, [GEMINI, ...args, '--output-format', 'json', '-m', MODEL], {
       cwd: home,
       env: {
         PATH: process.env.PATH,
@@ -43,15 +43,7 @@ async function runGemini(baseUrl, args, files = {}) {
         NO_COLOR: '1',
         CI: '1',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
-    const code = await new Promise((resolve) => child.on('close', resolve));
-    clearTimeout(timer);
     let json = null;
     try {
       json = JSON.parse(stdout);

@@ -11,7 +11,7 @@
 // (they would be installed from npm), no LSP downloads, no sharing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCli } from './cli.mjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -69,7 +69,7 @@ async function runOpencode(env, { kind, model, words, extra = [], files = {} }) 
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(work, name), text);
   const config = opencodeConfig({ baseUrl: `${env.url}/v1`, kind, model });
   // Each word its own argument: opencode run quotes an argument that holds spaces.
-  const child = spawn(OPENCODE, ['run', '--format', 'json', ...extra, ...words], {
+  const { code, stdout, stderr } = await runCli(OPENCODE, ['run', '--format', 'json', ...extra, ...words], {
     cwd: work,
     env: {
       PATH: process.env.PATH,
@@ -88,15 +88,8 @@ async function runOpencode(env, { kind, model, words, extra = [], files = {} }) 
       OPENCODE_DISABLE_EXTERNAL_SKILLS: '1',
       NO_COLOR: '1',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 60000,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
   const events = stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))

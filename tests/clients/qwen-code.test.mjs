@@ -8,7 +8,7 @@
 // telemetry, usage statistics and the background memory agents.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCli } from './cli.mjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -42,7 +42,7 @@ async function runQwen(env, { model, prompt, files = {}, settings = {} }) {
   };
   writeFileSync(path.join(home, '.qwen', 'settings.json'), JSON.stringify({ ...base, ...settings }));
   const p = typeof prompt === 'function' ? prompt(work) : prompt;
-  const child = spawn(NODE22, [QWEN, '-p', p, '-o', 'json', '--approval-mode', 'yolo'], {
+  const { code, stdout, stderr } = await runCli(NODE22, [QWEN, '-p', p, '-o', 'json', '--approval-mode', 'yolo'], {
     cwd: work,
     env: {
       PATH: process.env.PATH,
@@ -58,15 +58,8 @@ async function runQwen(env, { model, prompt, files = {}, settings = {} }) {
       NO_COLOR: '1',
       CI: '1',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 60000,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
   let messages = [];
   try {
     messages = JSON.parse(stdout);
