@@ -148,12 +148,14 @@ test('cline answers through the Worker with its OpenAI-compatible provider', { s
   }
 });
 
-test('cline, OpenAI-compatible provider: a read_files tool loop on Gemini 3 over two keys', { skip }, async () => {
+test('cline, OpenAI-compatible provider: a read_files tool loop on Gemini 3 over two keys, at --thinking high', { skip }, async () => {
   const model = 'gemini-3.8-flash';
   const env = await setup({ keys: twoKeys('cline-chat'), mockOptions: { bindSignaturesToKey: true } });
   try {
-    const run = await runCline(env, { provider: 'openai-compatible', model, prompt: readPrompt, files: NOTES });
-    const { sent } = assertReadLoop(env, run);
+    const run = await runCline(env, { provider: 'openai-compatible', model, prompt: readPrompt, files: NOTES, extra: ['--thinking', 'high'] });
+    const { calls, sent } = assertReadLoop(env, run);
+    // --thinking high is its reasoning_effort, Gemini 3's thinking level.
+    for (const call of calls) assert.equal(call.json().generationConfig.thinkingConfig.thinkingLevel, 'high');
     // Its AI SDK provider does not send extra_content back with the call: the Worker sends the
     // value Google documents for a call without its signature, which any key takes.
     assert.equal(sent?.thoughtSignature, SKIP_SIGNATURE, JSON.stringify(sent));
