@@ -2,6 +2,7 @@
 // running `kilo run --format json` against the Worker and the mock Gemini, offline, with a custom
 // provider in KILO_CONFIG_CONTENT:
 //   @ai-sdk/openai-compatible with baseURL <worker>/v1 (chat completions),
+//   @ai-sdk/openai with baseURL <worker>/v1 (the Responses API),
 //   @ai-sdk/anthropic with baseURL <worker>/v1 (the Messages API), and
 //   @ai-sdk/google with baseURL <worker>/v1beta (the native API),
 // each with the client token as apiKey. It answers a prompt, and runs its own `read` tool on a
@@ -43,6 +44,7 @@ const SKIP_SIGNATURE = 'skip_thought_signature_validator';
 const NOTES = { 'notes.txt': 'the secret word is balancer-42\n' };
 const PROVIDERS = {
   openai: { npm: '@ai-sdk/openai-compatible', path: '/v1' },
+  responses: { npm: '@ai-sdk/openai', path: '/v1' },
   anthropic: { npm: '@ai-sdk/anthropic', path: '/v1' },
   google: { npm: '@ai-sdk/google', path: '/v1beta' },
 };
@@ -198,6 +200,22 @@ test('kilo run with the Google provider on the native API: a read tool loop keep
   try {
     const run = await runKilo(env, { kind: 'google', model, words: READ, files: NOTES });
     const { calls, sent } = assertReadLoop(env, run);
+    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
+    assert.equal(calls[1].key, calls[0].key);
+    await assertClean(env, run);
+  } finally {
+    await env.close();
+  }
+});
+
+test('kilo run with the OpenAI provider on the Responses API: a read tool loop keeps the signature and its key', { skip }, async () => {
+  const model = 'gemini-3.8-flash';
+  const env = await setup({ keys: twoKeys('kilo-responses'), mockOptions: { bindSignaturesToKey: true } });
+  try {
+    const run = await runKilo(env, { kind: 'responses', model, words: READ, files: NOTES });
+    const { calls, sent } = assertReadLoop(env, run);
+    // It sends store: false and asks for reasoning.encrypted_content, which carries the
+    // signature back in a reasoning item.
     assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
     assert.equal(calls[1].key, calls[0].key);
     await assertClean(env, run);
