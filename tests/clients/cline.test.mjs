@@ -2,6 +2,8 @@
 // prompt headless with `cline --json "<prompt>"` against the Worker and the mock Gemini, offline,
 // with three of its providers pointed at the Worker:
 //   openai-compatible, set up with `cline auth -p openai-compatible -b <worker>/v1` (chat completions),
+//   openai-native, likewise (the Responses API: it sends web_search and image_generation next
+//     to its functions),
 //   anthropic, whose baseUrl goes into its providers.json (`cline auth -b` takes a base URL
 //     only for the OpenAI providers) as <worker>/v1 (the Messages API), and
 //   gemini, likewise with baseUrl <worker>/v1 (the native API: its AI SDK provider asks for
@@ -86,7 +88,7 @@ async function runCline(env, { provider, model, prompt, extra = [], files = {} }
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(work, name), text);
   writeFileSync(path.join(settings, 'global-settings.json'), JSON.stringify({ telemetryOptOut: true, autoUpdateEnabled: false }));
   const baseUrl = `${env.url}/v1`;
-  const byFlag = provider === 'openai-compatible';
+  const byFlag = provider.startsWith('openai');
   const auth = await spawnCline(['auth', '-p', provider, '-k', CLIENT, '-m', model, ...(byFlag ? ['-b', baseUrl] : [])], { cwd: work, home });
   assert.equal(auth.code, 0, `${auth.stdout}\n${auth.stderr}`);
   if (!byFlag) {
@@ -194,6 +196,23 @@ test('cline, Gemini provider: a read_files tool loop on Gemini 3 keeps the signa
     // The signature Gemini issued came back, and went to the key that issued it.
     assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
     assert.equal(calls[1].key, calls[0].key);
+    await assertClean(env, run);
+  } finally {
+    await env.close();
+  }
+});
+
+test('cline, OpenAI provider on the Responses API: image_generation and web_search next to its functions, and a read_files loop', { skip }, async () => {
+  const model = 'gemini-3.8-flash';
+  const env = await setup({ keys: twoKeys('cline-responses'), mockOptions: { bindSignaturesToKey: true } });
+  try {
+    const run = await runCline(env, { provider: 'openai-native', model, prompt: readPrompt, files: NOTES });
+    const { calls, sent } = assertReadLoop(env, run);
+    // Both hosted tools are left out: Gemini gets its functions only.
+    for (const call of calls) assert.deepEqual(call.json().tools.map((t) => Object.keys(t)), [['functionDeclarations']]);
+    // It sends the function_call back with neither a reasoning item nor previous_response_id,
+    // so the signature is not there: the Worker sends the skip value, which any key takes.
+    assert.equal(sent?.thoughtSignature, SKIP_SIGNATURE, JSON.stringify(sent));
     await assertClean(env, run);
   } finally {
     await env.close();
