@@ -210,9 +210,11 @@ test('cline, OpenAI provider on the Responses API: image_generation and web_sear
     const { calls, sent } = assertReadLoop(env, run);
     // Both hosted tools are left out: Gemini gets its functions only.
     for (const call of calls) assert.deepEqual(call.json().tools.map((t) => Object.keys(t)), [['functionDeclarations']]);
-    // It sends the function_call back with neither a reasoning item nor previous_response_id,
-    // so the signature is not there: the Worker sends the skip value, which any key takes.
-    assert.equal(sent?.thoughtSignature, SKIP_SIGNATURE, JSON.stringify(sent));
+    // It sends the function_call back with neither its item id, a reasoning item nor
+    // previous_response_id, and store left to its default: the call_id names the stored
+    // response, whose record gives the signature back, and the key that issued it.
+    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
+    assert.equal(calls[1].key, calls[0].key);
     await assertClean(env, run);
   } finally {
     await env.close();
