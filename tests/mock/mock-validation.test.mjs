@@ -35,6 +35,20 @@ describe('tools', () => {
     const alone = await generate({ ...userText('hi'), tools: [{ googleSearch: {} }] });
     assert.equal(alone.status, 200);
   });
+
+  test('Gemini 3 combines them when asked for its server-side tool invocations; 2.5 does not', async () => {
+    const body = {
+      ...userText('call tool get_weather with {"location":"Paris"}'),
+      tools: [{ googleSearch: {} }, weatherTool(cityParams)],
+      toolConfig: { functionCallingConfig: { mode: 'VALIDATED' }, includeServerSideToolInvocations: true },
+    };
+    const res = await generate(body, PRO3);
+    assert.equal(res.status, 200, res.text);
+    const call = res.json.candidates[0].content.parts.find((p) => p.functionCall);
+    assert.deepEqual(call.functionCall.args, { location: 'Paris' });
+    await rejects(body, /^Tool use with function calling is unsupported$/);
+    await rejects({ ...body, toolConfig: { includeServerSideToolInvocations: 'yes' } }, /Invalid value at 'tool_config.include_server_side_tool_invocations'/, PRO3);
+  });
 });
 
 describe('body and field names', () => {

@@ -78,8 +78,8 @@ class Stored {
 // The response ids a request body needs loaded before translating: its previous_response_id
 // first, then those of the responses that its input items' ids name (item_references, and,
 // unless the request says store: false, items sent back whole, whose signatures the record
-// keeps), deduplicated. Empty when there are none or the body is not JSON (translating it
-// will say why).
+// keeps, and calls sent back by call_id alone), deduplicated. Empty when there are none or the
+// body is not JSON (translating it will say why).
 std::vector<std::string> ids_to_load(std::string_view body);
 
 // Whether `id` is a response id this server issues ("resp_" + 16 hex digits): anything else
@@ -88,6 +88,9 @@ bool valid_response_id(std::string_view id);
 // The response id that an item id ("msg_<16 hex>_<n>", "fc_…", "rs_…") was issued in; "" for
 // ids this server did not issue.
 std::string response_of_item(std::string_view item_id);
+// Whether an input item is a call of the model's (function_call or custom_tool_call), whose
+// call_id ("call_<16 hex>_<n>" when this server issued it) names its response too.
+bool is_call_item(raw::value item);
 
 // ---- POST /v1/responses -------------------------------------------------------------------
 

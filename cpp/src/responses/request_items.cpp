@@ -373,8 +373,11 @@ void collect_stored_signatures(const std::vector<raw::value>& items, RequestStat
   std::vector<std::string> seen;
   for (raw::value v : items) {
     const raw::value id = v.get("id");
-    if (!id.is_string()) continue;
-    std::string response = response_of_item(id.str());
+    // A call without this server's item id names its response by its call_id (as ids_to_load).
+    std::string response = id.is_string() ? response_of_item(id.str()) : std::string();
+    if (const raw::value call_id = v.get("call_id"); response.empty() && call_id.is_string() && is_call_item(v)) {
+      response = response_of_item(call_id.str());
+    }
     if (response.empty() || std::find(seen.begin(), seen.end(), response) != seen.end()) continue;
     const raw::value record = st.stored->find(response);
     seen.push_back(std::move(response));

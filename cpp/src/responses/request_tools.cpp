@@ -43,6 +43,7 @@ class ToolWriter {
   explicit ToolWriter(RequestState& st) : st_(st), out_(decls_) { out_.begin_array(); }
   bool tool(raw::value t, const Path& at, raw::value ns);
   bool choice(raw::value choice, JsonOut& out);
+  bool finish();
   void write(JsonOut& out);
 
  private:
@@ -53,6 +54,7 @@ class ToolWriter {
   JsonOut out_;
   std::vector<std::string> names_;
   bool search_ = false;
+  std::string image_at_;  // where an image_generation tool is, until functions make it moot
 };
 
 bool ToolWriter::tool(raw::value t, const Path& at, raw::value ns) {
@@ -92,11 +94,27 @@ bool ToolWriter::tool(raw::value t, const Path& at, raw::value ns) {
   // tool_search finds the tools marked defer_loading, but Gemini gets every tool at once:
   // nothing is left to find. Codex sends it next to its custom apply_patch for GPT-5 models.
   if (type.equals("tool_search") && !in_namespace) return true;
+  // image_generation is a hosted tool the model may use or not, and this server asks Gemini for
+  // no images in a call that declares functions. Next to function or custom tools it is left
+  // out, as web_search is (Cline sends both with its functions on the Responses API); without
+  // them finish() refuses it, since nothing the tools ask for would be served.
+  if (type.equals("image_generation") && !in_namespace) {
+    if (image_at_.empty()) image_at_ = Path(at, "type").str();
+    return true;
+  }
   return st_.err.fail_at(Path(at, "type"),
                          "'" + type.str() +
                              "' is not a supported tool type: this server runs function and custom tools (also in "
                              "a namespace) and web_search (as Google Search).",
                          "unsupported_value");
+}
+
+bool ToolWriter::finish() {
+  if (image_at_.empty() || !names_.empty()) return true;
+  return st_.err.fail(image_at_ +
+                          " 'image_generation' is not a supported tool type on its own: this server leaves it out "
+                          "next to function or custom tools, which the model calls instead.",
+                      image_at_, "unsupported_value");
 }
 
 bool ToolWriter::declared(const std::string& name) const {
@@ -180,6 +198,7 @@ bool write_tools(raw::value root, RequestState& st, JsonOut& out) {
       if (!writer.tool(t, Path(more_at, j++), raw::value())) return false;
     }
   }
+  if (!writer.finish()) return false;
   writer.write(out);
   return writer.choice(root.get("tool_choice"), out);
 }

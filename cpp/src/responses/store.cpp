@@ -136,6 +136,11 @@ std::string response_of_item(std::string_view item_id) {
   return std::string(kResponsePrefix) + std::string(rest.substr(0, kRequestIdLength));
 }
 
+bool is_call_item(raw::value item) {
+  const raw::value type = item.get("type");
+  return type.equals("function_call") || type.equals("custom_tool_call");
+}
+
 namespace {
 
 // Whether `body` may name a stored response: previous_response_id, or an id of this server's
@@ -175,6 +180,10 @@ std::vector<std::string> ids_to_load(std::string_view body) {
   for (raw::value item : root.get("input").items()) {
     const raw::value id = item.get("id");
     if (id.is_string() && (stores || item.get("type").equals("item_reference"))) add(response_of_item(id.str()));
+    // A call sent back with neither its id nor the reasoning item before it (Cline) still
+    // names its response by the call_id this server gave it.
+    const raw::value call_id = item.get("call_id");
+    if (stores && call_id.is_string() && is_call_item(item)) add(response_of_item(call_id.str()));
   }
   return ids;
 }

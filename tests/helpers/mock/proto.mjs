@@ -91,7 +91,7 @@ export const MESSAGES = {
     minimum: 'number',
     maximum: 'number',
   },
-  ToolConfig: { functionCallingConfig: 'FunctionCallingConfig', retrievalConfig: 'struct' },
+  ToolConfig: { functionCallingConfig: 'FunctionCallingConfig', retrievalConfig: 'struct', includeServerSideToolInvocations: 'bool' },
   FunctionCallingConfig: { mode: 'enum:Mode', allowedFunctionNames: ['string'] },
   SafetySetting: { category: 'enum:HarmCategory', threshold: 'enum:HarmBlockThreshold' },
   GenerationConfig: {

@@ -50,7 +50,7 @@ export function validateGenerateRequest(body, model, { signatures, key, bindSign
 export function checkGenerateRequest(req, model) {
   checkContents(req.contents, `${REQ}.contents`);
   if (req.systemInstruction) checkParts(req.systemInstruction.parts, `${REQ}.system_instruction`);
-  checkTools(req.tools || []);
+  checkTools(req.tools || [], { combined: Boolean(model.gemini3 && req.toolConfig?.includeServerSideToolInvocations) });
   checkToolConfig(req.toolConfig, req.tools || []);
   checkGenerationConfig(req.generationConfig || {}, model);
   checkMediaOutput(req, model);
@@ -136,12 +136,14 @@ function checkTurnOrder(contents) {
   });
 }
 
-// Built-in tools that generateContent (with an API key) refuses next to function declarations.
+// Built-in tools that generateContent (with an API key) refuses next to function declarations,
+// unless a Gemini 3 model is asked to include its server-side tool invocations in the answer
+// (toolConfig.includeServerSideToolInvocations), which is how it combines the two.
 const BUILT_IN_TOOLS = ['googleSearch', 'googleSearchRetrieval', 'codeExecution', 'urlContext'];
 
-function checkTools(tools) {
+function checkTools(tools, { combined = false } = {}) {
   const functions = tools.some((tool) => tool.functionDeclarations?.length);
-  if (functions && tools.some((tool) => BUILT_IN_TOOLS.some((name) => tool[name] !== undefined))) {
+  if (functions && !combined && tools.some((tool) => BUILT_IN_TOOLS.some((name) => tool[name] !== undefined))) {
     throw invalidArgument('Tool use with function calling is unsupported');
   }
   tools.forEach((tool, t) => {

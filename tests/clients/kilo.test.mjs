@@ -1,0 +1,225 @@
+// Kilo Code's CLI (`@kilocode/cli`, its native binary from the @kilocode/cli-linux-x64 package)
+// running `kilo run --format json` against the Worker and the mock Gemini, offline, with a custom
+// provider in KILO_CONFIG_CONTENT:
+//   @ai-sdk/openai-compatible with baseURL <worker>/v1 (chat completions),
+//   @ai-sdk/openai with baseURL <worker>/v1 (the Responses API),
+//   @ai-sdk/anthropic with baseURL <worker>/v1 (the Messages API), and
+//   @ai-sdk/google with baseURL <worker>/v1beta (the native API),
+// each with the client token as apiKey. It answers a prompt, and runs its own `read` tool on a
+// file of the working directory, then answers from the result, on a pool of two keys that each
+// accept only the thought signatures they issued.
+//
+// How Kilo is kept offline and out of the real home: HOME and the XDG dirs in a temp dir, no
+// models catalog fetch (it uses the snapshot built into the binary), no auto-update, telemetry
+// off (KILO_TELEMETRY_LEVEL), no session ingest, presence, sharing or codebase indexing, no
+// default plugins (they would be installed from npm), no LSP downloads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { REPLIES } from '../helpers/mock-gemini.mjs';
+import { makeTempDir } from '../helpers/worker.mjs';
+import { CLIENT, setup, testKey } from '../integration/support.mjs';
+
+const require = createRequire(import.meta.url);
+
+// The platform package's binary (@kilocode/cli's own bin is a copy its postinstall makes).
+function kiloBinary() {
+  for (const pkg of [`@kilocode/cli-${process.platform}-${process.arch}`, `@kilocode/cli-${process.platform}-${process.arch}-baseline`]) {
+    try {
+      const bin = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'bin', 'kilo');
+      if (existsSync(bin)) return bin;
+    } catch {
+      // not installed for this platform: try the next
+    }
+  }
+  return null;
+}
+
+const KILO = kiloBinary();
+const skip = KILO ? false : `no Kilo binary for ${process.platform}-${process.arch}`;
+const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+const NOTES = { 'notes.txt': 'the secret word is balancer-42\n' };
+const PROVIDERS = {
+  openai: { npm: '@ai-sdk/openai-compatible', path: '/v1' },
+  responses: { npm: '@ai-sdk/openai', path: '/v1' },
+  anthropic: { npm: '@ai-sdk/anthropic', path: '/v1' },
+  google: { npm: '@ai-sdk/google', path: '/v1beta' },
+};
+
+function kiloConfig({ workerUrl, kind, model }) {
+  return {
+    $schema: 'https://app.kilo.ai/config.json',
+    provider: {
+      balancer: {
+        npm: PROVIDERS[kind].npm,
+        name: 'Gemini balancer',
+        options: { baseURL: `${workerUrl}${PROVIDERS[kind].path}`, apiKey: CLIENT },
+        models: { [model]: { name: model, tool_call: true, reasoning: true, limit: { context: 1048576, output: 65536 } } },
+      },
+    },
+    model: `balancer/${model}`,
+    enabled_providers: ['balancer'],
+    autoupdate: false,
+    share: 'disabled',
+  };
+}
+
+// Runs `kilo run --format json words… extra…` in a fresh home and working directory holding
+// `files`. Resolves { code, stdout, stderr, events, work }.
+async function runKilo(env, { kind, model, words, extra = [], files = {} }) {
+  const root = makeTempDir('kilo');
+  const home = path.join(root, 'home');
+  const work = path.join(root, 'work');
+  mkdirSync(home);
+  mkdirSync(work);
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(work, name), text);
+  const config = kiloConfig({ workerUrl: env.url, kind, model });
+  const child = spawn(KILO, ['run', '--format', 'json', ...extra, ...words], {
+    cwd: work,
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, '.config'),
+      XDG_DATA_HOME: path.join(home, '.local', 'share'),
+      XDG_CACHE_HOME: path.join(home, '.cache'),
+      XDG_STATE_HOME: path.join(home, '.local', 'state'),
+      KILO_CONFIG_CONTENT: JSON.stringify(config),
+      KILO_DISABLE_MODELS_FETCH: '1',
+      KILO_DISABLE_AUTOUPDATE: '1',
+      KILO_TELEMETRY_LEVEL: 'off',
+      KILO_DISABLE_SESSION_INGEST: '1',
+      KILO_DISABLE_PRESENCE: '1',
+      KILO_DISABLE_SHARE: '1',
+      KILO_DISABLE_CODEBASE_INDEXING: '1',
+      KILO_DISABLE_DEFAULT_PLUGINS: '1',
+      KILO_DISABLE_LSP_DOWNLOAD: '1',
+      KILO_DISABLE_CLAUDE_CODE: '1',
+      KILO_DISABLE_EXTERNAL_SKILLS: '1',
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  const events = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line));
+  return { code, stdout, stderr, events, work };
+}
+
+const generations = (env) => env.mock.requests.filter((r) => r.action === 'streamGenerateContent');
+const texts = (run) => run.events.filter((e) => e.type === 'text').map((e) => e.part.text);
+const twoKeys = (label) => [testKey(`${label}-1`), testKey(`${label}-2`)];
+const READ = ['call', 'tool', 'read', 'with', '{"filePath":"notes.txt"}'];
+
+// Every call reached Gemini once and was answered; the pool holds every key as active.
+async function assertClean(env, run) {
+  assert.deepEqual(env.mock.violations, [], 'nothing forbidden reached upstream');
+  assert.ok(generations(env).every((r) => r.status === 200), generations(env).map((r) => r.status).join(', '));
+  assert.ok(!run.events.some((e) => e.type === 'error'), run.stdout);
+  const keys = await env.adminJson('/api/keys');
+  assert.ok(keys.body.keys.every((k) => k.status === 'active'), 'no key blamed');
+}
+
+// The read loop: the tool ran on the file, and the answer's turn carries the call and its result.
+function assertReadLoop(env, run) {
+  assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  const tool = run.events.find((e) => e.type === 'tool_use');
+  assert.equal(tool?.part.tool, 'read', run.stdout);
+  assert.equal(tool.part.state.status, 'completed');
+  assert.match(tool.part.state.output, /balancer-42/);
+  assert.match(texts(run).at(-1), /^Result of read: .*balancer-42/);
+  const calls = generations(env).filter((r) => r.json().tools?.length);
+  assert.equal(calls.length, 2, 'the call, then the answer to its result');
+  const back = calls[1].json().contents.flatMap((c) => c.parts);
+  assert.match(JSON.stringify(back.find((p) => p.functionResponse)), /balancer-42/);
+  return { calls, sent: back.find((p) => p.functionCall?.name === 'read') };
+}
+
+test('kilo run answers through the Worker with an OpenAI-compatible provider', { skip }, async () => {
+  const model = 'gemini-2.5-flash';
+  const env = await setup({ keys: [testKey('kilo-1')] });
+  try {
+    const run = await runKilo(env, { kind: 'openai', model, words: ['Hello'] });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.deepEqual(texts(run), [REPLIES.hello(model)]);
+    const finish = run.events.find((e) => e.type === 'step_finish');
+    assert.equal(finish.part.reason, 'stop');
+    assert.ok(finish.part.tokens.input > 0, 'usage reached Kilo');
+    const calls = generations(env);
+    assert.ok(calls.length >= 1 && calls.every((r) => r.model === model && r.key === testKey('kilo-1')));
+    assert.ok(calls.some((r) => r.json().tools?.length), 'the agent call declares its tools');
+    await assertClean(env, run);
+  } finally {
+    await env.close();
+  }
+});
+
+test('kilo run: a read tool loop on Gemini 3 over chat completions and two keys', { skip }, async () => {
+  const model = 'gemini-3.8-flash';
+  const env = await setup({ keys: twoKeys('kilo-chat'), mockOptions: { bindSignaturesToKey: true } });
+  try {
+    const run = await runKilo(env, { kind: 'openai', model, words: READ, files: NOTES });
+    const { sent } = assertReadLoop(env, run);
+    // As in OpenCode, its OpenAI-compatible provider sends the call back without the signature
+    // it was given: the Worker sends the value Google documents for that, which any key takes.
+    assert.equal(sent?.thoughtSignature, SKIP_SIGNATURE, JSON.stringify(sent));
+    await assertClean(env, run);
+  } finally {
+    await env.close();
+  }
+});
+
+test('kilo run with the Anthropic provider: --variant high and a read tool loop keep the signature and its key', { skip }, async () => {
+  const model = 'gemini-3.8-flash';
+  const env = await setup({ keys: twoKeys('kilo-anthropic'), mockOptions: { bindSignaturesToKey: true } });
+  try {
+    const run = await runKilo(env, { kind: 'anthropic', model, words: ['think,', 'then', ...READ], extra: ['--variant', 'high'], files: NOTES });
+    const { calls, sent } = assertReadLoop(env, run);
+    for (const call of calls) assert.equal(call.json().generationConfig.thinkingConfig.thinkingLevel, 'high');
+    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
+    assert.equal(calls[1].key, calls[0].key);
+    await assertClean(env, run);
+  } finally {
+    await env.close();
+  }
+});
+
+test('kilo run with the Google provider on the native API: a read tool loop keeps the signature and its key', { skip }, async () => {
+  const model = 'gemini-3.8-flash';
+  const env = await setup({ keys: twoKeys('kilo-google'), mockOptions: { bindSignaturesToKey: true } });
+  try {
+    const run = await runKilo(env, { kind: 'google', model, words: READ, files: NOTES });
+    const { calls, sent } = assertReadLoop(env, run);
+    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
+    assert.equal(calls[1].key, calls[0].key);
+    await assertClean(env, run);
+  } finally {
+    await env.close();
+  }
+});
+
+test('kilo run with the OpenAI provider on the Responses API: a read tool loop keeps the signature and its key', { skip }, async () => {
+  const model = 'gemini-3.8-flash';
+  const env = await setup({ keys: twoKeys('kilo-responses'), mockOptions: { bindSignaturesToKey: true } });
+  try {
+    const run = await runKilo(env, { kind: 'responses', model, words: READ, files: NOTES });
+    const { calls, sent } = assertReadLoop(env, run);
+    // It sends store: false and asks for reasoning.encrypted_content, which carries the
+    // signature back in a reasoning item.
+    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
+    assert.equal(calls[1].key, calls[0].key);
+    await assertClean(env, run);
+  } finally {
+    await env.close();
+  }
+});
