@@ -15,13 +15,12 @@
 // default plugins (they would be installed from npm), no LSP downloads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from './cli.mjs';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { REPLIES } from '../helpers/mock-gemini.mjs';
-import { makeTempDir } from '../helpers/worker.mjs';
-import { CLIENT, setup, testKey } from '../integration/support.mjs';
+import { setup, testKey } from '../integration/support.mjs';
+import { assertClean, assertReadLoop, generations, providerConfig, runAgent, texts } from './opencode-family.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -42,101 +41,29 @@ const KILO = kiloBinary();
 const skip = KILO ? false : `no Kilo binary for ${process.platform}-${process.arch}`;
 const SKIP_SIGNATURE = 'skip_thought_signature_validator';
 const NOTES = { 'notes.txt': 'the secret word is balancer-42\n' };
-const PROVIDERS = {
-  openai: { npm: '@ai-sdk/openai-compatible', path: '/v1' },
-  responses: { npm: '@ai-sdk/openai', path: '/v1' },
-  anthropic: { npm: '@ai-sdk/anthropic', path: '/v1' },
-  google: { npm: '@ai-sdk/google', path: '/v1beta' },
-};
 
-function kiloConfig({ workerUrl, kind, model }) {
-  return {
-    $schema: 'https://app.kilo.ai/config.json',
-    provider: {
-      balancer: {
-        npm: PROVIDERS[kind].npm,
-        name: 'Gemini balancer',
-        options: { baseURL: `${workerUrl}${PROVIDERS[kind].path}`, apiKey: CLIENT },
-        models: { [model]: { name: model, tool_call: true, reasoning: true, limit: { context: 1048576, output: 65536 } } },
-      },
-    },
-    model: `balancer/${model}`,
-    enabled_providers: ['balancer'],
-    autoupdate: false,
-    share: 'disabled',
-  };
-}
-
-// Runs `kilo run --format json words… extra…` in a fresh home and working directory holding
-// `files`. Resolves { code, stdout, stderr, events, work }.
-async function runKilo(env, { kind, model, words, extra = [], files = {} }) {
-  const root = makeTempDir('kilo');
-  const home = path.join(root, 'home');
-  const work = path.join(root, 'work');
-  mkdirSync(home);
-  mkdirSync(work);
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(work, name), text);
-  const config = kiloConfig({ workerUrl: env.url, kind, model });
-  const { code, stdout, stderr } = await runCli(KILO, ['run', '--format', 'json', ...extra, ...words], {
-    cwd: work,
+// Runs `kilo run --format json words… extra…` (opencode-family.mjs), with its own switches too:
+// telemetry off, no session ingest, presence or codebase indexing.
+function runKilo(env, { kind, model, words, extra = [], files = {} }) {
+  const config = providerConfig({ schema: 'https://app.kilo.ai/config.json', workerUrl: env.url, kind, model });
+  return runAgent({
+    binary: KILO,
+    prefix: 'KILO',
+    config,
+    words,
+    extra,
+    files,
     env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      XDG_CONFIG_HOME: path.join(home, '.config'),
-      XDG_DATA_HOME: path.join(home, '.local', 'share'),
-      XDG_CACHE_HOME: path.join(home, '.cache'),
-      XDG_STATE_HOME: path.join(home, '.local', 'state'),
-      KILO_CONFIG_CONTENT: JSON.stringify(config),
-      KILO_DISABLE_MODELS_FETCH: '1',
-      KILO_DISABLE_AUTOUPDATE: '1',
       KILO_TELEMETRY_LEVEL: 'off',
       KILO_DISABLE_SESSION_INGEST: '1',
       KILO_DISABLE_PRESENCE: '1',
-      KILO_DISABLE_SHARE: '1',
       KILO_DISABLE_CODEBASE_INDEXING: '1',
-      KILO_DISABLE_DEFAULT_PLUGINS: '1',
-      KILO_DISABLE_LSP_DOWNLOAD: '1',
-      KILO_DISABLE_CLAUDE_CODE: '1',
-      KILO_DISABLE_EXTERNAL_SKILLS: '1',
-      NO_COLOR: '1',
     },
-    timeoutMs: 60000,
   });
-  const events = stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line));
-  return { code, stdout, stderr, events, work };
 }
 
-const generations = (env) => env.mock.requests.filter((r) => r.action === 'streamGenerateContent');
-const texts = (run) => run.events.filter((e) => e.type === 'text').map((e) => e.part.text);
 const twoKeys = (label) => [testKey(`${label}-1`), testKey(`${label}-2`)];
 const READ = ['call', 'tool', 'read', 'with', '{"filePath":"notes.txt"}'];
-
-// Every call reached Gemini once and was answered; the pool holds every key as active.
-async function assertClean(env, run) {
-  assert.deepEqual(env.mock.violations, [], 'nothing forbidden reached upstream');
-  assert.ok(generations(env).every((r) => r.status === 200), generations(env).map((r) => r.status).join(', '));
-  assert.ok(!run.events.some((e) => e.type === 'error'), run.stdout);
-  const keys = await env.adminJson('/api/keys');
-  assert.ok(keys.body.keys.every((k) => k.status === 'active'), 'no key blamed');
-}
-
-// The read loop: the tool ran on the file, and the answer's turn carries the call and its result.
-function assertReadLoop(env, run) {
-  assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-  const tool = run.events.find((e) => e.type === 'tool_use');
-  assert.equal(tool?.part.tool, 'read', run.stdout);
-  assert.equal(tool.part.state.status, 'completed');
-  assert.match(tool.part.state.output, /balancer-42/);
-  assert.match(texts(run).at(-1), /^Result of read: .*balancer-42/);
-  const calls = generations(env).filter((r) => r.json().tools?.length);
-  assert.equal(calls.length, 2, 'the call, then the answer to its result');
-  const back = calls[1].json().contents.flatMap((c) => c.parts);
-  assert.match(JSON.stringify(back.find((p) => p.functionResponse)), /balancer-42/);
-  return { calls, sent: back.find((p) => p.functionCall?.name === 'read') };
-}
 
 test('kilo run answers through the Worker with an OpenAI-compatible provider', { skip }, async () => {
   const model = 'gemini-2.5-flash';
