@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureNode22, ensureToolchain } from './toolchain.mjs';
+import { ensureNativeClis, ensureNode22, ensureToolchain } from './toolchain.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const results = []; // { suite, passed, failed, seconds }
@@ -144,6 +144,7 @@ async function main() {
     });
     if (wanted('node')) {
       ensureNode22();
+      ensureNativeClis();
       await step('Worker, key pool and UI tests (node --test)', () => nodeSuite(paths));
     }
   } catch (err) {

