@@ -24,9 +24,19 @@ export const COMPATIBILITY_DATE = '2026-04-20';
 // The project's git-ignored temp dir: state, logs and caches of test runs go here.
 const TEMP_ROOT = path.join(REPO_ROOT, '.tmp');
 
+// A fresh dir there, removed when this process exits: a test may read what a client left in
+// it until then (a client's home holds its config, logs and caches: tens of MB for some).
+const tempDirs = [];
 export function makeTempDir(prefix) {
   mkdirSync(TEMP_ROOT, { recursive: true });
-  return mkdtempSync(path.join(TEMP_ROOT, `${prefix}-`));
+  const dir = mkdtempSync(path.join(TEMP_ROOT, `${prefix}-`));
+  if (!tempDirs.length) {
+    process.once('exit', () => {
+      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  tempDirs.push(dir);
+  return dir;
 }
 
 // The paths wrangler.toml sends to the Worker before any asset lookup ([assets]
