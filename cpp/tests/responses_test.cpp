@@ -258,6 +258,29 @@ TEST_CASE("responses streams: any cut of a stream ends in a terminal event, neve
   }
 }
 
+TEST_CASE("the reasoning item that carries a text signature comes before the message when known in time",
+          "[responses][stream]") {
+  const json f = {{"request", {{"model", "gemini-3-flash-preview"}, {"input", "Hi"}, {"stream", true},
+                               {"include", json::array({"reasoning.encrypted_content"})}}},
+                  {"key_id", 2}};
+  const auto added = [](const std::string& out) {
+    std::vector<std::string> types;
+    for (const auto& [name, data] : events_of(out)) {
+      if (name == "response.output_item.added") types.push_back(data["item"]["type"].get<std::string>());
+    }
+    return types;
+  };
+  const std::string event = R"({"candidates":[{"content":{"role":"model","parts":[)";
+  const std::string end = R"(]},"finishReason":"STOP"}]})";
+  // A short answer in one event: the part that opens the message carries the signature.
+  const std::string signed_first = "data: " + event + R"({"text":"Hi there","thoughtSignature":"c2ln"})" + end + "\r\n\r\n";
+  CHECK(added(run_stream(f, signed_first, {}).out) == std::vector<std::string>{"reasoning", "message"});
+  // The signature on a later event: the message was announced before it.
+  const std::string signed_later = "data: " + event + R"({"text":"Hi"})" + R"(]}}]})" + "\r\n\r\n" + "data: " + event +
+                                   R"({"text":"","thoughtSignature":"c2ln"})" + end + "\r\n\r\n";
+  CHECK(added(run_stream(f, signed_later, {}).out) == std::vector<std::string>{"message", "reasoning"});
+}
+
 TEST_CASE("encrypted_content: signatures round trip, anything else is refused", "[responses][carry]") {
   namespace d = rs::detail;
   d::Carry c;

@@ -134,6 +134,7 @@ class Output {
 
  private:
   void ensure_reasoning(std::string* ev);
+  bool needs_reasoning(raw::value part) const;
   void open_summary(std::string* ev);
   void close_summary(std::string* ev);
   void open_message(std::string* ev);

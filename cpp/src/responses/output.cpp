@@ -216,7 +216,25 @@ void Output::call(raw::value part, std::string* ev) {
   item_event(*ev, "response.output_item.done", index);
 }
 
+// Whether a part makes or signs the reasoning item.
+bool Output::needs_reasoning(raw::value part) const {
+  const raw::value sig = part.get("thoughtSignature");
+  if (sig.is_string() && !sig.raw().empty()) return true;
+  return o_.include_thoughts && part.get("thought").as_bool().value_or(false) && !part.get("text").raw().empty();
+}
+
 void Output::parts(raw::value parts, std::string* ev) {
+  // The reasoning item comes first, as in OpenAI's output, whenever it is known in time: in a
+  // whole answer if any part makes it; in a stream if the part that opens the message signs it
+  // (a signature on a later event can only add it after the message).
+  if (ev == nullptr && reasoning_ < 0) {
+    for (raw::value part : parts.items()) {
+      if (needs_reasoning(part)) {
+        ensure_reasoning(nullptr);
+        break;
+      }
+    }
+  }
   for (raw::value part : parts.items()) {
     if (part.get("functionCall").is_object()) {
       call(part, ev);
@@ -240,6 +258,7 @@ void Output::parts(raw::value parts, std::string* ev) {
       }
     } else if (!text.raw().empty()) {
       close_summary(ev);
+      if (signed_part) ensure_reasoning(ev);
       open_message(ev);
       items_[static_cast<size_t>(message_)].text += text.raw();
       if (ev != nullptr) {
