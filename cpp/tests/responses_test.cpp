@@ -281,6 +281,49 @@ TEST_CASE("the reasoning item that carries a text signature comes before the mes
   CHECK(added(run_stream(f, signed_later, {}).out) == std::vector<std::string>{"message", "reasoning"});
 }
 
+TEST_CASE("a grounded stream announces each url_citation while its message is open, and the response keeps them",
+          "[responses][stream]") {
+  // The same answer and sources as the chat stream fixture, in three events.
+  const json chat = fixtures::read_json(std::string(FIXTURES_DIR) + "/openai/streams/stream_grounding_citations.json");
+  const json f = {{"request", {{"model", "gemini-2.5-flash"}, {"input", "Who won Euro 2024?"}, {"stream", true},
+                               {"tools", json::array({{{"type", "web_search"}}})}}}};
+  json expected = json::array();
+  for (const json& chunk : chat["expect"]) {
+    if (!chunk.is_object()) continue;
+    for (const json& a : chunk["choices"][0]["delta"].value("annotations", json::array())) {
+      json flat = a["url_citation"];
+      flat["type"] = "url_citation";
+      expected.push_back(flat);
+    }
+  }
+  REQUIRE(expected.size() == 4);
+  const std::string sse = chat["sse"].get<std::string>();
+  for (size_t cut = 0; cut <= sse.size(); cut += 97) {
+    INFO("cut at " << cut);
+    const StreamRun r = run_stream(f, sse, {cut});
+    const auto events = events_of(r.out);
+    json announced = json::array();
+    bool text_done = false;
+    for (const auto& [name, data] : events) {
+      if (name == "response.output_text.done") text_done = true;
+      if (name != "response.output_text.annotation.added") continue;
+      CHECK_FALSE(text_done);
+      CHECK(data["annotation_index"] == announced.size());
+      CHECK(data["item_id"] == "msg_0123456789abcdef_1");
+      announced.push_back(data["annotation"]);
+    }
+    CHECK(announced == expected);
+    for (const auto& [name, data] : events) {
+      if (name == "response.content_part.done") CHECK(data["part"]["annotations"] == expected);
+      if (name == "response.completed") CHECK(data["response"]["output"][0]["content"][0]["annotations"] == expected);
+    }
+    REQUIRE(r.record.has_value());
+    CHECK(bal::parse_json(r.record->body)["response"]["output"][0]["content"][0]["annotations"] == expected);
+    rs::Stored back;
+    CHECK(back.parse("[" + r.record->body + "]"));
+  }
+}
+
 TEST_CASE("encrypted_content: signatures round trip, anything else is refused", "[responses][carry]") {
   namespace d = rs::detail;
   d::Carry c;

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
-import { REPLIES } from '../helpers/mock-gemini.mjs';
+import { REPLIES, SOURCES } from '../helpers/mock-gemini.mjs';
 import { CLIENT, setup, testKey } from '../integration/support.mjs';
 
 // 1x1 transparent PNG, and the smallest PDF header.
@@ -175,6 +175,39 @@ test("Anthropic's bash and text editor tools, which the client runs: calls with 
         ['str_replace_based_edit_tool', ['command', 'path']],
       ],
     );
+  });
+});
+
+test('the web_search server tool: the search and its sources come back as blocks, whole and streamed, and go back unrefused', async () => {
+  await withClient(async (client, env) => {
+    const tools = [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }];
+    const params = { model: 'claude-haiku-4-5', max_tokens: 300, tools, messages: [{ role: 'user', content: 'Hello' }] };
+    // `order`: the block types, in order.
+    const check = (m, order) => {
+      assert.deepEqual(m.content.map((b) => b.type), order);
+      const block = (type) => m.content.find((b) => b.type === type);
+      const use = block('server_tool_use');
+      const result = block('web_search_tool_result');
+      assert.equal(use.name, 'web_search');
+      assert.equal(typeof use.input.query, 'string');
+      assert.equal(result.tool_use_id, use.id);
+      assert.deepEqual(result.content.map((r) => [r.type, r.url, r.title]), SOURCES.map((s) => ['web_search_result', s.uri, s.title]));
+      assert.equal(block('text').text, REPLIES.hello('gemini-3.5-flash-lite'));
+      assert.equal(m.usage.server_tool_use.web_search_requests, 1);
+    };
+    const whole = await client.messages.create(params);
+    check(whole, ['server_tool_use', 'web_search_tool_result', 'text']);
+    // Streamed, the search follows the text it grounds (Gemini sends the sources last).
+    check(await client.messages.stream(params).finalMessage(), ['text', 'server_tool_use', 'web_search_tool_result']);
+    // A follow-up turn that sends the blocks back is no 400: they stay out of Gemini's history.
+    const next = await client.messages.create({
+      ...params,
+      messages: [...params.messages, { role: 'assistant', content: whole.content }, { role: 'user', content: 'Thanks' }],
+    });
+    assert.equal(next.content.at(-1).type, 'text');
+    const sent = lastGemini(env).contents;
+    assert.equal(sent.length, 3);
+    assert.deepEqual(sent[1].parts.map((p) => Object.keys(p).filter((k) => k !== 'thoughtSignature')), [['text']]);
   });
 });
 

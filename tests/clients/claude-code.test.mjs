@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SOURCES } from '../helpers/mock-gemini.mjs';
 import { CLIENT, setup, testKey } from '../integration/support.mjs';
 import { claudeEnv, runClaude } from './claude-code-env.mjs';
 
@@ -52,6 +53,38 @@ for (const auth of ['authToken', 'apiKey']) {
     }
   });
 }
+
+test('claude -p runs its WebSearch tool through the Worker: the search comes back with its sources as links', async () => {
+  const env = await setup({ keys: [testKey('claude-search')] });
+  try {
+    await withWorkdir(async (home, work) => {
+      // ENABLE_TOOL_SEARCH=false: Claude Code declares WebSearch itself rather than behind its
+      // ToolSearch tool, so the mock's scripted call can name it.
+      const run = await runClaude({
+        prompt: 'call tool WebSearch with {"query":"balancer release notes"} then summarise.',
+        cwd: work,
+        env: { ...claudeEnv({ home, baseUrl: env.url, authToken: CLIENT }), ENABLE_TOOL_SEARCH: 'false' },
+        args: ['--allowedTools', 'WebSearch'],
+      });
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.equal(run.result?.is_error, false, run.stdout);
+      const generate = env.mock.requests.filter((r) => r.action === 'streamGenerateContent' || r.action === 'generateContent');
+      // WebSearch's own request: Anthropic's web_search tool, sent to Gemini as Google Search.
+      const search = generate.filter((r) => r.json().tools?.some((t) => t.googleSearch));
+      assert.equal(search.length, 1);
+      // What WebSearch handed back to the model lists the sources' links, from the
+      // web_search_tool_result block.
+      const answered = generate.at(-1).json().contents.flatMap((c) => c.parts).find((p) => p.functionResponse);
+      assert.equal(answered.functionResponse.name, 'WebSearch');
+      const output = JSON.stringify(answered.functionResponse.response);
+      assert.match(output, /Web search results for query: \\"balancer release notes\\"/);
+      for (const source of SOURCES) assert.ok(output.includes(source.uri) && output.includes(source.title), output);
+    });
+    assert.deepEqual(env.mock.violations, [], 'nothing forbidden reached upstream');
+  } finally {
+    await env.close();
+  }
+});
 
 test('claude -p on Gemini 3 carries the thought signatures back through its tool loop, no fallback', async () => {
   const env = await setup({ keys: [testKey('claude-code-g3')], mockOptions: { bindSignaturesToKey: true } });

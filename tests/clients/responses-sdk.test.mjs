@@ -8,7 +8,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText, tool, jsonSchema, stepCountIs } from 'ai';
 import { Agent, run, tool as agentTool, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled } from '@openai/agents';
 import { CLIENT, CLIENT2, setup, testKey } from '../integration/support.mjs';
-import { DUMMY_SIGNATURES } from '../helpers/mock-gemini.mjs';
+import { DUMMY_SIGNATURES, REPLIES, SOURCES } from '../helpers/mock-gemini.mjs';
 
 const PNG =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
@@ -98,6 +98,55 @@ test('openai: responses.create stream and the responses.stream() helper', async 
     const message = final.output.find((o) => o.type === 'message');
     assert.equal(message.content[0].text, deltas);
     assert.match(deltas, /Hello from gemini-2.5-flash/);
+  });
+});
+
+test('openai and the AI SDK: web_search answers carry url_citation annotations, whole, streamed and stored', async () => {
+  await withClient(async (client, env) => {
+    const model = 'gemini-2.5-flash';
+    const text = REPLIES.hello(model);
+    const first = text.slice(0, text.indexOf('!') + 1);
+    const rest = text.slice(first.length + 1);
+    const expected = [
+      [first, SOURCES[0]],
+      [rest, SOURCES[0]],
+      [rest, SOURCES[1]],
+    ];
+    // Spans count code points: the rest holds CJK and two emoji outside the BMP.
+    const check = (annotations) => {
+      const chars = [...text];
+      assert.deepEqual(
+        annotations.map((a) => [a.type, chars.slice(a.start_index, a.end_index).join(''), a.url, a.title]),
+        expected.map(([span, s]) => ['url_citation', span, s.uri, s.title]),
+      );
+    };
+    const tools = [{ type: 'web_search' }];
+    const whole = await client.responses.create({ model, input: 'Hello', tools });
+    assert.equal(whole.output_text, text);
+    check(whole.output[0].content[0].annotations);
+    // The stored response keeps them.
+    check((await client.responses.retrieve(whole.id)).output[0].content[0].annotations);
+
+    const stream = await client.responses.create({ model, input: 'Hello', tools, stream: true });
+    const added = [];
+    let done;
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.annotation.added') added.push(event.annotation);
+      if (event.type === 'response.completed') done = event.response;
+    }
+    check(added);
+    check(done.output[0].content[0].annotations);
+    assert.ok(env.mock.requests.every((r) => r.json().tools?.some((t) => t.googleSearch)));
+
+    // The AI SDK's Responses model reads them as sources.
+    const openai = createOpenAI({ baseURL: `${env.url}/v1`, apiKey: CLIENT });
+    const cited = expected.map(([, s]) => [s.uri, s.title]);
+    const generated = await generateText({ model: openai(model), prompt: 'Hello', tools: { web_search: openai.tools.webSearch({}) } });
+    assert.deepEqual(generated.sources.map((s) => [s.url, s.title]), cited);
+    const streamed = streamText({ model: openai(model), prompt: 'Hello', tools: { web_search: openai.tools.webSearch({}) } });
+    const sources = [];
+    for await (const part of streamed.fullStream) if (part.type === 'source') sources.push([part.url, part.title]);
+    assert.deepEqual(sources, cited);
   });
 });
 

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { REPLIES, SOURCES } from '../helpers/mock-gemini.mjs';
 import { CLIENT, setup, testKey } from './support.mjs';
 
 // 1x1 transparent PNG.
@@ -181,6 +182,50 @@ test('custom tools: the call is a custom tool call with its input, answered by a
     assert.equal(deltas[0].type, 'custom');
     assert.deepEqual(deltas[0].custom, { name: 'run_sql', input: SQL });
     assert.equal(finish, 'tool_calls');
+  });
+});
+
+test('Google Search grounding: the sources come back as url_citation annotations, whole and streamed', async () => {
+  await withClient(async (client, env) => {
+    const model = 'gemini-2.5-flash';
+    const text = REPLIES.hello(model);
+    // The spans the mock cites (answers.mjs groundingFor): the first sentence, then the rest.
+    const first = text.slice(0, text.indexOf('!') + 1);
+    const rest = text.slice(first.length + 1);
+    const expected = [
+      [first, SOURCES[0]],
+      [rest, SOURCES[0]],
+      [rest, SOURCES[1]],
+    ];
+    const check = (content, annotations) => {
+      assert.equal(content, text);
+      // Spans count code points: the rest holds CJK and two emoji outside the BMP.
+      const chars = [...content];
+      assert.deepEqual(
+        annotations.map((a) => [a.type, chars.slice(a.url_citation.start_index, a.url_citation.end_index).join(''), a.url_citation.url, a.url_citation.title]),
+        expected.map(([span, s]) => ['url_citation', span, s.uri, s.title]),
+      );
+    };
+    const whole = await client.chat.completions.create({ model: `${model}-search`, messages: [{ role: 'user', content: 'Hello' }] });
+    check(whole.choices[0].message.content, whole.choices[0].message.annotations);
+    const stream = await client.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'Hello' }],
+      web_search_options: {},
+      stream: true,
+    });
+    let content = '';
+    const annotations = [];
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta ?? {};
+      content += delta.content ?? '';
+      annotations.push(...(delta.annotations ?? []));
+    }
+    check(content, annotations);
+    // Both asked Google to search; a request without search gets no annotations.
+    assert.ok(env.mock.requests.every((r) => r.json().tools?.some((t) => t.googleSearch)));
+    const plain = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello' }] });
+    assert.equal(plain.choices[0].message.annotations, undefined);
   });
 });
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "balancer/rawjson.h"
 
@@ -184,5 +185,27 @@ struct Usage {
   int64_t completion() const { return candidates + thoughts; }
 };
 Usage read_usage(raw::value usage_metadata);
+
+// A source of a grounded answer (Google Search, Maps, File Search) and the span of the answer
+// it supports: `url` and `title` are escaped spans of the upstream body; `start` and `end`
+// count code points of the answer's text (Google counts UTF-8 bytes).
+struct Citation {
+  std::string_view url;
+  std::string_view title;
+  int64_t start = 0;
+  int64_t end = 0;
+
+  // Names the citation (its URL and span) beyond the body it was read from: a stream keeps the
+  // keys of the citations it has sent, since Google may repeat them on later events.
+  std::string key() const { return std::string(url) + ' ' + std::to_string(start) + ' ' + std::to_string(end); }
+};
+
+// A candidate's groundingMetadata → its citations, in the order Google lists its supports:
+// one per source of each supported span, then one (empty span) per source no span cites.
+// `text` is the answer's text as the client gets it, still JSON-escaped. Sources without a
+// URI, spans past the text and indexes past the sources are left out; at most 256.
+std::vector<Citation> read_citations(raw::value grounding_metadata, std::string_view text);
+// Its sources alone, each URI once, in Google's order (empty spans).
+std::vector<Citation> read_sources(raw::value grounding_metadata);
 
 }  // namespace bal::gemini

@@ -41,7 +41,7 @@ const char* stop_reason_for(std::string_view finish_reason, bool called_tools) {
 
 // Gemini's prompt count includes the cached tokens, Anthropic's input_tokens does not; tool
 // prompts (search results) are billed as input.
-void append_usage_fields(std::string& out, const gemini::Usage& u) {
+void append_usage_fields(std::string& out, const gemini::Usage& u, int64_t searches) {
   const int64_t cached = std::min(u.cached, u.prompt);
   out += "\"input_tokens\":";
   append_int(out, u.prompt - cached + u.tool_prompt);
@@ -52,6 +52,11 @@ void append_usage_fields(std::string& out, const gemini::Usage& u) {
   out += ",\"output_tokens_details\":{\"thinking_tokens\":";
   append_int(out, u.thoughts);
   out += '}';
+  if (searches > 0) {
+    out += ",\"server_tool_use\":{\"web_search_requests\":";
+    append_int(out, searches);
+    out += '}';
+  }
 }
 
 }  // namespace bal::anthropic

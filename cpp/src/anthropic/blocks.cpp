@@ -131,6 +131,69 @@ void Blocks::tool_use(raw::value part, std::string& out) {
   ++tool_uses_;
 }
 
+// Gemini says which queries it ran and which pages it drew on, not which query found which
+// page: one search block carries the first query, its result block every source. The
+// sources' content stays with Google (encrypted_content is empty); a client sends both blocks
+// back as they came, and the request side drops them.
+void Blocks::search(raw::value grounding, std::string& out) {
+  if (searches_ > 0 || !grounding.is_object()) return;
+  const std::vector<gemini::Citation> sources = gemini::read_sources(grounding);
+  if (sources.empty()) return;
+  close(out);
+  const raw::value queries = grounding.get("webSearchQueries");
+  searches_ = std::max<int64_t>(1, static_cast<int64_t>(queries.size()));
+  std::string id = "srvtoolu_";
+  id += request_id_;
+  std::string input = R"({"query":")";
+  for (raw::value query : queries.items()) {
+    input += escaped_span(query);
+    break;
+  }
+  input += "\"}";
+  std::string result = R"({"type":"web_search_tool_result","tool_use_id":")";
+  result += id;
+  result += R"(","content":[)";
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (i > 0) result += ',';
+    result += R"({"type":"web_search_result","url":")";
+    result += sources[i].url;
+    result += R"(","title":")";
+    result += sources[i].title;
+    result += R"(","encrypted_content":"","page_age":null})";
+  }
+  result += "]}";
+  std::string use = R"({"type":"server_tool_use","id":")";
+  use += id;
+  use += R"(","name":"web_search","input":)";
+  if (sse_) {
+    begin_event("content_block_start", out);
+    out += R"(,"content_block":)";
+    out += use;
+    out += "{}}}\n\n";
+    begin_event("content_block_delta", out);
+    out += R"(,"delta":{"type":"input_json_delta","partial_json":)";
+    append_as_string(out, input);
+    out += "}}\n\n";
+    begin_event("content_block_stop", out);
+    out += "}\n\n";
+    ++index_;
+    begin_event("content_block_start", out);
+    out += R"(,"content_block":)";
+    out += result;
+    out += "}\n\n";
+    begin_event("content_block_stop", out);
+    out += "}\n\n";
+  } else {
+    if (index_ > 0) out += ',';
+    out += use;
+    out += input;
+    out += "},";
+    out += result;
+    ++index_;
+  }
+  ++index_;
+}
+
 void Blocks::parts(raw::value parts, std::string& out) {
   for (raw::value part : parts.items()) {
     const raw::value sig = part.get("thoughtSignature");

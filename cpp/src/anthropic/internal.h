@@ -64,7 +64,7 @@ inline raw::value first_candidate(raw::value answer) {
 }
 
 // Appends the fields of Anthropic's usage object, without braces.
-void append_usage_fields(std::string& out, const gemini::Usage& u);
+void append_usage_fields(std::string& out, const gemini::Usage& u, int64_t searches = 0);
 
 // {"type":"error","error":{"type":…,"message":…}}
 void append_error_body(std::string& out, const ApiError& e);
@@ -99,7 +99,11 @@ class bal::anthropic::MessageStream::Blocks {
   void parts(raw::value parts, std::string& out);
   // Ends the open block.
   void close(std::string& out);
+  // A grounded answer's Google Search, once: a server_tool_use block (web_search, its first
+  // query) and its web_search_tool_result block listing the sources.
+  void search(raw::value grounding_metadata, std::string& out);
   bool called_tools() const { return tool_uses_ > 0; }
+  int64_t searches() const { return searches_; }
 
  private:
   enum class Kind { none, text, thinking };
@@ -115,6 +119,7 @@ class bal::anthropic::MessageStream::Blocks {
   Kind open_ = Kind::none;
   size_t index_ = 0;  // the open block's index; the next block's when none is open
   size_t tool_uses_ = 0;
+  int64_t searches_ = 0;    // web_search_requests: the queries of the search shown
   std::string delta_head_;  // the open block's delta event up to its text (streams only)
   std::string text_;        // the open block's escaped text (whole answers only)
   std::string signature_;   // the open thinking block's signature (whole answers only)

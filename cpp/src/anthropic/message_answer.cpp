@@ -40,17 +40,21 @@ Reply MessagesExchange::answer(const std::vector<std::string_view>& bodies) {
   out += model_;
   out += R"(","content":[)";
   const char* stop = kRefusal;
+  int64_t searches = 0;
   if (candidate.is_object()) {
     MessageStream::Blocks blocks(false, request_id_);
+    // A search comes before the text grounded on it, as Anthropic orders them.
+    blocks.search(candidate.get("groundingMetadata"), out);
     blocks.parts(candidate.get("content").get("parts"), out);
     blocks.close(out);
     const raw::value finish = candidate.get("finishReason");
     stop = stop_reason_for(finish.is_string() ? finish.raw() : "STOP", blocks.called_tools());
+    searches = blocks.searches();
   }
   out += R"(],"stop_reason":")";
   out += stop;
   out += R"(","stop_sequence":null,"usage":{)";
-  append_usage_fields(out, usage_);
+  append_usage_fields(out, usage_, searches);
   out += "}}";
   return r;
 }

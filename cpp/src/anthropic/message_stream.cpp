@@ -67,6 +67,8 @@ void MessageStream::on_event(std::string_view data, bool at_end, std::string& ou
     return;
   }
   blocks_->parts(candidate.get("content").get("parts"), out);
+  // Google sends the sources with the last events, after the text they ground.
+  if (const raw::value g = candidate.get("groundingMetadata"); g.is_object()) blocks_->search(g, out);
   const raw::value finish = candidate.get("finishReason");
   if (!finish.is_string()) return;
   blocks_->close(out);
@@ -78,7 +80,7 @@ void MessageStream::end(std::string& out) {
 data: {"type":"message_delta","delta":{"stop_reason":")";
   out += stop_reason_;
   out += R"(","stop_sequence":null},"usage":{)";
-  append_usage_fields(out, usage_);
+  append_usage_fields(out, usage_, blocks_->searches());
   out += "}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   done_ = true;
 }

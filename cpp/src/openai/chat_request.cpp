@@ -87,6 +87,7 @@ Translated upstream(ChatState& st, std::string body, const RequestInfo& info) {
   ctx.include_reasoning = st.include_reasoning;
   ctx.n = st.n;
   ctx.custom_tools = std::move(st.custom_tools);
+  ctx.grounded = st.search;
   resp::stamp(ctx, info);
   t.exchange = resp::make_exchange(std::move(ctx));
   return t;

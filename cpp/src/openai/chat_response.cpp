@@ -84,6 +84,13 @@ void append_choice(std::string& out, raw::value candidate, int64_t index, const 
     }
     out += ']';
   }
+  if (ctx.grounded) {
+    const auto citations = gemini::read_citations(candidate.get("groundingMetadata"), parts.content);
+    if (!citations.empty()) {
+      out += ",\"annotations\":";
+      append_annotations(out, citations);
+    }
+  }
   out += "},\"logprobs\":";
   append_logprobs(out, candidate.get("logprobsResult"));
   out += ",\"finish_reason\":\"";

@@ -4,6 +4,7 @@
 // seen, one chunk with its new text and reasoning, one chunk per function call (Gemini sends
 // calls whole), and a finish chunk when it carries finishReason. finish() adds the usage
 // chunk and [DONE], or an error event when the upstream stopped before finishing.
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -41,10 +42,13 @@ class ChatStream final : public StreamTranslator {
     bool finished = false;
     int64_t calls = 0;
     const char* finish_reason = nullptr;
+    std::string text;                // grounded answers: the content so far, escaped
+    std::vector<std::string> cited;  // grounded answers: the citations sent (url, start, end)
   };
 
   void on_event(std::string_view data, bool at_end, std::string& out);
   void on_candidate(raw::value candidate, int64_t position, std::string& out);
+  void cite(Choice& c, int64_t index, raw::value grounding, std::string& out);
   Choice* start_choice(int64_t index, std::string& out);
   void finish_choice(Choice& c, int64_t index, const char* reason, std::string& out);
   void begin_chunk(int64_t index, std::string& out) const;
@@ -125,6 +129,10 @@ void ChatStream::on_candidate(raw::value candidate, int64_t position, std::strin
     out += '}';
     end_chunk(nullptr, out);
   }
+  if (ctx_.grounded) {
+    c->text += parts_.content;
+    if (const raw::value g = candidate.get("groundingMetadata"); g.is_object()) cite(*c, index, g, out);
+  }
   for (raw::value call : parts_.calls) {
     begin_chunk(index, out);
     out += "{\"tool_calls\":[";
@@ -137,6 +145,25 @@ void ChatStream::on_candidate(raw::value candidate, int64_t position, std::strin
   const char* reason = finish_reason_for(fr.raw());
   if (c->calls > 0 && std::string_view(reason) == "stop") reason = "tool_calls";
   finish_choice(*c, index, reason, out);
+}
+
+// The sources of a grounded answer, as a chunk of annotations: Google sends them with the
+// answer's last events, where its spans refer to the whole text so far. A citation an earlier
+// event sent is not sent again.
+void ChatStream::cite(Choice& c, int64_t index, raw::value grounding, std::string& out) {
+  std::vector<gemini::Citation> fresh;
+  for (const gemini::Citation& cite : gemini::read_citations(grounding, c.text)) {
+    std::string key = cite.key();
+    if (std::find(c.cited.begin(), c.cited.end(), key) != c.cited.end()) continue;
+    c.cited.push_back(std::move(key));
+    fresh.push_back(cite);
+  }
+  if (fresh.empty()) return;
+  begin_chunk(index, out);
+  out += "{\"annotations\":";
+  append_annotations(out, fresh);
+  out += '}';
+  end_chunk(nullptr, out);
 }
 
 void ChatStream::on_event(std::string_view data, bool at_end, std::string& out) {

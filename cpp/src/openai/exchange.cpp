@@ -157,6 +157,7 @@ json describe(const Exchange& e) {
       out["include_reasoning"] = c.include_reasoning;
       out["n"] = c.n;
       if (!c.custom_tools.empty()) out["custom_tools"] = c.custom_tools;
+      if (c.grounded) out["grounded"] = true;
       break;
     case Kind::embeddings:
       out["model"] = unescaped(c.model);
@@ -191,6 +192,7 @@ std::unique_ptr<Exchange> exchange_from(const json& d) {
       if (name.is_string()) c.custom_tools.push_back(name.get<std::string>());
     }
   }
+  c.grounded = get_bool(d, "grounded");
   return resp::make_exchange(std::move(c));
 }
 

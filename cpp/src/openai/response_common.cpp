@@ -75,6 +75,25 @@ void append_chat_head(std::string& out, const Context& ctx, std::string_view obj
   out += "\",\"choices\":[";
 }
 
+void append_annotations(std::string& out, const std::vector<gemini::Citation>& citations) {
+  out += '[';
+  bool first = true;
+  for (const gemini::Citation& c : citations) {
+    if (!first) out += ',';
+    first = false;
+    out += R"({"type":"url_citation","url_citation":{"start_index":)";
+    append_int(out, c.start);
+    out += ",\"end_index\":";
+    append_int(out, c.end);
+    out += ",\"url\":\"";
+    out += c.url;
+    out += "\",\"title\":\"";
+    out += c.title;
+    out += "\"}}";
+  }
+  out += ']';
+}
+
 Reply ok_reply(std::string body) {
   Reply r;
   r.body = std::move(body);

@@ -41,6 +41,7 @@ struct Context {
   std::string encoding_format = "float";  // embeddings: "float" or "base64"
   std::string id;                         // single model: the id the client asked for
   std::vector<std::string> custom_tools;  // chat: tools whose calls are custom ({name, input})
+  bool grounded = false;                  // chat: Google Search is on (answers may cite sources)
 };
 
 // The request id and creation time every answer carries.
@@ -71,6 +72,9 @@ void read_parts(raw::value parts, bool include_reasoning, Parts& out);
 // functionCall's own, else "call_<request_id>_<ordinal>". A call to a custom tool is
 // {"type":"custom","custom":{name, input}}, the input being its one string argument.
 void append_tool_call(std::string& out, raw::value part, const Context& ctx, int64_t ordinal, int64_t stream_index);
+
+// Appends an array of url_citation annotations, one per citation (gemini.h).
+void append_annotations(std::string& out, const std::vector<gemini::Citation>& citations);
 
 // A 200 answer with a JSON body already written.
 Reply ok_reply(std::string body);

@@ -30,6 +30,7 @@ bool read_answer(raw::value root, Output& out, std::string* events, bool& finish
     // The Responses API has no n: one candidate.
     const raw::value c = *candidates.items().begin();
     out.parts(c.get("content").get("parts"), events);
+    if (const raw::value g = c.get("groundingMetadata"); g.is_object()) out.grounding(g, events);
     if (const raw::value reason = c.get("finishReason"); reason.is_string()) {
       out.finish_reason(reason.raw());
       finished = true;

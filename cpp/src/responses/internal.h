@@ -96,6 +96,8 @@ struct Item {
   Kind kind = Kind::message;
   std::string id;
   std::string text;                  // message: output text, escaped
+  std::string annotations;           // message: url_citation objects, comma-separated
+  std::vector<std::string> cited;    // message: the citations it has (url, start, end)
   std::vector<std::string> summary;  // reasoning: summary texts, escaped
   std::string call_id;               // call: escaped
   std::string name;                  // call: escaped
@@ -116,6 +118,8 @@ class Output {
   void begin(std::string& events);
   // One candidate's parts (a stream event's, or a whole answer's).
   void parts(raw::value parts, std::string* events);
+  // A candidate's groundingMetadata: url_citation annotations on the last message's text.
+  void grounding(raw::value metadata, std::string* events);
   // Gemini's finishReason (the last one wins) and usageMetadata.
   void finish_reason(std::string_view reason);
   void usage(const gemini::Usage& u) { usage_ = u; }

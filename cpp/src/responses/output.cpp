@@ -6,6 +6,8 @@
 // final part. Text makes a message item, each function call a function_call item (a
 // custom_tool_call when it calls a custom tool). Texts, names and arguments stay escaped as
 // Gemini sent them.
+#include <algorithm>
+
 #include "internal.h"
 
 namespace bal::responses::detail {
@@ -147,7 +149,9 @@ void Output::close_message(std::string* ev) {
   *ev += ",\"logprobs\":[]}\n\n";
   event_head(*ev, "response.content_part.done");
   item_ref(*ev, m);
-  *ev += R"(,"content_index":0,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":)";
+  *ev += R"(,"content_index":0,"part":{"type":"output_text","annotations":[)";
+  *ev += item.annotations;
+  *ev += R"(],"logprobs":[],"text":)";
   append_quoted(*ev, item.text);
   *ev += "}}\n\n";
   item_event(*ev, "response.output_item.done", m);
@@ -272,6 +276,42 @@ void Output::parts(raw::value parts, std::string* ev) {
       ensure_reasoning(ev);
       text_signature_ = std::string(sig.raw());
     }
+  }
+}
+
+// Google sends the sources with the answer's last events, their spans over the whole text:
+// they annotate the last message (its output_text), each citation once.
+void Output::grounding(raw::value metadata, std::string* ev) {
+  size_t m = items_.size();
+  while (m > 0 && items_[m - 1].kind != Item::Kind::message) --m;
+  if (m == 0) return;
+  const size_t index = m - 1;
+  for (const gemini::Citation& c : gemini::read_citations(metadata, items_[index].text)) {
+    Item& item = items_[index];
+    std::string key = c.key();
+    if (std::find(item.cited.begin(), item.cited.end(), key) != item.cited.end()) continue;
+    item.cited.push_back(std::move(key));
+    std::string a = R"({"type":"url_citation","start_index":)";
+    append_int(a, c.start);
+    a += ",\"end_index\":";
+    append_int(a, c.end);
+    a += ",\"url\":";
+    append_quoted(a, c.url);
+    a += ",\"title\":";
+    append_quoted(a, c.title);
+    a += '}';
+    if (!item.annotations.empty()) item.annotations += ',';
+    item.annotations += a;
+    // The open message's text is still streaming: announce the annotation now. A closed
+    // one shows it in the final response.
+    if (ev == nullptr || static_cast<int64_t>(index) != message_) continue;
+    event_head(*ev, "response.output_text.annotation.added");
+    item_ref(*ev, index);
+    *ev += ",\"content_index\":0,\"annotation_index\":";
+    append_int(*ev, static_cast<int64_t>(item.cited.size() - 1));
+    *ev += ",\"annotation\":";
+    *ev += a;
+    *ev += "}\n\n";
   }
 }
 

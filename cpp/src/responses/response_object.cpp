@@ -52,7 +52,9 @@ void Output::write_item(std::string& out, const Item& item, bool with_encrypted)
       out += item.done ? "completed" : "in_progress";
       out += "\",\"content\":[";
       if (item.done) {
-        out += R"({"type":"output_text","annotations":[],"logprobs":[],"text":)";
+        out += R"({"type":"output_text","annotations":[)";
+        out += item.annotations;
+        out += R"(],"logprobs":[],"text":)";
         append_quoted(out, item.text);
         out += '}';
       }

@@ -16,7 +16,8 @@
 //   "max tokens"              → the reply cut short, finishReason MAX_TOKENS
 //   anything else             → REPLIES.hello(model)
 // Independently: "think" adds a thought part when includeThoughts is on; candidateCount is
-// honoured; stopSequences and maxOutputTokens cut the text the way the service does.
+// honoured; stopSequences and maxOutputTokens cut the text the way the service does; a text
+// answer to a request with googleSearch carries groundingMetadata citing SOURCES.
 
 import { declaredFunctions } from './validate.mjs';
 import { exampleFromSchema } from './schema-example.mjs';
@@ -112,7 +113,40 @@ function composeCandidate({ req, model, user, prompt, index, thinking, issueSign
   if (thinking.include && says(prompt, 'think')) parts.push({ text: REPLIES.thought, thought: true });
   parts.push(...body.parts);
   if (model.gemini3) signParts(body.parts, issueSignature);
-  return { parts, finishReason: body.finishReason, safetyRatings: body.safetyRatings };
+  const candidate = { parts, finishReason: body.finishReason, safetyRatings: body.safetyRatings };
+  const searched = (req.tools || []).some((t) => t.googleSearch);
+  const text = body.parts.filter((p) => p.text && !p.thought).map((p) => p.text).join('');
+  if (searched && text && !body.parts.some((p) => p.functionCall)) candidate.groundingMetadata = groundingFor(text);
+  return candidate;
+}
+
+// The pages a Google Search grounded answer cites (grounding-api-redirect links, titled with
+// their domain, as Google gives them).
+export const SOURCES = [
+  { uri: 'https://vertexaisearch.cloud.google.com/grounding-api-redirect/mock-source-1', title: 'example.com' },
+  { uri: 'https://vertexaisearch.cloud.google.com/grounding-api-redirect/mock-source-2', title: 'example.org' },
+];
+
+// What a grounded answer carries: its queries, the sources, and which spans of the text
+// (UTF-8 byte offsets, a 0 start left out as proto3 does) each source supports. The first
+// sentence cites the first source; the rest, if any, both.
+export function groundingFor(text) {
+  const bytes = (s) => Buffer.byteLength(s);
+  const cut = text.search(/[.!?](\s|$)/);
+  const first = cut >= 0 ? text.slice(0, cut + 1) : text;
+  const segment = (start, end, part) => ({ ...(start ? { startIndex: start } : {}), endIndex: end, text: part });
+  const supports = [{ segment: segment(0, bytes(first), first), groundingChunkIndices: [0] }];
+  const rest = text.slice(first.length).trimStart();
+  if (rest) {
+    const start = bytes(text) - bytes(rest);
+    supports.push({ segment: segment(start, bytes(text), rest), groundingChunkIndices: [0, 1] });
+  }
+  return {
+    webSearchQueries: [first.slice(0, 40)],
+    searchEntryPoint: { renderedContent: '<div class="container">search suggestions</div>' },
+    groundingChunks: SOURCES.map((web) => ({ web })),
+    groundingSupports: supports,
+  };
 }
 
 // Gemini 3 signs the first call of a step, or the last text part when there is no call.

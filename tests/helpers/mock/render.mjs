@@ -23,6 +23,8 @@ function candidateObject(candidate, index, parts, withFinish) {
   if (withFinish) {
     result.finishReason = candidate.finishReason;
     if (candidate.safetyRatings) result.safetyRatings = candidate.safetyRatings;
+    // Grounding comes with a candidate's last event, its spans over the whole text.
+    if (candidate.groundingMetadata) result.groundingMetadata = candidate.groundingMetadata;
   }
   result.index = index;
   return result;
