@@ -41,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int status = in.ConsumeIntegralInRange<int>(0, 1100);
   const uint8_t flags = in.ConsumeIntegral<uint8_t>();
   d["include_usage"] = (flags & 1) != 0;
+  d["grounded"] = (flags & 1) != 0;  // usage chunks matter to streams only, search to chat
   d["include_reasoning"] = (flags & 2) != 0;
   d["encoding_format"] = (flags & 4) != 0 ? "base64" : "float";
   d["n"] = 1 + ((flags >> 3) & 3);

@@ -1,7 +1,8 @@
 // The OpenAI stream translator (Exchange::stream), fed in chunks cut where the input says.
 // Input (FuzzedDataProvider): a flags byte from the end; then, repeatedly, a chunk length
 // (2 bytes from the end) and that many bytes of the upstream SSE body from the front. Flag
-// 16 ends the stream with fail() (the upstream dropped or stalled) instead of finish().
+// 16 ends the stream with fail() (the upstream dropped or stalled) instead of finish(); flag
+// 32 asks for Google Search, so that grounding metadata becomes url_citation annotations.
 //
 // The same body pushed whole into a second translator must give byte-identical output: a
 // network may cut a CRLF, a UTF-8 character or an event anywhere.
@@ -55,6 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                   {"include_usage", (flags & 1) != 0},
                   {"include_reasoning", (flags & 2) != 0},
                   {"n", 1 + ((flags >> 2) & 3)},
+                  {"grounded", (flags & 32) != 0},
                   {"now_ms", 1700000000123},
                   {"request_id", "0123456789abcdef"}};
   const bool fails = (flags & 16) != 0;

@@ -42,7 +42,8 @@ export const REQUEST_ID = '0123456789abcdef';
 
 export function responseFlags(d) {
   return (
-    (d.include_usage ? 1 : 0) |
+    // Bit 0 asks for usage chunks (streams only) and, on chat, Google Search (whole answers).
+    (d.include_usage || d.grounded ? 1 : 0) |
     (d.include_reasoning ? 2 : 0) |
     (d.encoding_format === 'base64' ? 4 : 0) |
     ((Math.max(1, Math.min(4, d.n ?? 1)) - 1) << 3) |
@@ -58,6 +59,7 @@ function decodeResponse(p) {
   const flags = p.u8();
   const exchange = { kind, model: 'gemini-2.5-flash', request_id: REQUEST_ID, now_ms: NOW_MS };
   exchange.include_usage = (flags & 1) !== 0;
+  exchange.grounded = (flags & 1) !== 0;
   exchange.include_reasoning = (flags & 2) !== 0;
   exchange.encoding_format = flags & 4 ? 'base64' : 'float';
   exchange.n = 1 + ((flags >> 3) & 3);
@@ -74,12 +76,14 @@ export function streamExchange(flags) {
     include_usage: (flags & 1) !== 0,
     include_reasoning: (flags & 2) !== 0,
     n: 1 + ((flags >> 2) & 3),
+    grounded: (flags & STREAM_GROUNDED) !== 0,
     now_ms: NOW_MS,
     request_id: REQUEST_ID,
   };
 }
 
 export const STREAM_FAILS = 16;
+export const STREAM_GROUNDED = 32;
 
 function decodeStream(p) {
   const flags = p.u8();

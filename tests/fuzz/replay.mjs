@@ -286,6 +286,7 @@ const json = (status, body) => ({ status, headers: 'content-type\napplication/js
 
 function chatBody(exchange) {
   const body = { model: exchange.model, messages: [{ role: 'user', content: 'hi' }], n: exchange.n };
+  if (exchange.grounded) body.web_search_options = {};
   if (exchange.stream) {
     body.stream = true;
     if (exchange.include_usage) body.stream_options = { include_usage: true };

@@ -35,6 +35,7 @@ import {
   MULTIPART_ROUTES,
   RESPONSE_KINDS,
   STREAM_FAILS,
+  STREAM_GROUNDED,
   responseFlags,
 } from './formats.mjs';
 
@@ -170,7 +171,7 @@ function streamSeed(f, sizes, fails = false) {
   const sse = bytes(f.sse);
   const t = f.translate;
   const choices = ((t.n ?? 1) - 1) & 3;
-  const flags = (t.include_usage ? 1 : 0) | (t.include_reasoning ? 2 : 0) | (choices << 2);
+  const flags = (t.include_usage ? 1 : 0) | (t.include_reasoning ? 2 : 0) | (choices << 2) | (t.grounded ? STREAM_GROUNDED : 0);
   const w = new Writer().u8(flags | (fails ? STREAM_FAILS : 0));
   let at = 0;
   for (const n of sizes) {
