@@ -281,7 +281,7 @@ TEST_CASE("the reasoning item that carries a text signature comes before the mes
   CHECK(added(run_stream(f, signed_later, {}).out) == std::vector<std::string>{"message", "reasoning"});
 }
 
-TEST_CASE("a grounded stream announces each url_citation while its message is open, and the response keeps them",
+TEST_CASE("a grounded stream announces each url_citation while its message is open, then its web_search_call",
           "[responses][stream]") {
   // The same answer and sources as the chat stream fixture, in three events.
   const json chat = fixtures::read_json(std::string(FIXTURES_DIR) + "/openai/streams/stream_grounding_citations.json");
@@ -313,10 +313,31 @@ TEST_CASE("a grounded stream announces each url_citation while its message is op
       announced.push_back(data["annotation"]);
     }
     CHECK(announced == expected);
+    std::vector<std::string> searched;
+    bool message_done = false;
     for (const auto& [name, data] : events) {
+      if (name == "response.output_item.done" && data["item"]["type"] == "message") message_done = true;
       if (name == "response.content_part.done") CHECK(data["part"]["annotations"] == expected);
-      if (name == "response.completed") CHECK(data["response"]["output"][0]["content"][0]["annotations"] == expected);
+      if (name == "response.completed") {
+        const json& output = data["response"]["output"];
+        CHECK(output[0]["content"][0]["annotations"] == expected);
+        REQUIRE(output.size() == 2);
+        CHECK(output[1] == json({{"id", "ws_0123456789abcdef_2"},
+                                 {"type", "web_search_call"},
+                                 {"status", "completed"},
+                                 {"action", {{"type", "search"}, {"query", "euro 2024 winner"}}}}));
+      }
+      // The search item follows the message it grounds, whole.
+      if (name.rfind("response.web_search_call.", 0) == 0 || data.value("item", json::object()).value("type", "") == "web_search_call") {
+        CHECK(message_done);
+        searched.push_back(name == "response.output_item.added" || name == "response.output_item.done"
+                               ? name + " " + data["item"]["status"].get<std::string>()
+                               : name);
+      }
     }
+    CHECK(searched == std::vector<std::string>{"response.output_item.added in_progress", "response.web_search_call.in_progress",
+                                               "response.web_search_call.searching", "response.web_search_call.completed",
+                                               "response.output_item.done completed"});
     REQUIRE(r.record.has_value());
     CHECK(bal::parse_json(r.record->body)["response"]["output"][0]["content"][0]["annotations"] == expected);
     rs::Stored back;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText, tool, jsonSchema, stepCountIs } from 'ai';
-import { Agent, run, tool as agentTool, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled } from '@openai/agents';
+import { Agent, run, tool as agentTool, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled, webSearchTool } from '@openai/agents';
 import { CLIENT, CLIENT2, setup, testKey } from '../integration/support.mjs';
 import { DUMMY_SIGNATURES, REPLIES, SOURCES } from '../helpers/mock-gemini.mjs';
 
@@ -101,7 +101,7 @@ test('openai: responses.create stream and the responses.stream() helper', async 
   });
 });
 
-test('openai and the AI SDK: web_search answers carry url_citation annotations, whole, streamed and stored', async () => {
+test('openai and the AI SDK: web_search answers carry a web_search_call and url_citation annotations, whole, streamed and stored', async () => {
   await withClient(async (client, env) => {
     const model = 'gemini-2.5-flash';
     const text = REPLIES.hello(model);
@@ -121,11 +121,24 @@ test('openai and the AI SDK: web_search answers carry url_citation annotations, 
       );
     };
     const tools = [{ type: 'web_search' }];
+    const message = (r) => r.output.find((item) => item.type === 'message');
     const whole = await client.responses.create({ model, input: 'Hello', tools });
     assert.equal(whole.output_text, text);
-    check(whole.output[0].content[0].annotations);
+    assert.deepEqual(whole.output.map((item) => item.type), ['web_search_call', 'message']);
+    assert.deepEqual(whole.output[0].action, { type: 'search', query: first });
+    check(message(whole).content[0].annotations);
     // The stored response keeps them.
-    check((await client.responses.retrieve(whole.id)).output[0].content[0].annotations);
+    check(message(await client.responses.retrieve(whole.id)).content[0].annotations);
+    // Follow-ups from the stored response and with the items sent back: the search stays out
+    // of Gemini's history, which gets the answer's text.
+    for (const follow of [
+      { previous_response_id: whole.id, input: 'Thanks' },
+      { store: false, input: [{ role: 'user', content: 'Hello' }, ...whole.output, { role: 'user', content: 'Thanks' }] },
+    ]) {
+      await client.responses.create({ model, tools, ...follow });
+      const contents = env.mock.requests.at(-1).json().contents;
+      assert.deepEqual(contents.map((c) => [c.role, c.parts.map((p) => p.text)]), [['user', ['Hello']], ['model', [text]], ['user', ['Thanks']]]);
+    }
 
     const stream = await client.responses.create({ model, input: 'Hello', tools, stream: true });
     const added = [];
@@ -135,7 +148,9 @@ test('openai and the AI SDK: web_search answers carry url_citation annotations, 
       if (event.type === 'response.completed') done = event.response;
     }
     check(added);
-    check(done.output[0].content[0].annotations);
+    // Streamed, the search item follows the message it grounds.
+    assert.deepEqual(done.output.map((item) => item.type), ['message', 'web_search_call']);
+    check(message(done).content[0].annotations);
     assert.ok(env.mock.requests.every((r) => r.json().tools?.some((t) => t.googleSearch)));
 
     // The AI SDK's Responses model reads them as sources.
@@ -344,5 +359,10 @@ test('Agents SDK: one agent with one tool', async () => {
     const result = await run(agent, 'call tool get_weather');
     assert.match(result.finalOutput, /Result of get_weather/);
     assert.ok(env.mock.requests.length >= 2);
+    // Its hosted web search tool: Google Search, shown as the tool call it made.
+    const searcher = new Agent({ name: 'Searcher', model: 'gemini-2.5-flash', tools: [webSearchTool()] });
+    const searched = await run(searcher, 'Hello');
+    assert.equal(searched.finalOutput, REPLIES.hello('gemini-2.5-flash'));
+    assert.deepEqual(searched.newItems.map((i) => [i.type, i.rawItem.type]), [['tool_call_item', 'hosted_tool_call'], ['message_output_item', 'message']]);
   });
 });

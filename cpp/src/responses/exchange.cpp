@@ -29,8 +29,14 @@ bool read_answer(raw::value root, Output& out, std::string* events, bool& finish
   if (candidates.is_array() && candidates.size() > 0) {
     // The Responses API has no n: one candidate.
     const raw::value c = *candidates.items().begin();
+    const raw::value g = c.get("groundingMetadata");
+    // A whole answer shows the search first; a stream learns of it with its last events.
+    if (events == nullptr && g.is_object()) out.search(g, events);
     out.parts(c.get("content").get("parts"), events);
-    if (const raw::value g = c.get("groundingMetadata"); g.is_object()) out.grounding(g, events);
+    if (g.is_object()) {
+      out.search(g, events);
+      out.grounding(g, events);
+    }
     if (const raw::value reason = c.get("finishReason"); reason.is_string()) {
       out.finish_reason(reason.raw());
       finished = true;

@@ -92,10 +92,10 @@ struct Options {
 enum class Status : uint8_t { in_progress, completed, incomplete, failed };
 
 struct Item {
-  enum class Kind : uint8_t { reasoning, message, call };
+  enum class Kind : uint8_t { reasoning, message, call, search };
   Kind kind = Kind::message;
   std::string id;
-  std::string text;                  // message: output text, escaped
+  std::string text;                  // message: output text, escaped; search: the query
   std::string annotations;           // message: url_citation objects, comma-separated
   std::vector<std::string> cited;    // message: the citations it has (url, start, end)
   std::vector<std::string> summary;  // reasoning: summary texts, escaped
@@ -118,7 +118,10 @@ class Output {
   void begin(std::string& events);
   // One candidate's parts (a stream event's, or a whole answer's).
   void parts(raw::value parts, std::string* events);
-  // A candidate's groundingMetadata: url_citation annotations on the last message's text.
+  // A candidate's groundingMetadata: a web_search_call item for the search (once), before the
+  // message in a whole answer (call it before parts()), after the message closes in a stream;
+  // and url_citation annotations on the last message's text (call it after parts()).
+  void search(raw::value metadata, std::string* events);
   void grounding(raw::value metadata, std::string* events);
   // Gemini's finishReason (the last one wins) and usageMetadata.
   void finish_reason(std::string_view reason);
@@ -145,6 +148,7 @@ class Output {
   void close_message(std::string* ev);
   void call(raw::value part, std::string* ev);
   void bind_text_signature();
+  void add_search(std::string query, std::string* ev);
   void write_item(std::string& out, const Item& item, bool with_encrypted) const;
   void event_head(std::string& ev, std::string_view type);
   void item_event(std::string& ev, std::string_view type, size_t index);
@@ -165,6 +169,8 @@ class Output {
   int64_t message_ = -1;    // index of the open message item
   bool summary_open_ = false;
   size_t calls_ = 0;  // call ids generated so far
+  bool searched_ = false;
+  std::optional<std::string> pending_search_;  // a stream's search query, added at finish()
 };
 
 // Appends the usage object.

@@ -279,6 +279,48 @@ void Output::parts(raw::value parts, std::string* ev) {
   }
 }
 
+// Gemini's Google Search as a web_search_call item: its first query (Gemini does not say which
+// query found which page; the pages are the message's annotations).
+void Output::search(raw::value metadata, std::string* ev) {
+  if (searched_) return;
+  const raw::value queries = metadata.get("webSearchQueries");
+  if (queries.size() == 0 && gemini::read_sources(metadata).empty()) return;
+  searched_ = true;
+  std::string query;
+  for (raw::value q : queries.items()) {
+    query = std::string(escaped_span(q));
+    break;
+  }
+  // Streamed, the message it grounds is still open: the item follows it.
+  if (ev != nullptr) {
+    pending_search_ = std::move(query);
+  } else {
+    add_search(std::move(query), nullptr);
+  }
+}
+
+// Adds the web_search_call item; streamed, it comes whole: added in progress, then completed.
+void Output::add_search(std::string query, std::string* ev) {
+  Item item;
+  item.kind = Item::Kind::search;
+  item.id = item_id("ws", o_.request_id, o_.first_output + items_.size());
+  item.text = std::move(query);
+  items_.push_back(std::move(item));
+  const size_t index = items_.size() - 1;
+  if (ev != nullptr) {
+    item_event(*ev, "response.output_item.added", index);
+    for (std::string_view type : {std::string_view("response.web_search_call.in_progress"),
+                                  std::string_view("response.web_search_call.searching"),
+                                  std::string_view("response.web_search_call.completed")}) {
+      event_head(*ev, type);
+      item_ref(*ev, index);
+      *ev += "}\n\n";
+    }
+  }
+  items_[index].done = true;
+  if (ev != nullptr) item_event(*ev, "response.output_item.done", index);
+}
+
 // Google sends the sources with the answer's last events, their spans over the whole text:
 // they annotate the last message (its output_text), each citation once.
 void Output::grounding(raw::value metadata, std::string* ev) {
@@ -341,6 +383,10 @@ void Output::finish(std::string* ev) {
   close_summary(ev);
   close_message(ev);
   bind_text_signature();
+  if (pending_search_) {
+    add_search(std::move(*pending_search_), ev);
+    pending_search_.reset();
+  }
   if (reasoning_ >= 0) {
     items_[static_cast<size_t>(reasoning_)].done = true;
     if (ev != nullptr) item_event(*ev, "response.output_item.done", static_cast<size_t>(reasoning_));

@@ -83,6 +83,13 @@ void Output::write_item(std::string& out, const Item& item, bool with_encrypted)
       }
       break;
     }
+    case Item::Kind::search:
+      out += R"(,"type":"web_search_call","status":")";
+      out += item.done ? "completed" : "in_progress";
+      out += R"(","action":{"type":"search","query":)";
+      append_quoted(out, item.text);
+      out += "}";
+      break;
   }
   out += '}';
 }
