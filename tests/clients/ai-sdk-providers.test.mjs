@@ -10,7 +10,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { embedMany, generateObject, generateText, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
-import { REPLIES, SOURCES } from '../helpers/mock-gemini.mjs';
+import { REPLIES, citations } from '../helpers/mock-gemini.mjs';
 import { CLIENT, setup, testKey } from '../integration/support.mjs';
 
 let env;
@@ -94,7 +94,7 @@ test("@ai-sdk/openai's chat model on chat completions", async () => {
 
 test("@ai-sdk/openai's chat model: a search model's sources, generated and streamed", async () => {
   const model = createOpenAI({ baseURL: `${env.url}/v1`, apiKey: CLIENT }).chat('gemini-2.5-flash-search');
-  const cited = [SOURCES[0], SOURCES[0], SOURCES[1]].map((s) => [s.uri, s.title]);
+  const cited = citations(REPLIES.hello('gemini-2.5-flash')).map(([, s]) => [s.uri, s.title]);
   const whole = await generateText({ model, prompt: 'Hello' });
   assert.equal(whole.text, REPLIES.hello('gemini-2.5-flash'));
   assert.deepEqual(whole.sources.map((s) => [s.sourceType, s.url, s.title]), cited.map((c) => ['url', ...c]));

@@ -39,7 +39,7 @@ import { findHandler, parseJsonBody, parsePath, rpcName, unboundQueryParams } fr
 import { CHUNKING_MODES, Waits, mulberry32, writeBody, writeEventStream } from './mock/wire.mjs';
 
 export { KEY_PATTERN, KINDS } from './mock/behaviours.mjs';
-export { IMAGE_PNG, PCM_MIME, REPLIES, SOURCES, speechPcm } from './mock/answers.mjs';
+export { IMAGE_PNG, PCM_MIME, REPLIES, SOURCES, citations, speechPcm } from './mock/answers.mjs';
 export { MODELS } from './mock/models.mjs';
 export { DUMMY_SIGNATURES, VOICES } from './mock/validate.mjs';
 

@@ -109,7 +109,13 @@ void Blocks::tool_use(raw::value part, std::string& out) {
   head += escaped_span(call.get("name"));
   head += R"(","input":)";
   const raw::value args = call.get("args");
-  const std::string_view args_json = args.is_object() ? args.raw_json() : std::string_view("{}");
+  input_block(head, args.is_object() ? args.raw_json() : std::string_view("{}"), out);
+  ++tool_uses_;
+}
+
+// A block whose input is JSON (tool_use, server_tool_use): `head` is the block up to its
+// "input": value. Streamed, the input comes in one input_json_delta.
+void Blocks::input_block(std::string_view head, std::string_view input_json, std::string& out) {
   if (sse_) {
     begin_event("content_block_start", out);
     out += R"(,"content_block":)";
@@ -117,18 +123,17 @@ void Blocks::tool_use(raw::value part, std::string& out) {
     out += "{}}}\n\n";
     begin_event("content_block_delta", out);
     out += R"(,"delta":{"type":"input_json_delta","partial_json":)";
-    append_as_string(out, args_json);
+    append_as_string(out, input_json);
     out += "}}\n\n";
     begin_event("content_block_stop", out);
     out += "}\n\n";
   } else {
     if (index_ > 0) out += ',';
     out += head;
-    append_minified(out, args_json);
+    append_minified(out, input_json);
     out += '}';
   }
   ++index_;
-  ++tool_uses_;
 }
 
 // Gemini says which queries it ran and which pages it drew on, not which query found which
@@ -165,18 +170,8 @@ void Blocks::search(raw::value grounding, std::string& out) {
   std::string use = R"({"type":"server_tool_use","id":")";
   use += id;
   use += R"(","name":"web_search","input":)";
+  input_block(use, input, out);
   if (sse_) {
-    begin_event("content_block_start", out);
-    out += R"(,"content_block":)";
-    out += use;
-    out += "{}}}\n\n";
-    begin_event("content_block_delta", out);
-    out += R"(,"delta":{"type":"input_json_delta","partial_json":)";
-    append_as_string(out, input);
-    out += "}}\n\n";
-    begin_event("content_block_stop", out);
-    out += "}\n\n";
-    ++index_;
     begin_event("content_block_start", out);
     out += R"(,"content_block":)";
     out += result;
@@ -184,12 +179,8 @@ void Blocks::search(raw::value grounding, std::string& out) {
     begin_event("content_block_stop", out);
     out += "}\n\n";
   } else {
-    if (index_ > 0) out += ',';
-    out += use;
-    out += input;
-    out += "},";
+    out += ',';
     out += result;
-    ++index_;
   }
   ++index_;
 }

@@ -112,6 +112,7 @@ class bal::anthropic::MessageStream::Blocks {
   void delta(Kind kind, std::string_view escaped, std::string& out);
   void signature(std::string_view escaped, std::string& out);
   void tool_use(raw::value part, std::string& out);
+  void input_block(std::string_view head, std::string_view input_json, std::string& out);
   void begin_event(std::string_view type, std::string& out) const;
 
   bool sse_;

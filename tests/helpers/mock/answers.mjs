@@ -127,22 +127,31 @@ export const SOURCES = [
   { uri: 'https://vertexaisearch.cloud.google.com/grounding-api-redirect/mock-source-2', title: 'example.org' },
 ];
 
-// What a grounded answer carries: its queries, the sources, and which spans of the text
-// (UTF-8 byte offsets, a 0 start left out as proto3 does) each source supports. The first
-// sentence cites the first source; the rest, if any, both.
-export function groundingFor(text) {
-  const bytes = (s) => Buffer.byteLength(s);
+// The spans of a grounded text and the sources each cites: the first sentence the first
+// source, the rest (if any) both. Tests read the citations they expect from it.
+export function groundedSpans(text) {
   const cut = text.search(/[.!?](\s|$)/);
   const first = cut >= 0 ? text.slice(0, cut + 1) : text;
-  const segment = (start, end, part) => ({ ...(start ? { startIndex: start } : {}), endIndex: end, text: part });
-  const supports = [{ segment: segment(0, bytes(first), first), groundingChunkIndices: [0] }];
   const rest = text.slice(first.length).trimStart();
-  if (rest) {
-    const start = bytes(text) - bytes(rest);
-    supports.push({ segment: segment(start, bytes(text), rest), groundingChunkIndices: [0, 1] });
-  }
+  const spans = [{ text: first, start: 0, sources: [0] }];
+  if (rest) spans.push({ text: rest, start: text.length - rest.length, sources: [0, 1] });
+  return spans;
+}
+
+/** Each citation of a grounded `text`, in order: [span text, source]. */
+export const citations = (text) => groundedSpans(text).flatMap((span) => span.sources.map((i) => [span.text, SOURCES[i]]));
+
+// What a grounded answer carries: its queries, the sources, and which spans of the text each
+// source supports, in UTF-8 byte offsets (a 0 start left out, as proto3 does).
+export function groundingFor(text) {
+  const bytes = (s) => Buffer.byteLength(s);
+  const supports = groundedSpans(text).map((span) => {
+    const start = bytes(text.slice(0, span.start));
+    const segment = { ...(start ? { startIndex: start } : {}), endIndex: start + bytes(span.text), text: span.text };
+    return { segment, groundingChunkIndices: span.sources };
+  });
   return {
-    webSearchQueries: [first.slice(0, 40)],
+    webSearchQueries: [groundedSpans(text)[0].text.slice(0, 40)],
     searchEntryPoint: { renderedContent: '<div class="container">search suggestions</div>' },
     groundingChunks: SOURCES.map((web) => ({ web })),
     groundingSupports: supports,
