@@ -81,7 +81,9 @@ async function nodeSuite(paths) {
     ? paths.flatMap((p) => (statSync(join(root, p)).isDirectory() ? testFiles(join(root, p)) : [p]))
     : testFiles(join(root, 'tests'));
   // The loader lets tests import worker-shim/core.mjs (and so core.wasm) the way Workers do.
-  const r = await run(process.execPath, ['--import', './scripts/wasm-loader.mjs', '--test', '--test-reporter=tap', ...files], {
+  // Two test files at a time: most of their time is spent waiting on a Worker, the mock or a
+  // client process, and node --test's default on two cores is one (315 s then, 167 s so).
+  const r = await run(process.execPath, ['--import', './scripts/wasm-loader.mjs', '--test', '--test-concurrency=2', '--test-reporter=tap', ...files], {
     env: { WRANGLER_SEND_METRICS: 'false' },
     quiet: true,
   });
