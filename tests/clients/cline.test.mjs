@@ -19,7 +19,7 @@
 // background hub daemon it would otherwise start (and leave running) on a fixed local port.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from './cli.mjs';
+import { NOTES, SKIP_SIGNATURE, assertSignedOnItsKey, jsonLines, runCli, twoKeys } from './cli.mjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { nativeCliRequire } from '../../scripts/toolchain.mjs';
@@ -44,8 +44,6 @@ function clineBinary() {
 
 const CLINE = clineBinary();
 const skip = CLINE ? false : `no Cline binary for ${process.platform}-${process.arch}`;
-const SKIP_SIGNATURE = 'skip_thought_signature_validator';
-const NOTES = { 'notes.txt': 'the secret word is balancer-42\n' };
 
 function spawnCline(args, { cwd, home }) {
   return runCli(CLINE, args, {
@@ -89,10 +87,7 @@ async function runCline(env, { provider, model, prompt, extra = [], files = {} }
   }
   const p = typeof prompt === 'function' ? prompt(work) : prompt;
   const run = await spawnCline(['--json', ...extra, p], { cwd: work, home });
-  const events = run.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line));
+  const events = jsonLines(run.stdout);
   return { ...run, events, result: events.find((e) => e.type === 'run_result'), work };
 }
 
@@ -119,7 +114,6 @@ function assertReadLoop(env, run) {
   return { calls, sent: back.find((p) => p.functionCall?.name === 'read_files') };
 }
 
-const twoKeys = (label) => [testKey(`${label}-1`), testKey(`${label}-2`)];
 
 test('cline answers through the Worker with its OpenAI-compatible provider', { skip }, async () => {
   const model = 'gemini-2.5-flash';
@@ -150,8 +144,7 @@ test('cline, OpenAI-compatible provider: a read_files tool loop on Gemini 3 over
     for (const call of calls) assert.equal(call.json().generationConfig.thinkingConfig.thinkingLevel, 'high');
     // Its AI SDK provider does not send extra_content back with the call, but keeps the call's
     // id, which carries the signature too: Gemini gets it back, on the key that issued it.
-    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
-    assert.equal(calls[1].key, calls[0].key);
+    assertSignedOnItsKey(calls, sent);
     await assertClean(env, run);
   } finally {
     await env.close();
@@ -185,8 +178,7 @@ test('cline, Gemini provider: a read_files tool loop on Gemini 3 keeps the signa
     assert.equal(first.toolConfig?.includeServerSideToolInvocations, true);
     assert.ok(first.tools.some((t) => t.googleSearch), 'Google Search next to its functions');
     // The signature Gemini issued came back, and went to the key that issued it.
-    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
-    assert.equal(calls[1].key, calls[0].key);
+    assertSignedOnItsKey(calls, sent);
     await assertClean(env, run);
   } finally {
     await env.close();
@@ -204,8 +196,7 @@ test('cline, OpenAI provider on the Responses API: image_generation and web_sear
     // It sends the function_call back with neither its item id, a reasoning item nor
     // previous_response_id, and store left to its default: the call_id names the stored
     // response, whose record gives the signature back, and the key that issued it.
-    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
-    assert.equal(calls[1].key, calls[0].key);
+    assertSignedOnItsKey(calls, sent);
     await assertClean(env, run);
   } finally {
     await env.close();

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { nativeCliRequire } from '../../scripts/toolchain.mjs';
 import { REPLIES } from '../helpers/mock-gemini.mjs';
 import { setup, testKey } from '../integration/support.mjs';
+import { NOTES, assertSignedOnItsKey, twoKeys } from './cli.mjs';
 import { assertClean, assertReadLoop, generations, providerConfig, runAgent, texts } from './opencode-family.mjs';
 
 // npm test installs it into build/native-clis (scripts/toolchain.mjs).
@@ -40,8 +41,6 @@ function kiloBinary() {
 
 const KILO = kiloBinary();
 const skip = KILO ? false : `no Kilo binary for ${process.platform}-${process.arch}`;
-const SKIP_SIGNATURE = 'skip_thought_signature_validator';
-const NOTES = { 'notes.txt': 'the secret word is balancer-42\n' };
 
 // Runs `kilo run --format json words… extra…` (opencode-family.mjs), with its own switches too:
 // telemetry off, no session ingest, presence or codebase indexing.
@@ -63,7 +62,6 @@ function runKilo(env, { kind, model, words, extra = [], files = {} }) {
   });
 }
 
-const twoKeys = (label) => [testKey(`${label}-1`), testKey(`${label}-2`)];
 const READ = ['call', 'tool', 'read', 'with', '{"filePath":"notes.txt"}'];
 
 test('kilo run answers through the Worker with an OpenAI-compatible provider', { skip }, async () => {
@@ -93,8 +91,7 @@ test('kilo run: a read tool loop on Gemini 3 over chat completions and two keys'
     const { calls, sent } = assertReadLoop(env, run);
     // As in OpenCode, its OpenAI-compatible provider drops extra_content but keeps the call's id,
     // which carries the signature too: Gemini gets it back, on the key that issued it.
-    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
-    assert.equal(calls[1].key, calls[0].key);
+    assertSignedOnItsKey(calls, sent);
     await assertClean(env, run);
   } finally {
     await env.close();
@@ -108,8 +105,7 @@ test('kilo run with the Anthropic provider: --variant high and a read tool loop 
     const run = await runKilo(env, { kind: 'anthropic', model, words: ['think,', 'then', ...READ], extra: ['--variant', 'high'], files: NOTES });
     const { calls, sent } = assertReadLoop(env, run);
     for (const call of calls) assert.equal(call.json().generationConfig.thinkingConfig.thinkingLevel, 'high');
-    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
-    assert.equal(calls[1].key, calls[0].key);
+    assertSignedOnItsKey(calls, sent);
     await assertClean(env, run);
   } finally {
     await env.close();
@@ -122,8 +118,7 @@ test('kilo run with the Google provider on the native API: a read tool loop keep
   try {
     const run = await runKilo(env, { kind: 'google', model, words: READ, files: NOTES });
     const { calls, sent } = assertReadLoop(env, run);
-    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
-    assert.equal(calls[1].key, calls[0].key);
+    assertSignedOnItsKey(calls, sent);
     await assertClean(env, run);
   } finally {
     await env.close();
@@ -138,8 +133,7 @@ test('kilo run with the OpenAI provider on the Responses API: a read tool loop k
     const { calls, sent } = assertReadLoop(env, run);
     // It sends store: false and asks for reasoning.encrypted_content, which carries the
     // signature back in a reasoning item.
-    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== SKIP_SIGNATURE, JSON.stringify(sent));
-    assert.equal(calls[1].key, calls[0].key);
+    assertSignedOnItsKey(calls, sent);
     await assertClean(env, run);
   } finally {
     await env.close();

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from '../helpers/worker.mjs';
 import { CLIENT } from '../integration/support.mjs';
-import { runCli } from './cli.mjs';
+import { jsonLines, runCli } from './cli.mjs';
 
 // The AI SDK package a provider kind uses, and the Worker path it is pointed at.
 export const PROVIDERS = {
@@ -67,10 +67,7 @@ export async function runAgent({ binary, prefix, config, words, extra = [], file
     },
     timeoutMs: 60000,
   });
-  const events = stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line));
+  const events = jsonLines(stdout);
   return { code, stdout, stderr, events, work };
 }
 

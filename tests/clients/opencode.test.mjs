@@ -16,6 +16,7 @@ import path from 'node:path';
 import { nativeCliRequire } from '../../scripts/toolchain.mjs';
 import { REPLIES } from '../helpers/mock-gemini.mjs';
 import { setup, testKey } from '../integration/support.mjs';
+import { assertSigned, assertSignedOnItsKey } from './cli.mjs';
 import { assertClean, assertReadLoop, generations, providerConfig, runAgent, texts } from './opencode-family.mjs';
 
 // npm test installs it into build/native-clis (scripts/toolchain.mjs).
@@ -82,9 +83,8 @@ test('opencode run: a read tool loop on Gemini 3 over chat completions', { skip 
     // "google" when it sends the call back, so extra_content does not come back; the call's id
     // does, and the signature rides in it: Gemini gets it back, on the key that made it (the
     // mock refuses it on any other).
-    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== 'skip_thought_signature_validator', JSON.stringify(sent));
+    assertSignedOnItsKey(calls, sent);
     assert.ok(!sent.functionCall.id.includes('__ts__'), 'Gemini sees the id without it');
-    assert.equal(calls[1].key, calls[0].key, 'the follow-up went to the key that signed the call');
     await assertClean(env, run);
   } finally {
     await env.close();
@@ -105,7 +105,7 @@ test('opencode run with the Anthropic provider: thinking at --variant high and a
     const { calls, sent } = assertReadLoop(env, run);
     for (const call of calls) assert.equal(call.json().generationConfig.thinkingConfig.thinkingLevel, 'high');
     // The signature Gemini issued came back in the thinking block, not the skip value.
-    assert.ok(sent?.thoughtSignature && sent.thoughtSignature !== 'skip_thought_signature_validator', JSON.stringify(sent));
+    assertSigned(sent);
     await assertClean(env, run);
   } finally {
     await env.close();
