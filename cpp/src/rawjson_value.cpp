@@ -211,6 +211,20 @@ void append_escaped(std::string& out, std::string_view text) {
   }
 }
 
+bool valid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  for (size_t i = 0; i < text.size();) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const size_t len = utf8_sequence(p + i, text.size() - i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
 void append_string(std::string& out, std::string_view text) {
   out += '"';
   append_escaped(out, text);

@@ -388,6 +388,43 @@ TEST_CASE("encrypted_content: signatures round trip, anything else is refused", 
   }
 }
 
+TEST_CASE("compaction items: the summary round trips, anything else is refused", "[responses][carry]") {
+  namespace d = rs::detail;
+  // The summary as Gemini escaped it: quotes, a new line, an escaped emoji and raw UTF-8.
+  const std::string escaped = R"(Day \"one\":\ntemples \ud83c\udf8b, “Arashiyama”)";
+  const std::string v = d::encode_compaction(escaped);
+  CHECK(v.substr(0, 5) == "gbc1.");
+  CHECK(v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.", 0) ==
+        std::string::npos);
+  std::string summary;
+  REQUIRE(d::decode_compaction(v, summary));
+  CHECK(summary == "Day \"one\":\ntemples 🎋, “Arashiyama”");
+  // A signature carrier is not a summary, nor the reverse.
+  d::Carry none;
+  CHECK_FALSE(d::decode_carry(v, none));
+  CHECK_FALSE(d::decode_compaction(d::encode_carry(none), summary));
+
+  SECTION("truncations that split a character, and text that was never UTF-8, are refused") {
+    const std::string emoji = d::encode_compaction("\xF0\x9F\x8E\x8B");  // 🎋: base64url of 4 bytes
+    for (size_t n = 6; n < emoji.size(); ++n) {
+      INFO(emoji.substr(0, n));
+      CHECK_FALSE(d::decode_compaction(emoji.substr(0, n), summary));
+    }
+    for (const char* junk : {"gbc1.gA", "gbc1.wMA", "gbc1.7b-_"}) {  // 0x80; C0 80 (overlong); ED BF BF
+      INFO(junk);
+      CHECK_FALSE(d::decode_compaction(junk, summary));
+    }
+  }
+  SECTION("other providers' values and junk") {
+    for (const char* junk : {"", "gbc1", "gbc2.YQ", "gAAAAABoVrr", "gbc1.!!!!", "gbc1.YQ=", "gbc1.YR"}) {
+      INFO(junk);
+      CHECK_FALSE(d::decode_compaction(junk, summary));
+    }
+    CHECK(d::decode_compaction("gbc1.", summary));
+    CHECK(summary.empty());
+  }
+}
+
 TEST_CASE("responses ids", "[responses][store]") {
   CHECK(rs::valid_response_id("resp_0123456789abcdef"));
   CHECK_FALSE(rs::valid_response_id("resp_0123456789abcde"));
@@ -473,6 +510,16 @@ TEST_CASE("GET, DELETE and input_items answer from the stored record", "[respons
           json{{"id", id}, {"object", "response"}, {"deleted", true}});
     CHECK(rs::delete_response(id, false).status == 404);
   }
+}
+
+TEST_CASE("a stored compaction item is retrieved with its encrypted_content: it is the item", "[responses][store]") {
+  const json f = fixtures::read_json(std::string(FIXTURES_DIR) + "/responses/streams/compaction_summary.json");
+  rs::Stored s;
+  REQUIRE(s.parse("[" + f["record"].dump() + "]"));
+  const json plain = bal::parse_json(rs::retrieve_response("resp_0123456789abcdef", &s, "").body);
+  REQUIRE(plain["output"].size() == 1);
+  CHECK(plain["output"][0]["type"] == "compaction");
+  CHECK(plain["output"][0]["encrypted_content"] == f["record"]["response"]["output"][0]["encrypted_content"]);
 }
 
 TEST_CASE("a Gemini 3 tool loop through the store and through encrypted_content never needs the skip value",

@@ -130,3 +130,67 @@ test('codex exec on a GPT-6 name mapped to Gemini: its tools come in an addition
     await env.close();
   }
 });
+
+// Codex's built-in openai provider, pointed at the Worker (openai_base_url, CODEX_API_KEY),
+// compacts remotely: a request whose input ends with a compaction_trigger item, whose answer's
+// compaction item then stands for the conversation in the next request. It first tries the
+// Responses API over a WebSocket, which the Worker does not serve, and falls back to HTTPS.
+test('codex exec with its built-in openai provider compacts through the Worker: the summary Gemini writes carries the turn on', async () => {
+  const key = testKey('codex-compact');
+  let compacted = false;
+  const done = 'The listing is done.';
+  // After the compaction, the mock would see "call tool exec_command" again and loop: the turn
+  // that goes on from the summary answers in text, which ends it.
+  const behaviour = (req) => {
+    if (req.action !== 'streamGenerateContent') return null;
+    if (req.json().toolConfig?.functionCallingConfig?.mode === 'NONE') {
+      compacted = true;
+      return null;
+    }
+    if (!compacted) return null;
+    const event = { candidates: [{ content: { role: 'model', parts: [{ text: done }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 90, candidatesTokenCount: 5, totalTokenCount: 95 } };
+    return { status: 200, headers: { 'content-type': 'text/event-stream' }, body: `data: ${JSON.stringify(event)}\r\n\r\n` };
+  };
+  const env = await setup({ keys: [key], mockOptions: { keys: { [key]: behaviour } } });
+  try {
+    const root = makeTempDir('codex');
+    const home = path.join(root, 'home');
+    const work = path.join(root, 'work');
+    mkdirSync(home);
+    mkdirSync(work);
+    writeFileSync(path.join(work, 'hello.txt'), 'hi');
+    // Any turn over 4,000 tokens is compacted: Codex's own instructions already are.
+    const config = ['model = "gemini-3.8-flash"', `openai_base_url = "${env.url}/v1"`, 'model_auto_compact_token_limit = 4000',
+      'check_for_update_on_startup = false', '[analytics]', 'enabled = false', ''];
+    writeFileSync(path.join(home, 'config.toml'), config.join('\n'));
+    const r = await runCli(
+      process.execPath,
+      [CODEX, 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', work, 'call tool exec_command'],
+      { env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home, CODEX_API_KEY: CLIENT }, timeoutMs: 120000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /Error running remote compact task/);
+    assert.match(r.stdout, /The listing is done\./);
+    const turns = env.mock.requests.filter((q) => q.action === 'streamGenerateContent').map((q) => q.json());
+    const at = turns.findIndex((t) => t.toolConfig?.functionCallingConfig?.mode === 'NONE');
+    assert.ok(at > 0, 'a summary was asked for, after the tool call');
+    // The summary is asked of the whole turn: the call and its result, then the request for it.
+    const asked = turns[at].contents;
+    assert.ok(asked.some((c) => c.parts.some((p) => p.functionCall?.name === 'exec_command')));
+    const last = asked.at(-1);
+    assert.equal(last.role, 'user');
+    assert.ok(last.parts.some((p) => p.functionResponse?.name === 'exec_command'));
+    assert.ok(last.parts.at(-1).text, 'the request for a summary comes last');
+    assert.ok(!turns[at].tools.some((t) => t.googleSearch), 'no search while summarizing');
+    // The next turn goes on from the summary (the mock's answer to the call's result), with
+    // none of the turn it replaced.
+    const next = turns[at + 1].contents;
+    const parts = next.flatMap((c) => c.parts);
+    assert.ok(parts.some((p) => /Result of exec_command/.test(p.text ?? '')), JSON.stringify(next).slice(0, 2000));
+    assert.ok(!parts.some((p) => p.functionCall || p.functionResponse));
+    assert.ok(parts.some((p) => p.text === 'call tool exec_command'), 'the user message Codex keeps');
+    assert.deepEqual(env.mock.violations, []);
+  } finally {
+    await env.close();
+  }
+});

@@ -245,6 +245,9 @@ bool needs_escaping(std::string_view text);
 // Appends `text` JSON-escaped, without quotes. Invalid UTF-8 becomes U+FFFD, so the output is
 // always valid JSON.
 void append_escaped(std::string& out, std::string_view text);
+// True when `text` is well-formed UTF-8 (no overlong form, surrogate or code point past
+// U+10FFFF): what the reader accepts inside a string.
+bool valid_utf8(std::string_view text);
 // Appends `text` as a JSON string, with quotes.
 void append_string(std::string& out, std::string_view text);
 // Appends a value's JSON text unchanged (a string with its quotes, still escaped); "null" when

@@ -171,6 +171,21 @@ bool decode_carry(std::string_view content, Carry& into) {
   return true;
 }
 
+std::string encode_compaction(std::string_view escaped) {
+  std::string text;
+  raw::unescape(escaped, text);
+  std::string s(kCompactionPrefix);
+  s.reserve(s.size() + text.size() * 4 / 3 + 4);
+  base64url(text, s);
+  return s;
+}
+
+bool decode_compaction(std::string_view content, std::string& summary) {
+  if (content.size() > kMaxCarryBytes || content.substr(0, kCompactionPrefix.size()) != kCompactionPrefix) return false;
+  summary.clear();
+  return unbase64url(content.substr(kCompactionPrefix.size()), summary) && raw::valid_utf8(summary);
+}
+
 std::string item_id(std::string_view prefix, std::string_view request_id, size_t n) {
   std::string s(prefix);
   s += '_';

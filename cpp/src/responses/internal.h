@@ -41,6 +41,14 @@ std::string encode_carry(const Carry& c);
 // a value encode_carry() made.
 bool decode_carry(std::string_view content, Carry& into);
 
+// A compaction item's encrypted_content: "gbc1." + base64url of the summary Gemini wrote of
+// the conversation before it (`escaped`: its text as JSON string contents). Like the carry, it
+// is not a secret: it holds what Gemini answered this client.
+inline constexpr std::string_view kCompactionPrefix = "gbc1.";
+std::string encode_compaction(std::string_view escaped);
+// The summary (decoded) an encode_compaction() value holds; false for any other value.
+bool decode_compaction(std::string_view content, std::string& summary);
+
 // ---- ids ----------------------------------------------------------------------------------
 
 // "<prefix>_<request id>_<n>": the response an item came from stays readable in its id.
@@ -57,6 +65,7 @@ struct Options {
   bool store = true;
   bool include_encrypted = false;  // include: ["reasoning.encrypted_content"]
   bool include_thoughts = false;   // reasoning.summary asked for, on a thinking model
+  bool compact = false;            // the input ends with compaction_trigger: the answer is a summary
   size_t first_output = 0;         // output item numbers start after the input's
   std::string previous_id;         // decoded; "" when none
   std::optional<int64_t> bound_key;
@@ -92,10 +101,11 @@ struct Options {
 enum class Status : uint8_t { in_progress, completed, incomplete, failed };
 
 struct Item {
-  enum class Kind : uint8_t { reasoning, message, call, search };
+  enum class Kind : uint8_t { reasoning, message, call, search, compaction };
   Kind kind = Kind::message;
   std::string id;
-  std::string text;                  // message: output text, escaped; search: the query
+  std::string text;                  // message: output text, escaped; search: the query;
+                                     // compaction: its encrypted_content
   std::string annotations;           // message: url_citation objects, comma-separated
   std::vector<std::string> cited;    // message: the citations it has (url, start, end)
   std::vector<std::string> summary;  // reasoning: summary texts, escaped
@@ -149,6 +159,7 @@ class Output {
   void call(raw::value part, std::string* ev);
   void bind_text_signature();
   void add_search(std::string query, std::string* ev);
+  void add_compaction(std::string* ev);
   void write_item(std::string& out, const Item& item, bool with_encrypted) const;
   void event_head(std::string& ev, std::string_view type);
   void item_event(std::string& ev, std::string_view type, size_t index);
@@ -171,6 +182,7 @@ class Output {
   size_t calls_ = 0;  // call ids generated so far
   bool searched_ = false;
   std::optional<std::string> pending_search_;  // a stream's search query, added at finish()
+  std::string summary_;                        // compact: the summary's text so far, escaped
 };
 
 // Appends the usage object.

@@ -228,6 +228,15 @@ bool Output::needs_reasoning(raw::value part) const {
 }
 
 void Output::parts(raw::value parts, std::string* ev) {
+  // A summary asked for by compaction_trigger: its text is the compaction item, made whole
+  // at finish(); thoughts and their signatures are not kept with it.
+  if (o_.compact) {
+    for (raw::value part : parts.items()) {
+      const raw::value text = part.get("text");
+      if (text.is_string() && !part.get("thought").as_bool().value_or(false)) summary_ += text.raw();
+    }
+    return;
+  }
   // The reasoning item comes first, as in OpenAI's output, whenever it is known in time: in a
   // whole answer if any part makes it; in a stream if the part that opens the message signs it
   // (a signature on a later event can only add it after the message).
@@ -321,6 +330,19 @@ void Output::add_search(std::string query, std::string* ev) {
   if (ev != nullptr) item_event(*ev, "response.output_item.done", index);
 }
 
+// The compaction item: it has no events of its own, only added and done, with the summary.
+void Output::add_compaction(std::string* ev) {
+  Item item;
+  item.kind = Item::Kind::compaction;
+  item.id = item_id("cmp", o_.request_id, o_.first_output + items_.size());
+  item.text = encode_compaction(summary_);
+  item.done = true;
+  items_.push_back(std::move(item));
+  if (ev == nullptr) return;
+  item_event(*ev, "response.output_item.added", items_.size() - 1);
+  item_event(*ev, "response.output_item.done", items_.size() - 1);
+}
+
 // Google sends the sources with the answer's last events, their spans over the whole text:
 // they annotate the last message (its output_text), each citation once.
 void Output::grounding(raw::value metadata, std::string* ev) {
@@ -383,6 +405,7 @@ void Output::finish(std::string* ev) {
   close_summary(ev);
   close_message(ev);
   bind_text_signature();
+  if (o_.compact && !summary_.empty()) add_compaction(ev);
   if (pending_search_) {
     add_search(std::move(*pending_search_), ev);
     pending_search_.reset();

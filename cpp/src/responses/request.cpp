@@ -216,7 +216,8 @@ constexpr IdPrefix kIdPrefixes[] = {{"message", "msg"},
                                     {"function_call_output", "fco"},
                                     {"custom_tool_call", "ctc"},
                                     {"custom_tool_call_output", "ctco"},
-                                    {"reasoning", "rs"}};
+                                    {"reasoning", "rs"},
+                                    {"compaction", "cmp"}};
 
 std::string_view id_prefix(std::string_view type) {
   for (const IdPrefix& p : kIdPrefixes) {
@@ -250,6 +251,33 @@ void store_input(raw::value input, const std::vector<raw::value>& items, Options
   stored.end_array();
 }
 
+// What Gemini is asked when the input ends with compaction_trigger: the summary it writes
+// stands in for the conversation from then on (a compaction item, request_items.cpp).
+constexpr std::string_view kCompactPrompt =
+    "Write a summary of this conversation so far, to be read in place of it by whoever continues the work. "
+    "Keep the user's requests and constraints, the decisions taken and why, the state of the work (files, "
+    "commands and their results, identifiers and values that matter), and what is left to do. Write only the "
+    "summary.";
+
+bool is_system_message(raw::value item) {
+  const raw::value role = item.get("role");
+  return item_type(item) == "message" && (role.equals("system") || role.equals("developer"));
+}
+
+// A compaction_trigger may only end the input: the answer it asks for is the summary of all
+// that comes before it.
+bool read_trigger(const std::vector<raw::value>& items, RequestState& st) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (item_type(items[i]) != "compaction_trigger") continue;
+    if (i + 1 != items.size()) {
+      const Path all("input");
+      return st.err.fail_at(Path(Path(all, i), "type"), "compaction_trigger must be the last input item.");
+    }
+    st.o.compact = true;
+  }
+  return true;
+}
+
 // The conversation so far (stored responses, oldest first) then the request's own input.
 bool write_contents(raw::value root, RequestState& st, Turns& contents, Turns& system) {
   std::vector<raw::value> history;
@@ -278,6 +306,7 @@ bool write_contents(raw::value root, RequestState& st, Turns& contents, Turns& s
   } else if (input.exists() && !input.is_string()) {
     return st.err.fail("input must be a string or an array of input items.", "input", "invalid_type");
   }
+  if (!read_trigger(items, st)) return false;
   if (!collect_signatures(history, st, false) || !collect_signatures(items, st, true)) return false;
   collect_stored_signatures(items, st);
   if (!st.o.bound_key) st.o.bound_key = st.carry.key_id;
@@ -287,10 +316,21 @@ bool write_contents(raw::value root, RequestState& st, Turns& contents, Turns& s
   if (instructions.is_string() && !instructions.raw().empty()) {
     system.part("").begin_object().key("text").raw_string(instructions).end_object();
   }
+  // A compaction item stands for the stored conversation before it, instructions aside; the
+  // items a request sends are all kept (Codex sends its user messages before the item).
+  size_t start = 0;
+  for (size_t k = 0; k < history.size(); ++k) {
+    if (item_type(history[k]) == "compaction") start = k;
+  }
+  for (raw::value v : items) {
+    if (item_type(v) == "compaction") start = history.size();
+  }
   const Path history_at("previous_response_id");
   size_t i = 0;
   for (raw::value v : history) {
-    if (!writer.item(v, Path(history_at, i++))) return false;
+    const bool replaced = i < start && !is_system_message(v);
+    if (!replaced && !writer.item(v, Path(history_at, i))) return false;
+    ++i;
   }
   if (input.is_string()) {
     writer.user_text(input);
@@ -301,6 +341,7 @@ bool write_contents(raw::value root, RequestState& st, Turns& contents, Turns& s
   for (raw::value v : items) {
     if (!writer.item(v, Path(all, i++))) return false;
   }
+  if (st.o.compact) contents.part("user").begin_object().key("text").string(kCompactPrompt).end_object();
   // The input is kept only for a response that is stored.
   if (st.o.store) store_input(input, items, st.o);
   st.o.first_output = std::max(st.o.first_output, items.size());

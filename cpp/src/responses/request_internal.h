@@ -40,6 +40,7 @@ class ItemWriter {
   bool system_content(raw::value content, const Path& at);
   bool function_call(raw::value call, const Path& at);
   bool function_call_output(raw::value out, const Path& at);
+  bool compaction(raw::value item, const Path& at);
   JsonOut& user_part();
 
   struct Call {

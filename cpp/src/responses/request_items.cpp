@@ -28,9 +28,14 @@ constexpr RoleName kRoles[] = {
     {"system", Role::system}, {"developer", Role::system}, {"user", Role::user}, {"assistant", Role::assistant}};
 
 // Input item types that carry nothing for the turns: the results of Google Search are already
-// in the model's text, and additional_tools' tools are declared with the request's
-// (request_tools.cpp).
-constexpr std::string_view kSkippedItems[] = {"reasoning", "web_search_call", "additional_tools"};
+// in the model's text, additional_tools' tools are declared with the request's
+// (request_tools.cpp), and a compaction_trigger asks for the answer's shape (request.cpp).
+constexpr std::string_view kSkippedItems[] = {"reasoning", "web_search_call", "additional_tools",
+                                              "compaction_trigger"};
+
+// What a compaction item's summary is introduced by, in the user turn that carries it.
+constexpr std::string_view kSummaryIntro =
+    "Summary of the conversation before this point:\\n\\n";
 
 bool write_text_part(Turns& turns, std::string_view role, raw::value text, Failure& err, const Path& at) {
   if (!text.is_string()) return err.fail_at(at, "must be a string.", "invalid_type");
@@ -132,11 +137,28 @@ bool ItemWriter::item(raw::value v, const Path& at) {
   if (type == "message") return message(v, at);
   if (type == "function_call" || type == "custom_tool_call") return function_call(v, at);
   if (type == "function_call_output" || type == "custom_tool_call_output") return function_call_output(v, at);
+  if (type == "compaction") return compaction(v, at);
   for (std::string_view skipped : kSkippedItems) {
     if (type == skipped) return true;
   }
   return st_.err.fail_at(Path(at, "type"), "'" + v.get("type").str() + "' is not a supported input item type.",
                          "unsupported_value");
+}
+
+// The summary a compaction item carries, as the user turn that stands for what it replaced.
+bool ItemWriter::compaction(raw::value item, const Path& at) {
+  const raw::value content = item.get("encrypted_content");
+  std::string summary;
+  if (!content.is_string() || !decode_compaction(content.str(), summary)) {
+    const Path content_at(at, "encrypted_content");
+    return st_.err.fail("The encrypted content of " + at.str() +
+                            " could not be verified: send back compaction items as this server returned them.",
+                        content_at.str(), "invalid_encrypted_content");
+  }
+  std::string text(kSummaryIntro);
+  raw::append_escaped(text, summary);
+  user_part().begin_object().key("text").escaped(text).end_object();
+  return true;
 }
 
 bool ItemWriter::message(raw::value m, const Path& at) {

@@ -45,6 +45,11 @@ class ToolWriter {
   bool choice(raw::value choice, JsonOut& out);
   bool finish();
   void write(JsonOut& out);
+  // A summary (compaction_trigger) calls no tool; the declarations stay for the calls in the
+  // conversation.
+  void none(JsonOut& out) const {
+    if (!names_.empty()) gemini::write_tool_config(out, "NONE", {});
+  }
 
  private:
   bool declared(const std::string& name) const;
@@ -164,7 +169,7 @@ void ToolWriter::write(JsonOut& out) {
   // generateContent with an API key refuses Google Search next to function declarations
   // ("Tool use with function calling is unsupported", 400). Codex CLI always sends
   // web_search with its functions: its functions win.
-  if (!names_.empty()) search_ = false;
+  if (!names_.empty() || st_.o.compact) search_ = false;
   if (names_.empty() && !search_) return;
   out.key("tools").begin_array();
   if (!names_.empty()) out.begin_object().key("functionDeclarations").raw(out_.view()).end_object();
@@ -200,6 +205,10 @@ bool write_tools(raw::value root, RequestState& st, JsonOut& out) {
   }
   if (!writer.finish()) return false;
   writer.write(out);
+  if (st.o.compact) {
+    writer.none(out);
+    return true;
+  }
   return writer.choice(root.get("tool_choice"), out);
 }
 

@@ -90,6 +90,10 @@ void Output::write_item(std::string& out, const Item& item, bool with_encrypted)
       append_quoted(out, item.text);
       out += "}";
       break;
+    case Item::Kind::compaction:
+      out += R"(,"type":"compaction","encrypted_content":)";
+      append_quoted(out, item.text);
+      break;
   }
   out += '}';
 }

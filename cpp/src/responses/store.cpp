@@ -51,7 +51,8 @@ Reply json_reply(std::string body) {
   return r;
 }
 
-// The response object without encrypted_content on its reasoning items.
+// The response object without encrypted_content on its reasoning items (a compaction item's
+// is what the item is).
 void write_without_encrypted(JsonOut& out, raw::value response) {
   out.begin_object();
   for (raw::member m : response.members()) {
@@ -63,8 +64,9 @@ void write_without_encrypted(JsonOut& out, raw::value response) {
     out.begin_array();
     for (raw::value item : m.val.items()) {
       out.begin_object();
+      const bool reasoning = item.get("type").equals("reasoning");
       for (raw::member f : item.members()) {
-        if (!f.key.equals("encrypted_content")) out.raw_key(f.key).raw(f.val.raw_json());
+        if (!reasoning || !f.key.equals("encrypted_content")) out.raw_key(f.key).raw(f.val.raw_json());
       }
       out.end_object();
     }
