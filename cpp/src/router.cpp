@@ -334,6 +334,12 @@ Route native_route(const Config& c, const Request& r, Route route, const ClientA
   return route;
 }
 
+bool asks_websocket(const Request& r) {
+  std::string upgrade(header(r, "upgrade"));
+  for (char& ch : upgrade) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  return r.method == "GET" && upgrade == "websocket";
+}
+
 // The Live API: a WebSocket upgrade, authorised as any proxied GET; no body.
 Route live_route(const Request& r, Route route, const ClientAuth& auth) {
   if (r.method != "GET") {
@@ -341,9 +347,7 @@ Route live_route(const Request& r, Route route, const ClientAuth& auth) {
     out.reply.headers.emplace_back("allow", "GET");
     return out;
   }
-  std::string upgrade(header(r, "upgrade"));
-  for (char& ch : upgrade) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-  if (upgrade != "websocket") {
+  if (!asks_websocket(r)) {
     Route out = refuse(route, api_error(426, "The Live API is a WebSocket: send Upgrade: websocket."));
     out.reply.headers.emplace_back("upgrade", "websocket");
     return out;
@@ -374,6 +378,13 @@ Route translated_route(const Config& c, const Request& r, Route route, const Cli
   bool posts = false;
   for (const PostRoute& p : kPostRoutes) posts = posts || p.api == route.api;
   if (posts) {
+    // The Responses API over a WebSocket, which this server does not serve: on a 426 Codex goes
+    // over HTTP at once; on any other status it retries five times first (about 6 s).
+    if (route.api == Api::responses_create && asks_websocket(r)) {
+      Route out = refuse(route, api_error(426, "The Responses API is served over HTTP here: POST " + std::string(path) + "."));
+      out.reply.headers.emplace_back("upgrade", "HTTP/1.1");
+      return out;
+    }
     if (r.method != "POST") return refuse(route, api_error(405, "Use POST for " + std::string(path) + "."));
     route.needs_body = true;
     route.max_body = c.max_body_bytes;

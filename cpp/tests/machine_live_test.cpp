@@ -295,6 +295,23 @@ TEST_CASE("machine: a Live request refused before its socket is accepted", "[mac
             .kind == ActionKind::RESPOND);
 }
 
+TEST_CASE("machine: the Responses API asked for over a WebSocket is a 426, so that clients go over HTTP at once",
+          "[machine][live]") {
+  Sim sim;
+  sim.keys(1);
+  const json headers = {{"upgrade", "WebSocket"}, {"authorization", std::string("Bearer ") + kClient}};
+  const bal::Action a = sim.open("GET", "/v1/responses", headers);
+  REQUIRE(a.kind == ActionKind::RESPOND);
+  CHECK(a.status == 426);
+  CHECK(bal::abi::header_value(a.headers, "upgrade") == "HTTP/1.1");
+  const json body = bal::parse_json(a.body);
+  CHECK(body["error"]["type"] == "invalid_request_error");
+  CHECK(body["error"]["message"] == "The Responses API is served over HTTP here: POST /v1/responses.");
+  // A plain GET is still told to POST; a GET of a stored response is still that.
+  CHECK(sim.open("GET", "/v1/responses", {{"authorization", std::string("Bearer ") + kClient}}).status == 405);
+  CHECK(sim.open("GET", "/v1/chat/completions", headers).status == 405);
+}
+
 TEST_CASE("machine: a Live session that cannot start closes the client with a reason", "[machine][live]") {
   SECTION("no setup message in time") {
     Sim sim;

@@ -133,8 +133,8 @@ test('codex exec on a GPT-6 name mapped to Gemini: its tools come in an addition
 
 // Codex's built-in openai provider, pointed at the Worker (openai_base_url, CODEX_API_KEY),
 // compacts remotely: a request whose input ends with a compaction_trigger item, whose answer's
-// compaction item then stands for the conversation in the next request. It first tries the
-// Responses API over a WebSocket, which the Worker does not serve, and falls back to HTTPS.
+// compaction item then stands for the conversation in the next request. It first asks for the
+// Responses API over a WebSocket, which the Worker answers 426, and goes over HTTPS at once.
 test('codex exec with its built-in openai provider compacts through the Worker: the summary Gemini writes carries the turn on', async () => {
   const key = testKey('codex-compact');
   let compacted = false;
@@ -170,6 +170,7 @@ test('codex exec with its built-in openai provider compacts through the Worker: 
     );
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /Error running remote compact task/);
+    assert.doesNotMatch(r.stderr, /Reconnecting/, 'no WebSocket retries before HTTPS');
     assert.match(r.stdout, /The listing is done\./);
     const turns = env.mock.requests.filter((q) => q.action === 'streamGenerateContent').map((q) => q.json());
     const at = turns.findIndex((t) => t.toolConfig?.functionCallingConfig?.mode === 'NONE');
