@@ -1,5 +1,6 @@
 // The Responses API request translator: any body a client sends to POST /v1/responses,
-// translated with no stored responses and with the fixtures' stored record. Input: the body.
+// translated with no stored responses and with the fixtures' stored record, and to POST
+// /v1/responses/compact. Input: the body.
 #include <cstdint>
 #include <string>
 
@@ -43,6 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bal::responses::Stored stored;
   FUZZ_CHECK(stored.parse(std::string(kStored)));
   check(bal::responses::translate_responses(body, info, &stored));
+  // The same body posted to /v1/responses/compact.
+  check(bal::responses::translate_responses(body, info, &stored, bal::responses::Endpoint::compact));
   for (const std::string& id : bal::responses::ids_to_load(body)) FUZZ_CHECK(!id.empty());
   return 0;
 }

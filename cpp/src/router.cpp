@@ -141,7 +141,7 @@ constexpr std::string_view kCorsExposeHeaders =
 constexpr std::string_view kTranslatedRoutes[] = {
     "POST /v1/chat/completions",         "POST /v1/embeddings",          "GET /v1/models",
     "GET /v1/models/{model}",            "POST /v1/responses",           "GET /v1/responses/{id}",
-    "DELETE /v1/responses/{id}",         "GET /v1/responses/{id}/input_items",
+    "DELETE /v1/responses/{id}",         "GET /v1/responses/{id}/input_items", "POST /v1/responses/compact",
     "POST /v1/messages",                 "POST /v1/messages/count_tokens",
     "POST /v1/images/generations",       "POST /v1/images/edits",        "POST /v1/audio/speech",
     "POST /v1/audio/transcriptions",     "POST /v1/audio/translations",
@@ -159,6 +159,7 @@ constexpr PostRoute kPostRoutes[] = {
     {"/v1/messages", Api::anthropic_messages},
     {"/v1/messages/count_tokens", Api::anthropic_count_tokens},
     {"/v1/responses", Api::responses_create},
+    {"/v1/responses/compact", Api::responses_compact},
     {"/v1/images/generations", Api::images_generations},
     {"/v1/images/edits", Api::images_edits},
     {"/v1/audio/speech", Api::audio_speech},
@@ -443,7 +444,11 @@ std::optional<Api> translated_api(const Request& r) {
   if (starts_with(path, kResponses) && path.size() > kResponses.size()) {
     const std::string_view rest = path.substr(kResponses.size());
     const size_t slash = rest.find('/');
-    if (slash == std::string_view::npos) return r.method == "DELETE" ? Api::responses_delete : Api::responses_get;
+    if (slash == std::string_view::npos) {
+      // POST /v1/responses/input_tokens …: OpenAI routes this server lacks.
+      if (r.method == "POST") return std::nullopt;
+      return r.method == "DELETE" ? Api::responses_delete : Api::responses_get;
+    }
     if (rest.substr(slash) == "/input_items") return Api::responses_input_items;
   }
   const bool list = path == "/v1/models";
@@ -590,6 +595,7 @@ std::string_view api_family(Api api) {
     case Api::responses_get:
     case Api::responses_input_items:
     case Api::responses_delete:
+    case Api::responses_compact:
       return "openai.responses";
     case Api::images_generations:
     case Api::images_edits:

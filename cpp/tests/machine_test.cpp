@@ -851,3 +851,39 @@ TEST_CASE("machine: a request bound to a key outside the slice asks the pool for
   REQUIRE(r.keys.size() == 1);
   CHECK(r.keys.front() != 9);
 }
+
+TEST_CASE("machine: POST /v1/responses/compact reads what it continues from the store, saves nothing, and answers "
+          "whole",
+          "[machine][compact]") {
+  Sim sim;
+  sim.keys(2);
+  std::vector<std::string> calls;
+  // The stored response it continues: the user's message and the answer, on key 2.
+  const std::string record =
+      R"([{"v":1,"id":"resp_0123456789abcdef","created_at":1700000000,"previous_response_id":null,"key_id":2,)"
+      R"("input":[{"id":"msg_0123456789abcdef_0","type":"message","role":"user","content":"Plan a trip."}],)"
+      R"("response":{"id":"resp_0123456789abcdef","output":[{"id":"msg_0123456789abcdef_1","type":"message",)"
+      R"("role":"assistant","status":"completed","content":[{"type":"output_text","text":"Day one: temples.",)"
+      R"("annotations":[]}]}]}}])";
+  sim.on_call = [&](const bal::Task& t) -> std::string {
+    calls.push_back(t.name);
+    return t.name == "responseLoad" ? record : "null";
+  };
+  const std::string gemini =
+      R"({"candidates":[{"content":{"role":"model","parts":[{"text":"A trip, day one done."}]},"finishReason":"STOP"}],)"
+      R"("usageMetadata":{"promptTokenCount":30,"candidatesTokenCount":6,"totalTokenCount":36}})";
+  const Run r = sim.run("POST", "/v1/responses/compact", sim.bearer(),
+                        R"({"model":"gemini-2.5-flash","previous_response_id":"resp_0123456789abcdef","stream":true})",
+                        {answer(200, gemini)});
+  INFO(r.raw);
+  REQUIRE(r.status == 200);
+  CHECK(calls == std::vector<std::string>{"responseLoad"});
+  REQUIRE(r.fetches.size() == 1);
+  CHECK(r.fetches[0].url == "https://up.example/v1beta/models/gemini-2.5-flash:generateContent");
+  CHECK(r.keys == std::vector<int64_t>{2});  // the conversation's key
+  CHECK(r.body["object"] == "response.compaction");
+  REQUIRE(r.body["output"].size() == 2);
+  CHECK(r.body["output"][0]["content"] == "Plan a trip.");
+  CHECK(r.body["output"][1]["type"] == "compaction");
+  CHECK(r.header("content-type") == "application/json; charset=utf-8");
+}

@@ -425,6 +425,70 @@ TEST_CASE("compaction items: the summary round trips, anything else is refused",
   }
 }
 
+TEST_CASE("POST /v1/responses/compact: the user messages, then the compaction item; nothing stored",
+          "[responses][compact]") {
+  Setup s;
+  prepare(json::object(), s);
+  const json body = {
+      {"model", "gemini-2.5-flash"},
+      {"instructions", "Answer briefly."},
+      {"stream", true},
+      {"input",
+       {{{"role", "user"}, {"content", "Plan a trip to Kyoto."}},
+        {{"role", "assistant"}, {"content", "Day one: temples."}},
+        {{"type", "message"}, {"id", "msg_7"}, {"role", "user"},
+         {"content", {{{"type", "input_text"}, {"text", "And day two? 🎋"}}}}},
+        {{"type", "function_call"}, {"call_id", "c1"}, {"name", "book"}, {"arguments", "{}"}},
+        {{"type", "function_call_output"}, {"call_id", "c1"}, {"output", "booked"}}}},
+      {"tools", {{{"type", "function"}, {"name", "book"}, {"parameters", {{"type", "object"}}}}}}};
+  bal::Translated t = rs::translate_responses(body.dump(), s.info, nullptr, rs::Endpoint::compact);
+  REQUIRE_FALSE(t.error.has_value());
+  REQUIRE(t.calls.size() == 1);
+  // Asked whole, whatever the body says of streaming, with the functions declared but not callable.
+  CHECK(t.calls[0].path == "/v1beta/models/gemini-2.5-flash:generateContent");
+  CHECK_FALSE(t.calls[0].sse);
+  const json sent = bal::parse_json(t.calls[0].body);
+  CHECK(sent["toolConfig"]["functionCallingConfig"]["mode"] == "NONE");
+  CHECK(sent["systemInstruction"]["parts"][0]["text"] == "Answer briefly.");
+  const json& last = sent["contents"].back();
+  CHECK(last["role"] == "user");
+  CHECK(last["parts"][0]["functionResponse"]["name"] == "book");
+  CHECK(last["parts"].back()["text"].get<std::string>().rfind("Write a summary", 0) == 0);
+
+  auto& rx = rs::responses_exchange(*t.exchange);
+  SECTION("the answer") {
+    const json gemini = {
+        {"candidates",
+         {{{"content", {{"role", "model"}, {"parts", {{{"text", "Kyoto, \"day two\" 🎋"}}}}}}, {"finishReason", "STOP"}}}},
+        {"usageMetadata", {{"promptTokenCount", 50}, {"candidatesTokenCount", 9}, {"totalTokenCount", 59}}}};
+    const bal::Reply r = t.exchange->answer({gemini.dump()});
+    REQUIRE(r.status == 200);
+    const json out = bal::parse_json(r.body);
+    CHECK(out["id"] == "resp_0123456789abcdef");
+    CHECK(out["object"] == "response.compaction");
+    CHECK(out["created_at"] == 1700000000);
+    REQUIRE(out["output"].size() == 3);
+    CHECK(out["output"][0] == json({{"id", "msg_0123456789abcdef_0"},
+                                    {"type", "message"},
+                                    {"role", "user"},
+                                    {"content", "Plan a trip to Kyoto."}}));
+    CHECK(out["output"][1] == body["input"][2]);
+    CHECK(out["output"][2]["type"] == "compaction");
+    std::string summary;
+    REQUIRE(rs::detail::decode_compaction(out["output"][2]["encrypted_content"].get<std::string>(), summary));
+    CHECK(summary == "Kyoto, \"day two\" 🎋");
+    CHECK(out["usage"]["input_tokens"] == 50);
+    CHECK(out["usage"]["output_tokens"] == 9);
+    CHECK_FALSE(rx.to_store().has_value());
+  }
+  SECTION("no summary is a 502, not an output without its compaction item") {
+    const json gemini = {{"candidates", {{{"content", {{"role", "model"}, {"parts", json::array()}}}, {"finishReason", "STOP"}}}}};
+    const bal::Reply r = t.exchange->answer({gemini.dump()});
+    CHECK(r.status == 502);
+    CHECK(bal::parse_json(r.body)["error"]["code"] == "bad_upstream_response");
+  }
+}
+
 TEST_CASE("responses ids", "[responses][store]") {
   CHECK(rs::valid_response_id("resp_0123456789abcdef"));
   CHECK_FALSE(rs::valid_response_id("resp_0123456789abcde"));

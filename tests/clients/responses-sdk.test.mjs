@@ -101,6 +101,44 @@ test('openai: responses.create stream and the responses.stream() helper', async 
   });
 });
 
+test('openai: responses.compact gives the user messages and a compaction item, and the next request reads its summary in place of the turn', async () => {
+  await withClient(async (client, env) => {
+    const model = 'gemini-3.8-flash';
+    const input = [
+      { role: 'developer', content: 'Answer briefly.' },
+      { role: 'user', content: 'Plan a trip to Kyoto.' },
+      { role: 'assistant', content: 'Day one: temples.' },
+      { role: 'user', content: 'And day two?' },
+      { role: 'assistant', content: 'Arashiyama, with its bamboo.' },
+    ];
+    const compacted = await client.responses.compact({ model, input });
+    assert.equal(compacted.object, 'response.compaction');
+    assert.deepEqual(
+      compacted.output.slice(0, -1).map((item) => [item.type, item.role, item.content]),
+      [['message', 'user', 'Plan a trip to Kyoto.'], ['message', 'user', 'And day two?']],
+    );
+    const item = compacted.output.at(-1);
+    assert.equal(item.type, 'compaction');
+    assert.equal(typeof item.encrypted_content, 'string');
+    assert.ok(compacted.usage.input_tokens > 0 && compacted.usage.output_tokens > 0);
+    const asked = env.mock.requests.at(-1);
+    assert.equal(asked.action, 'generateContent');
+    assert.equal(asked.json().contents.at(-2).parts[0].text, 'Arashiyama, with its bamboo.', 'the whole turn is summarized');
+    // The summary is what the mock answered; the next request carries it instead of the turn.
+    const next = await client.responses.create({ model, input: [...compacted.output, { role: 'user', content: 'Go on.' }] });
+    assert.equal(next.status, 'completed');
+    const parts = env.mock.requests.at(-1).json().contents.flatMap((c) => c.parts);
+    assert.ok(parts.some((p) => p.text?.includes(REPLIES.hello(model))), JSON.stringify(parts));
+    assert.ok(!parts.some((p) => p.text?.includes('Day one')), 'the model turns are gone');
+    assert.deepEqual(parts.slice(-1), [{ text: 'Go on.' }]);
+    // A compaction that is not this server's is refused, saying which item.
+    await assert.rejects(
+      client.responses.create({ model, input: [{ type: 'compaction', encrypted_content: 'gAAAAABo' }, { role: 'user', content: 'Go on.' }] }),
+      (err) => err.status === 400 && err.code === 'invalid_encrypted_content' && err.param === 'input[0].encrypted_content',
+    );
+  });
+});
+
 test('openai and the AI SDK: web_search answers carry a web_search_call and url_citation annotations, whole, streamed and stored', async () => {
   await withClient(async (client, env) => {
     const model = 'gemini-2.5-flash';

@@ -107,8 +107,14 @@ class ResponsesExchange : public Exchange {
   virtual std::optional<StoreWrite> to_store() const = 0;
 };
 
+// What a body is posted to: POST /v1/responses, or POST /v1/responses/compact (the same body
+// but for stream and store, answered with a response.compaction object: the user messages,
+// then a compaction item that carries Gemini's summary of the conversation; nothing stored).
+enum class Endpoint { create, compact };
+
 // `previous` holds the records ids_to_load() asked for (null or empty when none were).
-Translated translate_responses(std::string_view body, const RequestInfo& info, const Stored* previous);
+Translated translate_responses(std::string_view body, const RequestInfo& info, const Stored* previous,
+                               Endpoint endpoint = Endpoint::create);
 
 // The exchange of a Translated that translate_responses() returned.
 ResponsesExchange& responses_exchange(Exchange& e);

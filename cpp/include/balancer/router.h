@@ -116,6 +116,7 @@ enum class Api : uint8_t {
   responses_get,           // GET /v1/responses/{id}
   responses_input_items,   // GET /v1/responses/{id}/input_items
   responses_delete,        // DELETE /v1/responses/{id}
+  responses_compact,       // POST /v1/responses/compact
   images_generations,      // POST /v1/images/generations
   images_edits,            // POST /v1/images/edits (multipart)
   audio_speech,            // POST /v1/audio/speech

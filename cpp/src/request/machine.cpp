@@ -84,6 +84,8 @@ Translated translate(const Isolate& iso, State& s) {
   switch (s.route.api) {
     case Api::responses_create:
       return responses::translate_responses(s.body, info, s.stored.get());
+    case Api::responses_compact:
+      return responses::translate_responses(s.body, info, s.stored.get(), responses::Endpoint::compact);
     case Api::responses_get:
     case Api::responses_input_items:
     case Api::responses_delete:
@@ -329,7 +331,9 @@ Action translate_and_run(Isolate& iso, State& s) {
   }
   std::optional<int64_t> bound;
   // A conversation bound to a key (its Gemini 3 signatures belong to that project) stays on it.
-  if (s.route.api == Api::responses_create) bound = responses::responses_exchange(*s.tr.exchange).bound_key();
+  if (translated_by_responses(s.route.api)) {
+    bound = responses::responses_exchange(*s.tr.exchange).bound_key();
+  }
   for (UpstreamCall& up : s.tr.calls) {
     Call c;
     c.prefer = bound;
@@ -425,7 +429,7 @@ Action upstream_head(Isolate& iso, State& s, uint32_t slot, int status, std::str
     a.flags = housekeeping(iso, s.now_ms);
     return a;
   }
-  if (s.route.api == Api::responses_create && c.key_id > 0) {
+  if (translated_by_responses(s.route.api) && c.key_id > 0) {
     responses::responses_exchange(*s.tr.exchange).served_by(c.key_id);
   }
   // A native JSON answer is read whole (it is written whole anyway): the core checks it,

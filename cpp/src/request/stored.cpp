@@ -73,7 +73,7 @@ std::optional<Action> responses_start(Isolate& iso, State& s) {
     s.store = deletes ? State::Store::deleting : State::Store::reading;
     return store_call(iso, s, deletes ? "responseDelete" : "responseGet", args(s, json_string(s.route.path)));
   }
-  if (api != Api::responses_create) return std::nullopt;
+  if (!translated_by_responses(api)) return std::nullopt;
   const std::vector<std::string> ids = responses::ids_to_load(s.body);
   if (ids.empty()) return std::nullopt;
   std::string list;

@@ -131,7 +131,11 @@ class Responder final : public ResponsesExchange {
     a_->out.finish(nullptr);
     Reply r;
     r.body.reserve(bodies.front().size() + 1024);
-    a_->out.write_response(r.body, a_->o.include_encrypted);
+    if (!a_->o.compact_endpoint) {
+      a_->out.write_response(r.body, a_->o.include_encrypted);
+    } else if (!a_->out.write_compacted(r.body)) {
+      return fail(bad_gateway("upstream returned no summary to compact the conversation into"));
+    }
     return r;
   }
 

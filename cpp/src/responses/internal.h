@@ -66,6 +66,9 @@ struct Options {
   bool include_encrypted = false;  // include: ["reasoning.encrypted_content"]
   bool include_thoughts = false;   // reasoning.summary asked for, on a thinking model
   bool compact = false;            // the input ends with compaction_trigger: the answer is a summary
+  bool compact_endpoint = false;   // POST /v1/responses/compact: a response.compaction object
+  std::string kept;                // compact_endpoint: the user messages its output repeats (a
+                                   // JSON array)
   size_t first_output = 0;         // output item numbers start after the input's
   std::string previous_id;         // decoded; "" when none
   std::optional<int64_t> bound_key;
@@ -144,6 +147,9 @@ class Output {
 
   // The response object; `with_encrypted` adds encrypted_content to reasoning items.
   void write_response(std::string& out, bool with_encrypted) const;
+  // POST /v1/responses/compact's answer: the user messages kept, then the compaction item;
+  // false when Gemini wrote no summary.
+  bool write_compacted(std::string& out) const;
   Status status() const { return status_; }
   const gemini::Usage& usage() const { return usage_; }
   bool has_signatures() const { return !carry_.empty(); }

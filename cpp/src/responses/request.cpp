@@ -84,7 +84,7 @@ bool read_model(raw::value root, const RequestInfo& info, RequestState& st) {
   return true;
 }
 
-bool read_flags(raw::value root, RequestState& st) {
+bool read_flags(raw::value root, RequestState& st, bool compacts) {
   for (std::string_view name :
        {std::string_view("stream"), std::string_view("store"), std::string_view("background")}) {
     const raw::value v = present(root.get(name));
@@ -94,6 +94,13 @@ bool read_flags(raw::value root, RequestState& st) {
   }
   st.o.stream = present(root.get("stream")).as_bool().value_or(false);
   st.o.store = present(root.get("store")).as_bool().value_or(true);
+  // POST /v1/responses/compact answers whole and keeps nothing.
+  if (compacts) {
+    st.o.stream = false;
+    st.o.store = false;
+    st.o.compact = true;
+    st.o.compact_endpoint = true;
+  }
   if (present(root.get("background")).as_bool().value_or(false)) {
     return st.err.fail("background responses are not supported: leave background unset.", "background",
                        "unsupported_value");
@@ -251,6 +258,32 @@ void store_input(raw::value input, const std::vector<raw::value>& items, Options
   stored.end_array();
 }
 
+bool is_user_message(raw::value item) {
+  return item_type(item) == "message" && item.get("role").equals("user");
+}
+
+// POST /v1/responses/compact's output starts with the conversation's user messages (those a
+// compaction item does not replace), as they were sent, with an id and a type where missing.
+void keep_user_messages(const std::vector<raw::value>& history, size_t start, raw::value input,
+                        const std::vector<raw::value>& items, Options& o) {
+  JsonOut out(o.kept);
+  out.begin_array();
+  size_t n = 0;
+  for (size_t k = start; k < history.size(); ++k) {
+    if (is_user_message(history[k])) store_item(out, history[k], o, n++);
+  }
+  if (input.is_string()) {
+    out.begin_object().key("id").string(item_id("msg", o.request_id, n++)).key("type").string("message");
+    out.key("role").string("user").key("content").begin_array();
+    out.begin_object().key("type").string("input_text").key("text").raw_string(input).end_object();
+    out.end_array().end_object();
+  }
+  for (raw::value v : items) {
+    if (is_user_message(v)) store_item(out, v, o, n++);
+  }
+  out.end_array();
+}
+
 // What Gemini is asked when the input ends with compaction_trigger: the summary it writes
 // stands in for the conversation from then on (a compaction item, request_items.cpp).
 constexpr std::string_view kCompactPrompt =
@@ -336,6 +369,7 @@ bool write_contents(raw::value root, RequestState& st, Turns& contents, Turns& s
     writer.user_text(input);
     st.o.first_output = 1;
   }
+  if (st.o.compact_endpoint) keep_user_messages(history, start, input, items, st.o);
   const Path all("input");
   i = 0;
   for (raw::value v : items) {
@@ -376,7 +410,8 @@ bool write_body(raw::value root, RequestState& st, std::string& body, size_t exp
 
 namespace bal::responses {
 
-Translated translate_responses(std::string_view body, const RequestInfo& info, const Stored* previous) {
+Translated translate_responses(std::string_view body, const RequestInfo& info, const Stored* previous,
+                               Endpoint endpoint) {
   detail::Options o;
   o.request_id = info.request_id;
   o.id = "resp_" + info.request_id;
@@ -391,7 +426,8 @@ Translated translate_responses(std::string_view body, const RequestInfo& info, c
   detail::RequestState st{o, previous, info.media, {}, {}, {}, {}};
   std::string gemini_body;
   const raw::value root = doc.root();
-  const bool ok = root.is_object() ? detail::read_model(root, info, st) && detail::read_flags(root, st) &&
+  const bool compacts = endpoint == Endpoint::compact;
+  const bool ok = root.is_object() ? detail::read_model(root, info, st) && detail::read_flags(root, st, compacts) &&
                                          detail::write_body(root, st, gemini_body, body.size() + 256)
                                    : st.err.fail("The request body must be a JSON object.", {}, "invalid_type");
   if (!ok) {

@@ -98,6 +98,29 @@ void Output::write_item(std::string& out, const Item& item, bool with_encrypted)
   out += '}';
 }
 
+bool Output::write_compacted(std::string& out) const {
+  const Item* compaction = nullptr;
+  for (const Item& item : items_) {
+    if (item.kind == Item::Kind::compaction) compaction = &item;
+  }
+  if (compaction == nullptr) return false;
+  out += "{\"id\":";
+  append_quoted(out, o_.id);
+  out += ",\"object\":\"response.compaction\",\"created_at\":";
+  append_int(out, o_.created_at);
+  out += ",\"output\":[";
+  // The kept messages' array, less its brackets.
+  if (o_.kept.size() > 2) {
+    out.append(o_.kept, 1, o_.kept.size() - 2);
+    out += ',';
+  }
+  write_item(out, *compaction, false);
+  out += "],\"usage\":";
+  append_usage(out, usage_);
+  out += '}';
+  return true;
+}
+
 void Output::write_response(std::string& out, bool with_encrypted) const {
   out += "{\"id\":";
   append_quoted(out, o_.id);
