@@ -191,9 +191,10 @@ bool write_tools(raw::value root, RequestState& st, JsonOut& out) {
   // Tools an input item makes available from its place on (additional_tools: Codex sends all
   // of its tools so for its newer models): Gemini takes every tool at once, with the others.
   const raw::value input = present(root.get("input"));
+  const Path input_at("input");  // named: item_at keeps a pointer to it
   size_t n = 0;
   for (raw::value item : input.items()) {
-    const Path item_at(Path("input"), n++);
+    const Path item_at(input_at, n++);
     if (!input.is_array() || !item.get("type").equals("additional_tools")) continue;
     const raw::value more = item.get("tools");
     const Path more_at(item_at, "tools");
