@@ -242,17 +242,20 @@ void store_item(JsonOut& out, raw::value item, const Options& o, size_t n) {
   out.end_object();
 }
 
+// A string `input` as the user message item it stands for, with the id of the n-th item.
+void string_input_item(JsonOut& out, raw::value input, const Options& o, size_t n) {
+  out.begin_object().key("id").string(item_id("msg", o.request_id, n)).key("type").string("message");
+  out.key("role").string("user").key("content").begin_array();
+  out.begin_object().key("type").string("input_text").key("text").raw_string(input).end_object();
+  out.end_array().end_object();
+}
+
 // The request's input items as the record keeps them: ids and types added where missing,
 // references resolved, a string input as one user message.
 void store_input(raw::value input, const std::vector<raw::value>& items, Options& o) {
   JsonOut stored(o.input);
   stored.begin_array();
-  if (input.is_string()) {
-    stored.begin_object().key("id").string(item_id("msg", o.request_id, 0)).key("type").string("message");
-    stored.key("role").string("user").key("content").begin_array();
-    stored.begin_object().key("type").string("input_text").key("text").raw_string(input).end_object();
-    stored.end_array().end_object();
-  }
+  if (input.is_string()) string_input_item(stored, input, o, 0);
   size_t i = 0;
   for (raw::value v : items) store_item(stored, v, o, i++);
   stored.end_array();
@@ -272,12 +275,7 @@ void keep_user_messages(const std::vector<raw::value>& history, size_t start, ra
   for (size_t k = start; k < history.size(); ++k) {
     if (is_user_message(history[k])) store_item(out, history[k], o, n++);
   }
-  if (input.is_string()) {
-    out.begin_object().key("id").string(item_id("msg", o.request_id, n++)).key("type").string("message");
-    out.key("role").string("user").key("content").begin_array();
-    out.begin_object().key("type").string("input_text").key("text").raw_string(input).end_object();
-    out.end_array().end_object();
-  }
+  if (input.is_string()) string_input_item(out, input, o, n++);
   for (raw::value v : items) {
     if (is_user_message(v)) store_item(out, v, o, n++);
   }
