@@ -52,7 +52,7 @@ function parseArgs(argv) {
 }
 
 function mustRun(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CXX: 'clang++-14' } });
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...FUZZ_BUILD.env } });
   if (r.status !== 0) {
     process.stdout.write(r.stdout + r.stderr);
     throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
@@ -60,9 +60,12 @@ function mustRun(cmd, args) {
   return r;
 }
 
+// The sanitizer build: npm test's asan suite builds its unit tests in the same directory.
+export const FUZZ_BUILD = { dir: buildDir, configure: ['-DBALANCER_FUZZ=ON', '-DCMAKE_CXX_COMPILER=clang++-14'], env: { CXX: 'clang++-14' } };
+
 export function buildFuzzers() {
   const started = Date.now();
-  mustRun('cmake', ['-S', '.', '-B', buildDir, '-DBALANCER_FUZZ=ON', '-DCMAKE_CXX_COMPILER=clang++-14']);
+  mustRun('cmake', ['-S', '.', '-B', buildDir, ...FUZZ_BUILD.configure]);
   mustRun('cmake', ['--build', buildDir, '-j2']);
   console.log(`fuzz targets built in ${((Date.now() - started) / 1000).toFixed(0)} s (build/fuzz)`);
 }

@@ -213,7 +213,10 @@ class Sim {
         continue;
       }
       if (!heads.empty()) {
-        auto [slot, ans] = heads.front();
+        // Named copies, not a structured binding: clang 14 (the sanitizer build) cannot capture
+        // a binding in the lambdas below.
+        const auto slot = heads.front().first;
+        const auto ans = heads.front().second;
         heads.pop_front();
         if (ans.status == 0) {
           a = feed(EventKind::UPSTREAM_FAILED, slot, [&](bal::abi::Writer& w) {
