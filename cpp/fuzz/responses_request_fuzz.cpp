@@ -1,6 +1,6 @@
 // The Responses API request translator: any body a client sends to POST /v1/responses,
 // translated with no stored responses and with the fixtures' stored record, and to POST
-// /v1/responses/compact. Input: the body.
+// /v1/responses/compact and /v1/responses/input_tokens. Input: the body.
 #include <cstdint>
 #include <string>
 
@@ -46,6 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(bal::responses::translate_responses(body, info, &stored));
   // The same body posted to /v1/responses/compact.
   check(bal::responses::translate_responses(body, info, &stored, bal::responses::Endpoint::compact));
+  // And to /v1/responses/input_tokens: the same request, wrapped for countTokens.
+  const bal::Translated counted =
+      bal::responses::translate_responses(body, info, &stored, bal::responses::Endpoint::input_tokens);
+  check(counted);
+  if (!counted.error) FUZZ_CHECK(counted.calls[0].path.ends_with(":countTokens"));
   for (const std::string& id : bal::responses::ids_to_load(body)) FUZZ_CHECK(!id.empty());
   return 0;
 }

@@ -142,6 +142,7 @@ constexpr std::string_view kTranslatedRoutes[] = {
     "POST /v1/chat/completions",         "POST /v1/embeddings",          "GET /v1/models",
     "GET /v1/models/{model}",            "POST /v1/responses",           "GET /v1/responses/{id}",
     "DELETE /v1/responses/{id}",         "GET /v1/responses/{id}/input_items", "POST /v1/responses/compact",
+    "POST /v1/responses/input_tokens",
     "POST /v1/messages",                 "POST /v1/messages/count_tokens",
     "POST /v1/images/generations",       "POST /v1/images/edits",        "POST /v1/audio/speech",
     "POST /v1/audio/transcriptions",     "POST /v1/audio/translations",
@@ -160,6 +161,7 @@ constexpr PostRoute kPostRoutes[] = {
     {"/v1/messages/count_tokens", Api::anthropic_count_tokens},
     {"/v1/responses", Api::responses_create},
     {"/v1/responses/compact", Api::responses_compact},
+    {"/v1/responses/input_tokens", Api::responses_input_tokens},
     {"/v1/images/generations", Api::images_generations},
     {"/v1/images/edits", Api::images_edits},
     {"/v1/audio/speech", Api::audio_speech},
@@ -445,7 +447,7 @@ std::optional<Api> translated_api(const Request& r) {
     const std::string_view rest = path.substr(kResponses.size());
     const size_t slash = rest.find('/');
     if (slash == std::string_view::npos) {
-      // POST /v1/responses/input_tokens …: OpenAI routes this server lacks.
+      // POST /v1/responses/cancel …: OpenAI routes this server lacks.
       if (r.method == "POST") return std::nullopt;
       return r.method == "DELETE" ? Api::responses_delete : Api::responses_get;
     }
@@ -596,6 +598,7 @@ std::string_view api_family(Api api) {
     case Api::responses_input_items:
     case Api::responses_delete:
     case Api::responses_compact:
+    case Api::responses_input_tokens:
       return "openai.responses";
     case Api::images_generations:
     case Api::images_edits:

@@ -852,19 +852,51 @@ TEST_CASE("machine: a request bound to a key outside the slice asks the pool for
   CHECK(r.keys.front() != 9);
 }
 
+// A stored response a request continues: the user's message and the answer, on key 2.
+constexpr const char* kTripRecord =
+    R"([{"v":1,"id":"resp_0123456789abcdef","created_at":1700000000,"previous_response_id":null,"key_id":2,)"
+    R"("input":[{"id":"msg_0123456789abcdef_0","type":"message","role":"user","content":"Plan a trip."}],)"
+    R"("response":{"id":"resp_0123456789abcdef","output":[{"id":"msg_0123456789abcdef_1","type":"message",)"
+    R"("role":"assistant","status":"completed","content":[{"type":"output_text","text":"Day one: temples.",)"
+    R"("annotations":[]}]}]}}])";
+
+TEST_CASE("machine: POST /v1/responses/input_tokens counts what it continues, on its key, and saves nothing",
+          "[machine][count]") {
+  Sim sim;
+  sim.keys(2);
+  std::vector<std::string> calls;
+  const std::string record = kTripRecord;
+  sim.on_call = [&](const bal::Task& t) -> std::string {
+    calls.push_back(t.name);
+    return t.name == "responseLoad" ? record : "null";
+  };
+  const Run r = sim.run("POST", "/v1/responses/input_tokens", sim.bearer(),
+                        R"({"model":"gemini-2.5-flash","previous_response_id":"resp_0123456789abcdef",)"
+                        R"("input":"And day two?"})",
+                        {answer(200, R"({"totalTokens":17})")});
+  INFO(r.raw);
+  REQUIRE(r.status == 200);
+  CHECK(calls == std::vector<std::string>{"responseLoad"});
+  REQUIRE(r.fetches.size() == 1);
+  CHECK(r.fetches[0].url == "https://up.example/v1beta/models/gemini-2.5-flash:countTokens");
+  const json sent = bal::parse_json(r.fetches[0].body);
+  const json& contents = sent["generateContentRequest"]["contents"];
+  REQUIRE(contents.size() == 3);
+  CHECK(contents[0]["parts"][0]["text"] == "Plan a trip.");
+  CHECK(contents[1]["parts"][0]["text"] == "Day one: temples.");
+  CHECK(contents[2]["parts"][0]["text"] == "And day two?");
+  CHECK(r.keys == std::vector<int64_t>{2});
+  CHECK(r.body == json({{"object", "response.input_tokens"}, {"input_tokens", 17}}));
+  CHECK(r.header("content-type") == "application/json; charset=utf-8");
+}
+
 TEST_CASE("machine: POST /v1/responses/compact reads what it continues from the store, saves nothing, and answers "
           "whole",
           "[machine][compact]") {
   Sim sim;
   sim.keys(2);
   std::vector<std::string> calls;
-  // The stored response it continues: the user's message and the answer, on key 2.
-  const std::string record =
-      R"([{"v":1,"id":"resp_0123456789abcdef","created_at":1700000000,"previous_response_id":null,"key_id":2,)"
-      R"("input":[{"id":"msg_0123456789abcdef_0","type":"message","role":"user","content":"Plan a trip."}],)"
-      R"("response":{"id":"resp_0123456789abcdef","output":[{"id":"msg_0123456789abcdef_1","type":"message",)"
-      R"("role":"assistant","status":"completed","content":[{"type":"output_text","text":"Day one: temples.",)"
-      R"("annotations":[]}]}]}}])";
+  const std::string record = kTripRecord;
   sim.on_call = [&](const bal::Task& t) -> std::string {
     calls.push_back(t.name);
     return t.name == "responseLoad" ? record : "null";

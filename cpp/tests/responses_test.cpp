@@ -489,6 +489,56 @@ TEST_CASE("POST /v1/responses/compact: the user messages, then the compaction it
   }
 }
 
+TEST_CASE("POST /v1/responses/input_tokens: countTokens over the whole generateContentRequest; nothing stored",
+          "[responses][count]") {
+  Setup s;
+  prepare(json::object(), s);
+  const json body = {
+      {"model", "gemini-2.5-flash"},
+      {"instructions", "Answer briefly."},
+      {"stream", true},
+      {"input", {{{"role", "user"}, {"content", "Plan a trip to Kyoto."}}}},
+      {"tools", {{{"type", "function"}, {"name", "book"}, {"parameters", {{"type", "object"}}}}}}};
+  bal::Translated t = rs::translate_responses(body.dump(), s.info, nullptr, rs::Endpoint::input_tokens);
+  REQUIRE_FALSE(t.error.has_value());
+  REQUIRE(t.calls.size() == 1);
+  CHECK(t.calls[0].path == "/v1beta/models/gemini-2.5-flash:countTokens");
+  CHECK_FALSE(t.calls[0].sse);
+  CHECK(t.calls[0].query.empty());
+  // The same request /v1/responses would send, named and wrapped for countTokens.
+  const bal::Translated create = rs::translate_responses(body.dump(), s.info, nullptr);
+  json expected = bal::parse_json(create.calls[0].body);
+  expected["model"] = "models/gemini-2.5-flash";
+  const json sent = bal::parse_json(t.calls[0].body);
+  CHECK(sent == json({{"generateContentRequest", expected}}));
+  CHECK(sent["generateContentRequest"]["systemInstruction"]["parts"][0]["text"] == "Answer briefly.");
+  CHECK(sent["generateContentRequest"]["tools"][0]["functionDeclarations"][0]["name"] == "book");
+
+  auto& rx = rs::responses_exchange(*t.exchange);
+  SECTION("the count") {
+    const bal::Reply r = t.exchange->answer({R"({"totalTokens":42,"promptTokensDetails":[{"modality":"TEXT","tokenCount":42}]})"});
+    REQUIRE(r.status == 200);
+    CHECK(bal::parse_json(r.body) == json({{"object", "response.input_tokens"}, {"input_tokens", 42}}));
+    CHECK_FALSE(rx.to_store().has_value());
+  }
+  SECTION("an answer without a count is a 502") {
+    for (const char* answer : {"{}", R"({"totalTokens":"42"})", R"({"totalTokens":-1})"}) {
+      INFO(answer);
+      const bal::Reply r = t.exchange->answer({answer});
+      CHECK(r.status == 502);
+      CHECK(bal::parse_json(r.body)["error"]["code"] == "bad_upstream_response");
+    }
+  }
+  SECTION("the body is checked as /v1/responses checks it") {
+    json bad = body;
+    bad.erase("model");
+    const bal::Translated e = rs::translate_responses(bad.dump(), s.info, nullptr, rs::Endpoint::input_tokens);
+    REQUIRE(e.error.has_value());
+    CHECK(e.error->status == 400);
+    CHECK(e.calls.empty());
+  }
+}
+
 TEST_CASE("responses ids", "[responses][store]") {
   CHECK(rs::valid_response_id("resp_0123456789abcdef"));
   CHECK_FALSE(rs::valid_response_id("resp_0123456789abcde"));

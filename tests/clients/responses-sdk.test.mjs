@@ -139,6 +139,29 @@ test('openai: responses.compact gives the user messages and a compaction item, a
   });
 });
 
+test('openai: responses.inputTokens.count counts the request Gemini would get: instructions, tools and the conversation it continues', async () => {
+  await withClient(async (client, env) => {
+    const model = 'gemini-2.5-flash';
+    const input = [{ role: 'user', content: 'Plan a trip to Kyoto, and book the hotel.' }];
+    const bare = await client.responses.inputTokens.count({ model, input });
+    assert.equal(bare.object, 'response.input_tokens');
+    assert.ok(Number.isInteger(bare.input_tokens) && bare.input_tokens > 0, JSON.stringify(bare));
+    const asked = env.mock.requests.at(-1);
+    assert.equal(asked.action, 'countTokens');
+    assert.equal(asked.json().generateContentRequest.model, `models/${model}`);
+    const tools = [{ type: 'function', name: 'book_hotel', description: 'Books a hotel room in a city for some nights.', parameters: { type: 'object', properties: { city: { type: 'string' }, nights: { type: 'integer' } } } }];
+    const whole = await client.responses.inputTokens.count({ model, input, instructions: 'Answer in one line, in the language of the question.', tools });
+    assert.ok(whole.input_tokens > bare.input_tokens, `${whole.input_tokens} > ${bare.input_tokens}`);
+    // previous_response_id: the stored turn is counted too.
+    const created = await client.responses.create({ model, input: 'Hi.' });
+    const counted = await client.responses.inputTokens.count({ model, previous_response_id: created.id, input: 'And then?' });
+    const contents = env.mock.requests.at(-1).json().generateContentRequest.contents;
+    assert.deepEqual(contents.map((c) => c.role), ['user', 'model', 'user']);
+    assert.ok(counted.input_tokens > 0);
+    await assert.rejects(client.responses.inputTokens.count({ input }), (err) => err.status === 400 && err.param === 'model');
+  });
+});
+
 test('openai and the AI SDK: web_search answers carry a web_search_call and url_citation annotations, whole, streamed and stored', async () => {
   await withClient(async (client, env) => {
     const model = 'gemini-2.5-flash';

@@ -107,10 +107,12 @@ class ResponsesExchange : public Exchange {
   virtual std::optional<StoreWrite> to_store() const = 0;
 };
 
-// What a body is posted to: POST /v1/responses, or POST /v1/responses/compact (the same body
+// What a body is posted to: POST /v1/responses; POST /v1/responses/compact (the same body
 // but for stream and store, answered with a response.compaction object: the user messages,
-// then a compaction item that carries Gemini's summary of the conversation; nothing stored).
-enum class Endpoint { create, compact };
+// then a compaction item that carries Gemini's summary of the conversation; nothing stored);
+// or POST /v1/responses/input_tokens (the same body, counted by Gemini's countTokens over the
+// whole generateContent request it would make, answered with a response.input_tokens object).
+enum class Endpoint { create, compact, input_tokens };
 
 // `previous` holds the records ids_to_load() asked for (null or empty when none were).
 Translated translate_responses(std::string_view body, const RequestInfo& info, const Stored* previous,

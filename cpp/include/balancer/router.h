@@ -117,6 +117,7 @@ enum class Api : uint8_t {
   responses_input_items,   // GET /v1/responses/{id}/input_items
   responses_delete,        // DELETE /v1/responses/{id}
   responses_compact,       // POST /v1/responses/compact
+  responses_input_tokens,  // POST /v1/responses/input_tokens
   images_generations,      // POST /v1/images/generations
   images_edits,            // POST /v1/images/edits (multipart)
   audio_speech,            // POST /v1/audio/speech

@@ -125,9 +125,9 @@ Reply native_answer(Isolate& iso, Machine::State& s, Call& c, std::string body);
 // The key a native request must use (an upload session's, or affinity's), if any.
 std::optional<int64_t> native_prefer(const Isolate& iso, const Machine::State& s);
 
-// The routes responses::translate_responses() serves (create and compact).
+// The routes responses::translate_responses() serves (create, compact and input_tokens).
 inline bool translated_by_responses(Api api) {
-  return api == Api::responses_create || api == Api::responses_compact;
+  return api == Api::responses_create || api == Api::responses_compact || api == Api::responses_input_tokens;
 }
 
 // The Responses API's store: what a request needs from it before translating (or instead of

@@ -86,6 +86,8 @@ Translated translate(const Isolate& iso, State& s) {
       return responses::translate_responses(s.body, info, s.stored.get());
     case Api::responses_compact:
       return responses::translate_responses(s.body, info, s.stored.get(), responses::Endpoint::compact);
+    case Api::responses_input_tokens:
+      return responses::translate_responses(s.body, info, s.stored.get(), responses::Endpoint::input_tokens);
     case Api::responses_get:
     case Api::responses_input_items:
     case Api::responses_delete:

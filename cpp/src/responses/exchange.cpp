@@ -125,6 +125,7 @@ class Responder final : public ResponsesExchange {
     if (bodies.empty() || doc.parse(bodies.front()) != raw::success || !doc.root().is_object()) {
       return fail(bad_gateway("upstream returned a response that is not a JSON object"));
     }
+    if (a_->o.count_endpoint) return count_answer(doc.root());
     bool finished = false;
     if (!read_answer(doc.root(), a_->out, nullptr, finished))
       return fail(bad_gateway("upstream returned no candidates"));
@@ -192,6 +193,17 @@ class Responder final : public ResponsesExchange {
   Reply fail(const ApiError& e) {
     a_->out.fail(e, nullptr);
     return openai::error_reply(e);
+  }
+
+  // POST /v1/responses/input_tokens: countTokens' totalTokens.
+  Reply count_answer(raw::value root) {
+    const std::optional<int64_t> total = root.get("totalTokens").as_int64();
+    if (!total || *total < 0) return fail(bad_gateway("upstream returned no token count"));
+    Reply r;
+    r.body = R"({"object":"response.input_tokens","input_tokens":)";
+    append_int(r.body, *total);
+    r.body += '}';
+    return r;
   }
 
   std::shared_ptr<Answer> a_;

@@ -67,6 +67,7 @@ struct Options {
   bool include_thoughts = false;   // reasoning.summary asked for, on a thinking model
   bool compact = false;            // the input ends with compaction_trigger: the answer is a summary
   bool compact_endpoint = false;   // POST /v1/responses/compact: a response.compaction object
+  bool count_endpoint = false;     // POST /v1/responses/input_tokens: a response.input_tokens object
   std::string kept;                // compact_endpoint: the user messages its output repeats (a
                                    // JSON array)
   size_t first_output = 0;         // output item numbers start after the input's

@@ -84,7 +84,7 @@ bool read_model(raw::value root, const RequestInfo& info, RequestState& st) {
   return true;
 }
 
-bool read_flags(raw::value root, RequestState& st, bool compacts) {
+bool read_flags(raw::value root, RequestState& st, Endpoint endpoint) {
   for (std::string_view name :
        {std::string_view("stream"), std::string_view("store"), std::string_view("background")}) {
     const raw::value v = present(root.get(name));
@@ -94,13 +94,16 @@ bool read_flags(raw::value root, RequestState& st, bool compacts) {
   }
   st.o.stream = present(root.get("stream")).as_bool().value_or(false);
   st.o.store = present(root.get("store")).as_bool().value_or(true);
-  // POST /v1/responses/compact answers whole and keeps nothing.
-  if (compacts) {
+  // POST /v1/responses/compact and /input_tokens answer whole and keep nothing.
+  if (endpoint != Endpoint::create) {
     st.o.stream = false;
     st.o.store = false;
+  }
+  if (endpoint == Endpoint::compact) {
     st.o.compact = true;
     st.o.compact_endpoint = true;
   }
+  st.o.count_endpoint = endpoint == Endpoint::input_tokens;
   if (present(root.get("background")).as_bool().value_or(false)) {
     return st.err.fail("background responses are not supported: leave background unset.", "background",
                        "unsupported_value");
@@ -424,8 +427,7 @@ Translated translate_responses(std::string_view body, const RequestInfo& info, c
   detail::RequestState st{o, previous, info.media, {}, {}, {}, {}};
   std::string gemini_body;
   const raw::value root = doc.root();
-  const bool compacts = endpoint == Endpoint::compact;
-  const bool ok = root.is_object() ? detail::read_model(root, info, st) && detail::read_flags(root, st, compacts) &&
+  const bool ok = root.is_object() ? detail::read_model(root, info, st) && detail::read_flags(root, st, endpoint) &&
                                          detail::write_body(root, st, gemini_body, body.size() + 256)
                                    : st.err.fail("The request body must be a JSON object.", {}, "invalid_type");
   if (!ok) {
@@ -435,7 +437,20 @@ Translated translate_responses(std::string_view body, const RequestInfo& info, c
   }
   UpstreamCall call;
   call.model = st.model;
-  call.path = "/v1beta/models/" + st.model + (o.stream ? ":streamGenerateContent" : ":generateContent");
+  if (o.count_endpoint) {
+    // countTokens counts a whole generateContentRequest: the instructions, tools and
+    // configuration as well as the contents, the way a Responses request's input is counted.
+    std::string wrapped = R"({"generateContentRequest":{"model":"models/)" + st.model + '"';
+    if (gemini_body.size() > 2) {
+      wrapped.append(",").append(gemini_body, 1, std::string::npos);  // its members, and its '}'
+    } else {
+      wrapped += '}';
+    }
+    wrapped += '}';
+    gemini_body = std::move(wrapped);
+  }
+  const char* method = o.count_endpoint ? ":countTokens" : o.stream ? ":streamGenerateContent" : ":generateContent";
+  call.path = "/v1beta/models/" + st.model + method;
   if (o.stream) call.query = "alt=sse";
   call.body = std::move(gemini_body);
   call.sse = o.stream;
