@@ -852,6 +852,8 @@ TEST_CASE("machine: a request bound to a key outside the slice asks the pool for
   CHECK(r.keys.front() != 9);
 }
 
+namespace {
+
 // A stored response a request continues: the user's message and the answer, on key 2.
 constexpr const char* kTripRecord =
     R"([{"v":1,"id":"resp_0123456789abcdef","created_at":1700000000,"previous_response_id":null,"key_id":2,)"
@@ -860,16 +862,22 @@ constexpr const char* kTripRecord =
     R"("role":"assistant","status":"completed","content":[{"type":"output_text","text":"Day one: temples.",)"
     R"("annotations":[]}]}]}}])";
 
+// The store answers responseLoad with kTripRecord; `calls` gets the name of each call.
+void serve_trip(Sim& sim, std::vector<std::string>& calls) {
+  sim.on_call = [&calls](const bal::Task& t) -> std::string {
+    calls.push_back(t.name);
+    return t.name == "responseLoad" ? std::string(kTripRecord) : "null";
+  };
+}
+
+}  // namespace
+
 TEST_CASE("machine: POST /v1/responses/input_tokens counts what it continues, on its key, and saves nothing",
           "[machine][count]") {
   Sim sim;
   sim.keys(2);
   std::vector<std::string> calls;
-  const std::string record = kTripRecord;
-  sim.on_call = [&](const bal::Task& t) -> std::string {
-    calls.push_back(t.name);
-    return t.name == "responseLoad" ? record : "null";
-  };
+  serve_trip(sim, calls);
   const Run r = sim.run("POST", "/v1/responses/input_tokens", sim.bearer(),
                         R"({"model":"gemini-2.5-flash","previous_response_id":"resp_0123456789abcdef",)"
                         R"("input":"And day two?"})",
@@ -896,11 +904,7 @@ TEST_CASE("machine: POST /v1/responses/compact reads what it continues from the 
   Sim sim;
   sim.keys(2);
   std::vector<std::string> calls;
-  const std::string record = kTripRecord;
-  sim.on_call = [&](const bal::Task& t) -> std::string {
-    calls.push_back(t.name);
-    return t.name == "responseLoad" ? record : "null";
-  };
+  serve_trip(sim, calls);
   const std::string gemini =
       R"({"candidates":[{"content":{"role":"model","parts":[{"text":"A trip, day one done."}]},"finishReason":"STOP"}],)"
       R"("usageMetadata":{"promptTokenCount":30,"candidatesTokenCount":6,"totalTokenCount":36}})";
