@@ -74,27 +74,8 @@ JsonShape check_json_shape(std::string_view text, const JsonLimits& limits) {
   return JsonShape::ok;
 }
 
-bool is_valid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    const size_t n = sequence_length(b);
-    if (n == 0 || i + n > text.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
-    }
-    if (n >= 3) {
-      const auto b1 = static_cast<unsigned char>(text[i + 1]);
-      // Overlong forms, UTF-16 surrogates, and code points past U+10FFFF.
-      if (b == 0xe0 && b1 < 0xa0) return false;
-      if (b == 0xed && b1 >= 0xa0) return false;
-      if (b == 0xf0 && b1 < 0x90) return false;
-      if (b == 0xf4 && b1 >= 0x90) return false;
-    }
-    i += n;
-  }
-  return true;
-}
+// The raw reader's check: the one rule for what UTF-8 the core accepts.
+bool is_valid_utf8(std::string_view text) { return raw::valid_utf8(text); }
 
 namespace {
 
