@@ -9,10 +9,10 @@
 //   npm test -- --only native                  the unit tests built by g++ without sanitizers
 //                                              (not in the default run: asan runs the same tests)
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureNativeClis, ensureNode22, ensureToolchain } from './toolchain.mjs';
+import { ensureNativeClis, ensureNode22, ensureNode22Sdks, ensureToolchain } from './toolchain.mjs';
 import { FUZZ_BUILD } from './fuzz.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,18 +79,13 @@ function testFiles(dir) {
   return out.sort();
 }
 
-// node's TAP summary: "# pass N" / "# fail M".
-async function nodeSuite(paths) {
-  const files = paths.length
-    ? paths.flatMap((p) => (statSync(join(root, p)).isDirectory() ? testFiles(join(root, p)) : [p]))
-    : testFiles(join(root, 'tests'));
-  // The loader lets tests import worker-shim/core.mjs (and so core.wasm) the way Workers do.
+// node's TAP summary: "# pass N" / "# fail M", of `files` run on `node` with the modules
+// `preload` first.
+async function nodeTests(node, preload, files) {
   // Two test files at a time: most of their time is spent waiting on a Worker, the mock or a
   // client process, and node --test's default on two cores is one (315 s then, 167 s so).
-  const r = await run(process.execPath, ['--import', './scripts/wasm-loader.mjs', '--test', '--test-concurrency=2', '--test-reporter=tap', ...files], {
-    env: { WRANGLER_SEND_METRICS: 'false' },
-    quiet: true,
-  });
+  const args = [...preload.flatMap((m) => ['--import', m]), '--test', '--test-concurrency=2', '--test-reporter=tap', ...files];
+  const r = await run(node, args, { env: { WRANGLER_SEND_METRICS: 'false' }, quiet: true });
   const lines = r.output.split('\n');
   const failures = lines.filter((l) => /^\s*not ok /.test(l));
   console.log(lines.filter((l) => /^# (tests|suites|pass|fail|skipped|duration_ms)/.test(l)).join('\n'));
@@ -101,6 +96,26 @@ async function nodeSuite(paths) {
     console.log(failures.join('\n'));
   }
   return { passed: pass, failed: fail || (r.code && !fail ? 1 : 0) };
+}
+
+// A test file that imports the OpenAI SDK or the AI SDK (`ai` or a provider) itself.
+const SDK_IMPORT = /^import [^;]* from '(?:ai|openai|@ai-sdk\/[a-z-]+)';$/m;
+
+// Every test file on this Node, with the project's dependencies; then, with `node22`, the files
+// that import the OpenAI SDK or the AI SDK once more, on Node 22 with the newest of those
+// SDKs in their place (tests/clients/node22-sdks).
+async function nodeSuite(paths, node22) {
+  const files = paths.length
+    ? paths.flatMap((p) => (statSync(join(root, p)).isDirectory() ? testFiles(join(root, p)) : [p]))
+    : testFiles(join(root, 'tests'));
+  // The loader lets tests import worker-shim/core.mjs (and so core.wasm) the way Workers do.
+  const first = await nodeTests(process.execPath, ['./scripts/wasm-loader.mjs'], files);
+  const sdkFiles = files.filter((f) => SDK_IMPORT.test(readFileSync(join(root, f), 'utf8')));
+  if (!node22 || !sdkFiles.length) return first;
+  const n = sdkFiles.length;
+  console.log(`\nThe ${n} test file${n === 1 ? '' : 's'} importing the OpenAI SDK or the AI SDK, again on Node 22 with tests/clients/node22-sdks:`);
+  const second = await nodeTests(node22, ['./tests/clients/node22-sdks/resolve.mjs', './scripts/wasm-loader.mjs'], sdkFiles);
+  return { passed: first.passed + second.passed, failed: first.failed + second.failed };
 }
 
 const SUITES = ['native', 'asan', 'fuzz', 'wasm', 'node'];
@@ -154,9 +169,10 @@ async function main() {
       return r.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
     });
     if (wanted('node')) {
-      ensureNode22();
+      const node22 = ensureNode22();
       ensureNativeClis();
-      await step('Worker, key pool and UI tests (node --test)', () => nodeSuite(paths));
+      if (node22) ensureNode22Sdks();
+      await step('Worker, key pool and UI tests (node --test)', () => nodeSuite(paths, node22));
     }
   } catch (err) {
     console.error(`\n${err.message}`);

