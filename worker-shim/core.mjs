@@ -10,7 +10,7 @@
 // then on.
 import wasmModule from './core.wasm';
 
-export const ABI_VERSION = 13;
+export const ABI_VERSION = 14;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

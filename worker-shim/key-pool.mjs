@@ -73,7 +73,7 @@ export class KeyPool extends withChecks(withStats(withSlices(PoolStore))) {
     // One batch per alarm invocation keeps each within the platform's subrequest limit.
     if (status.running) status = await this.checkStep();
     this.responseClean();
-    const next = status.running ? Math.max(Date.now(), started + 500) : this.responses.nextAlarm(Date.now());
+    const next = status.running ? Math.max(Date.now(), started + this.policy.CHECK_STEP_MS) : this.responses.nextAlarm(Date.now());
     if (next !== null) await this.storage.setAlarm(next);
   }
 }

@@ -67,7 +67,7 @@ export const withChecks = (Base) =>
         const total = this.sql.exec('SELECT COUNT(*) AS n FROM check_items WHERE job_id = ?', jobId).one().n;
         this.sql.exec('UPDATE check_jobs SET total = ?, finished_ms = CASE WHEN ? = 0 THEN ? END WHERE id = ?', total, total, now, jobId);
       });
-      if (this.checkStatus().running) await this.storage.setAlarm(Date.now() + 1000);
+      if (this.checkStatus().running) await this.storage.setAlarm(Date.now() + this.policy.CHECK_STEP_MS);
       return this.checkStatus();
     }
 

@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 /* Bumped with every change of shape of anything below; the shim refuses another version. */
-#define BAL_ABI_VERSION 13u
+#define BAL_ABI_VERSION 14u
 
 /* Operations: X(name, id). Inputs and outputs are records unless said otherwise. */
 #define BAL_OPS(X)                                                                       \
@@ -288,6 +288,7 @@ extern "C" {
   X(CHECK_CONCURRENCY, 6)                       /* and its 6 simultaneous connections       */ \
   X(CHECK_CLAIM_MS, 60LL * 1000)                /* a claimed probe unanswered by then is    */ \
                                                 /* tried again                              */ \
+  X(CHECK_STEP_MS, 500)                         /* a check job's steps start this far apart */ \
   X(REPORT_DELAY_MS, 1000)                      /* key events gathered before a report      */ \
   X(REPORT_TRIES, 3)                            /* a report's tries, the n-th retry after   */ \
   X(REPORT_RETRY_MS, 250)                       /* this times 2^(n-1)                       */ \
