@@ -52,7 +52,8 @@ function readTables(exports) {
     const [kind, name, id, type] = line.split(' ');
     if (kind === 'field') {
       t.field[name] = { id: Number(id), type };
-      t.fieldById[Number(id)] = { name, type };
+      // A ref field X_REF is decoded with a copy of its bytes as X too.
+      t.fieldById[Number(id)] = { name, type, copy: type === 'ref' ? name.slice(0, -4) : null };
     } else if (kind === 'header' || kind === 'upstream_header' || kind === 'config') t[kind].push(name);
     else if (t[kind] && !Array.isArray(t[kind])) t[kind][name] = Number(id);
   }
@@ -149,7 +150,7 @@ function decode(mem, view, at, end) {
     else if (f.type === 'ref') {
       const place = { at: Number(view.getBigUint64(from, true)), length: view.getUint32(from + 8, true) };
       out[f.name] = place;
-      if (place.length <= COPY_LIMIT) out[f.name.slice(0, -4)] = mem.slice(place.at, place.at + place.length);
+      if (place.length <= COPY_LIMIT) out[f.copy] = mem.slice(place.at, place.at + place.length);
     }
     else (out[f.name] ??= []).push(decode(mem, view, from, at));
   }
