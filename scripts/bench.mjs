@@ -7,6 +7,9 @@
 //   npm run bench -- --seconds 10  longer load runs
 //   npm run bench -- --pool        only the key pool at the edge (scripts/bench/pool.mjs): 10,000
 //                                  keys, 50 isolates, 60 s (--seconds and --keys set them)
+//   npm run bench -- --core-against REV [--rounds N]
+//                                  only the core's translations, this tree's core and REV's taken
+//                                  in turns in one process, N rounds (9): their ratio per round
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +38,23 @@ if (args.includes('--pool')) {
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
   );
   printPool(JSON.parse(out.toString()));
+  console.log(`Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+  process.exit(0);
+}
+
+if (args.includes('--core-against')) {
+  const rev = args[args.indexOf('--core-against') + 1];
+  const rounds = Number(args[args.indexOf('--rounds') + 1]) || 9;
+  const out = execFileSync(process.execPath, ['--import', './scripts/wasm-loader.mjs', 'scripts/bench/core-against.mjs', rev, String(rounds)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const r = JSON.parse(out.toString());
+  console.log(`This tree's core against ${r.rev} (${r.sha.slice(0, 12)}): ${r.rounds} rounds, the two taken in turns; µs are medians.\n`);
+  table(
+    ['on core.wasm, called as the Worker calls it', `µs (${r.rev})`, 'µs (this tree)', 'ratio (median)', 'ratio per round'],
+    r.rows.map((row) => [row.name, fmt(row.usThen, 2), fmt(row.usNow, 2), fmt(row.ratio, 3), row.ratios.map((x) => fmt(x, 2)).join(' ')]),
+  );
   console.log(`Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   process.exit(0);
 }
