@@ -1,4 +1,4 @@
-// resolve.mjs — run with `node --import ./tests/clients/node22-sdks/resolve.mjs`: the OpenAI SDK,
+// resolve.mjs — with `node --import ./tests/clients/node22-sdks/resolve.mjs`, the OpenAI SDK,
 // the AI SDK and its providers, and zod are loaded from build/node22-sdks (this folder's
 // manifest, which npm test installs there) instead of the project's node_modules, whoever
 // imports them; everything else resolves as usual.
