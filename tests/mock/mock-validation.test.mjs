@@ -51,6 +51,17 @@ describe('tools', () => {
   });
 });
 
+describe('models', () => {
+  test('a model Google shut down (Gemini 2.0 Flash and Flash-Lite, 1 June 2026) is a 404, as any unknown model', async () => {
+    for (const model of ['gemini-2.0-flash', 'gemini-2.0-flash-001', 'gemini-2.0-flash-lite']) {
+      const res = await generate(userText('hi'), `/v1beta/models/${model}`);
+      assert.equal(res.status, 404, res.text);
+      assert.equal(res.json.error.status, 'NOT_FOUND');
+      assert.match(res.json.error.message, new RegExp(`^models/${model} is not found for API version v1beta`));
+    }
+  });
+});
+
 describe('body and field names', () => {
   test('not JSON', () => rejects('{"contents": [', /^Invalid JSON payload received\. Unexpected token/));
 
@@ -265,7 +276,7 @@ describe('generationConfig', () => {
     rejects(
       withConfig({ thinkingConfig: { includeThoughts: true } }),
       /Thinking is not supported for this model/,
-      '/v1beta/models/gemini-2.0-flash',
+      '/v1beta/models/gemma-3-4b-it',
     ));
   test('budget 0 on a pro model', () =>
     rejects(

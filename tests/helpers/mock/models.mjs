@@ -46,11 +46,9 @@ const RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9',
 
 const thinkingChat = (id, name, budget, extra = {}) => chat(id, name, { thinking: true, budget, ...extra });
 
+// Gemini 2.0 Flash and Flash-Lite were shut down on 1 June 2026: like Google, the mock answers
+// 404 for them.
 const FIRST = [
-  chat('gemini-2.0-flash', 'Gemini 2.0 Flash'),
-  chat('gemini-2.0-flash-001', 'Gemini 2.0 Flash 001'),
-  chat('gemini-2.0-flash-lite', 'Gemini 2.0 Flash-Lite'),
-  chat('gemini-2.0-flash-lite-001', 'Gemini 2.0 Flash-Lite 001'),
   thinkingChat('gemini-2.5-flash', 'Gemini 2.5 Flash', BUDGET_FLASH),
   thinkingChat('gemini-2.5-pro', 'Gemini 2.5 Pro', BUDGET_PRO, { version: '2.5' }),
   thinkingChat('gemini-2.5-flash-lite', 'Gemini 2.5 Flash-Lite', BUDGET_LITE),
