@@ -96,7 +96,7 @@ inline constexpr const char* kBodies[] = {
     R"({"file":{"name":"files/abc","uri":"https://generativelanguage.googleapis.com/v1beta/files/abc"}})",
     R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],"stream":true,)"
     R"("stream_options":{"include_usage":true}})",
-    R"({"model":"text-embedding-004","input":["a","b"]})",
+    R"({"model":"gemini-embedding-001","input":["a","b"]})",
     R"({"keys":["AIzaSyC1234567890abcdefghijklmnopqrstuv"]})",
     R"({"token":"fuzz-admin"})",
     R"({"ids":[1,2]})"};

@@ -163,7 +163,7 @@ export const ABI_BODIES = [
   '{"file":{"name":"files/abc","uri":"https://generativelanguage.googleapis.com/v1beta/files/abc"}}',
   '{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],"stream":true,' +
     '"stream_options":{"include_usage":true}}',
-  '{"model":"text-embedding-004","input":["a","b"]}',
+  '{"model":"gemini-embedding-001","input":["a","b"]}',
   '{"keys":["AIzaSyC1234567890abcdefghijklmnopqrstuv"]}',
   '{"token":"fuzz-admin"}',
   '{"ids":[1,2]}',

@@ -298,7 +298,7 @@ function chatBody(exchange) {
 // `upstream`.
 function exchangeRequest(exchange, upstream) {
   if (exchange.kind === 'embeddings') {
-    const body = { model: 'text-embedding-004', input: ['a', 'b'], encoding_format: exchange.encoding_format };
+    const body = { model: 'gemini-embedding-001', input: ['a', 'b'], encoding_format: exchange.encoding_format };
     return openaiRequest('POST', '/v1/embeddings', encoder.encode(JSON.stringify(body)), upstream);
   }
   if (exchange.kind === 'models') return openaiRequest('GET', '/v1/models', undefined, upstream);

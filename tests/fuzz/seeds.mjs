@@ -255,7 +255,7 @@ function routerSeeds() {
   return [
     { method: 'POST', path: '/v1/chat/completions', headers: client, body: requests[0] },
     { method: 'POST', path: '/v1/chat/completions', headers: client, flags: 0 },
-    { method: 'POST', path: '/v1/embeddings', headers: client, body: '{"model":"text-embedding-004","input":["a"]}' },
+    { method: 'POST', path: '/v1/embeddings', headers: client, body: '{"model":"gemini-embedding-001","input":["a"]}' },
     { method: 'GET', path: '/v1/models', headers: client },
     { method: 'GET', path: '/v1/models', headers: client, config: 19, rounds: 3 },
     { method: 'GET', path: '/v1/models/gemini-2.5-flash', headers: { 'x-goog-api-key': KEY }, config: 7 },

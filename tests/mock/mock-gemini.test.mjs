@@ -221,7 +221,6 @@ describe('models', () => {
       'gemini-2.5-flash-lite',
       'gemini-3-pro-preview',
       'gemini-embedding-001',
-      'text-embedding-004',
     ]) {
       assert.ok(all.includes(`models/${id}`), id);
     }

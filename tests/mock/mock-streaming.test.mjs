@@ -200,7 +200,7 @@ describe('other endpoints', () => {
     assert.equal(full.json.embedding.values.length, 3072);
     const good = { requests: [{ model: 'models/gemini-embedding-001', content }] };
     assert.equal((await call(mock, `${path}:batchEmbedContents`, { body: good })).json.embeddings.length, 1);
-    const bad = { requests: [{ model: 'models/text-embedding-004', content }] };
+    const bad = { requests: [{ model: 'models/gemini-3.5-flash-lite', content }] };
     const res = await call(mock, `${path}:batchEmbedContents`, { body: bad });
     assert.equal(res.status, 400);
     assert.match(res.json.error.message, /does not match the model in the URL/);

@@ -60,6 +60,14 @@ describe('models', () => {
       assert.match(res.json.error.message, new RegExp(`^models/${model} is not found for API version v1beta`));
     }
   });
+
+  test('so are the embedding models it shut down (embedding-001, text-embedding-004)', async () => {
+    for (const model of ['embedding-001', 'text-embedding-004']) {
+      const res = await call(mock, `/v1beta/models/${model}:embedContent`, { body: { content: { parts: [{ text: 'hi' }] } } });
+      assert.equal(res.status, 404, res.text);
+      assert.match(res.json.error.message, new RegExp(`^models/${model} is not found for API version v1beta, or is not supported for embedContent`));
+    }
+  });
 });
 
 describe('body and field names', () => {

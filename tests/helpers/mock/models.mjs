@@ -35,7 +35,7 @@ function embedding(id, displayName, dimensions) {
     description: `${displayName} (mock)`,
     inputTokenLimit: 2048,
     outputTokenLimit: 1,
-    methods: id === 'text-embedding-004' ? ['embedContent'] : EMBED,
+    methods: EMBED,
     thinking: false,
     gemini3: false,
     dimensions,
@@ -46,8 +46,9 @@ const RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9',
 
 const thinkingChat = (id, name, budget, extra = {}) => chat(id, name, { thinking: true, budget, ...extra });
 
-// Gemini 2.0 Flash and Flash-Lite were shut down on 1 June 2026: like Google, the mock answers
-// 404 for them.
+// Gemini 2.0 Flash and Flash-Lite (shut down on 1 June 2026) and the embedding models
+// embedding-001 (30 October 2025) and text-embedding-004 (14 January 2026) are not here: like
+// Google, the mock answers 404 for them.
 const FIRST = [
   thinkingChat('gemini-2.5-flash', 'Gemini 2.5 Flash', BUDGET_FLASH),
   thinkingChat('gemini-2.5-pro', 'Gemini 2.5 Pro', BUDGET_PRO, { version: '2.5' }),
@@ -89,8 +90,6 @@ const FILLER = Array.from({ length: 52 - FIRST.length }, (_, i) => {
 const LATER = [
   thinkingChat('gemini-flash-latest', 'Gemini Flash Latest', BUDGET_FLASH),
   embedding('gemini-embedding-001', 'Gemini Embedding 001', 3072),
-  embedding('text-embedding-004', 'Text Embedding 004', 768),
-  embedding('embedding-001', 'Embedding 001', 768),
   chat('aqa', 'Model that performs Attributed Question-Answering.', { methods: ['generateAnswer'] }),
   chat('gemini-mock-filler-90', 'Mock Filler 90'),
   chat('gemini-mock-filler-91', 'Mock Filler 91'),
