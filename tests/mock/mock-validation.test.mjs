@@ -298,6 +298,16 @@ describe('generationConfig', () => {
       200,
     );
   });
+  test('Gemini 4 takes levels but not minimal; xhigh on Hydrogen and Neon, not Carbon', async () => {
+    const level = (thinkingLevel, model) => generate(withConfig({ thinkingConfig: { thinkingLevel } }), `/v1beta/models/${model}`);
+    assert.equal((await level('low', 'gemini-4-hydrogen')).status, 200);
+    assert.equal((await level('xhigh', 'gemini-4-neon')).status, 200);
+    for (const [lvl, model] of [['minimal', 'gemini-4-hydrogen'], ['xhigh', 'gemini-4-carbon']]) {
+      const res = await level(lvl, model);
+      assert.equal(res.status, 400, `${lvl} on ${model}`);
+      assert.match(res.json.error.message, /Thinking level .* is not supported for this model/);
+    }
+  });
 });
 
 describe('Gemini 3 thought signatures', () => {
@@ -330,6 +340,15 @@ describe('Gemini 3 thought signatures', () => {
     const content = await firstTurn();
     assert.match(content.parts[0].thoughtSignature, /^[A-Za-z0-9+/]+=*$/);
     assert.equal((await generate(secondTurn(content), PRO3)).status, 200);
+  });
+
+  test('Gemini 4 signs its calls and checks them as Gemini 3 does', async () => {
+    const G4 = '/v1beta/models/gemini-4-hydrogen';
+    const content = await firstTurn('call tool get_weather', G4);
+    assert.ok(content.parts[0].thoughtSignature);
+    assert.equal((await generate(secondTurn(content), G4)).status, 200);
+    delete content.parts[0].thoughtSignature;
+    await rejects(secondTurn(content), /^Function call is missing a thought_signature/, G4);
   });
 
   test('dropping the signature is the real 400', async () => {

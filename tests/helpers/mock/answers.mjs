@@ -112,7 +112,7 @@ function composeCandidate({ req, model, user, prompt, index, thinking, issueSign
   const parts = [];
   if (thinking.include && says(prompt, 'think')) parts.push({ text: REPLIES.thought, thought: true });
   parts.push(...body.parts);
-  if (model.gemini3) signParts(body.parts, issueSignature);
+  if (model.modern) signParts(body.parts, issueSignature);
   const candidate = { parts, finishReason: body.finishReason, safetyRatings: body.safetyRatings };
   const searched = (req.tools || []).some((t) => t.googleSearch);
   const text = body.parts.filter((p) => p.text && !p.thought).map((p) => p.text).join('');

@@ -22,7 +22,9 @@ function chat(id, displayName, extra = {}) {
     outputTokenLimit: extra.thinking ? 65536 : 8192,
     methods: GENERATE,
     thinking: false,
-    gemini3: id.startsWith('gemini-3'),
+    // Gemini 3 and every later generation: thinking levels, signatures checked on function
+    // calls, built-in tools beside functions.
+    modern: /^gemini-([3-9]|\d\d)/.test(id),
     ...extra,
   };
 }
@@ -37,7 +39,7 @@ function embedding(id, displayName, dimensions) {
     outputTokenLimit: 1,
     methods: EMBED,
     thinking: false,
-    gemini3: false,
+    modern: false,
     dimensions,
   };
 }
@@ -70,6 +72,13 @@ const FIRST = [
     version: '3.8-flash',
     levels: ['low', 'medium', 'high'],
   }),
+  // Gemini 4 (from October 2026): levels only, no minimal; xhigh on Hydrogen and Neon only.
+  thinkingChat('gemini-4-hydrogen', 'Gemini 4 Hydrogen', BUDGET_FLASH, {
+    version: '4-hydrogen',
+    levels: ['low', 'medium', 'high', 'xhigh'],
+  }),
+  thinkingChat('gemini-4-neon', 'Gemini 4 Neon', BUDGET_PRO, { version: '4-neon', levels: ['low', 'medium', 'high', 'xhigh'] }),
+  thinkingChat('gemini-4-carbon', 'Gemini 4 Carbon', BUDGET_PRO, { version: '4-carbon', levels: ['low', 'medium', 'high'] }),
   // Media models: `output` is what they answer with; `ratios` the aspect ratios they draw.
   chat('gemini-3.1-flash-image', 'Nano Banana 2', { output: 'image', ratios: [...RATIOS, '1:4', '4:1', '1:8', '8:1'] }),
   chat('gemini-3-pro-image', 'Nano Banana Pro', { output: 'image', ratios: RATIOS, thoughtImages: true }),

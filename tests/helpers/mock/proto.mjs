@@ -139,7 +139,7 @@ export const ENUMS = {
   },
   ThinkingLevel: {
     caseless: true,
-    values: ['THINKING_LEVEL_UNSPECIFIED', 'MINIMAL', 'LOW', 'MEDIUM', 'HIGH'],
+    values: ['THINKING_LEVEL_UNSPECIFIED', 'MINIMAL', 'LOW', 'MEDIUM', 'HIGH', 'XHIGH'],
   },
   Mode: { values: ['MODE_UNSPECIFIED', 'AUTO', 'ANY', 'NONE', 'VALIDATED'] },
   Modality: { values: ['MODALITY_UNSPECIFIED', 'TEXT', 'IMAGE', 'AUDIO'] },

@@ -42,7 +42,7 @@ const functionCalls = (c) => (c.parts || []).filter((p) => p.functionCall);
 export function validateGenerateRequest(body, model, { signatures, key, bindSignaturesToKey }) {
   const req = readMessage(body, REQ);
   checkGenerateRequest(req, model);
-  if (model.gemini3) checkSignatures(req.contents, { signatures, key, bindSignaturesToKey });
+  if (model.modern) checkSignatures(req.contents, { signatures, key, bindSignaturesToKey });
   return req;
 }
 
@@ -50,7 +50,7 @@ export function validateGenerateRequest(body, model, { signatures, key, bindSign
 export function checkGenerateRequest(req, model) {
   checkContents(req.contents, `${REQ}.contents`);
   if (req.systemInstruction) checkParts(req.systemInstruction.parts, `${REQ}.system_instruction`);
-  checkTools(req.tools || [], { combined: Boolean(model.gemini3 && req.toolConfig?.includeServerSideToolInvocations) });
+  checkTools(req.tools || [], { combined: Boolean(model.modern && req.toolConfig?.includeServerSideToolInvocations) });
   checkToolConfig(req.toolConfig, req.tools || []);
   checkGenerationConfig(req.generationConfig || {}, model);
   checkMediaOutput(req, model);
@@ -236,7 +236,7 @@ function checkThinking(thinking, model, at) {
 }
 
 function checkThinkingLevel(level, model) {
-  if (!model.gemini3) throw invalidArgument('Thinking level is not supported for this model.');
+  if (!model.modern) throw invalidArgument('Thinking level is not supported for this model.');
   const allowed = model.levels.map((l) => l.toUpperCase());
   if (level !== 'THINKING_LEVEL_UNSPECIFIED' && !allowed.includes(level)) {
     throw invalidArgument(`Thinking level ${level} is not supported for this model.`);
@@ -273,7 +273,7 @@ function checkCachedContent(req) {
 }
 
 /**
- * Gemini 3: in the current turn (everything after the last real user message) the first
+ * Gemini 3 and later: in the current turn (everything after the last real user message) the first
  * functionCall part of every model step must carry a signature the service issued.
  * Parallel calls after the first carry none, exactly as the responses hand them out.
  */
