@@ -184,6 +184,57 @@ TEST_CASE("a large base64 image is copied into the Gemini body untouched", "[ope
   CHECK(p.payload.size() < body.size());
 }
 
+TEST_CASE("an unsigned call gets Google's skip value on every Gemini model that thinks", "[openai][request]") {
+  // A client that drops extra_content and makes its own ids: the call comes back unsigned.
+  const auto body = [](const std::string& model) {
+    return R"({"model":")" + model +
+           R"(","reasoning_effort":"high","messages":[{"role":"user","content":"hi"},)"
+           R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}},)"
+           R"({"id":"c2","type":"function","function":{"name":"f","arguments":"{}"}}]},)"
+           R"({"role":"tool","tool_call_id":"c1","content":"ok"},{"role":"tool","tool_call_id":"c2","content":"ok"}],)"
+           R"("tools":[{"type":"function","function":{"name":"f"}}]})";
+  };
+  struct Case {
+    const char* model;
+    bool signs;
+    const char* thinking;  // the thinkingConfig field reasoning_effort becomes ("": none)
+  };
+  // 2.5 names too: Google's own CLI sends the value to Gemini 2 models, and Google may serve
+  // a retired 2.5 name with a Gemini 3 model. Later generations think by level, as Gemini 3.
+  const Case cases[] = {
+      {"gemini-3.5-flash", true, "thinkingLevel"},     {"gemini-2.5-flash", true, "thinkingBudget"},
+      {"gemini-2.5-pro", true, "thinkingBudget"},      {"gemini-flash-latest", true, "thinkingBudget"},
+      {"gemini-4-flash", true, "thinkingLevel"},       {"gemini-12.1-pro-preview", true, "thinkingLevel"},
+      {"gemma-3-4b-it", false, ""},                    {"gemini-3.1-flash-image", false, ""},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.model) {
+      const Plan p = plan_chat(body(c.model));
+      REQUIRE(p.header["action"] == "upstream");
+      const json gemini = bal::parse_json(p.payload);
+      const json& calls = gemini["contents"][1]["parts"];
+      REQUIRE(calls.size() == 2);
+      CHECK(calls[0].value("thoughtSignature", "") == (c.signs ? "skip_thought_signature_validator" : ""));
+      CHECK_FALSE(calls[1].contains("thoughtSignature"));  // only a step's first call carries one
+      const json config = gemini.value("generationConfig", json::object()).value("thinkingConfig", json::object());
+      if (*c.thinking) CHECK(config.contains(c.thinking));
+      else CHECK(config.empty());
+    }
+  }
+}
+
+TEST_CASE("reasoning_effort xhigh is a model's deepest level: xhigh where Gemini 4 has it", "[openai][request]") {
+  const auto level = [](const std::string& model) {
+    const Plan p = plan_chat(R"({"model":")" + model + R"(","reasoning_effort":"xhigh","messages":[{"role":"user","content":"hi"}]})");
+    REQUIRE(p.header["action"] == "upstream");
+    return bal::parse_json(p.payload)["generationConfig"]["thinkingConfig"].value("thinkingLevel", "");
+  };
+  CHECK(level("gemini-4-hydrogen") == "xhigh");
+  CHECK(level("gemini-4-neon") == "xhigh");
+  CHECK(level("gemini-4-carbon") == "high");
+  CHECK(level("gemini-3.8-flash") == "high");
+}
+
 TEST_CASE("mutated chat requests always give a well-formed plan", "[openai][request]") {
   const std::string base =
       R"({"model":"gemini-3-pro-preview","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"hi"},)"

@@ -112,7 +112,9 @@ test('a multi-turn tool loop on Gemini 2.5 and on Gemini 3, whole and streamed',
       const g3 = await toolLoop(client, 'gemini-3-pro-preview', false);
       assert.ok(g3.content.some((b) => b.type === 'thinking' && b.signature), 'the signature rides in a thinking block');
       await toolLoop(client, 'gemini-3-pro-preview', true);
-      const bodies = env.mock.requests.map((r) => r.body.toString('utf8'));
+      // Gemini 3 signs its calls (the mock's 2.5 does not), and each signature came back.
+      const bodies = env.mock.requests.filter((r) => r.model.startsWith('gemini-3')).map((r) => r.body.toString('utf8'));
+      assert.equal(bodies.length, 4);
       assert.ok(!bodies.some((b) => b.includes('skip_thought_signature_validator')), 'no fallback signature was needed');
     },
     { keys: [testKey('anthropic-only')], mockOptions: { bindSignaturesToKey: true } },

@@ -140,6 +140,38 @@ test('multi-turn tools on Gemini 3 carry the thought signature back', async () =
   });
 });
 
+// Gemini 4 models think by level, as Gemini 3 does, and refuse a call sent back without its
+// signature.
+test('multi-turn tools on Gemini 4: reasoning_effort as its level; a call back without its signature still goes', async () => {
+  await withClient(async (client, env) => {
+    const model = 'gemini-4-hydrogen';
+    const messages = [{ role: 'user', content: 'call tool get_weather' }];
+    const first = await client.chat.completions.create({ model, reasoning_effort: 'high', messages, tools: [WEATHER_TOOL] });
+    const thinking = env.mock.requests.at(-1).json().generationConfig.thinkingConfig;
+    assert.deepEqual(thinking, { includeThoughts: true, thinkingLevel: 'high' });
+    const call = first.choices[0].message.tool_calls[0];
+    assert.ok(call.extra_content?.google?.thought_signature, 'signature surfaced');
+    const result = { role: 'tool', content: '{"temperature":21}' };
+    // As it came: the signature goes back on its call.
+    const kept = [...messages, { role: 'assistant', content: null, tool_calls: [call] }, { ...result, tool_call_id: call.id }];
+    const second = await client.chat.completions.create({ model, messages: kept, tools: [WEATHER_TOOL] });
+    assert.match(second.choices[0].message.content, /Result of get_weather/);
+    // A client that keeps neither extra_content nor the id: Google's skip value stands in.
+    const own = { id: 'call_1', type: 'function', function: call.function };
+    const lost = [...messages, { role: 'assistant', content: null, tool_calls: [own] }, { ...result, tool_call_id: own.id }];
+    const third = await client.chat.completions.create({ model, messages: lost, tools: [WEATHER_TOOL] });
+    assert.match(third.choices[0].message.content, /Result of get_weather/);
+    const sent = env.mock.requests.at(-1).json().contents[1].parts[0];
+    assert.equal(sent.thoughtSignature, 'skip_thought_signature_validator');
+    // xhigh is the deepest level each model has: Carbon refuses xhigh itself.
+    for (const [m, level] of [['gemini-4-neon', 'xhigh'], ['gemini-4-carbon', 'high']]) {
+      const r = await client.chat.completions.create({ model: m, reasoning_effort: 'xhigh', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(r.choices[0].finish_reason, 'stop');
+      assert.equal(env.mock.requests.at(-1).json().generationConfig.thinkingConfig.thinkingLevel, level);
+    }
+  });
+});
+
 // A custom (free-form) tool: the model writes its input as plain text.
 const RUN_SQL = {
   type: 'custom',

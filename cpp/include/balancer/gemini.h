@@ -75,6 +75,11 @@ struct ModelTraits {
   Thinking thinking = Thinking::none;
   int64_t min_budget = 0;  // the smallest thinkingBudget the model accepts (0: can disable)
   int64_t max_budget = 0;  // the largest (budget models only)
+  std::string_view top_level = "high";  // the deepest thinkingLevel (level models only)
+  // A Gemini model that thinks: its answers may carry thought signatures, and a function call
+  // whose signature the client lost gets kSkipThoughtSignature (below). Gemini 3 and later
+  // refuse the call without one; 2.5 takes it, and a 2.5 name may be served by Gemini 3.
+  bool signs = false;
 };
 ModelTraits model_traits(std::string_view model);
 
@@ -103,9 +108,10 @@ ThinkingConfig thinking_for_budget(const ModelTraits& traits, int64_t tokens);
 // answers 400 to includeThoughts, so it is dropped for those.
 void write_thinking_config(ThinkingConfig config, const ModelTraits& traits, JsonOut& out);
 
-// Gemini 3 checks that the model's function calls carry the thought signature it issued,
+// Gemini 3 and later check that the model's function calls carry the signature they issued,
 // and answers 400 otherwise. Google documents this value for calls whose signature was lost
-// (a client that dropped it): only ever a fallback.
+// (a client that dropped it): only ever a fallback, on the first call of a model step, for
+// every model that `signs` (Google's own Gemini CLI sends it to Gemini 2 models as well).
 inline constexpr std::string_view kSkipThoughtSignature = "skip_thought_signature_validator";
 
 // Gemini turns being written: consecutive parts of one role share a turn, and a turn opens

@@ -211,7 +211,7 @@ bool MessageWriter::tool_use(raw::value block, raw::value signature, bool first,
   out.raw(input.exists() ? input.raw_json() : std::string_view("{}")).end_object();
   if (signature.is_string()) {
     out.key("thoughtSignature").raw_string(signature);
-  } else if (first && st_.traits.thinking == gemini::Thinking::level) {
+  } else if (first && st_.traits.signs) {
     out.key("thoughtSignature").string(gemini::kSkipThoughtSignature);  // the client dropped it
   }
   out.end_object();

@@ -103,12 +103,12 @@ struct ThinkingFamily {
   int64_t max_budget;
 };
 
-// First match wins. Gemini 3 takes a thinkingLevel; 2.5 a token budget, and 2.5 Pro cannot
-// turn thinking off (its smallest budget is 128). Every other model takes no thinkingConfig.
-// The "-latest" aliases take budgets, which every thinking generation accepts. The largest
-// budgets are Google's documented ranges (Pro 32768, Flash and Flash-Lite 24576).
+// First match wins, after Gemini 3 and every later generation (gemini-N, N >= 3), which take
+// a thinkingLevel. 2.5 takes a token budget, and 2.5 Pro cannot turn thinking off (its
+// smallest budget is 128). Every other model takes no thinkingConfig. The "-latest" aliases
+// take budgets, which every thinking generation accepts. The largest budgets are Google's
+// documented ranges (Pro 32768, Flash and Flash-Lite 24576).
 constexpr ThinkingFamily kThinkingFamilies[] = {
-    {"gemini-3", Thinking::level, 0, 0},
     {"gemini-2.5-pro", Thinking::budget, 128, 32768},
     {"gemini-2.5", Thinking::budget, 0, 24576},
     {"gemini-pro-latest", Thinking::budget, 128, 32768},
@@ -119,12 +119,34 @@ constexpr ThinkingFamily kThinkingFamilies[] = {
 // Variants inside those families that generate images or speech and do not think.
 constexpr std::string_view kNonThinkingVariants[] = {"-image", "-tts", "native-audio"};
 
+// Level models that think at "xhigh" too (Gemini 4 Carbon, for one, refuses it).
+constexpr std::string_view kExtraHighLevel[] = {"gemini-4-hydrogen", "gemini-4-neon"};
+
+// N of "gemini-N..." (0 when the id is not of that form).
+int generation(std::string_view model) {
+  constexpr std::string_view kPrefix = "gemini-";
+  if (model.substr(0, kPrefix.size()) != kPrefix) return 0;
+  int n = 0;
+  for (size_t i = kPrefix.size(); i < model.size() && model[i] >= '0' && model[i] <= '9' && n < 1000; ++i) {
+    n = n * 10 + (model[i] - '0');
+  }
+  return n;
+}
+
 }  // namespace
 
 ModelTraits model_traits(std::string_view model) {
   ModelTraits t;
   for (std::string_view v : kNonThinkingVariants) {
     if (model.find(v) != std::string_view::npos) return t;
+  }
+  t.signs = true;
+  if (generation(model) >= 3) {
+    t.thinking = Thinking::level;
+    for (std::string_view p : kExtraHighLevel) {
+      if (model.substr(0, p.size()) == p) t.top_level = "xhigh";
+    }
+    return t;
   }
   for (const ThinkingFamily& f : kThinkingFamilies) {
     if (model.substr(0, f.prefix.size()) == f.prefix) {
@@ -134,6 +156,7 @@ ModelTraits model_traits(std::string_view model) {
       return t;
     }
   }
+  t.signs = false;
   return t;
 }
 

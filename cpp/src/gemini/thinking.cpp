@@ -16,7 +16,9 @@ struct EffortConfig {
 // Budgets: minimal is the smallest budget every 2.5 model accepts when thinking is on (Flash
 // Lite's floor is 512); low, medium and high follow Google's own OpenAI-compatible mapping;
 // max is the largest any model takes. Gemini 3 Pro accepts two levels, low and high (Flash
-// takes more, Pro refuses them): medium, the usual default, maps to Gemini 3's default, high.
+// takes more, Pro refuses them): medium, the usual default, maps to Gemini 3's default, high;
+// max to the model's deepest level (ModelTraits::top_level: high, or xhigh where Gemini 4 has
+// it).
 constexpr EffortConfig kEfforts[] = {
     {Effort::off, 0, "low"},        {Effort::minimal, 512, "low"}, {Effort::low, 1024, "low"},
     {Effort::medium, 8192, "high"}, {Effort::high, 24576, "high"}, {Effort::max, 32768, "high"},
@@ -60,7 +62,7 @@ ThinkingConfig thinking_for_effort(const ModelTraits& traits, Effort effort) {
   for (const EffortConfig& e : kEfforts) {
     if (e.effort != effort) continue;
     if (traits.thinking == Thinking::budget) c.budget = clamp_budget(traits, e.budget);
-    if (traits.thinking == Thinking::level) c.level = std::string(e.level);
+    if (traits.thinking == Thinking::level) c.level = std::string(effort == Effort::max ? traits.top_level : e.level);
     if (effort != Effort::off) c.include = true;
   }
   return c;

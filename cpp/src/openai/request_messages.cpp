@@ -140,7 +140,7 @@ bool MessageWriter::tool_call(raw::value call, bool first, const Path& at) {
     out.key("thoughtSignature").raw_string(signature);
   } else if (!carried.empty()) {
     out.key("thoughtSignature").string(carried);  // a client that keeps ids but drops extra_content
-  } else if (first && st_.traits.thinking == Thinking::level) {
+  } else if (first && st_.traits.signs) {
     out.key("thoughtSignature").string(gemini::kSkipThoughtSignature);  // a client that drops extra_content
   }
   out.end_object();

@@ -285,7 +285,7 @@ bool ItemWriter::function_call(raw::value call, const Path& at) {
   out.key("id").raw_string(call_id).key("name").raw_string(name).key("args").raw(args_json).end_object();
   if (const std::string* sig = st_.carry.call(id)) {
     out.key("thoughtSignature").escaped(*sig);
-  } else if (turn_calls_ == 0 && st_.traits.thinking == gemini::Thinking::level) {
+  } else if (turn_calls_ == 0 && st_.traits.signs) {
     out.key("thoughtSignature").string(kSkipSignature);
   }
   out.end_object();
