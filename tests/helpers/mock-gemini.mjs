@@ -135,6 +135,7 @@ function resetState(state) {
     files: new Map(),
     batches: new Map(),
     madeFiles: new Map(),
+    interactions: new Map(),
     behaviours: new Map(),
   });
   for (const [key, behaviour] of Object.entries(state.options.keys)) {

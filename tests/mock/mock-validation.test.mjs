@@ -70,6 +70,28 @@ describe('models', () => {
   });
 });
 
+describe('interactions', () => {
+  const create = (body, key = KEY) => call(mock, '/v1beta/interactions', { body: { model: 'gemini-3.8-flash', ...body }, key });
+  test("a stored interaction exists only for its key's project: get and continue from another are 404", async () => {
+    const made = await create({ input: 'hi' });
+    assert.equal(made.status, 200, made.text);
+    const { id } = made.json;
+    assert.equal((await call(mock, `/v1beta/interactions/${id}`, { key: KEY })).status, 200);
+    assert.equal((await call(mock, `/v1beta/interactions/${id}`, { key: KEY2 })).status, 404);
+    assert.equal((await create({ input: 'more', previous_interaction_id: id }, KEY2)).status, 404);
+    const next = await create({ input: 'more', previous_interaction_id: id });
+    assert.equal(next.json.steps[0].content[0].text, 'Turn 2: more');
+  });
+  test('store: false keeps nothing; a streamed one is events with their names, then [DONE]', async () => {
+    const unstored = await create({ input: 'hi', store: false });
+    assert.equal((await call(mock, `/v1beta/interactions/${unstored.json.id}`)).status, 404);
+    const streamed = await create({ input: 'hi', stream: true });
+    assert.match(streamed.headers.get('content-type'), /^text\/event-stream/);
+    assert.match(streamed.text, /^event: interaction\.created\ndata: \{/);
+    assert.ok(streamed.text.endsWith('data: [DONE]\n\n'));
+  });
+});
+
 describe('body and field names', () => {
   test('not JSON', () => rejects('{"contents": [', /^Invalid JSON payload received\. Unexpected token/));
 

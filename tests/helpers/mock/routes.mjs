@@ -13,6 +13,7 @@ import { composeAnswer, countTokens, promptTokens } from './answers.mjs';
 import { renderResponse, renderStream } from './render.mjs';
 import { mulberry32 } from './wire.mjs';
 import { batchGenerateContent, batchHandler, downloadHandler } from './batches.mjs';
+import { createInteraction, getInteraction } from './interactions.mjs';
 
 // /download/ serves a generated file's bytes (files/{id}:download), as the plain path does.
 const PATH = /^\/(?:(upload|download)\/)?(v1beta|v1|v1alpha)\/(.*)$/;
@@ -29,6 +30,8 @@ export function parsePath(pathname) {
   const call = /^models\/([^/:]+)(?::([A-Za-z]+))?$/.exec(resource);
   if (call) return { upload, version, resource, model: call[1], action: call[2] || 'get' };
   if (resource === 'models') return { upload, version, resource, action: 'list' };
+  if (resource === 'interactions') return { upload, version, resource, action: 'interactions' };
+  if (/^interactions\/[^/:]+$/.test(resource)) return { upload, version, resource, action: 'interaction' };
   const batch = /^batches\/([^/:]+)$/.exec(resource);
   if (batch) return { upload, version, resource, action: 'batch', batchId: batch[1] };
   const file = /^files(?:\/([^/:]+))?$/.exec(resource);
@@ -53,6 +56,7 @@ export function findHandler(method, parsed) {
       files: filesHandler,
       batch: batchHandler,
       download: downloadHandler,
+      interaction: getInteraction,
     },
     POST: {
       generateContent,
@@ -62,6 +66,7 @@ export function findHandler(method, parsed) {
       embedContent,
       batchEmbedContents,
       upload: uploadHandler,
+      interactions: createInteraction,
     },
   };
   return table[method]?.[parsed.action] || null;
@@ -73,7 +78,11 @@ const SYSTEM_PARAMS = new Set([
   'alt', 'callback', 'fields', 'prettyPrint', 'quotaUser', 'userProject', 'key', 'access_token',
   'oauth_token', 'upload_protocol', 'uploadType', 'upload_id', '.xgafv', 'ct', 'apiVersion',
 ]);
-const METHOD_PARAMS = { list: ['pageSize', 'pageToken'], files: ['pageSize', 'pageToken'] };
+const METHOD_PARAMS = {
+  list: ['pageSize', 'pageToken'],
+  files: ['pageSize', 'pageToken'],
+  interaction: ['stream', 'last_event_id', 'include_input'],
+};
 
 /** The 400 Google answers for query parameters the method cannot bind, or null. */
 export function unboundQueryParams(req) {
