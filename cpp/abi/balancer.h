@@ -246,6 +246,7 @@ extern "C" {
   X("x-goog-upload-offset")              \
   X("x-goog-upload-header-content-length") \
   X("x-goog-upload-header-content-type") \
+  X("api-revision")                      \
   X("access-control-request-method")     \
   X("access-control-request-headers")    \
   X("upgrade")

@@ -29,6 +29,10 @@ constexpr LessonRow kLessons[] = {
     {"GET", false, "batches", true, Lesson::described},
     {"POST", false, "fileSearchStores", false, Lesson::created},
     {"GET", false, "fileSearchStores", true, Lesson::described},
+    // An interaction is stored in its project (store defaults to true): getting it, polling a
+    // background one, cancelling it and continuing from it (previous_interaction_id) go there.
+    {"POST", false, "interactions", false, Lesson::created},
+    {"GET", false, "interactions", true, Lesson::described},
 };
 
 constexpr std::string_view kModelCalls[] = {":generateContent", ":streamGenerateContent"};
@@ -38,8 +42,9 @@ constexpr std::string_view kModelJobs[] = {":batchGenerateContent", ":asyncBatch
 
 // Operations live under their model or store ("models/veo-3/operations/abc"): the
 // "operations/abc" part names one wherever it appears.
-constexpr std::string_view kResourceKinds[] = {"files/", "cachedContents/", "batches/", "fileSearchStores/",
-                                               "operations/"};
+constexpr std::string_view kResourceKinds[] = {"files/",      "cachedContents/", "batches/", "fileSearchStores/",
+                                               "operations/", "interactions/"};
+constexpr std::string_view kInteractions = "interactions/";
 constexpr std::string_view kSignatureFields[] = {"\"thoughtSignature\"", "\"thought_signature\""};
 constexpr size_t kMaxResourceId = 128;
 
@@ -148,13 +153,27 @@ void Affinity::clear_resources() {
   resources_.clear();
 }
 
+namespace {
+
+// What follows the API version in a path ("/upload/v1beta/files" → "files"), "" if none does.
+std::string_view after_version(std::string_view path) {
+  if (path.substr(0, 8) == "/upload/") path.remove_prefix(7);
+  for (std::string_view version : {"/v1beta/", "/v1alpha/", "/v1/"}) {
+    if (path.substr(0, version.size()) == version) return path.substr(version.size());
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view resource_kind(std::string_view path) {
+  const std::string_view rest = after_version(path);
+  return rest.substr(0, rest.find_first_of("/:"));
+}
+
 Lesson lesson_for(std::string_view method, std::string_view path) {
   const bool upload = path.substr(0, 8) == "/upload/";
-  if (upload) path.remove_prefix(7);
-  std::string_view rest;
-  for (std::string_view version : {"/v1beta/", "/v1alpha/", "/v1/"}) {
-    if (path.substr(0, version.size()) == version) rest = path.substr(version.size());
-  }
+  const std::string_view rest = after_version(path);
   if (rest.empty()) return Lesson::nothing;
   if (!upload && rest.substr(0, 7) == "models/") {
     const auto ends_with = [&](std::string_view call) {
@@ -181,10 +200,37 @@ Lesson lesson_for(std::string_view method, std::string_view path) {
 
 namespace {
 
-// The resource an answer gives as its own ("name", or "file"."name" after an upload), when it
-// is a well-formed resource name ("operations/…" of an operation under its model); ""
-// otherwise.
-std::string own_name(raw::value root) {
+// An interaction's name from its "id" ("interactions/" + id), when well formed; "" otherwise.
+std::string interaction_name(raw::value id) {
+  if (!id.is_string() || id.has_escapes()) return {};
+  std::string name(kInteractions);
+  name += id.raw();
+  return is_resource_name(name) ? name : std::string();
+}
+
+// An interaction streamed as server-sent events: the first event (from the start of the
+// answer, or of its tail) whose data is an object naming "interaction" with its "id" (the
+// created, status and completed events); "" if none does. Model text travels inside JSON
+// strings, so it cannot make such an event.
+std::string streamed_interaction(std::string_view answer) {
+  for (size_t at = answer.find("data:"); at != std::string_view::npos; at = answer.find("data:", at + 5)) {
+    if (at > 0 && answer[at - 1] != '\n') continue;
+    const size_t end = answer.find('\n', at);
+    std::string_view data =
+        answer.substr(at + 5, end == std::string_view::npos ? std::string_view::npos : end - at - 5);
+    raw::document doc;
+    if (doc.parse(data) != raw::success) continue;
+    std::string name = interaction_name(doc.root().get("interaction").get("id"));
+    if (!name.empty()) return name;
+  }
+  return {};
+}
+
+// The resource an answer gives as its own ("name", or "file"."name" after an upload; an
+// interaction's "id"), when it is a well-formed resource name ("operations/…" of an
+// operation under its model); "" otherwise.
+std::string own_name(raw::value root, bool interaction) {
+  if (interaction) return interaction_name(root.get("id"));
   raw::value name = root.get("name");
   if (!name.is_string()) name = root.get("file").get("name");
   if (!name.is_string() || name.has_escapes()) return {};
@@ -218,12 +264,16 @@ void Affinity::learn(std::string_view method, std::string_view path, std::string
                      std::vector<std::string>* created) {
   const Lesson lesson = lesson_for(method, path);
   if (lesson == Lesson::created || lesson == Lesson::described) {
+    const bool interaction = resource_kind(path) == "interactions";
     raw::document doc;
-    if (doc.parse(answer) != raw::success) return;
-    const std::string name = own_name(doc.root());
+    const bool json = doc.parse(answer) == raw::success;
+    if (!json && !interaction) return;
+    const std::string name = json ? own_name(doc.root(), interaction) : streamed_interaction(answer);
     if (name.empty() || (lesson == Lesson::described && !describes(path, name))) return;
     std::vector<std::string> names{name};
-    if (std::string file = batch_output_file(doc.root()); !file.empty()) names.push_back(std::move(file));
+    if (std::string file = json ? batch_output_file(doc.root()) : std::string(); !file.empty()) {
+      names.push_back(std::move(file));
+    }
     for (const std::string& n : names) {
       auto it = resources_.find(n);
       if (it != resources_.end() && it->second == key_id) continue;
@@ -254,6 +304,14 @@ std::optional<int64_t> Affinity::key_for(std::string_view path, std::string_view
     for (const std::string& r : resource_names(text)) {
       auto it = resources_.find(r);
       if (it != resources_.end()) return it->second;
+    }
+  }
+  // A new interaction that continues a stored one names it by its bare id.
+  if (resource_kind(path) == "interactions" && !body.empty()) {
+    raw::document doc;
+    if (doc.parse(body) == raw::success && doc.root().is_object()) {
+      const std::string name = interaction_name(doc.root().get("previous_interaction_id"));
+      if (auto it = resources_.find(name); !name.empty() && it != resources_.end()) return it->second;
     }
   }
   for (std::string_view sig : thought_signatures(body)) {

@@ -119,6 +119,7 @@ constexpr std::string_view kForwardedHeaders[] = {
     "x-goog-upload-offset",
     "x-goog-upload-header-content-length",
     "x-goog-upload-header-content-type",
+    "api-revision",  // the Interactions API's revision a client's code was written against
 };
 
 // Allowed when a preflight names no headers, or names them in a form not worth echoing.
@@ -169,11 +170,13 @@ constexpr PostRoute kPostRoutes[] = {
     {"/v1/audio/translations", Api::audio_translations},
 };
 
-// The top-level collections of the Gemini API (ai.google.dev/api/all-methods): a /v1/ path
+// The top-level collections of the Gemini API (ai.google.dev/api/all-methods, and those of the
+// Interactions API family that @google/genai calls under its default version, v1): a /v1/ path
 // under one of them is Gemini's, any other is taken for an OpenAI route this server lacks.
 constexpr std::string_view kGeminiCollections[] = {
-    "models",  "tunedModels",      "files",          "cachedContents", "operations", "batches",
-    "corpora", "fileSearchStores", "generatedFiles", "dynamic",
+    "models",       "tunedModels",      "files",          "cachedContents", "operations",   "batches",
+    "corpora",      "fileSearchStores", "generatedFiles", "dynamic",        "interactions", "agents",
+    "environments", "triggers",         "webhooks",       "voices",         "credentials",  "decisions",
 };
 
 std::string_view trimmed(std::string_view s) {

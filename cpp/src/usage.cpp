@@ -36,30 +36,46 @@ int64_t count(raw::value u, std::string_view name) {
   return *v >= static_cast<double>(kMaxCount) ? kMaxCount : static_cast<int64_t>(*v);
 }
 
-}  // namespace
-
-std::optional<Usage> usage_from_tail(std::string_view tail) {
-  constexpr std::string_view kName = "\"usageMetadata\"";
-  size_t at = tail.rfind(kName);
+// The last complete object named `name` in `tail` for which `read` gives a usage.
+template <typename Read>
+std::optional<Usage> last_object(std::string_view tail, std::string_view name, Read read) {
+  size_t at = tail.rfind(name);
   while (at != std::string_view::npos) {
-    const size_t open = tail.find('{', at + kName.size());
+    const size_t open = tail.find('{', at + name.size());
     const size_t end = open == std::string_view::npos ? open : object_end(tail, open);
     if (end != std::string_view::npos) {
       raw::document doc;
       const raw::value u = doc.parse(tail.substr(open, end - open)) == raw::success ? doc.root() : raw::value();
-      if (u.is_object()) {
-        Usage out;
-        out.prompt_tokens = count(u, "promptTokenCount");
-        out.thoughts_tokens = count(u, "thoughtsTokenCount");
-        out.completion_tokens = count(u, "candidatesTokenCount") + out.thoughts_tokens;
-        out.cached_tokens = count(u, "cachedContentTokenCount");
-        return out;
-      }
+      if (auto out = u.is_object() ? read(u) : std::nullopt) return out;
     }
     if (at == 0) break;
-    at = tail.rfind(kName, at - 1);
+    at = tail.rfind(name, at - 1);
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Usage> usage_from_tail(std::string_view tail) {
+  auto gemini = last_object(tail, "\"usageMetadata\"", [](raw::value u) -> std::optional<Usage> {
+    Usage out;
+    out.prompt_tokens = count(u, "promptTokenCount");
+    out.thoughts_tokens = count(u, "thoughtsTokenCount");
+    out.completion_tokens = count(u, "candidatesTokenCount") + out.thoughts_tokens;
+    out.cached_tokens = count(u, "cachedContentTokenCount");
+    return out;
+  });
+  if (gemini) return gemini;
+  // The Interactions API's usage (an interaction's, or its completed event's).
+  return last_object(tail, "\"usage\"", [](raw::value u) -> std::optional<Usage> {
+    if (!u.get("total_input_tokens").exists() && !u.get("total_output_tokens").exists()) return std::nullopt;
+    Usage out;
+    out.prompt_tokens = count(u, "total_input_tokens");
+    out.thoughts_tokens = count(u, "total_thought_tokens");
+    out.completion_tokens = count(u, "total_output_tokens") + out.thoughts_tokens;
+    out.cached_tokens = count(u, "total_cached_tokens");
+    return out;
+  });
 }
 
 bool answer_complete(std::string_view tail, bool sse) {
@@ -82,8 +98,19 @@ bool answer_complete(std::string_view tail, bool sse) {
   if (lf != std::string_view::npos) start = lf + 2;
   if (crlf != std::string_view::npos && crlf + 4 > start) start = crlf + 4;
   const std::string_view last = body.substr(start);
-  for (std::string_view marker : {"\"finishReason\"", "\"promptFeedback\"", "\"error\""}) {
+  // generateContent's last event has a finishReason (or the prompt's block, or an error); the
+  // Interactions API ends with its interaction's last state, then "[DONE]".
+  for (std::string_view marker : {"\"finishReason\"", "\"promptFeedback\"", "\"error\"", "\"interaction.completed\"",
+                                  "\"interaction.cancelled\"", "\"interaction.canceled\""}) {
     if (last.find(marker) != std::string_view::npos) return true;
+  }
+  for (size_t from = 0; from < last.size();) {
+    size_t to = last.find('\n', from);
+    if (to == std::string_view::npos) to = last.size();
+    std::string_view line = last.substr(from, to - from);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line == "data: [DONE]" || line == "data:[DONE]") return true;
+    from = to + 1;
   }
   return false;
 }

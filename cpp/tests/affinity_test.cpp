@@ -115,6 +115,46 @@ TEST_CASE("batches, long-running operations and File Search stores stay with the
   CHECK(created.empty());
 }
 
+TEST_CASE("a stored interaction stays with the key that made it: get, poll, cancel, continue", "[affinity]") {
+  bal::Affinity a;
+  std::vector<std::string> created;
+  // Made whole: the answer's "id" is the interaction's.
+  a.learn("POST", "/v1beta/interactions", R"({"id": "v1_abc-1", "status": "completed", "outputs": []})", 3, &created);
+  // Made as a stream: its lifecycle events name it; a text delta that says the same is not one.
+  const std::string streamed =
+      "event: content.delta\n"
+      R"(data: {"delta": {"text": "{\"interaction\": {\"id\": \"v1_fake\"}}"}})"
+      "\n\nevent: interaction.created\n"
+      R"(data: {"event_type": "interaction.created", "interaction": {"id": "v1_s-2", "status": "in_progress"}})"
+      "\n\n";
+  a.learn("POST", "/v1beta/interactions", streamed, 4, &created);
+  CHECK(created == std::vector<std::string>{"interactions/v1_abc-1", "interactions/v1_s-2"});
+  CHECK(a.key_for("/v1beta/interactions/v1_abc-1", "") == 3);
+  CHECK(a.key_for("/v1beta/interactions/v1_abc-1/cancel", "") == 3);
+  CHECK(a.key_for("/v1beta/interactions/v1_s-2", "") == 4);
+  const std::string continued = R"({"model": "m", "input": "on", "previous_interaction_id": "v1_s-2"})";
+  CHECK(a.key_for("/v1beta/interactions", continued) == 4);
+  CHECK_FALSE(a.key_for("/v1beta/interactions", R"({"model": "m", "previous_interaction_id": "v1_other"})"));
+  CHECK_FALSE(a.key_for("/v1beta/interactions/v1_fake", ""));
+  // The bare id counts only in a new interaction's body, never in a model call's.
+  CHECK_FALSE(a.key_for("/v1beta/models/m:generateContent", R"({"previous_interaction_id": "v1_s-2"})"));
+  // Reading one describes it (a background interaction polled on the key that has it).
+  created.clear();
+  a.learn("GET", "/v1beta/interactions/v1_abc-1", R"({"id": "v1_abc-1", "status": "completed"})", 5, &created);
+  CHECK(created == std::vector<std::string>{"interactions/v1_abc-1"});
+  CHECK(a.key_for("/v1beta/interactions/v1_abc-1", "") == 5);
+  // An id that is not one path segment, or an answer about another interaction, teaches nothing.
+  created.clear();
+  a.learn("POST", "/v1beta/interactions", R"({"id": "a/b"})", 3, &created);
+  a.learn("POST", "/v1beta/interactions", R"({"name": "interactions/x"})", 3, &created);
+  a.learn("GET", "/v1beta/interactions/v1_abc-1", R"({"id": "v1_zzz"})", 3, &created);
+  CHECK(created.empty());
+  CHECK(bal::resource_kind("/v1beta/interactions/v1_abc-1") == "interactions");
+  CHECK(bal::resource_kind("/upload/v1beta/files") == "files");
+  CHECK(bal::resource_kind("/v1beta/models/m:generateContent") == "models");
+  CHECK(bal::resource_kind("/other") == "");
+}
+
 TEST_CASE("what an answer may teach follows from the request, not from the answer", "[affinity]") {
   using bal::Lesson;
   struct Row {

@@ -66,6 +66,21 @@ TEST_CASE("native Gemini paths pass through with a pool key", "[router]") {
   }
 }
 
+TEST_CASE("a native request carries Google's own headers upstream and nothing of the client's else", "[router]") {
+  const auto c = config();
+  const auto p = route(c, "POST", "/v1beta/interactions",
+                       {{"x-goog-api-key", "tok-1"},
+                        {"content-type", "application/json"},
+                        {"api-revision", "2026-05-20"},
+                        {"x-goog-api-client", "google-genai-sdk/3.6.1"},
+                        {"cookie", "a=b"},
+                        {"origin", "https://app.example"}});
+  REQUIRE(action(p) == "upstream");
+  CHECK(p.header["headers"] == json{{"content-type", "application/json"},
+                                    {"x-goog-api-client", "google-genai-sdk/3.6.1"},
+                                    {"api-revision", "2026-05-20"}});
+}
+
 TEST_CASE("client tokens are accepted from the bearer header, x-goog-api-key or ?key=", "[router]") {
   const auto c = config();
   CHECK(action(route(c, "GET", "/v1beta/models", {{"authorization", "Bearer tok-1"}})) == "upstream");
@@ -353,8 +368,10 @@ TEST_CASE("a /v1/ path that is neither OpenAI's nor Gemini's gets an OpenAI 404 
     CHECK(message.find("POST /v1/chat/completions") != std::string::npos);
     CHECK(p.header["headers"]["access-control-allow-origin"] == "*");
   }
+  // The Interactions API family, which @google/genai calls under v1 by default, too.
   for (const char* path : {"/v1/files/abc", "/v1/cachedContents", "/v1/tunedModels/t:generateContent",
-                           "/v1/batches/b:cancel", "/v1/operations", "/v1/models/m:embedContent"}) {
+                           "/v1/batches/b:cancel", "/v1/operations", "/v1/models/m:embedContent", "/v1/interactions",
+                           "/v1/interactions/v1_a/cancel", "/v1/agents", "/v1/environments/e", "/v1/triggers"}) {
     INFO(path);
     CHECK(action(route(c, "POST", path, kClient)) == "upstream");
   }

@@ -27,6 +27,20 @@ TEST_CASE("a cut-off last usageMetadata falls back to an earlier one", "[usage]"
   CHECK(u->prompt_tokens == 4);
 }
 
+TEST_CASE("the Interactions API's usage, when there is no usageMetadata", "[usage]") {
+  const std::string completed =
+      R"(data: {"event_type": "interaction.completed", "interaction": {"id": "v1_a", "usage": {"total_input_tokens": 12, )"
+      R"("total_output_tokens": 5, "total_thought_tokens": 3, "total_cached_tokens": 2, "total_tokens": 20}}})";
+  const auto u = bal::usage_from_tail(completed + "\n\ndata: [DONE]\n\n");
+  REQUIRE(u);
+  CHECK(u->prompt_tokens == 12);
+  CHECK(u->completion_tokens == 8);
+  CHECK(u->thoughts_tokens == 3);
+  CHECK(u->cached_tokens == 2);
+  // A "usage" that is not the Interactions API's teaches nothing.
+  CHECK_FALSE(bal::usage_from_tail(R"({"usage": {"prompt_tokens": 4}})"));
+}
+
 TEST_CASE("no usage in the tail", "[usage]") {
   CHECK_FALSE(bal::usage_from_tail(""));
   CHECK_FALSE(bal::usage_from_tail("{\"candidates\":[]}"));
@@ -43,6 +57,15 @@ TEST_CASE("complete and truncated answers", "[usage]") {
   CHECK_FALSE(bal::answer_complete(last + "\r\n", true));
   CHECK_FALSE(bal::answer_complete(last + "\r\n\r\ndata: {\"candidates\":[{\"content\":1}]}\r\n\r\n", true));
   CHECK_FALSE(bal::answer_complete("", true));
+  // The Interactions API: its last state, then [DONE]; a stream cut before them is not over.
+  const std::string created = "event: interaction.created\ndata: {\"event_type\": \"interaction.created\"}\n\n";
+  const std::string done = "event: interaction.completed\ndata: {\"event_type\": \"interaction.completed\"}\n\n";
+  CHECK(bal::answer_complete(created + done, true));
+  CHECK(bal::answer_complete(created + done + "data: [DONE]\n\n", true));
+  CHECK(bal::answer_complete(created + "data:[DONE]\r\n\r\n", true));
+  CHECK_FALSE(bal::answer_complete(created, true));
+  CHECK_FALSE(bal::answer_complete(created + "data: [DONE] and more\n\n", true));
+  CHECK_FALSE(bal::answer_complete("data: {\"text\": \"say \\\"interaction.completed\\\"\"}\n\n", true));
   CHECK(bal::answer_complete("{\"candidates\":[]}\n", false));
   CHECK(bal::answer_complete("[{\"a\":1}]", false));
   CHECK_FALSE(bal::answer_complete("{\"candidates\":[", false));

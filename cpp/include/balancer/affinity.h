@@ -1,7 +1,7 @@
 // affinity.h — requests that must go to the key that made something.
 //
-// Uploaded files and cached contents belong to the Google project of the key that created
-// them; Gemini 3 thought signatures are bound to it too. The pool remembers which key
+// Uploaded files, cached contents and stored interactions belong to the Google project of the
+// key that created them; Gemini 3 thought signatures are bound to it too. The pool remembers which key
 // created which resource (from the snapshot, shared by every isolate) and which key produced
 // which thought signature (in this isolate, bounded), and a request that names one of them
 // is sent with that key while it is usable.
@@ -74,6 +74,10 @@ enum class Lesson {
 
 // What the answer to `method` `path` (an upstream path, "/v1beta/files/abc") may teach.
 Lesson lesson_for(std::string_view method, std::string_view path);
+
+// The collection an API path names ("/v1beta/interactions/abc" → "interactions",
+// "/upload/v1beta/files" → "files"); "" for a path outside the API's versions.
+std::string_view resource_kind(std::string_view path);
 
 // The resource names ("files/abc", "cachedContents/xyz") that `text` mentions, in order.
 std::vector<std::string> resource_names(std::string_view text);

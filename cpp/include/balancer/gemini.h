@@ -75,7 +75,8 @@ struct ModelTraits {
   Thinking thinking = Thinking::none;
   int64_t min_budget = 0;  // the smallest thinkingBudget the model accepts (0: can disable)
   int64_t max_budget = 0;  // the largest (budget models only)
-  std::string_view top_level = "high";  // the deepest thinkingLevel (level models only)
+  // The deepest thinkingLevel (level models only).
+  std::string_view top_level = "high";
   // A Gemini model that thinks: its answers may carry thought signatures, and a function call
   // whose signature the client lost gets kSkipThoughtSignature (below). Gemini 3 and later
   // refuse the call without one; 2.5 takes it, and a 2.5 name may be served by Gemini 3.
