@@ -171,6 +171,12 @@ std::string_view resource_kind(std::string_view path) {
   return rest.substr(0, rest.find_first_of("/:"));
 }
 
+bool stored_interaction(std::string_view path, std::string_view body) {
+  if (after_version(path) != "interactions" || body.empty()) return true;
+  raw::document doc;
+  return doc.parse(body) != raw::success || doc.root().get("store").as_bool() != false;
+}
+
 Lesson lesson_for(std::string_view method, std::string_view path) {
   const bool upload = path.substr(0, 8) == "/upload/";
   const std::string_view rest = after_version(path);

@@ -149,6 +149,12 @@ TEST_CASE("a stored interaction stays with the key that made it: get, poll, canc
   a.learn("POST", "/v1beta/interactions", R"({"name": "interactions/x"})", 3, &created);
   a.learn("GET", "/v1beta/interactions/v1_abc-1", R"({"id": "v1_zzz"})", 3, &created);
   CHECK(created.empty());
+  // One made with store: false is kept nowhere: nothing is learnt of it (native.cpp asks this).
+  CHECK_FALSE(bal::stored_interaction("/v1/interactions", R"({"model": "m", "input": "x", "store": false})"));
+  CHECK(bal::stored_interaction("/v1/interactions", R"({"model": "m", "input": "x", "store": true})"));
+  CHECK(bal::stored_interaction("/v1/interactions", R"({"model": "m", "input": "x"})"));
+  CHECK(bal::stored_interaction("/v1/interactions/v1_a", ""));
+  CHECK(bal::stored_interaction("/v1beta/files", R"({"store": false})"));
   CHECK(bal::resource_kind("/v1beta/interactions/v1_abc-1") == "interactions");
   CHECK(bal::resource_kind("/upload/v1beta/files") == "files");
   CHECK(bal::resource_kind("/v1beta/models/m:generateContent") == "models");

@@ -349,6 +349,46 @@ TEST_CASE("machine: a Gemini 3 tool call's follow-up goes to the key that signed
   }
 }
 
+TEST_CASE("machine: a stored interaction binds its key; a streamed one ends as it came", "[machine]") {
+  Sim sim;
+  sim.keys(3);
+  // Made as a stream: passed through, its end is Google's own, and its events name it.
+  Answer streamed = answer(200, "");
+  streamed.headers = "content-type\ntext/event-stream\n";
+  const Run made = sim.run("POST", "/v1/interactions", sim.client(), R"({"model":"m","input":"hi","stream":true})",
+                           {streamed});
+  REQUIRE(made.last.kind == ActionKind::STREAM);
+  CHECK(made.last.mode == bal::kStreamPass);
+  const std::string events =
+      "event: interaction.completed\n"
+      R"(data: {"event_type":"interaction.completed","interaction":{"id":"v1_s1","status":"completed",)"
+      R"("usage":{"total_input_tokens":7,"total_output_tokens":2}}})"
+      "\n\ndata: [DONE]\n\n";
+  std::string out;
+  CHECK(sim.machine->end(sim.iso, bal::abi::Reason::none, events, out));
+  CHECK(out.empty());  // nothing added: the stream was whole
+  const json e = sim.events();
+  REQUIRE(e["created"].size() == 1);
+  CHECK(e["created"][0]["resource"] == "interactions/v1_s1");
+  CHECK(e["keys"][0]["failures"] == 0);
+  CHECK(e["keys"][0]["prompt_tokens"] == 7);
+  // Continued, polled and cancelled: on the key that made it, though the pool's turn moved on.
+  const std::string next = R"({"model":"m","input":"more","previous_interaction_id":"v1_s1"})";
+  for (int i = 0; i < 3; ++i) {
+    const Run r = sim.run("POST", "/v1/interactions", sim.client(), next, {answer(200, R"({"id":"v1_n"})")});
+    CHECK(r.keys == made.keys);
+  }
+  CHECK(sim.run("GET", "/v1beta/interactions/v1_s1", sim.client(), "", {answer(200, R"({"id":"v1_s1"})")}).keys ==
+        made.keys);
+  CHECK(sim.run("POST", "/v1/interactions/v1_s1/cancel", sim.client(), "{}", {answer(200, "{}")}).keys == made.keys);
+  // One made with store: false is kept nowhere, and nothing is learnt of it.
+  sim.events();
+  sim.run("POST", "/v1/interactions", sim.client(), R"({"model":"m","input":"hi","store":false})",
+          {answer(200, R"({"id":"v1_gone"})")});
+  CHECK_FALSE(sim.iso.pool.affinity().key_for("/v1/interactions/v1_gone", ""));
+  CHECK(sim.events().value("created", json::array()).empty());
+}
+
 TEST_CASE("machine: only answers that create or describe a file teach who owns it", "[machine]") {
   Sim sim;
   sim.keys(3);

@@ -79,6 +79,10 @@ Lesson lesson_for(std::string_view method, std::string_view path);
 // "/upload/v1beta/files" → "files"); "" for a path outside the API's versions.
 std::string_view resource_kind(std::string_view path);
 
+// False for a request that creates an interaction Google does not store ("store": false in
+// the body of POST …/interactions); true for any other request.
+bool stored_interaction(std::string_view path, std::string_view body);
+
 // The resource names ("files/abc", "cachedContents/xyz") that `text` mentions, in order.
 std::vector<std::string> resource_names(std::string_view text);
 

@@ -53,10 +53,12 @@ gemini::Usage usage_in(std::string_view tail) {
 }
 
 // What a complete answer teaches (affinity.h: lesson_for): who owns a file or cached
-// content it creates or describes, or the thought signatures of a model's answer.
-std::vector<std::string> learn(Isolate& iso, const Call& c, std::string_view answer) {
+// content it creates or describes, or the thought signatures of a model's answer. An
+// interaction the client asked Google not to store cannot be named again: nothing to keep.
+std::vector<std::string> learn(Isolate& iso, const State& s, const Call& c, std::string_view answer) {
   std::vector<std::string> created;
-  if (c.key_id > 0) iso.pool.affinity().learn(c.up.method, c.up.path, answer, c.key_id, &created);
+  if (c.key_id <= 0 || !stored_interaction(c.up.path, s.body)) return created;
+  iso.pool.affinity().learn(c.up.method, c.up.path, answer, c.key_id, &created);
   return created;
 }
 
@@ -64,7 +66,7 @@ std::vector<std::string> learn(Isolate& iso, const Call& c, std::string_view ans
 
 Reply native_answer(Isolate& iso, State& s, Call& c, std::string body) {
   const std::string_view tail = std::string_view(body).substr(body.size() > kTailBytes ? body.size() - kTailBytes : 0);
-  record(iso, s, c, Verdict{}, true, usage_in(tail), learn(iso, c, body));
+  record(iso, s, c, Verdict{}, true, usage_in(tail), learn(iso, s, c, body));
   Reply r;
   r.status = c.status;
   r.content_type.clear();
@@ -81,7 +83,7 @@ void native_end(Isolate& iso, State& s, abi::Reason reason, std::string_view tai
   // Only JSON and SSE answers can be checked for a proper end (media downloads cannot).
   const bool complete = reason == abi::Reason::none && (!s.stream_checkable || answer_complete(tail, s.stream_sse));
   if (complete) {
-    record(iso, s, c, Verdict{}, false, usage, learn(iso, c, tail));
+    record(iso, s, c, Verdict{}, false, usage, learn(iso, s, c, tail));
     return;
   }
   // Cut short: the key is not to blame, but the client must be able to tell.
