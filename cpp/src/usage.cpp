@@ -36,20 +36,35 @@ int64_t count(raw::value u, std::string_view name) {
   return *v >= static_cast<double>(kMaxCount) ? kMaxCount : static_cast<int64_t>(*v);
 }
 
-// The last complete object named `name` in `tail` for which `read` gives a usage.
-template <typename Read>
-std::optional<Usage> last_object(std::string_view tail, std::string_view name, Read read) {
-  size_t at = tail.rfind(name);
-  while (at != std::string_view::npos) {
-    const size_t open = tail.find('{', at + name.size());
-    const size_t end = open == std::string_view::npos ? open : object_end(tail, open);
-    if (end != std::string_view::npos) {
-      raw::document doc;
-      const raw::value u = doc.parse(tail.substr(open, end - open)) == raw::success ? doc.root() : raw::value();
-      if (auto out = u.is_object() ? read(u) : std::nullopt) return out;
-    }
-    if (at == 0) break;
-    at = tail.rfind(name, at - 1);
+// Where a format keeps its token counts: the object's name and its fields.
+struct UsageFormat {
+  std::string_view object;
+  std::string_view prompt, thoughts, output, cached;  // output: without the thoughts
+  bool counts_required;                               // an object without prompt or output is not it
+};
+
+constexpr UsageFormat kGemini{"\"usageMetadata\"",    "promptTokenCount",        "thoughtsTokenCount",
+                              "candidatesTokenCount", "cachedContentTokenCount", false};
+// The Interactions API's usage (an interaction's, or its completed event's).
+constexpr UsageFormat kInteractions{"\"usage\"",           "total_input_tokens",  "total_thought_tokens",
+                                    "total_output_tokens", "total_cached_tokens", true};
+
+// The last complete object of `f` in `tail`.
+std::optional<Usage> last_usage(std::string_view tail, const UsageFormat& f) {
+  constexpr size_t npos = std::string_view::npos;
+  for (size_t at = tail.rfind(f.object); at != npos; at = at == 0 ? npos : tail.rfind(f.object, at - 1)) {
+    const size_t open = tail.find('{', at + f.object.size());
+    const size_t end = open == npos ? open : object_end(tail, open);
+    if (end == npos) continue;
+    raw::document doc;
+    const raw::value u = doc.parse(tail.substr(open, end - open)) == raw::success ? doc.root() : raw::value();
+    if (!u.is_object() || (f.counts_required && !u.get(f.prompt).exists() && !u.get(f.output).exists())) continue;
+    Usage out;
+    out.prompt_tokens = count(u, f.prompt);
+    out.thoughts_tokens = count(u, f.thoughts);
+    out.completion_tokens = count(u, f.output) + out.thoughts_tokens;
+    out.cached_tokens = count(u, f.cached);
+    return out;
   }
   return std::nullopt;
 }
@@ -57,25 +72,8 @@ std::optional<Usage> last_object(std::string_view tail, std::string_view name, R
 }  // namespace
 
 std::optional<Usage> usage_from_tail(std::string_view tail) {
-  auto gemini = last_object(tail, "\"usageMetadata\"", [](raw::value u) -> std::optional<Usage> {
-    Usage out;
-    out.prompt_tokens = count(u, "promptTokenCount");
-    out.thoughts_tokens = count(u, "thoughtsTokenCount");
-    out.completion_tokens = count(u, "candidatesTokenCount") + out.thoughts_tokens;
-    out.cached_tokens = count(u, "cachedContentTokenCount");
-    return out;
-  });
-  if (gemini) return gemini;
-  // The Interactions API's usage (an interaction's, or its completed event's).
-  return last_object(tail, "\"usage\"", [](raw::value u) -> std::optional<Usage> {
-    if (!u.get("total_input_tokens").exists() && !u.get("total_output_tokens").exists()) return std::nullopt;
-    Usage out;
-    out.prompt_tokens = count(u, "total_input_tokens");
-    out.thoughts_tokens = count(u, "total_thought_tokens");
-    out.completion_tokens = count(u, "total_output_tokens") + out.thoughts_tokens;
-    out.cached_tokens = count(u, "total_cached_tokens");
-    return out;
-  });
+  if (auto gemini = last_usage(tail, kGemini)) return gemini;
+  return last_usage(tail, kInteractions);
 }
 
 bool answer_complete(std::string_view tail, bool sse) {
