@@ -1,5 +1,7 @@
 // pool-stats.mjs — what the admin UI reads from the KeyPool object: the key list (paged,
-// filtered, sorted), counts by state, and usage over time.
+// filtered, sorted), counts by state, and usage over time. The query's values (page size,
+// filter, sort, period) are the core's (router_admin.cpp, request/admin.cpp): it always sends
+// them all, so no default lives here.
 import { COUNTS, HOUR_MS, chunks, placeholders } from './pool-store.mjs';
 
 const SORT_COLUMNS = {
@@ -12,7 +14,7 @@ const SORT_COLUMNS = {
 
 export const withStats = (Base) =>
   class extends Base {
-    counts(now = Date.now()) {
+    counts(now) {
       const r = this.sql
         .exec(
           `SELECT COUNT(*) AS total,
@@ -28,7 +30,9 @@ export const withStats = (Base) =>
       return { total: r.total, disabled, cooling, active: r.total - disabled - cooling };
     }
 
-    listKeys({ offset = 0, limit = 100, status = 'all', q = '', sort = 'id', order = 'asc' } = {}) {
+    listKeys({ offset, limit, status, q, sort, order }) {
+      const column = SORT_COLUMNS[sort];
+      if (!column) throw new Error(`listKeys: unknown sort ${sort}`);
       const now = Date.now();
       const where = [];
       const args = [now];
@@ -48,7 +52,6 @@ export const withStats = (Base) =>
                           FROM keys)
                     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
       const total = this.sql.exec(`SELECT COUNT(*) AS n FROM (${base})`, ...args).one().n;
-      const column = SORT_COLUMNS[sort] ?? 'id';
       const dir = order === 'desc' ? 'DESC' : 'ASC';
       const rows = this.sql.exec(`${base} ORDER BY ${column} ${dir}, id ASC LIMIT ? OFFSET ?`, ...args, limit, offset).toArray();
       const cooldowns = this.cooldownsFor(
@@ -80,7 +83,7 @@ export const withStats = (Base) =>
       return out;
     }
 
-    stats({ hours = 24, keyId = null, dayStartMs = 0 } = {}) {
+    stats({ hours, keyId, dayStartMs }) {
       const now = Date.now();
       const from = Math.floor(now / HOUR_MS) * HOUR_MS - (hours - 1) * HOUR_MS;
       const keyFilter = keyId ? 'AND key_id = ?' : '';
