@@ -119,6 +119,35 @@ TEST_CASE("Anthropic requests: a large base64 image is copied untouched", "[anth
   CHECK(t.calls[0].body.size() < body.size());
 }
 
+// A thinking budget on a level model: up to 4,096 tokens "low", up to 12,288 "medium" where the
+// model has it (Gemini 3 Pro does not: "high"), more "high"; effort likewise.
+TEST_CASE("Anthropic: a thinking budget or effort as the level each model has", "[anthropic][request]") {
+  struct Row {
+    const char* model;
+    const char* thinking;
+    const char* level;
+  };
+  const Row rows[] = {
+      {"gemini-3.8-flash", R"({"type":"enabled","budget_tokens":2048})", "low"},
+      {"gemini-3.8-flash", R"({"type":"enabled","budget_tokens":10000})", "medium"},
+      {"gemini-3.8-flash", R"({"type":"enabled","budget_tokens":16000})", "high"},  // OpenCode's "high"
+      {"gemini-3.8-flash", R"({"type":"enabled","budget_tokens":31999})", "high"},
+      {"gemini-3-pro-preview", R"({"type":"enabled","budget_tokens":10000})", "high"},
+      {"gemini-4-neon", R"({"type":"adaptive"},"output_config":{"effort":"medium"})", "medium"},
+      {"gemini-3-pro-preview", R"({"type":"adaptive"},"output_config":{"effort":"medium"})", "high"},
+  };
+  for (const Row& r : rows) {
+    DYNAMIC_SECTION(r.model << " " << r.thinking) {
+      const bal::Translated t =
+          translate(std::string(R"({"model":")") + r.model + R"(","max_tokens":40000,"thinking":)" + r.thinking +
+                    R"(,"messages":[{"role":"user","content":"hi"}]})");
+      REQUIRE_FALSE(t.error.has_value());
+      const json config = bal::parse_json(t.calls[0].body)["generationConfig"]["thinkingConfig"];
+      CHECK(config.value("thinkingLevel", "") == r.level);
+    }
+  }
+}
+
 TEST_CASE("Anthropic requests: mutated bodies give a call or a 400, never a trap", "[anthropic][request]") {
   const std::string base =
       R"({"model":"gemini-3-pro-preview","max_tokens":64,"system":[{"type":"text","text":"s"}],"messages":[)"

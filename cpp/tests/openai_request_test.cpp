@@ -235,6 +235,32 @@ TEST_CASE("reasoning_effort xhigh is a model's deepest level: xhigh where Gemini
   CHECK(level("gemini-3.8-flash") == "high");
 }
 
+// Each effort as the level the model has: "medium" is the Flash models' and Gemini 4's own
+// default, and Gemini 3 Pro, which lacks it, gets its default, high; nothing sends "minimal",
+// which Gemini 3.7 Flash, 3.8 Flash and Gemini 4 refuse.
+TEST_CASE("reasoning_effort as the level each model has", "[openai][request]") {
+  struct Row {
+    const char* model;
+    const char* effort;
+    const char* level;
+  };
+  const Row rows[] = {
+      {"gemini-3.8-flash", "minimal", "low"},         {"gemini-3.8-flash", "low", "low"},
+      {"gemini-3.8-flash", "medium", "medium"},       {"gemini-3.8-flash", "high", "high"},
+      {"gemini-3-flash-preview", "medium", "medium"}, {"gemini-3.1-pro-preview", "medium", "medium"},
+      {"gemini-4-carbon", "medium", "medium"},        {"gemini-3-pro-preview", "medium", "high"},
+      {"gemini-3-pro-preview", "minimal", "low"},     {"gemini-3-pro", "medium", "high"},
+  };
+  for (const Row& r : rows) {
+    DYNAMIC_SECTION(r.model << " " << r.effort) {
+      const Plan p = plan_chat(std::string(R"({"model":")") + r.model + R"(","reasoning_effort":")" + r.effort +
+                               R"(","messages":[{"role":"user","content":"hi"}]})");
+      REQUIRE(p.header["action"] == "upstream");
+      CHECK(bal::parse_json(p.payload)["generationConfig"]["thinkingConfig"].value("thinkingLevel", "") == r.level);
+    }
+  }
+}
+
 TEST_CASE("mutated chat requests always give a well-formed plan", "[openai][request]") {
   const std::string base =
       R"({"model":"gemini-3-pro-preview","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"hi"},)"

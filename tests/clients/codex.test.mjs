@@ -75,16 +75,21 @@ test('codex exec runs one tool call through the Worker and finishes', async () =
   }
 });
 
-test('codex exec at its highest reasoning effort (xhigh): the model thinks at its highest level', async () => {
+// Codex's efforts as the levels Gemini 3.8 Flash has: xhigh is its deepest (high), and medium
+// (the default of Codex's own models) the model's own default, not the costlier high.
+test('codex exec at reasoning effort xhigh and medium: the model thinks at the level it has', async () => {
   const env = await setup({ keys: [testKey('codex-xhigh')] });
   try {
-    const extra = ['model_reasoning_effort = "xhigh"', 'model_reasoning_summary = "detailed"'];
-    const { home, work } = codexDirs(env, { model: 'gemini-3.8-flash', extra });
-    const r = await runCodex({ home, cwd: work, prompt: 'think, then say hello' });
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Hello from gemini-3\.8-flash/);
-    const sent = env.mock.requests.find((q) => q.action === 'streamGenerateContent').json();
-    assert.equal(sent.generationConfig.thinkingConfig.thinkingLevel, 'high');
+    for (const [effort, level] of [['xhigh', 'high'], ['medium', 'medium']]) {
+      const extra = [`model_reasoning_effort = "${effort}"`, 'model_reasoning_summary = "detailed"'];
+      const { home, work } = codexDirs(env, { model: 'gemini-3.8-flash', extra });
+      const before = env.mock.requests.length;
+      const r = await runCodex({ home, cwd: work, prompt: 'think, then say hello' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Hello from gemini-3\.8-flash/);
+      const sent = env.mock.requests.slice(before).find((q) => q.action === 'streamGenerateContent').json();
+      assert.equal(sent.generationConfig.thinkingConfig.thinkingLevel, level, `effort ${effort}`);
+    }
     assert.deepEqual(env.mock.violations, []);
   } finally {
     await env.close();

@@ -77,6 +77,9 @@ struct ModelTraits {
   int64_t max_budget = 0;  // the largest (budget models only)
   // The deepest thinkingLevel (level models only).
   std::string_view top_level = "high";
+  // Whether the model takes thinkingLevel "medium" (level models only): Gemini 3 Pro, the first
+  // level model, took low and high only.
+  bool medium_level = true;
   // A Gemini model that thinks: its answers may carry thought signatures, and a function call
   // whose signature the client lost gets kSkipThoughtSignature (below). Gemini 3 and later
   // refuse the call without one; 2.5 takes it, and a 2.5 name may be served by Gemini 3.

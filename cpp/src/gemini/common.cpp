@@ -121,6 +121,8 @@ constexpr std::string_view kNonThinkingVariants[] = {"-image", "-tts", "native-a
 
 // Level models that think at "xhigh" too (Gemini 4 Carbon, for one, refuses it).
 constexpr std::string_view kExtraHighLevel[] = {"gemini-4-hydrogen", "gemini-4-neon"};
+// Level models without "medium": Gemini 3 Pro (3.1 Pro and every later level model have it).
+constexpr std::string_view kNoMediumLevel[] = {"gemini-3-pro"};
 
 // N of "gemini-N..." (0 when the id is not of that form).
 int generation(std::string_view model) {
@@ -145,6 +147,9 @@ ModelTraits model_traits(std::string_view model) {
     t.thinking = Thinking::level;
     for (std::string_view p : kExtraHighLevel) {
       if (model.substr(0, p.size()) == p) t.top_level = "xhigh";
+    }
+    for (std::string_view p : kNoMediumLevel) {
+      if (model.substr(0, p.size()) == p) t.medium_level = false;
     }
     return t;
   }

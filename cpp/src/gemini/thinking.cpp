@@ -15,22 +15,31 @@ struct EffortConfig {
 
 // Budgets: minimal is the smallest budget every 2.5 model accepts when thinking is on (Flash
 // Lite's floor is 512); low, medium and high follow Google's own OpenAI-compatible mapping;
-// max is the largest any model takes. Gemini 3 Pro accepts two levels, low and high (Flash
-// takes more, Pro refuses them): medium, the usual default, maps to Gemini 3's default, high;
-// max to the model's deepest level (ModelTraits::top_level: high, or xhigh where Gemini 4 has
+// max is the largest any model takes. Levels: minimal is "low", since Gemini 3.7 Flash, 3.8
+// Flash and Gemini 4 refuse "minimal"; medium is "medium", the default of the Flash models,
+// except on Gemini 3 Pro, which has low and high only and takes its default, high, instead;
+// max is the model's deepest level (ModelTraits::top_level: high, or xhigh where Gemini 4 has
 // it).
 constexpr EffortConfig kEfforts[] = {
-    {Effort::off, 0, "low"},        {Effort::minimal, 512, "low"}, {Effort::low, 1024, "low"},
-    {Effort::medium, 8192, "high"}, {Effort::high, 24576, "high"}, {Effort::max, 32768, "high"},
+    {Effort::off, 0, "low"},          {Effort::minimal, 512, "low"}, {Effort::low, 1024, "low"},
+    {Effort::medium, 8192, "medium"}, {Effort::high, 24576, "high"}, {Effort::max, 32768, "high"},
 };
 
-// Explicit budgets up to this get Gemini 3's "low"; larger ones "high".
+// Explicit budgets up to the first get level "low", up to the second "medium", larger ones
+// "high". The second lies between medium's budget above and the 16,000 tokens OpenCode and Kilo
+// send for their "high" variant, below the geometric middle of medium's and high's budgets.
 constexpr int64_t kLowLevelMaxBudget = 4096;
+constexpr int64_t kMediumLevelMaxBudget = 12288;
 // The smallest budget every 2.5 model accepts once thinking is on.
 constexpr int64_t kMinBudgetWhenOn = 512;
 
 int64_t clamp_budget(const ModelTraits& traits, int64_t budget) {
   return std::clamp(budget, traits.min_budget, std::max(traits.min_budget, traits.max_budget));
+}
+
+// "medium" where the model has it, else its default, "high".
+std::string level_for(const ModelTraits& traits, std::string_view level) {
+  return std::string(level == "medium" && !traits.medium_level ? "high" : level);
 }
 
 }  // namespace
@@ -62,7 +71,9 @@ ThinkingConfig thinking_for_effort(const ModelTraits& traits, Effort effort) {
   for (const EffortConfig& e : kEfforts) {
     if (e.effort != effort) continue;
     if (traits.thinking == Thinking::budget) c.budget = clamp_budget(traits, e.budget);
-    if (traits.thinking == Thinking::level) c.level = std::string(effort == Effort::max ? traits.top_level : e.level);
+    if (traits.thinking == Thinking::level) {
+      c.level = level_for(traits, effort == Effort::max ? traits.top_level : e.level);
+    }
     if (effort != Effort::off) c.include = true;
   }
   return c;
@@ -73,7 +84,9 @@ ThinkingConfig thinking_for_budget(const ModelTraits& traits, int64_t tokens) {
   if (traits.thinking == Thinking::none) return c;
   c.include = true;
   if (traits.thinking == Thinking::level) {
-    c.level = tokens <= kLowLevelMaxBudget ? "low" : "high";
+    c.level = level_for(traits, tokens <= kLowLevelMaxBudget      ? "low"
+                                : tokens <= kMediumLevelMaxBudget ? "medium"
+                                                                  : "high");
   } else {
     c.budget = clamp_budget(traits, std::max(tokens, kMinBudgetWhenOn));
   }
