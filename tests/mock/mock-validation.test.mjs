@@ -332,6 +332,25 @@ describe('generationConfig', () => {
   });
 });
 
+describe('what Gemini 2.5 and later refuse that older models took', () => {
+  const withConfig = (generationConfig) => ({ ...userText('hi'), generationConfig });
+  test('a penalty other than 0 on a thinking model; 0, or a model without thinking, is fine', async () => {
+    for (const model of [FLASH, PRO3]) {
+      await rejects(withConfig({ frequencyPenalty: 0.5 }), /Penalty is not enabled for models\//, model);
+      await rejects(withConfig({ presencePenalty: -1 }), /Penalty is not enabled/, model);
+      assert.equal((await generate(withConfig({ presencePenalty: 0, frequencyPenalty: 0 }), model)).status, 200);
+    }
+    assert.equal((await generate(withConfig({ frequencyPenalty: 0.5 }), '/v1beta/models/gemma-3-4b-it')).status, 200);
+  });
+  test('a last turn of the model (a prefill) on Gemini 3.8 Flash; 2.5 continues it, and countTokens counts it', async () => {
+    const prefill = { contents: [...userText('hi').contents, { role: 'model', parts: [{ text: 'Sure' }] }] };
+    await rejects(prefill, /last content must not have the role model/, '/v1beta/models/gemini-3.8-flash');
+    assert.equal((await generate(prefill, FLASH)).status, 200);
+    const counted = await call(mock, '/v1beta/models/gemini-3.8-flash:countTokens', { body: prefill, key: KEY });
+    assert.equal(counted.status, 200, counted.text);
+  });
+});
+
 describe('Gemini 3 thought signatures', () => {
   const tools = [weatherTool(cityParams)];
   async function firstTurn(prompt = 'call tool get_weather', model = PRO3, key = KEY) {

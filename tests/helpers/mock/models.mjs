@@ -68,9 +68,12 @@ const FIRST = [
     levels: ['minimal', 'low', 'medium', 'high'],
   }),
   // Google's named replacement for gemini-2.5-pro (retired 1 December 2026): LOW, MEDIUM, HIGH.
+  // Google's page for Gemini 3.6 Flash, the first of its line, says it refuses a request whose
+  // last turn is the model's (a prefill); the mock takes that for its successors too.
   thinkingChat('gemini-3.8-flash', 'Gemini 3.8 Flash', BUDGET_FLASH, {
     version: '3.8-flash',
     levels: ['low', 'medium', 'high'],
+    noPrefill: true,
   }),
   // Gemini 4 (from October 2026): levels only, no minimal; xhigh on Hydrogen and Neon only.
   thinkingChat('gemini-4-hydrogen', 'Gemini 4 Hydrogen', BUDGET_FLASH, {

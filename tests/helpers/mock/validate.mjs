@@ -43,6 +43,9 @@ export function validateGenerateRequest(body, model, { signatures, key, bindSign
   const req = readMessage(body, REQ);
   checkGenerateRequest(req, model);
   if (model.modern) checkSignatures(req.contents, { signatures, key, bindSignaturesToKey });
+  if (model.noPrefill && req.contents.at(-1).role === 'model') {
+    throw invalidArgument('The last content must not have the role model for this model: end the request with a user turn.');
+  }
   return req;
 }
 
@@ -191,6 +194,10 @@ function checkGenerationConfig(config, model) {
   }
   if (config.topP !== undefined && (config.topP < 0 || config.topP > 1)) {
     throw requestError(`${at}.top_p`, 'top_p must be in the range [0.0, 1.0].');
+  }
+  // A penalty other than 0 is refused by every thinking model (Gemini 2.5 on); 0 is no penalty.
+  if ((config.presencePenalty || config.frequencyPenalty) && (model.thinking || model.modern)) {
+    throw invalidArgument(`Penalty is not enabled for models/${model.id}`);
   }
   if (config.maxOutputTokens !== undefined && config.maxOutputTokens < 1) {
     throw requestError(`${at}.max_output_tokens`, 'max_output_tokens must be positive.');
