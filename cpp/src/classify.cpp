@@ -132,6 +132,7 @@ Outcome dead_outcome(int status, const ErrorBody& e) {
 void classify_quota(const ErrorBody& e, int64_t now_ms, Verdict& v) {
   v.retry = true;
   v.action = KeyAction::cooldown;
+  v.unnamed_quota = e.quota_ids.empty();
   // Per-day wins: a request can break both limits, and the day is the longer wait.
   if (contains(e.quota_ids, "PerDay")) {
     v.outcome = Outcome::quota_day;
@@ -163,10 +164,17 @@ bool revives(Outcome o) {
   return group == "ok" || group == "rate_limited";
 }
 
-std::string cooldown_scope(std::string_view model, bool all_models) {
+std::string cooldown_scope(std::string_view model, bool all_models, bool grounding) {
   // A name that is not a model id (the client's own nonsense) cannot be a word of the pool's
   // change lines either: the cooldown then holds for every model.
-  return all_models || !gemini::valid_model_chars(model) ? std::string("*") : std::string(model);
+  if (all_models || !gemini::valid_model_chars(model)) return "*";
+  return selection_scope(model, grounding);
+}
+
+std::string selection_scope(std::string_view model, bool grounded) {
+  std::string scope(model);
+  if (grounded) scope += kGroundingScope;
+  return scope;
 }
 
 int64_t parse_duration_ms(std::string_view s) {

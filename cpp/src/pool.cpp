@@ -34,10 +34,19 @@ bool to_int(std::string_view s, int64_t& out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+// Whether cooldown scope `held` stops a call that picks keys by `scope` (classify.h:
+// selection_scope): every model's, its own, and for a grounded call its model's too.
+bool stops(std::string_view held, std::string_view scope) {
+  if (held == "*" || held == scope) return true;
+  return scope.size() > kGroundingScope.size() &&
+         scope.substr(scope.size() - kGroundingScope.size()) == kGroundingScope &&
+         held == scope.substr(0, scope.size() - kGroundingScope.size());
+}
+
 bool cooling_for(const PoolKey& k, std::string_view model, int64_t now_ms, int64_t* until = nullptr) {
   bool cooling = false;
   for (const Cooldown& c : k.cooldowns) {
-    if (c.until_ms > now_ms && (c.model == "*" || c.model == model)) {
+    if (c.until_ms > now_ms && stops(c.model, model)) {
       if (until != nullptr && (!cooling || c.until_ms > *until)) *until = c.until_ms;
       cooling = true;
     }
@@ -418,13 +427,14 @@ void Pool::touched(size_t i, int64_t now_ms) {
 }
 
 void Pool::apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms,
-                 int64_t now_ms) {
+                 int64_t now_ms, bool grounding) {
   auto index = index_of(id);
   if (!index || action == KeyAction::none) return;
   PoolKey& k = keys_[*index];
-  k.failed_at_ms = now_ms;
+  // A key out of grounding still serves its model as well as any: not a failure of the key.
+  if (!grounding) k.failed_at_ms = now_ms;
   if (action == KeyAction::disable) k.disabled = true;
-  if (action == KeyAction::cooldown) cool(k, cooldown_scope(model, all_models), until_ms, now_ms);
+  if (action == KeyAction::cooldown) cool(k, cooldown_scope(model, all_models, grounding), until_ms, now_ms);
   touched(*index, now_ms);
 }
 

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "balancer/gemini.h"
 #include "balancer/pacific.h"
 
 using bal::KeyAction;
@@ -171,12 +172,17 @@ TEST_CASE("per-day quota cools down until midnight Pacific, whatever retryDelay 
   CHECK(v.until_ms == 1764057600000);  // 2025-11-25T08:00:00Z = midnight PST
 }
 
-TEST_CASE("a 429 without quota details still cools down briefly", "[classify]") {
+TEST_CASE("a 429 without quota details says it names no quota, and would cool down briefly", "[classify]") {
   const auto v =
       bal::classify_upstream(429, error_body(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted"), kNow);
   CHECK(v.outcome == Outcome::quota_other);
   CHECK(v.retry);
+  CHECK(v.unnamed_quota);
   CHECK(v.until_ms == kNow + bal::kDefaultQuotaCooldownMs);
+  // One with a QuotaFailure names its quota.
+  const std::string named = error_body(429, "RESOURCE_EXHAUSTED", "quota",
+                                       quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "10s"));
+  CHECK_FALSE(bal::classify_upstream(429, named, kNow).unnamed_quota);
 }
 
 TEST_CASE("the client's own mistakes never touch a key", "[classify]") {
@@ -310,4 +316,19 @@ TEST_CASE("a cooldown's scope is the model, or every model", "[classify]") {
   CHECK(bal::cooldown_scope("", false) == "*");
   // Not a model id: it could not be a word of the pool's change lines.
   CHECK(bal::cooldown_scope("bad model\nR 5", false) == "*");
+  // Grounded calls only.
+  CHECK(bal::cooldown_scope("gemini-2.5-flash", false, true) == "gemini-2.5-flash+grounding");
+  CHECK(bal::cooldown_scope("bad model", false, true) == "*");
+  CHECK(bal::selection_scope("gemini-2.5-flash", true) == "gemini-2.5-flash+grounding");
+  CHECK(bal::selection_scope("gemini-2.5-flash", false) == "gemini-2.5-flash");
+}
+
+TEST_CASE("a body asks for grounding by its tools, in either spelling, not by its text", "[classify]") {
+  CHECK(bal::gemini::asks_grounding(R"({"contents":[],"tools":[{"googleSearch":{}}]})"));
+  CHECK(bal::gemini::asks_grounding(R"({"tools":[{"functionDeclarations":[]},{"url_context":{}}]})"));
+  CHECK(bal::gemini::asks_grounding(R"({"tools":[{"google_search_retrieval":{}}]})"));
+  CHECK_FALSE(bal::gemini::asks_grounding(R"({"contents":[{"parts":[{"text":"use googleSearch"}]}]})"));
+  CHECK_FALSE(bal::gemini::asks_grounding(R"({"tools":[{"codeExecution":{}}]})"));
+  CHECK_FALSE(bal::gemini::asks_grounding(R"({"tools":[{"googleSearch":{}})"));  // not JSON
+  CHECK_FALSE(bal::gemini::asks_grounding(""));
 }

@@ -23,6 +23,11 @@ struct Row {
 };
 
 const std::string kLeaked = "Your API key was reported as leaked. Please use another API key.";
+// How Google refuses Google Search grounding past its quota (on the free tier, at once): a 429
+// with a Help link and no QuotaFailure.
+const std::string kUnnamedQuota =
+    "You exceeded your current quota, please check your plan and billing details. For more information on this "
+    "error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.";
 
 std::vector<Row> table() {
   const Answer ok = answer(200, kReply);
@@ -107,6 +112,13 @@ std::vector<Row> table() {
        {},
        {},
        {1}},
+      {"429 naming no quota (no QuotaFailure): next key, no cooldown",
+       {answer(429, gemini_error(429, "RESOURCE_EXHAUSTED", kUnnamedQuota)), ok},
+       200,
+       {1, 2},
+       {},
+       {},
+       {}},
       {"500: backoff, retried on another key, no key penalised",
        {answer(500, gemini_error(500, "INTERNAL", "An internal error has occurred.")), ok},
        200,
@@ -199,6 +211,65 @@ TEST_CASE("machine: a daily quota cools the key until midnight Pacific", "[machi
   REQUIRE(e["cooldowns"].size() == 1);
   CHECK(e["cooldowns"][0]["until_ms"] == bal::next_pacific_midnight_ms(kT0));
   CHECK(e["cooldowns"][0]["reason"] == "quota_day");
+}
+
+// A key whose project has no Google Search grounding left (the free tier may have none) still
+// serves its model: grounded calls skip it for a while, every other call uses it.
+TEST_CASE("machine: a grounded call's 429 naming no quota cools the key for grounded calls only", "[machine]") {
+  const Answer unnamed = answer(429, gemini_error(429, "RESOURCE_EXHAUSTED", kUnnamedQuota));
+  const std::string search_chat = R"({"model":"gemini-2.5-flash-search","messages":[{"role":"user","content":"Hi"}]})";
+  const std::string search_native = R"({"contents":[{"parts":[{"text":"Hi"}]}],"tools":[{"google_search":{}}]})";
+  for (const bool native : {false, true}) {
+    DYNAMIC_SECTION((native ? "native" : "openai")) {
+      Sim sim;
+      // An affinity row: the core reads native bodies (and so sees their tools).
+      sim.keys(3, "A 3 files/abc-123\n");
+      const auto search = [&](std::deque<Answer> script) {
+        return native ? sim.run("POST", kNativePath, sim.client(), search_native, std::move(script))
+                      : sim.run("POST", "/v1/chat/completions", sim.bearer(), search_chat, std::move(script));
+      };
+      Run r = search({unnamed, answer(200, kReply)});
+      CHECK(r.status == 200);
+      CHECK(r.keys == std::vector<int64_t>{1, 2});
+      const json e = sim.events();
+      REQUIRE(e["cooldowns"].size() == 1);
+      CHECK(e["cooldowns"][0]["id"] == 1);
+      CHECK(e["cooldowns"][0]["scope"] == "gemini-2.5-flash+grounding");
+      const bal::PoolKey& k1 = sim.iso.pool.at(*sim.iso.pool.index_of(1));
+      CHECK(sim.iso.pool.eligible(k1, "gemini-2.5-flash", sim.now));
+      CHECK_FALSE(sim.iso.pool.eligible(k1, "gemini-2.5-flash+grounding", sim.now));
+      // The next grounded call skips key 1; a plain one may have it.
+      r = search({answer(200, kReply)});
+      CHECK(r.keys == std::vector<int64_t>{3});
+      r = search({answer(200, kReply)});
+      CHECK(r.keys == std::vector<int64_t>{2});
+      std::vector<int64_t> plain;
+      for (int i = 0; i < 3; ++i) {
+        r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+        plain.insert(plain.end(), r.keys.begin(), r.keys.end());
+      }
+      CHECK(std::find(plain.begin(), plain.end(), 1) != plain.end());
+      // Every key out of grounding: a 429 that says so, and the model still answers.
+      r = search({unnamed, unnamed});
+      CHECK(r.status == 429);
+      r = search({});
+      CHECK(r.status == 429);
+      CHECK(r.keys.empty());
+      const json body = r.body;
+      CHECK(body["error"]["message"].get<std::string>().find("Google Search") != std::string::npos);
+      r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
+      CHECK(r.status == 200);
+      // A model cooldown holds for grounded calls too, and is what their 429 then says.
+      for (int64_t id = 1; id <= 3; ++id) {
+        sim.iso.pool.apply(id, bal::KeyAction::cooldown, "gemini-2.5-flash", false, sim.now + 60'000, sim.now);
+      }
+      const bal::PoolKey& k2 = sim.iso.pool.at(*sim.iso.pool.index_of(2));
+      CHECK_FALSE(sim.iso.pool.eligible(k2, "gemini-2.5-flash+grounding", sim.now));
+      r = search({});
+      CHECK(r.status == 429);
+      CHECK(r.body["error"]["message"].get<std::string>().find("Google Search") == std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("machine: MAX_ATTEMPTS keys at most, then the last error", "[machine]") {

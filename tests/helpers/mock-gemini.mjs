@@ -67,7 +67,7 @@ const GOOGLE_HEADERS = {
   'alt-svc': 'h3=":443"; ma=2592000,h3-29=":443"; ma=2592000',
 };
 
-const LATE_ERRORS = ['quota_minute', 'quota_day', 'overloaded', 'server_error'];
+const LATE_ERRORS = ['quota_minute', 'quota_day', 'overloaded', 'server_error', 'no_grounding'];
 
 // What a 200 from a broken front end or captive portal might carry instead of JSON.
 const OUTAGE_PAGE = '<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>';

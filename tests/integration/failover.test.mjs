@@ -166,3 +166,85 @@ test('concurrent reports from two isolates lose nothing and a retried batch coun
     await env.close();
   }
 });
+
+// Google Search grounding has a quota of its own, and a free key may have none: Google then
+// answers a search with a 429 that names no quota. That key still serves its model; searches
+// go to the keys that have grounding, and a pool without any says so.
+test('a key out of Google Search grounding is skipped for searches only, never cooled for its model', async () => {
+  const free = ['free-1', 'free-2'].map(testKey);
+  const paid = testKey('paid-1');
+  const keys = Object.fromEntries(free.map((k) => [k, 'no_grounding']));
+  const env = await setup({ mockOptions: { keys }, keys: [...free, paid] });
+  const chat = (model, content) =>
+    fetch(`${env.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+    });
+  const grounded = (q) => q.action === 'generateContent' && (q.json().tools ?? []).some((t) => 'googleSearch' in t || 'google_search' in t);
+  try {
+    for (let i = 0; i < 4; i++) {
+      const res = await chat('gemini-2.5-flash-search', `search ${i}`);
+      assert.equal(res.status, 200, await res.text());
+    }
+    // Each free key is tried for a search once, then skipped while its grounding cools.
+    const searches = env.mock.requests.filter(grounded);
+    assert.equal(searches.filter((q) => free.includes(q.key)).length <= 2, true, JSON.stringify(searches.map((q) => q.key)));
+    assert.equal(searches.filter((q) => q.key === paid && q.status === 200).length, 4);
+    // The same model without search: the free keys serve it.
+    const before = env.mock.requests.length;
+    for (let i = 0; i < 6; i++) assert.equal((await chat('gemini-2.5-flash', `plain ${i}`)).status, 200);
+    const plain = env.mock.requests.slice(before);
+    assert.ok(plain.some((q) => free.includes(q.key) && q.status === 200), 'a free key served a plain request');
+    assert.ok(plain.every((q) => q.status === 200), 'no plain request failed upstream');
+    // Native: Google's own search tool goes to the key with grounding too.
+    const res = await env.client('/v1beta/models/gemini-2.5-flash:generateContent', {
+      method: 'POST',
+      body: JSON.stringify({ contents: [{ parts: [{ text: 'native search' }] }], tools: [{ google_search: {} }] }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    // What the pool keeps: the free keys' grounding cooldowns, no cooldown for the model.
+    const list = await eventually(async () => {
+      const r = await env.adminJson('/api/keys?limit=100');
+      const cooled = r.body.keys.filter((k) => k.cooldowns.length);
+      return cooled.length === 2 ? r : null;
+    });
+    assert.ok(list, 'both free keys cool for grounding');
+    for (const k of list.body.keys) {
+      for (const c of k.cooldowns) assert.equal(c.model, 'gemini-2.5-flash+grounding');
+    }
+  } finally {
+    await env.close();
+  }
+});
+
+test('a pool without grounding answers a search with a 429 that says so, and serves the model still', async () => {
+  const free = ['free-a', 'free-b'].map(testKey);
+  const env = await setup({ mockOptions: { keys: Object.fromEntries(free.map((k) => [k, 'no_grounding'])) }, keys: free });
+  const chat = (model) =>
+    fetch(`${env.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+  try {
+    // Both keys tried: Google's own answer.
+    let res = await chat('gemini-2.5-flash-search');
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('x-balancer-attempts'), '2');
+    await res.text();
+    // Then no key is tried at all, and the answer names grounding.
+    const before = env.mock.requests.length;
+    res = await chat('gemini-2.5-flash-search');
+    assert.equal(res.status, 429);
+    const body = await res.json();
+    assert.equal(body.error.code, 'all_keys_rate_limited');
+    assert.match(body.error.message, /Google Search or URL context grounding/);
+    assert.ok(Number(res.headers.get('retry-after')) > 0);
+    assert.equal(env.mock.requests.length, before);
+    res = await chat('gemini-2.5-flash');
+    assert.equal(res.status, 200, await res.text());
+  } finally {
+    await env.close();
+  }
+});

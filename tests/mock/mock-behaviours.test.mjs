@@ -58,6 +58,16 @@ describe('behaviour forms', () => {
     assert.equal((await call(mock, '/v1beta/models')).status, 200);
   });
 
+  test("'no_grounding' refuses grounded generate calls only, with a 429 that names no quota", async () => {
+    mock.setKeyBehaviour(KEY, 'no_grounding');
+    const search = await call(mock, `${FLASH}:generateContent`, { body: { ...userText('hi'), tools: [{ googleSearch: {} }] }, key: KEY });
+    assert.equal(search.status, 429);
+    assert.equal(search.json.error.status, 'RESOURCE_EXHAUSTED');
+    assert.ok(!search.json.error.details.some((d) => /QuotaFailure|RetryInfo/.test(d['@type'])));
+    const url = await call(mock, `${FLASH}:streamGenerateContent?alt=sse`, { body: { ...userText('hi'), tools: [{ url_context: {} }] }, key: KEY });
+    assert.equal(url.status, 429);
+    assert.equal((await generate(KEY)).status, 200);
+  });
   test('an invalid request is a 400 even on a rate-limited key; a dead key wins over both', async () => {
     mock.setKeyBehaviour(KEY, 'quota_day');
     assert.equal((await call(mock, `${FLASH}:generateContent`, { body: { bogus: 1 } })).status, 400);

@@ -53,6 +53,10 @@ struct Verdict {
   bool all_models = false;     // the cooldown applies to every model of the key
   int64_t until_ms = 0;        // end of the cooldown
   int64_t retry_after_ms = 0;  // what the client may be told to wait
+  // A 429 that names no quota (no QuotaFailure): Google says nothing of the key's quota for
+  // the model. It is how Google refuses Google Search grounding beyond its quota (the free
+  // tier may have none), so the caller scopes the cooldown to grounded calls (cooldown_scope).
+  bool unnamed_quota = false;
   std::string message;         // upstream message, redacted
   std::string status_text;     // upstream status, e.g. "RESOURCE_EXHAUSTED"
 };
@@ -96,8 +100,13 @@ bool is_dead(Outcome o);
 // enabled again.
 bool revives(Outcome o);
 // The model a cooldown holds for: "*" when it holds for every model of the key (or the name
-// is no model id).
-std::string cooldown_scope(std::string_view model, bool all_models);
+// is no model id); `model` + kGroundingScope when it holds for calls with grounding only.
+std::string cooldown_scope(std::string_view model, bool all_models, bool grounding = false);
+// The suffix of a scope that holds for a model's calls with Google Search or URL context
+// grounding only: such a call is limited by its model's cooldowns and by these.
+inline constexpr std::string_view kGroundingScope = "+grounding";
+// The scope a call picks keys by: its model, or its model's grounding scope.
+std::string selection_scope(std::string_view model, bool grounded);
 
 // Parses a protobuf Duration string ("28s", "1.5s", "250ms") into milliseconds; -1 if malformed.
 int64_t parse_duration_ms(std::string_view s);

@@ -132,8 +132,10 @@ class Pool {
   // Key `id` has just answered (any answer that is not a failure of the key or of Google).
   void answered(int64_t id);
 
-  // Applies what a verdict says about key `id`, so this isolate stops using it at once.
-  void apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms, int64_t now_ms);
+  // Applies what a verdict says about key `id`, so this isolate stops using it at once (a
+  // cooldown in the scope classify.h's cooldown_scope gives).
+  void apply(int64_t id, KeyAction action, std::string_view model, bool all_models, int64_t until_ms, int64_t now_ms,
+             bool grounding = false);
 
   PoolStatus status(std::string_view model, int64_t now_ms) const;
 

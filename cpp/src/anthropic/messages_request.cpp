@@ -55,6 +55,7 @@ UpstreamCall model_call(const RequestState& st, std::string_view method, std::st
   c.model = st.model;
   c.path = "/v1beta/models/" + st.model + ":" + std::string(method);
   c.body = std::move(body);
+  c.grounded = st.search;
   return c;
 }
 

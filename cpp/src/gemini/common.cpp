@@ -87,6 +87,26 @@ bool valid_function_name(std::string_view name) {
   return true;
 }
 
+bool asks_grounding(std::string_view body) {
+  constexpr std::string_view kTools[] = {
+      "googleSearch", "google_search", "googleSearchRetrieval", "google_search_retrieval", "urlContext", "url_context"};
+  // Most bodies name none of them anywhere: no parse.
+  if (body.find("oogle") == std::string_view::npos && body.find("rl_context") == std::string_view::npos &&
+      body.find("rlContext") == std::string_view::npos) {
+    return false;
+  }
+  raw::document doc;
+  if (doc.parse(body) != raw::success) return false;
+  const raw::value tools = doc.root().get("tools");
+  if (!tools.is_array()) return false;
+  for (const raw::value tool : tools.items()) {
+    for (const std::string_view name : kTools) {
+      if (tool.get(name).exists()) return true;
+    }
+  }
+  return false;
+}
+
 bool gemini_model_id(std::string_view client_model, std::string& id) {
   constexpr std::string_view kPrefix = "models/";
   if (client_model.substr(0, kPrefix.size()) == kPrefix) client_model.remove_prefix(kPrefix.size());

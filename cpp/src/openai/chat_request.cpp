@@ -78,6 +78,7 @@ Translated upstream(ChatState& st, std::string body, const RequestInfo& info) {
   c.query = st.stream ? "alt=sse" : "";
   c.body = std::move(body);
   c.sse = st.stream;
+  c.grounded = st.search;
   t.calls.push_back(std::move(c));
   resp::Context ctx;
   ctx.kind = resp::Kind::chat;

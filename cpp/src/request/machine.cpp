@@ -144,14 +144,20 @@ int64_t retry_after_of(const PoolStatus& p, int64_t now_ms) {
 // enabled (503).
 Action no_key(Isolate& iso, State& s, const Call& c) {
   if (s.route.api == Api::live) return live_no_key(iso, s, c);
-  const PoolStatus p = iso.pool.status(c.up.model, s.now_ms);
+  const PoolStatus p = iso.pool.status(selection_scope(c.up.model, c.up.grounded), s.now_ms);
   ApiError e;
   if (p.cooling > 0) {
     const int64_t wait = std::max<int64_t>(1000, retry_after_of(p, s.now_ms));
-    const int64_t seconds = (wait + 999) / 1000;
+    const std::string model = c.up.model.empty() ? std::string("this request") : c.up.model;
+    const std::string retry = "retry in " + std::to_string((wait + 999) / 1000) + " s";
+    // Keys that serve the model but not its grounding: the grounding's quota is out.
+    const bool grounding = c.up.grounded && iso.pool.status(c.up.model, s.now_ms).active > 0;
     e = api_error(429,
-                  "Every key is rate-limited for " + (c.up.model.empty() ? std::string("this request") : c.up.model) +
-                      "; retry in " + std::to_string(seconds) + " s.",
+                  grounding ? "Every key is rate-limited for " + model +
+                                  " with Google Search or URL context grounding, whose quota Google counts apart "
+                                  "(the free tier may have none); " +
+                                  retry + ", or ask without it."
+                            : "Every key is rate-limited for " + model + "; " + retry + ".",
                   "all_keys_rate_limited");
     e.retry_after_ms = wait;
   } else {
@@ -227,8 +233,9 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
       wait_for_pool(s, c, a, abi::FLAG_POOL_STALE, *c.prefer);
       return std::nullopt;
     }
-    auto pick = iso.pool.select(c.up.model, s.now_ms, c.tried, c.prefer);
-    if (!pick && c.failed && c.verdict.backoff) pick = iso.pool.select(c.up.model, s.now_ms, {}, c.prefer);
+    const std::string scope = selection_scope(c.up.model, c.up.grounded);
+    auto pick = iso.pool.select(scope, s.now_ms, c.tried, c.prefer);
+    if (!pick && c.failed && c.verdict.backoff) pick = iso.pool.select(scope, s.now_ms, {}, c.prefer);
     if (!pick && top_up(iso, s, c, a)) return std::nullopt;
     if (!pick) return c.failed ? give_up(iso, s, c) : no_key(iso, s, c);
     // A fresh slice that had a key: the next dry one may be swapped soon again.
@@ -381,7 +388,8 @@ Action answer(Isolate& iso, State& s) {
 Action attempt_failed(Isolate& iso, State& s, uint32_t slot, const Verdict& v, int status, std::string body) {
   Call& c = s.calls[slot];
   if (c.key_id > 0) {
-    iso.pool.apply(c.key_id, v.action, c.up.model, v.all_models, v.until_ms, s.now_ms);
+    iso.pool.apply(c.key_id, v.action, c.up.model, v.all_models, v.until_ms, s.now_ms,
+                   v.unnamed_quota && c.up.grounded);
   }
   record(iso, s, c, v, true);
   c.failed = true;
@@ -414,7 +422,11 @@ namespace {
 
 // An attempt of call `slot` failed with `status` (0: no answer) and `body`.
 Action failed(Isolate& iso, State& s, uint32_t slot, int status, std::string body) {
-  const Verdict v = classify_upstream(status, body, s.now_ms);
+  Verdict v = classify_upstream(status, body, s.now_ms);
+  // A 429 naming no quota says nothing of the key's quota for the model: on a grounded call it
+  // is the grounding's (a cooldown for grounded calls only), on any other no cooldown at all.
+  // Either way another key is tried.
+  if (v.unnamed_quota && !s.calls[slot].up.grounded) v.action = KeyAction::none;
   return attempt_failed(iso, s, slot, v, status, std::move(body));
 }
 
@@ -545,7 +557,7 @@ void record(Isolate& iso, const Machine::State& s, const Call& c, const Verdict&
   e.family = std::string(api_family(s.route.api));
   e.outcome = v.outcome;
   e.action = v.action;
-  e.scope = cooldown_scope(c.up.model, v.all_models);
+  e.scope = cooldown_scope(c.up.model, v.all_models, v.unnamed_quota && c.up.grounded);
   e.until_ms = v.until_ms;
   e.counted = counted;
   e.prompt_tokens = usage.prompt;

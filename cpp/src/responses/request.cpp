@@ -424,7 +424,7 @@ Translated translate_responses(std::string_view body, const RequestInfo& info, c
     t.exchange = detail::make_exchange(std::move(o));
     return t;
   }
-  detail::RequestState st{o, previous, info.media, {}, {}, {}, {}};
+  detail::RequestState st{o, previous, info.media, {}, {}, {}, false, {}};
   std::string gemini_body;
   const raw::value root = doc.root();
   const bool ok = root.is_object() ? detail::read_model(root, info, st) && detail::read_flags(root, st, endpoint) &&
@@ -437,6 +437,7 @@ Translated translate_responses(std::string_view body, const RequestInfo& info, c
   }
   UpstreamCall call;
   call.model = st.model;
+  call.grounded = st.search;
   if (o.count_endpoint) {
     // countTokens counts a whole generateContentRequest: the instructions, tools and
     // configuration as well as the contents, the way a Responses request's input is counted.

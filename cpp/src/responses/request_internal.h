@@ -21,6 +21,7 @@ struct RequestState {
   std::string model;  // the Gemini id
   gemini::ModelTraits traits;
   Carry carry;  // signatures from every reasoning item of the conversation
+  bool search = false;  // the Gemini request has Google Search grounding
   Failure err;
 };
 

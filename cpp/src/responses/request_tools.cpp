@@ -175,6 +175,7 @@ void ToolWriter::write(JsonOut& out) {
   if (!names_.empty()) out.begin_object().key("functionDeclarations").raw(out_.view()).end_object();
   if (search_) out.begin_object().key("googleSearch").raw("{}").end_object();
   out.end_array();
+  st_.search = search_;
 }
 
 }  // namespace

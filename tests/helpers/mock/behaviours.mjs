@@ -2,6 +2,8 @@
 //
 //   'ok' | 'invalid' | 'expired' | 'leaked' | 'suspended' | 'blocked' | 'location'
 //   | 'quota_minute' | 'quota_day' | 'overloaded' | 'server_error'
+//   | 'no_grounding' (the project has no Google Search grounding left, as on the free tier:
+//     a generate call with grounding tools gets a 429 that names no quota; any other is 'ok')
 //   | 'html' (200 with an HTML page) | 'empty' (200, empty body) | 'disconnect' (drop the socket)
 //
 //   { kind, ...modifiers }   one step with modifiers:
@@ -30,7 +32,19 @@ const LATE_KIND_SCOPE = {
   quota_minute: MODEL_CALLS,
   quota_day: MODEL_CALLS,
   overloaded: ['generateContent', 'streamGenerateContent'],
+  no_grounding: ['generateContent', 'streamGenerateContent'],
 };
+
+// The tools that ground an answer in Google Search or a URL, in either spelling.
+const GROUNDING_TOOLS = ['googleSearch', 'google_search', 'googleSearchRetrieval', 'google_search_retrieval', 'urlContext', 'url_context'];
+
+function asksGrounding(req) {
+  try {
+    return (req.json()?.tools ?? []).some((tool) => GROUNDING_TOOLS.some((name) => tool && name in tool));
+  } catch {
+    return false;
+  }
+}
 
 export const KINDS = [
   ...EARLY_KINDS,
@@ -39,6 +53,7 @@ export const KINDS = [
   'quota_day',
   'overloaded',
   'server_error',
+  'no_grounding',
   'html',
   'empty',
 ];
@@ -103,5 +118,6 @@ export const defaultStep = (key) => ({ kind: KEY_PATTERN.test(key) ? 'ok' : 'inv
 export function stepApplies(step, req) {
   if (step.models && !step.models.includes(req.model)) return false;
   const scope = LATE_KIND_SCOPE[step.kind];
+  if (step.kind === 'no_grounding' && !asksGrounding(req)) return false;
   return !scope || scope.includes(req.action);
 }

@@ -149,6 +149,22 @@ export const KEY_ERRORS = {
   },
   quota_minute: (ctx) => quotaExceeded(ctx, false),
   quota_day: (ctx) => quotaExceeded(ctx, true),
+  // Google Search grounding past its quota (the free tier may have none): a 429 with a Help
+  // link only, no QuotaFailure and no RetryInfo.
+  no_grounding: () =>
+    new GeminiError(
+      429,
+      'RESOURCE_EXHAUSTED',
+      'You exceeded your current quota, please check your plan and billing details. For more information on this ' +
+        'error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to: ' +
+        'https://ai.dev/rate-limit. ',
+      [
+        {
+          '@type': 'type.googleapis.com/google.rpc.Help',
+          links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }],
+        },
+      ],
+    ),
   overloaded: () => new GeminiError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
   server_error: () =>
     new GeminiError(
