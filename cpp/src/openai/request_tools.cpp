@@ -117,6 +117,10 @@ bool ToolWriter::choice(raw::value root, JsonOut& out) {
 
 void ToolWriter::write(JsonOut& out) {
   out_.end_array();
+  // generateContent with an API key refuses Google Search next to function declarations
+  // ("Tool use with function calling is unsupported", 400): the functions win, as in the
+  // Responses and Anthropic formats.
+  if (!names_.empty()) st_.search = false;
   if (names_.empty() && !st_.search) return;
   out.key("tools").begin_array();
   if (!names_.empty()) out.begin_object().key("functionDeclarations").raw(out_.view()).end_object();
