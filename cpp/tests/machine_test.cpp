@@ -272,6 +272,25 @@ TEST_CASE("machine: a grounded call's 429 naming no quota cools the key for grou
   }
 }
 
+// A model whose daily quota is 0 on Google's free tier (Gemini 3.1 Pro, for one) answers every
+// free key with a per-day 429: waiting a few seconds will not help, and the answer says why.
+TEST_CASE("machine: every key out of its daily quota says so, and when it is renewed", "[machine]") {
+  Sim sim;
+  sim.keys(2);
+  const Answer day = answer(429, quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier"));
+  Run r = sim.run("POST", "/v1/chat/completions", sim.bearer(), kChat, {day, day});
+  CHECK(r.status == 429);
+  CHECK(r.keys == std::vector<int64_t>{1, 2});
+  r = sim.run("POST", "/v1/chat/completions", sim.bearer(), kChat, {});
+  CHECK(r.status == 429);
+  CHECK(r.keys.empty());
+  const std::string message = r.body["error"]["message"];
+  CHECK(message.find("daily quota for gemini-2.5-flash") != std::string::npos);
+  CHECK(message.find("midnight Pacific") != std::string::npos);
+  const int64_t seconds = (bal::next_pacific_midnight_ms(sim.now) - sim.now + 999) / 1000;
+  CHECK(r.header("retry-after") == std::to_string(seconds));
+}
+
 TEST_CASE("machine: MAX_ATTEMPTS keys at most, then the last error", "[machine]") {
   Sim sim(json{{"MAX_ATTEMPTS", "3"}});
   sim.keys(6);
@@ -307,6 +326,7 @@ TEST_CASE("machine: every key limited answers 429 with the earliest end; none us
   CHECK(r.status == 429);
   CHECK(r.header("retry-after") == "40");
   CHECK(r.body["error"]["code"] == "all_keys_rate_limited");
+  CHECK(r.body["error"]["message"] == "Every key is rate-limited for gemini-2.5-flash; retry in 40 s.");
   CHECK(r.keys.empty());
   // Another model is free on key 1.
   r = sim.run("POST", "/v1beta/models/gemini-2.5-pro:generateContent", sim.client(), kGenerate, {answer(200, kReply)});

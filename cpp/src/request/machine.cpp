@@ -7,6 +7,7 @@
 #include "balancer/anthropic.h"
 #include "balancer/media.h"
 #include "balancer/openai.h"
+#include "balancer/pacific.h"
 #include "balancer/redact.h"
 #include "internal.h"
 
@@ -152,13 +153,23 @@ Action no_key(Isolate& iso, State& s, const Call& c) {
     const std::string retry = "retry in " + std::to_string((wait + 999) / 1000) + " s";
     // Keys that serve the model but not its grounding: the grounding's quota is out.
     const bool grounding = c.up.grounded && iso.pool.status(c.up.model, s.now_ms).active > 0;
-    e = api_error(429,
-                  grounding ? "Every key is rate-limited for " + model +
-                                  " with Google Search or URL context grounding, whose quota Google counts apart "
-                                  "(the free tier may have none); " +
-                                  retry + ", or ask without it."
-                            : "Every key is rate-limited for " + model + "; " + retry + ".",
-                  "all_keys_rate_limited");
+    // The first key back is back at midnight Pacific: every key used its daily quota, which
+    // on Google's free tier is 0 for some models.
+    const bool daily = p.earliest_until_ms == next_pacific_midnight_ms(s.now_ms);
+    std::string message;
+    if (grounding) {
+      message = "Every key is rate-limited for " + model +
+                " with Google Search or URL context grounding, whose quota Google counts apart (the free tier may "
+                "have none); " +
+                retry + ", or ask without it.";
+    } else if (daily) {
+      message = "Every key has used its daily quota for " + model +
+                " (Google's free tier gives some models none); it is renewed at midnight Pacific time: " + retry +
+                ", or use another model.";
+    } else {
+      message = "Every key is rate-limited for " + model + "; " + retry + ".";
+    }
+    e = api_error(429, message, "all_keys_rate_limited");
     e.retry_after_ms = wait;
   } else {
     e = api_error(503,
