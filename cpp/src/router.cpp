@@ -134,8 +134,8 @@ constexpr std::string_view kCorsAllowHeaders =
 // What a browser page may read of a proxied answer: the upload protocol's headers above all
 // (a resumable upload cannot go on without x-goog-upload-url).
 constexpr std::string_view kCorsExposeHeaders =
-    "x-balancer-attempts, retry-after, x-goog-upload-url, x-goog-upload-status, x-goog-upload-chunk-granularity, "
-    "x-goog-upload-size-received, x-goog-upload-control-url";
+    "x-balancer-attempts, retry-after, x-should-retry, x-goog-upload-url, x-goog-upload-status, "
+    "x-goog-upload-chunk-granularity, x-goog-upload-size-received, x-goog-upload-control-url";
 
 // The routes this server answers in OpenAI's and Anthropic's formats, for the answer to a
 // /v1/ path that is neither one of them nor Gemini's.

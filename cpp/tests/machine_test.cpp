@@ -249,12 +249,15 @@ TEST_CASE("machine: a grounded call's 429 naming no quota cools the key for grou
         plain.insert(plain.end(), r.keys.begin(), r.keys.end());
       }
       CHECK(std::find(plain.begin(), plain.end(), 1) != plain.end());
-      // Every key out of grounding: a 429 that says so, and the model still answers.
+      // Every key out of grounding: a 429 that says so, not to be retried, and the model still
+      // answers.
       r = search({unnamed, unnamed});
       CHECK(r.status == 429);
+      CHECK(r.header("x-should-retry") == "false");
       r = search({});
       CHECK(r.status == 429);
       CHECK(r.keys.empty());
+      CHECK(r.header("x-should-retry") == "false");
       const json body = r.body;
       CHECK(body["error"]["message"].get<std::string>().find("Google Search") != std::string::npos);
       r = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
@@ -278,12 +281,15 @@ TEST_CASE("machine: every key out of its daily quota says so, and when it is ren
   Sim sim;
   sim.keys(2);
   const Answer day = answer(429, quota("GenerateRequestsPerDayPerProjectPerModel-FreeTier"));
+  // A client's SDK would retry a 429 at once: told not to, as no key is left until midnight.
   Run r = sim.run("POST", "/v1/chat/completions", sim.bearer(), kChat, {day, day});
   CHECK(r.status == 429);
   CHECK(r.keys == std::vector<int64_t>{1, 2});
+  CHECK(r.header("x-should-retry") == "false");
   r = sim.run("POST", "/v1/chat/completions", sim.bearer(), kChat, {});
   CHECK(r.status == 429);
   CHECK(r.keys.empty());
+  CHECK(r.header("x-should-retry") == "false");
   const std::string message = r.body["error"]["message"];
   CHECK(message.find("daily quota for gemini-2.5-flash") != std::string::npos);
   CHECK(message.find("midnight Pacific") != std::string::npos);
@@ -327,6 +333,7 @@ TEST_CASE("machine: every key limited answers 429 with the earliest end; none us
   CHECK(r.header("retry-after") == "40");
   CHECK(r.body["error"]["code"] == "all_keys_rate_limited");
   CHECK(r.body["error"]["message"] == "Every key is rate-limited for gemini-2.5-flash; retry in 40 s.");
+  CHECK(r.header("x-should-retry").empty());  // a retry in 40 s will find a key
   CHECK(r.keys.empty());
   // Another model is free on key 1.
   r = sim.run("POST", "/v1beta/models/gemini-2.5-pro:generateContent", sim.client(), kGenerate, {answer(200, kReply)});
@@ -815,7 +822,8 @@ TEST_CASE("machine: every answer carries the security headers; proxied ones CORS
   const Run proxied = sim.run("POST", kNativePath, sim.client(), kGenerate, {answer(200, kReply)});
   CHECK(proxied.header("access-control-allow-origin") == "*");
   const std::string expose = proxied.header("access-control-expose-headers");
-  for (const char* h : {"x-goog-upload-url", "x-goog-upload-status", "x-goog-upload-chunk-granularity", "retry-after"}) {
+  for (const char* h : {"x-goog-upload-url", "x-goog-upload-status", "x-goog-upload-chunk-granularity", "retry-after",
+                        "x-should-retry"}) {
     CHECK(expose.find(h) != std::string::npos);
   }
   CHECK(proxied.header("x-content-type-options") == "nosniff");

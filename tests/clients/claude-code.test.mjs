@@ -136,3 +136,36 @@ test('the captured Claude Code requests go through the Worker to a mock that ref
     await env.close();
   }
 });
+
+// A pool of free keys, which Google gives no Google Search grounding: WebSearch fails, and
+// only WebSearch. Its failure leaves the keys serving gemini-3.8-flash, so Claude Code's own
+// turns go on and the run finishes; WebSearch is not retried against a pool that cannot search.
+test('claude -p over keys without search grounding: WebSearch fails alone, the run goes on and finishes', async () => {
+  const keys = ['claude-free-1', 'claude-free-2'].map(testKey);
+  const env = await setup({ keys, mockOptions: { keys: Object.fromEntries(keys.map((k) => [k, 'no_grounding'])) } });
+  try {
+    await withWorkdir(async (home, work) => {
+      const started = Date.now();
+      const run = await runClaude({
+        prompt: 'call tool WebSearch with {"query":"balancer release notes"} then summarise.',
+        cwd: work,
+        env: { ...claudeEnv({ home, baseUrl: env.url, authToken: CLIENT }), ENABLE_TOOL_SEARCH: 'false' },
+        args: ['--allowedTools', 'WebSearch'],
+      });
+      console.log(`# claude run took ${Date.now() - started} ms`);
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.equal(run.result?.is_error, false, run.stdout);
+      const generate = env.mock.requests.filter((r) => r.action === 'streamGenerateContent' || r.action === 'generateContent');
+      const search = generate.filter((r) => r.json().tools?.some((t) => t.googleSearch));
+      console.log(`# searches ${search.length}: ${search.map((r) => r.status).join(',')}`);
+      const turns = generate.filter((r) => !r.json().tools?.some((t) => t.googleSearch));
+      assert.ok(turns.length >= 2, 'a turn that calls WebSearch, then one with its result');
+      assert.ok(turns.every((r) => r.status === 200), turns.map((r) => r.status).join(','));
+      // WebSearch's failure reached the model as its result.
+      const answered = turns.at(-1).json().contents.flatMap((c) => c.parts).find((p) => p.functionResponse);
+      assert.equal(answered?.functionResponse.name, 'WebSearch');
+    });
+  } finally {
+    await env.close();
+  }
+});

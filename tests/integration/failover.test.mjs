@@ -241,6 +241,8 @@ test('a pool without grounding answers a search with a 429 that says so, and ser
     assert.equal(body.error.code, 'all_keys_rate_limited');
     assert.match(body.error.message, /Google Search or URL context grounding/);
     assert.ok(Number(res.headers.get('retry-after')) > 0);
+    // The OpenAI and Anthropic SDKs would retry it at once: told not to.
+    assert.equal(res.headers.get('x-should-retry'), 'false');
     assert.equal(env.mock.requests.length, before);
     res = await chat('gemini-2.5-flash');
     assert.equal(res.status, 200, await res.text());

@@ -141,6 +141,14 @@ int64_t retry_after_of(const PoolStatus& p, int64_t now_ms) {
   return p.earliest_until_ms > now_ms ? p.earliest_until_ms - now_ms : 0;
 }
 
+// A 429 no retry mends soon: every key has spent its daily quota, or its grounding. The OpenAI
+// and Anthropic SDKs (Claude Code's among them) retry a 429 at once, after its retry-after when
+// that is under a minute; "x-should-retry: false" tells them not to.
+Reply hopeless(Reply r) {
+  r.headers.emplace_back("x-should-retry", "false");
+  return r;
+}
+
 // No key could be used at all: every key limited (429 with the earliest end), or none
 // enabled (503).
 Action no_key(Isolate& iso, State& s, const Call& c) {
@@ -171,6 +179,7 @@ Action no_key(Isolate& iso, State& s, const Call& c) {
     }
     e = api_error(429, message, "all_keys_rate_limited");
     e.retry_after_ms = wait;
+    if (grounding || daily) return respond(iso, s, hopeless(error_for(s, e)));
   } else {
     e = api_error(503,
                   p.total == 0 ? "The key pool is empty: add Gemini API keys in the admin UI or with POST /api/keys."
@@ -180,10 +189,8 @@ Action no_key(Isolate& iso, State& s, const Call& c) {
   return respond(iso, s, error_for(s, e));
 }
 
-// Every attempt of call `c` failed: the last upstream error, in the request's format.
-Action give_up(Isolate& iso, State& s, const Call& c) {
-  if (s.route.api == Api::live) return live_give_up(iso, s, c);
-  if (c.status == 0) return respond(iso, s, error_for(s, api_error(502, c.verdict.message, "upstream_unreachable")));
+// The last upstream error of call `c`, in the request's format.
+Reply give_up_reply(State& s, const Call& c) {
   if (s.native) {
     Reply r;
     r.status = c.status >= 200 && c.status < 600 ? c.status : 502;  // a Response takes no other
@@ -193,11 +200,24 @@ Action give_up(Isolate& iso, State& s, const Call& c) {
       const int64_t ms = c.verdict.retry_after_ms;
       r.headers.emplace_back("retry-after", std::to_string(ms <= 1000 ? 1 : (ms + 999) / 1000));
     }
-    return respond(iso, s, std::move(r));
+    return r;
   }
   ApiError e = upstream_error(c.status, c.error_body);
   if (c.verdict.retry_after_ms > 0) e.retry_after_ms = c.verdict.retry_after_ms;
-  return respond(iso, s, s.tr.exchange->error(e));
+  return s.tr.exchange->error(e);
+}
+
+// Every attempt of call `c` failed: the last upstream error, in the request's format.
+Action give_up(Isolate& iso, State& s, const Call& c) {
+  if (s.route.api == Api::live) return live_give_up(iso, s, c);
+  if (c.status == 0) return respond(iso, s, error_for(s, api_error(502, c.verdict.message, "upstream_unreachable")));
+  Reply r = give_up_reply(s, c);
+  // The last key's daily quota or grounding is spent, and no key is left for the call.
+  const bool spent = c.verdict.outcome == Outcome::quota_day || (c.verdict.unnamed_quota && c.up.grounded);
+  if (spent && iso.pool.status(selection_scope(c.up.model, c.up.grounded), s.now_ms).active == 0) {
+    r = hopeless(std::move(r));
+  }
+  return respond(iso, s, std::move(r));
 }
 
 // Call `c` waits for the pool to be brought up to date by the POOL task added to `a`.
