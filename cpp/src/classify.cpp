@@ -167,7 +167,10 @@ bool revives(Outcome o) {
 std::string cooldown_scope(std::string_view model, bool all_models, bool grounding) {
   // A name that is not a model id (the client's own nonsense) cannot be a word of the pool's
   // change lines either: the cooldown then holds for every model.
-  if (all_models || !gemini::valid_model_chars(model)) return "*";
+  if (all_models) return "*";
+  // A call that names no model in its path (an interaction names it in its body) picks keys by
+  // the grounding scope alone: its grounding cooldown is that scope, not every model's.
+  if (!gemini::valid_model_chars(model)) return grounding ? std::string(kGroundingScope) : "*";
   return selection_scope(model, grounding);
 }
 

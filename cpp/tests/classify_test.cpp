@@ -318,7 +318,9 @@ TEST_CASE("a cooldown's scope is the model, or every model", "[classify]") {
   CHECK(bal::cooldown_scope("bad model\nR 5", false) == "*");
   // Grounded calls only.
   CHECK(bal::cooldown_scope("gemini-2.5-flash", false, true) == "gemini-2.5-flash+grounding");
-  CHECK(bal::cooldown_scope("bad model", false, true) == "*");
+  CHECK(bal::cooldown_scope("bad model", false, true) == "+grounding");
+  CHECK(bal::cooldown_scope("", false, true) == "+grounding");
+  CHECK(bal::selection_scope("", true) == "+grounding");
   CHECK(bal::selection_scope("gemini-2.5-flash", true) == "gemini-2.5-flash+grounding");
   CHECK(bal::selection_scope("gemini-2.5-flash", false) == "gemini-2.5-flash");
 }
@@ -327,6 +329,11 @@ TEST_CASE("a body asks for grounding by its tools, in either spelling, not by it
   CHECK(bal::gemini::asks_grounding(R"({"contents":[],"tools":[{"googleSearch":{}}]})"));
   CHECK(bal::gemini::asks_grounding(R"({"tools":[{"functionDeclarations":[]},{"url_context":{}}]})"));
   CHECK(bal::gemini::asks_grounding(R"({"tools":[{"google_search_retrieval":{}}]})"));
+  // The Interactions API names a tool by its type.
+  CHECK(bal::gemini::asks_grounding(
+      R"({"input":"hi","tools":[{"type":"function","name":"f"},{"type":"google_search"}]})"));
+  CHECK(bal::gemini::asks_grounding(R"({"tools":[{"type":"url_context"}]})"));
+  CHECK_FALSE(bal::gemini::asks_grounding(R"({"input":"google_search","tools":[{"type":"code_execution"}]})"));
   CHECK_FALSE(bal::gemini::asks_grounding(R"({"contents":[{"parts":[{"text":"use googleSearch"}]}]})"));
   CHECK_FALSE(bal::gemini::asks_grounding(R"({"tools":[{"codeExecution":{}}]})"));
   CHECK_FALSE(bal::gemini::asks_grounding(R"({"tools":[{"googleSearch":{}})"));  // not JSON

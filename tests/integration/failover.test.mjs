@@ -239,7 +239,7 @@ test('a pool without grounding answers a search with a 429 that says so, and ser
     assert.equal(res.status, 429);
     const body = await res.json();
     assert.equal(body.error.code, 'all_keys_rate_limited');
-    assert.match(body.error.message, /Google Search or URL context grounding/);
+    assert.match(body.error.message, /with grounding \(Google Search, URL context or Google Maps\)/);
     assert.ok(Number(res.headers.get('retry-after')) > 0);
     // The OpenAI and Anthropic SDKs would retry it at once: told not to.
     assert.equal(res.headers.get('x-should-retry'), 'false');

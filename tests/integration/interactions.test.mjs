@@ -69,3 +69,30 @@ test('an interaction streamed first is learnt from its events, and its stream en
     await env.close();
   }
 });
+
+// Grounding has a quota of its own, and a free key may have none: an interaction with Google
+// Search on such a key gets a 429 that names no quota. Once the pool knows an interaction (the
+// Worker then reads Gemini bodies), that key is skipped for searches only.
+test('an interaction with Google Search goes to a key with grounding; the key without it serves the rest', async () => {
+  const free = testKey('int-free');
+  const paid = testKey('int-paid');
+  const env = await setup({ keys: [free, paid], mockOptions: { keys: { [free]: 'no_grounding' } } });
+  try {
+    const ai = new GoogleGenAI({ apiKey: CLIENT, httpOptions: { baseUrl: env.url } });
+    await ai.interactions.create({ model: MODEL, input: 'hello' });
+    const tools = [{ type: 'google_search' }];
+    // Searches between plain turns, which move the round on over both keys.
+    for (let i = 0; i < 6; i++) {
+      const searched = await ai.interactions.create({ model: MODEL, input: `search ${i}`, tools });
+      assert.equal(text(searched), `Turn 1: search ${i}`);
+      await ai.interactions.create({ model: MODEL, input: `between ${i}` });
+    }
+    const searches = env.mock.requests.filter((r) => r.action === 'interactions' && r.json().tools);
+    assert.ok(searches.filter((r) => r.key === free).length <= 1, searches.map((r) => `${r.key === free ? 'free' : 'paid'} ${r.status}`).join(', '));
+    const before = env.mock.requests.length;
+    for (let i = 0; i < 4; i++) await ai.interactions.create({ model: MODEL, input: `plain ${i}` });
+    assert.ok(env.mock.requests.slice(before).some((r) => r.key === free && r.status === 200), 'the free key serves plain interactions');
+  } finally {
+    await env.close();
+  }
+});

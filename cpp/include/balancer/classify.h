@@ -100,10 +100,11 @@ bool is_dead(Outcome o);
 // enabled again.
 bool revives(Outcome o);
 // The model a cooldown holds for: "*" when it holds for every model of the key (or the name
-// is no model id); `model` + kGroundingScope when it holds for calls with grounding only.
+// is no model id); `model` + kGroundingScope when it holds for calls with grounding only (and
+// kGroundingScope alone for grounded calls that name no model, such as an interaction).
 std::string cooldown_scope(std::string_view model, bool all_models, bool grounding = false);
-// The suffix of a scope that holds for a model's calls with Google Search or URL context
-// grounding only: such a call is limited by its model's cooldowns and by these.
+// The suffix of a scope that holds for a model's calls with grounding (Google Search, URL context,
+// Google Maps) only: such a call is limited by its model's cooldowns and by these.
 inline constexpr std::string_view kGroundingScope = "+grounding";
 // The scope a call picks keys by: its model, or its model's grounding scope.
 std::string selection_scope(std::string_view model, bool grounded);

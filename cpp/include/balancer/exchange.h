@@ -72,8 +72,8 @@ struct UpstreamCall {
   std::string query;  // "alt=sse", or empty
   std::string body;   // the Gemini request body (JSON)
   bool sse = false;   // the answer is an SSE stream, read with Exchange::stream()
-  // The request asks for Google Search or URL context grounding, which has a quota of its
-  // own: a 429 naming no quota is about that quota (classify.h: Verdict::unnamed_quota).
+  // The request asks for grounding (Google Search, URL context, Google Maps), which has a quota
+  // of its own: a 429 naming no quota is about that quota (classify.h: Verdict::unnamed_quota).
   bool grounded = false;
 };
 

@@ -65,8 +65,8 @@ inline raw::value present(raw::value v) {
 bool gemini_model_id(std::string_view client_model, std::string& id);
 bool valid_model_chars(std::string_view id);
 
-// Whether a generateContent body (as a client wrote it) asks for Google Search or URL context
-// grounding in its tools, in either spelling of the field names.
+// Whether a generateContent or Interactions body (as a client wrote it) asks for Google Search,
+// URL context or Google Maps grounding in its tools, in either spelling of the field names.
 bool asks_grounding(std::string_view body);
 
 // Gemini's rule for function names: a letter or '_' first, then at most 63 more of letters,

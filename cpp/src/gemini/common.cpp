@@ -88,8 +88,11 @@ bool valid_function_name(std::string_view name) {
 }
 
 bool asks_grounding(std::string_view body) {
+  // generateContent names a tool by its field ({"googleSearch": {}}, either spelling), the
+  // Interactions API by its type ({"type": "google_search"}).
   constexpr std::string_view kTools[] = {
-      "googleSearch", "google_search", "googleSearchRetrieval", "google_search_retrieval", "urlContext", "url_context"};
+      "googleSearch", "google_search", "googleSearchRetrieval", "google_search_retrieval", "urlContext", "url_context",
+      "googleMaps",   "google_maps"};
   // Most bodies name none of them anywhere: no parse.
   if (body.find("oogle") == std::string_view::npos && body.find("rl_context") == std::string_view::npos &&
       body.find("rlContext") == std::string_view::npos) {
@@ -100,8 +103,9 @@ bool asks_grounding(std::string_view body) {
   const raw::value tools = doc.root().get("tools");
   if (!tools.is_array()) return false;
   for (const raw::value tool : tools.items()) {
+    const raw::value type = tool.get("type");
     for (const std::string_view name : kTools) {
-      if (tool.get(name).exists()) return true;
+      if (tool.get(name).exists() || type.equals(name)) return true;
     }
   }
   return false;

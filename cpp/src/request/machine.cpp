@@ -167,8 +167,8 @@ Action no_key(Isolate& iso, State& s, const Call& c) {
     std::string message;
     if (grounding) {
       message = "Every key is rate-limited for " + model +
-                " with Google Search or URL context grounding, whose quota Google counts apart (the free tier may "
-                "have none); " +
+                " with grounding (Google Search, URL context or Google Maps), whose quota Google counts apart (the "
+                "free tier may have none); " +
                 retry + ", or ask without it.";
     } else if (daily) {
       message = "Every key has used its daily quota for " + model +

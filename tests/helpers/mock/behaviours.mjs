@@ -2,8 +2,9 @@
 //
 //   'ok' | 'invalid' | 'expired' | 'leaked' | 'suspended' | 'blocked' | 'location'
 //   | 'quota_minute' | 'quota_day' | 'overloaded' | 'server_error'
-//   | 'no_grounding' (the project has no Google Search grounding left, as on the free tier:
-//     a generate call with grounding tools gets a 429 that names no quota; any other is 'ok')
+//   | 'no_grounding' (the project has no grounding left, as on the free tier: a generate call or
+//     an interaction with Google Search, URL context or Maps tools gets a 429 that names no
+//     quota; any other is 'ok')
 //   | 'html' (200 with an HTML page) | 'empty' (200, empty body) | 'disconnect' (drop the socket)
 //
 //   { kind, ...modifiers }   one step with modifiers:
@@ -32,15 +33,19 @@ const LATE_KIND_SCOPE = {
   quota_minute: MODEL_CALLS,
   quota_day: MODEL_CALLS,
   overloaded: ['generateContent', 'streamGenerateContent'],
-  no_grounding: ['generateContent', 'streamGenerateContent'],
+  no_grounding: ['generateContent', 'streamGenerateContent', 'interactions'],
 };
 
-// The tools that ground an answer in Google Search or a URL, in either spelling.
-const GROUNDING_TOOLS = ['googleSearch', 'google_search', 'googleSearchRetrieval', 'google_search_retrieval', 'urlContext', 'url_context'];
+// The tools that ground an answer in Google Search, a URL or Google Maps: generateContent names
+// them by field, in either spelling, the Interactions API by type.
+const GROUNDING_TOOLS = [
+  'googleSearch', 'google_search', 'googleSearchRetrieval', 'google_search_retrieval',
+  'urlContext', 'url_context', 'googleMaps', 'google_maps',
+];
 
 function asksGrounding(req) {
   try {
-    return (req.json()?.tools ?? []).some((tool) => GROUNDING_TOOLS.some((name) => tool && name in tool));
+    return (req.json()?.tools ?? []).some((tool) => tool && GROUNDING_TOOLS.some((name) => name in tool || tool.type === name));
   } catch {
     return false;
   }
