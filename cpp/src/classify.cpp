@@ -82,6 +82,7 @@ struct ErrorBody {
   std::string status;
   std::string reason;            // ErrorInfo.reason
   std::string quota_ids;         // QuotaFailure violations' quotaId values, joined
+  std::string quota_model;       // the model of the first violation that names one
   int64_t retry_delay_ms = -1;   // RetryInfo.retryDelay
 };
 
@@ -110,6 +111,8 @@ ErrorBody read_error_body(std::string_view body) {
       for (const json& v : *violations) {
         out.quota_ids += get_string(v, "quotaId");
         out.quota_ids += ' ';
+        const json* dimensions = get_field(v, "quotaDimensions");
+        if (out.quota_model.empty() && dimensions != nullptr) out.quota_model = get_string(*dimensions, "model");
       }
     } else if (contains(type, "RetryInfo")) {
       out.retry_delay_ms = parse_duration_ms(get_string(d, "retryDelay"));
@@ -133,6 +136,7 @@ void classify_quota(const ErrorBody& e, int64_t now_ms, Verdict& v) {
   v.retry = true;
   v.action = KeyAction::cooldown;
   v.unnamed_quota = e.quota_ids.empty();
+  v.quota_model = e.quota_model;
   // Per-day wins: a request can break both limits, and the day is the longer wait.
   if (contains(e.quota_ids, "PerDay")) {
     v.outcome = Outcome::quota_day;

@@ -297,6 +297,35 @@ TEST_CASE("machine: every key out of its daily quota says so, and when it is ren
   CHECK(r.header("retry-after") == std::to_string(seconds));
 }
 
+// An interaction names its model in the body: the 429's own quota dimensions say which model's
+// quota ran out, and that model is what the key cools for (every model only when it says none).
+TEST_CASE("machine: a 429 on an interaction cools the key for the model its quota names", "[machine]") {
+  Sim sim;
+  sim.keys(2);
+  const std::string day =
+      gemini_error(429, "RESOURCE_EXHAUSTED", "You exceeded your current quota.",
+                   R"([{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":)"
+                   R"("GenerateRequestsPerDayPerProjectPerModel-FreeTier","quotaDimensions":{"location":"global",)"
+                   R"("model":"gemini-3.8-flash"},"quotaValue":"20"}]}])");
+  const std::string body = R"({"model":"gemini-3.8-flash","input":"hi"})";
+  Run r =
+      sim.run("POST", "/v1beta/interactions", sim.client(), body, {answer(429, day), answer(200, R"({"id":"v1_a"})")});
+  CHECK(r.status == 200);
+  json e = sim.events();
+  REQUIRE(e["cooldowns"].size() == 1);
+  CHECK(e["cooldowns"][0]["scope"] == "gemini-3.8-flash");
+  const bal::PoolKey& k1 = sim.iso.pool.at(*sim.iso.pool.index_of(1));
+  CHECK(sim.iso.pool.eligible(k1, "gemini-3.5-flash-lite", sim.now));
+  CHECK_FALSE(sim.iso.pool.eligible(k1, "gemini-3.8-flash", sim.now));
+  // A quota that names no model: every model, as before.
+  r = sim.run(
+      "POST", "/v1beta/interactions", sim.client(), body,
+      {answer(429, quota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")), answer(200, R"({"id":"v1_b"})")});
+  e = sim.events();
+  REQUIRE(e["cooldowns"].size() == 1);
+  CHECK(e["cooldowns"][0]["scope"] == "*");
+}
+
 TEST_CASE("machine: MAX_ATTEMPTS keys at most, then the last error", "[machine]") {
   Sim sim(json{{"MAX_ATTEMPTS", "3"}});
   sim.keys(6);

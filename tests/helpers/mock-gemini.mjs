@@ -196,7 +196,8 @@ function answer(res, record, step, state) {
   if (kind === 'disconnect') return res.socket?.destroy();
   const errorContext = {
     key: record.key,
-    model: record.model,
+    // An interaction names its model in the body.
+    model: record.model ?? (record.action === 'interactions' ? bodyModel(record) : null),
     rpc: rpcName(record.action),
     retryDelay: step.retryDelay || state.options.retryDelay,
   };
@@ -225,6 +226,14 @@ function answer(res, record, step, state) {
   if (result.bytes) return sendRaw(res, record, { status: 200, headers: { ...GOOGLE_HEADERS, ...result.headers }, body: result.bytes });
   const payload = result.json ?? result.text;
   return sendJson(res, record, result.status || 200, payload, result.headers, disconnect);
+}
+
+function bodyModel(record) {
+  try {
+    return String(record.json()?.model ?? '').replace(/^models\//, '') || null;
+  } catch {
+    return null;
+  }
 }
 
 function makeRecord(req, body, state) {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI } from '@google/genai';
-import { CLIENT, setup, testKey } from './support.mjs';
+import { CLIENT, eventually, setup, testKey } from './support.mjs';
 
 const MODEL = 'gemini-3.8-flash';
 const text = (interaction) => interaction.steps.at(-1).content[0].text;
@@ -92,6 +92,31 @@ test('an interaction with Google Search goes to a key with grounding; the key wi
     const before = env.mock.requests.length;
     for (let i = 0; i < 4; i++) await ai.interactions.create({ model: MODEL, input: `plain ${i}` });
     assert.ok(env.mock.requests.slice(before).some((r) => r.key === free && r.status === 200), 'the free key serves plain interactions');
+  } finally {
+    await env.close();
+  }
+});
+
+// A key's daily quota spent on an interaction's model: the 429 names that model, and the key
+// cools for it alone, not for every model.
+test("an interaction's daily quota cools its key for that model only", async () => {
+  const spent = testKey('int-spent');
+  const other = testKey('int-other');
+  const env = await setup({
+    keys: [spent, other],
+    mockOptions: { keys: { [spent]: (req) => (req.action === 'interactions' ? 'quota_day' : null) } },
+  });
+  try {
+    const ai = new GoogleGenAI({ apiKey: CLIENT, httpOptions: { baseUrl: env.url } });
+    for (let i = 0; i < 2; i++) assert.equal(text(await ai.interactions.create({ model: MODEL, input: `hi ${i}` })), `Turn 1: hi ${i}`);
+    assert.equal(env.mock.requests.filter((r) => r.key === spent && r.action === 'interactions').length, 1);
+    const list = await eventually(async () => {
+      const r = await env.adminJson('/api/keys?limit=100');
+      return r.body.keys.some((k) => k.cooldowns.length) ? r : null;
+    });
+    assert.ok(list, 'the key cools down');
+    const cooled = list.body.keys.filter((k) => k.cooldowns.length);
+    assert.deepEqual(cooled.map((k) => k.cooldowns.map((c) => c.model)), [['gemini-3.8-flash']]);
   } finally {
     await env.close();
   }

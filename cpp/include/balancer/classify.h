@@ -57,6 +57,9 @@ struct Verdict {
   // the model. It is how Google refuses Google Search grounding beyond its quota (the free
   // tier may have none), so the caller scopes the cooldown to grounded calls (cooldown_scope).
   bool unnamed_quota = false;
+  // The model whose quota a 429 says is spent (its QuotaFailure's quotaDimensions.model): the
+  // cooldown's model for a call whose path names none (an interaction names it in its body).
+  std::string quota_model;
   std::string message;         // upstream message, redacted
   std::string status_text;     // upstream status, e.g. "RESOURCE_EXHAUSTED"
 };

@@ -182,6 +182,10 @@ Action media_done(Isolate& iso, Machine::State& s, uint32_t slot, const abi::Rea
 Action admin_start(Isolate& iso, Machine::State& s);
 Action admin_called(Isolate& iso, Machine::State& s, bool ok, std::string_view result);
 
+// The model a verdict's cooldown holds for: the call's, or for a call whose path names none
+// (an interaction) the model the 429 says ran out.
+std::string_view cooled_model(const UpstreamCall& up, const Verdict& v);
+
 // A key event for an attempt.
 void record(Isolate& iso, const Machine::State& s, const Call& c, const Verdict& v, bool counted,
             const gemini::Usage& usage = {}, std::vector<std::string> created = {});

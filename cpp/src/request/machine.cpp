@@ -419,7 +419,7 @@ Action answer(Isolate& iso, State& s) {
 Action attempt_failed(Isolate& iso, State& s, uint32_t slot, const Verdict& v, int status, std::string body) {
   Call& c = s.calls[slot];
   if (c.key_id > 0) {
-    iso.pool.apply(c.key_id, v.action, c.up.model, v.all_models, v.until_ms, s.now_ms,
+    iso.pool.apply(c.key_id, v.action, cooled_model(c.up, v), v.all_models, v.until_ms, s.now_ms,
                    v.unnamed_quota && c.up.grounded);
   }
   record(iso, s, c, v, true);
@@ -577,6 +577,10 @@ Action bad_state(Isolate& iso, State& s) {
 
 }  // namespace
 
+std::string_view cooled_model(const UpstreamCall& up, const Verdict& v) {
+  return up.model.empty() ? std::string_view(v.quota_model) : std::string_view(up.model);
+}
+
 void record(Isolate& iso, const Machine::State& s, const Call& c, const Verdict& v, bool counted,
             const gemini::Usage& usage, std::vector<std::string> created) {
   if (c.key_id <= 0) return;
@@ -588,7 +592,7 @@ void record(Isolate& iso, const Machine::State& s, const Call& c, const Verdict&
   e.family = std::string(api_family(s.route.api));
   e.outcome = v.outcome;
   e.action = v.action;
-  e.scope = cooldown_scope(c.up.model, v.all_models, v.unnamed_quota && c.up.grounded);
+  e.scope = cooldown_scope(cooled_model(c.up, v), v.all_models, v.unnamed_quota && c.up.grounded);
   e.until_ms = v.until_ms;
   e.counted = counted;
   e.prompt_tokens = usage.prompt;

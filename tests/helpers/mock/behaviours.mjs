@@ -28,7 +28,7 @@ export const KEY_PATTERN = /^AIza[A-Za-z0-9_-]{35}$/;
 export const EARLY_KINDS = ['invalid', 'expired', 'leaked', 'suspended', 'blocked', 'location', 'disconnect'];
 
 // Quota and overload only concern calls that run a model; listing models still works.
-const MODEL_CALLS = ['generateContent', 'streamGenerateContent', 'embedContent', 'batchEmbedContents'];
+const MODEL_CALLS = ['generateContent', 'streamGenerateContent', 'embedContent', 'batchEmbedContents', 'interactions'];
 const LATE_KIND_SCOPE = {
   quota_minute: MODEL_CALLS,
   quota_day: MODEL_CALLS,
