@@ -143,6 +143,7 @@ const en = {
   cooldown_until: '{model} until {time}',
   cooldown_more: '+{n} more models',
   all_models: 'All models',
+  grounding_of: '{model} with search grounding',
 
   pager_range: '{from}–{to} of {total}',
   pager_page: 'Page',
@@ -319,6 +320,7 @@ const zh = {
   cooldown_until: '{model} 冷却至 {time}',
   cooldown_more: '另有 {n} 个模型',
   all_models: '所有模型',
+  grounding_of: '{model}（搜索接地）',
 
   pager_range: '第 {from}–{to} 条，共 {total} 条',
   pager_page: '第',

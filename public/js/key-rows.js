@@ -21,8 +21,17 @@ function keyCell(key) {
   return [h('span', { class: 'mono key-masked' }, key.masked), h('span', { class: 'sub' }, `#${key.id}`)];
 }
 
-// The pool records a cooldown that covers every model under the name "*".
-const modelName = (model) => (model === '*' ? t('all_models') : model);
+// The pool records a cooldown that covers every model under the name "*", and one that holds
+// for grounded requests only (Google Search, URL context, Maps) as the model + "+grounding".
+const GROUNDING = '+grounding';
+export function modelName(model) {
+  if (model === '*') return t('all_models');
+  if (model.endsWith(GROUNDING)) {
+    const base = model.slice(0, -GROUNDING.length);
+    return t('grounding_of', { model: base ? base : t('all_models') });
+  }
+  return model;
+}
 
 function cooldownLines(cooldowns, now) {
   const live = (cooldowns ?? []).filter((c) => c.until_ms > now).sort((a, b) => a.until_ms - b.until_ms);
