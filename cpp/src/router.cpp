@@ -645,6 +645,14 @@ Reply error_reply(ErrorFormat format, const ApiError& e) {
     if (format == ErrorFormat::gemini) {
       w.key("code").number(e.status).key("message").string(e.message);
       w.key("status").string(grpc_status_for_http(e.status));
+      // When to retry, where Google says it: a RetryInfo detail, which Google's SDKs and Gemini
+      // CLI read (a wait of hours, a daily quota, is then no retry at all for Gemini CLI).
+      if (e.status == 429 && e.retry_after_ms > 0) {
+        w.key("details").begin_array().begin_object();
+        w.key("@type").string("type.googleapis.com/google.rpc.RetryInfo");
+        w.key("retryDelay").string(std::to_string((e.retry_after_ms + 999) / 1000) + "s");
+        w.end_object().end_array();
+      }
     } else {
       w.key("message").string(e.message).key("code").string(e.code.empty() ? grpc_status_for_http(e.status) : e.code);
     }

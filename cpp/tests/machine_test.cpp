@@ -364,6 +364,13 @@ TEST_CASE("machine: every key limited answers 429 with the earliest end; none us
   CHECK(r.body["error"]["message"] == "Every key is rate-limited for gemini-2.5-flash; retry in 40 s.");
   CHECK(r.header("x-should-retry").empty());  // a retry in 40 s will find a key
   CHECK(r.keys.empty());
+  // Natively, when to retry is a RetryInfo detail, as Google writes it.
+  r = sim.run("POST", kNativePath, sim.client(), kGenerate, {});
+  CHECK(r.status == 429);
+  CHECK(r.body["error"]["status"] == "RESOURCE_EXHAUSTED");
+  REQUIRE(r.body["error"]["details"].size() == 1);
+  CHECK(r.body["error"]["details"][0]["@type"] == "type.googleapis.com/google.rpc.RetryInfo");
+  CHECK(r.body["error"]["details"][0]["retryDelay"] == "40s");
   // Another model is free on key 1.
   r = sim.run("POST", "/v1beta/models/gemini-2.5-pro:generateContent", sim.client(), kGenerate, {answer(200, kReply)});
   CHECK(r.keys == std::vector<int64_t>{1});

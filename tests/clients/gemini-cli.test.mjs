@@ -114,3 +114,25 @@ test('gemini -p runs a read_file tool loop on Gemini 3, unaware of the dead and 
     await env.close();
   }
 });
+
+// Every key's daily quota for the model spent: the Worker answers at once, and says when to
+// retry as Google does (a RetryInfo detail, hours away), so Gemini CLI stops rather than
+// retrying with backoff ten times.
+test('gemini -p over a pool whose daily quota is spent stops at once', async () => {
+  const keys = ['gemini-day-1', 'gemini-day-2'].map(testKey);
+  const env = await setup({ keys, mockOptions: { keys: Object.fromEntries(keys.map((k) => [k, 'quota_day'])) } });
+  try {
+    // The first run meets Google's own 429s, and the keys cool down until midnight Pacific.
+    await runGemini(env.url, ['-p', 'Hello']);
+    const before = generations(env).length;
+    const started = Date.now();
+    const run = await runGemini(env.url, ['-p', 'Hello again']);
+    const took = Date.now() - started;
+    assert.notEqual(run.code, 0, run.stdout);
+    assert.equal(generations(env).length, before, 'no key was tried');
+    assert.match(`${run.stdout}\n${run.stderr}`, /daily quota/);
+    assert.ok(took < 30000, `stopped after ${took} ms`);
+  } finally {
+    await env.close();
+  }
+});
