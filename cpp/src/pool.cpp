@@ -36,11 +36,14 @@ bool to_int(std::string_view s, int64_t& out) {
 
 // Whether cooldown scope `held` stops a call that picks keys by `scope` (classify.h:
 // selection_scope): every model's, its own, and for a grounded call its model's too.
+bool grounding_scope(std::string_view scope) {
+  return scope.size() >= kGroundingScope.size() &&
+         scope.substr(scope.size() - kGroundingScope.size()) == kGroundingScope;
+}
+
 bool stops(std::string_view held, std::string_view scope) {
   if (held == "*" || held == scope) return true;
-  return scope.size() > kGroundingScope.size() &&
-         scope.substr(scope.size() - kGroundingScope.size()) == kGroundingScope &&
-         held == scope.substr(0, scope.size() - kGroundingScope.size());
+  return grounding_scope(scope) && held == scope.substr(0, scope.size() - kGroundingScope.size()) && !held.empty();
 }
 
 bool cooling_for(const PoolKey& k, std::string_view model, int64_t now_ms, int64_t* until = nullptr) {
@@ -172,7 +175,10 @@ void Pool::apply_change(const Change& c, int64_t now_ms) {
   PoolKey* k = held(c.n[0]);
   if (k == nullptr) return;
   if (c.tag == 'D') k->disabled = true;
-  if (c.tag == 'C' && k->member) cool(*k, c.text, c.n[1], now_ms);
+  if (c.tag == 'C' && k->member) {
+    cool(*k, c.text, c.n[1], now_ms);
+    noted(c.text, c.n[1]);
+  }
   if (c.tag == 'R' || (c.tag == 'D' && !wanted(*k))) {
     drop(k, now_ms);
     return;
@@ -413,6 +419,10 @@ std::optional<size_t> Pool::select(std::string_view model, int64_t now_ms, const
   return pick;
 }
 
+void Pool::noted(std::string_view scope, int64_t until_ms) {
+  if (grounding_scope(scope)) grounding_until_ms_ = std::max(grounding_until_ms_, until_ms);
+}
+
 void Pool::answered(int64_t id) {
   if (std::find(answered_.begin(), answered_.end(), id) != answered_.end()) return;
   answered_[answered_next_] = id;
@@ -434,7 +444,11 @@ void Pool::apply(int64_t id, KeyAction action, std::string_view model, bool all_
   // A key out of grounding still serves its model as well as any: not a failure of the key.
   if (!grounding) k.failed_at_ms = now_ms;
   if (action == KeyAction::disable) k.disabled = true;
-  if (action == KeyAction::cooldown) cool(k, cooldown_scope(model, all_models, grounding), until_ms, now_ms);
+  if (action == KeyAction::cooldown) {
+    const std::string scope = cooldown_scope(model, all_models, grounding);
+    cool(k, scope, until_ms, now_ms);
+    noted(scope, until_ms);
+  }
   touched(*index, now_ms);
 }
 

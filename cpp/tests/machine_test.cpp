@@ -228,9 +228,12 @@ TEST_CASE("machine: a grounded call's 429 naming no quota cools the key for grou
         return native ? sim.run("POST", kNativePath, sim.client(), search_native, std::move(script))
                       : sim.run("POST", "/v1/chat/completions", sim.bearer(), search_chat, std::move(script));
       };
+      // Until a grounding cooldown exists, a native body is not read for its tools.
+      CHECK_FALSE(sim.iso.pool.grounding_cooling(sim.now));
       Run r = search({unnamed, answer(200, kReply)});
       CHECK(r.status == 200);
       CHECK(r.keys == std::vector<int64_t>{1, 2});
+      CHECK(sim.iso.pool.grounding_cooling(sim.now));
       const json e = sim.events();
       REQUIRE(e["cooldowns"].size() == 1);
       CHECK(e["cooldowns"][0]["id"] == 1);

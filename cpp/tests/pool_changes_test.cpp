@@ -266,6 +266,21 @@ TEST_CASE("keys come to an empty pool whose model indexes were already built", "
   CHECK(ids == std::set<int64_t>{1, 2, 3});
 }
 
+// A grounding cooldown the Durable Object sends (another isolate's) counts as one this
+// isolate applied: native bodies are read for grounding tools from then on, until it ends.
+TEST_CASE("a grounding cooldown from a change line holds for grounded picks only", "[pool][changes]") {
+  bal::Pool pool;
+  REQUIRE(pool.load("K 1 " + key_for(1) + " a\n", 0, 1));
+  CHECK_FALSE(pool.grounding_cooling(kStart));
+  const int64_t until = kStart + 60'000;
+  REQUIRE(pool.update("C 1 m+grounding " + std::to_string(until) + "\n", 1, 2, kStart));
+  CHECK(pool.grounding_cooling(kStart));
+  CHECK_FALSE(pool.grounding_cooling(until));
+  CHECK(pool.select("m", kStart, {}));
+  CHECK_FALSE(pool.select("m+grounding", kStart, {}));
+  CHECK(pool.select("m+grounding", until, {}));
+}
+
 TEST_CASE("changes from another version or with a malformed line are refused whole", "[pool][changes]") {
   bal::Pool pool;
   REQUIRE(pool.load("K 1 " + key_for(1) + " a\n", 0, 5));

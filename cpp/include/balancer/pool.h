@@ -139,6 +139,11 @@ class Pool {
 
   PoolStatus status(std::string_view model, int64_t now_ms) const;
 
+  // Whether a grounding cooldown (classify.h: kGroundingScope) may still hold for some key: until
+  // then a call's grounding changes which keys it may pick, and before, a native body need not
+  // be read for it.
+  bool grounding_cooling(int64_t now_ms) const { return now_ms < grounding_until_ms_; }
+
  private:
   struct Change {
     char tag = 0;
@@ -160,6 +165,7 @@ class Pool {
 
   static bool parse(std::string_view text, std::vector<Change>& out);
   void apply_change(const Change& c, int64_t now_ms);
+  void noted(std::string_view scope, int64_t until_ms);  // keeps grounding_until_ms_
   void put(const Change& c, int64_t now_ms);
   bool wanted(const PoolKey& k) const;
   void drop(PoolKey* k, int64_t now_ms);
@@ -189,6 +195,7 @@ class Pool {
   size_t slice_members_ = 0;           // keys in turn when it came
   std::array<int64_t, 8> answered_{};  // ids of the keys that answered last (0: none), a ring
   size_t answered_next_ = 0;
+  int64_t grounding_until_ms_ = 0;  // the latest end of a grounding cooldown seen
 };
 
 }  // namespace bal

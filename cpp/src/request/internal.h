@@ -37,6 +37,7 @@ struct Call {
   int64_t key_id = -1;         // the key of the current attempt (-1: the client's own key)
   bool topped_up = false;      // waited for a fresh slice once already
   bool asked_for_key = false;  // asked the pool once for `prefer`, not held here
+  bool grounding_read = false;  // a native call: its body was read for grounding tools
   std::string key;
   std::optional<int64_t> prefer;    // affinity: the key that owns what the request names
   std::vector<std::string> bodies;  // 2xx bodies (a list takes several pages)

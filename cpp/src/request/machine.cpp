@@ -220,6 +220,15 @@ Action give_up(Isolate& iso, State& s, const Call& c) {
   return respond(iso, s, std::move(r));
 }
 
+// Whether native call `c` asks for grounding, from its body (when the core reads native
+// bodies: a pool with affinities). Read once, and only when it matters: a grounding cooldown
+// in the pool, or a 429 naming no quota. Any other native request is not scanned for it.
+void read_grounding(const State& s, Call& c) {
+  if (!s.native || c.grounding_read) return;
+  c.grounding_read = true;
+  c.up.grounded = s.body_inspect && gemini::asks_grounding(s.body);
+}
+
 // Call `c` waits for the pool to be brought up to date by the POOL task added to `a`.
 void wait_for_pool(State& s, Call& c, Action& a, uint32_t flags, int64_t key_id = 0) {
   s.pool_task_pending = true;
@@ -264,6 +273,7 @@ std::optional<Action> attempt(Isolate& iso, State& s, uint32_t slot, Action& a) 
       wait_for_pool(s, c, a, abi::FLAG_POOL_STALE, *c.prefer);
       return std::nullopt;
     }
+    if (iso.pool.grounding_cooling(s.now_ms)) read_grounding(s, c);
     const std::string scope = selection_scope(c.up.model, c.up.grounded);
     auto pick = iso.pool.select(scope, s.now_ms, c.tried, c.prefer);
     if (!pick && c.failed && c.verdict.backoff) pick = iso.pool.select(scope, s.now_ms, {}, c.prefer);
@@ -454,6 +464,7 @@ namespace {
 // An attempt of call `slot` failed with `status` (0: no answer) and `body`.
 Action failed(Isolate& iso, State& s, uint32_t slot, int status, std::string body) {
   Verdict v = classify_upstream(status, body, s.now_ms);
+  if (v.unnamed_quota) read_grounding(s, s.calls[slot]);
   // A 429 naming no quota says nothing of the key's quota for the model: on a grounded call it
   // is the grounding's (a cooldown for grounded calls only), on any other no cooldown at all.
   // Either way another key is tried.

@@ -23,9 +23,6 @@ UpstreamCall native_call(State& s) {
   c.path = s.route.path;
   c.query = s.route.query;
   c.sse = s.route.path.find(":streamGenerateContent") != std::string::npos;
-  // Known only when the core reads the body (a pool with affinities); a 429 naming no quota
-  // is then no cooldown at all (machine.cpp: failed).
-  c.grounded = s.body_inspect && gemini::asks_grounding(s.body);
   return c;
 }
 
